@@ -1,0 +1,738 @@
+# shellcheck shell=bash
+# netlab.sh — network-namespace labs for flatnet and nebula. Source it from a test.
+#
+# A lab is a few namespaces on this machine standing in for hosts, routers and the
+# internet. Nothing leaves them: "public" segments use documentation ranges
+# (203.0.113.0/24 by default), LANs behind routers use 10.x inside the lab only.
+#
+#   source "$FLATNET_SRC/tests/lab/lib/netlab.sh"
+#   lab_init mytest                          # per-test prefix, temp dir, teardown traps
+#   lab_segment internet                     # a switch: 203.0.113.0/24
+#   lab_host lh --on internet                # 203.0.113.2
+#   lab_router home --upstream internet --downstream home-lan --nat masq
+#   lab_host a --on home-lan                 # 10.1.0.2, default route via the router
+#   lab_host_behind b --upstream internet --nat "masq symmetric"   # two NAT layers
+#   lab_pki lh=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24
+#   lab_config lh --am-lighthouse
+#   lab_config a --lighthouse lh --punchy    # writes $LAB_DIR/a.yml
+#   lab_start_daemon lh nebula; lab_start_daemon a nebula; lab_start_daemon b flatnet
+#   lab_wait_for --timeout 10 -- lab_exec a ping -c1 -W1 192.168.100.3
+#
+# Contract:
+#  - Every namespace is "<prefix>-<name>" and every link "<prefix><letter><n>" (at most 15
+#    characters), where the prefix is made of the test name and the shell's PID, so labs
+#    run side by side.
+#  - Teardown runs on EXIT, INT and TERM (and can be called again; it is idempotent): it
+#    kills every process the lab started (daemons by recorded PID, then anything still
+#    inside the lab's namespaces), deletes the namespaces and removes the temp dir unless
+#    the test failed or LAB_KEEP=1. A lab killed with SIGKILL leaves a registry entry in
+#    /run/flatnet-lab; the next lab_init sweeps the namespaces of labs whose shell is gone.
+#    A test that needs its own cleanup registers it with lab_on_teardown, not with trap.
+#  - Functions fail the test (exit 1 with "lab: ..." naming the bad argument) on misuse.
+#    Waiting is always bounded: lab_wait_for polls with a timeout.
+#  - Works under `set -euo pipefail`.
+
+# ---- Configuration from the environment ------------------------------------------------
+
+LAB_SRC=${FLATNET_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+# FLATNET_BIN is <build>/src/app; the lab tools live in <build>/tests/lab/tools.
+FLATNET_BIN=${FLATNET_BIN:-$LAB_SRC/build/src/app}
+LAB_TOOLS=${LAB_TOOLS:-${FLATNET_BIN%/src/app}/tests/lab/tools}
+NEBULA=${NEBULA:-/usr/bin/nebula}
+NEBULA_CERT=${NEBULA_CERT:-/usr/bin/nebula-cert}
+LAB_REGISTRY=${LAB_REGISTRY:-/run/flatnet-lab}
+
+# ---- State (one lab per shell) ---------------------------------------------------------
+
+LAB_NAME=""
+LAB_PREFIX=""
+LAB_DIR=""
+LAB_TORN_DOWN=0
+LAB_LINKS=0                   # counter for link names
+LAB_AUTO_LANS=0               # counter for automatic 10.N.0.0/24 LANs
+declare -gA LAB_SEG_CIDR=()   # segment -> "a.b.c" (/24 base)
+declare -gA LAB_SEG_NEXT=()   # segment -> next free host number
+declare -gA LAB_SEG_GW=()     # segment -> address of the router that serves it
+declare -gA LAB_SEG_NODES=()  # segment -> "node node ..."
+declare -gA LAB_NODE_KIND=()  # node -> host|router|switch
+declare -gA LAB_NODE_INDEX=() # node -> small number, used for its tun name
+declare -gA LAB_ADDR=()       # "node/segment" -> address
+declare -gA LAB_IFACE=()      # "node/segment" -> interface name inside the node
+declare -gA LAB_FIRST_SEG=()  # node -> the segment it joined first
+declare -gA LAB_UPSTREAM=()   # router -> upstream segment
+declare -gA LAB_OVERLAY=()    # host -> overlay address (from its certificate)
+declare -gA LAB_PORT=()       # host -> underlay listen port in its config
+declare -gA LAB_PID=()        # label -> PID of a process the lab started
+LAB_TEARDOWN_HOOKS=()
+
+# ---- Messages ----------------------------------------------------------------------------
+
+lab_log() { echo "lab[$LAB_NAME]: $*" >&2; }
+lab_fail() {
+  echo "lab[$LAB_NAME]: FAIL: $*" >&2
+  exit 1
+}
+# Wall-clock milliseconds, for measuring waits.
+lab_now_ms() {
+  local t=${EPOCHREALTIME/./}
+  echo $((t / 1000))
+}
+
+# ---- Lifecycle ---------------------------------------------------------------------------
+
+# lab_init NAME: sets the prefix and temp dir, installs the teardown traps and sweeps the
+# namespaces of earlier labs that died without tearing down.
+lab_init() {
+  [ $# -eq 1 ] || lab_fail "usage: lab_init NAME"
+  [ "$(id -u)" -eq 0 ] || lab_fail "labs need root (network namespaces)"
+  LAB_NAME=$1
+  local stem
+  stem=$(echo "$1" | tr -cd 'a-z0-9' | cut -c1-4)
+  LAB_PREFIX="${stem:-lab}$(($$ % 100000))"
+  LAB_DIR=$(mktemp -d "/tmp/flatnet-lab-$1.XXXXXX")
+  mkdir -p "$LAB_DIR/pki" "$LAB_REGISTRY"
+  lab__sweep_orphans
+  echo "pid=$$ dir=$LAB_DIR" >"$LAB_REGISTRY/$LAB_PREFIX"
+  trap 'lab__on_exit' EXIT
+  trap 'lab__on_signal 130' INT
+  trap 'lab__on_signal 143' TERM
+  lab_log "prefix $LAB_PREFIX, files in $LAB_DIR"
+}
+
+# lab_on_teardown CMD...: runs CMD (eval'd) first thing during teardown.
+lab_on_teardown() { LAB_TEARDOWN_HOOKS+=("$*"); }
+
+lab__on_exit() {
+  local rc=$?
+  lab_teardown "$rc"
+  exit "$rc"
+}
+lab__on_signal() {
+  trap - INT TERM
+  lab_log "interrupted"
+  exit "$1"  # runs the EXIT trap, which tears down
+}
+
+# True while PID runs inside one of this lab's namespaces. Checked before every kill: a
+# PID recorded earlier may have exited and been reused by a process that is not ours.
+lab__ours() {
+  local ns
+  ns=$(ip netns identify "$1" 2>/dev/null) || return 1
+  [[ $ns == "${LAB_PREFIX}-"* ]]
+}
+
+# Ends PID if it is still ours: TERM, up to 3 s to exit, then KILL.
+lab__end_pid() {
+  local pid=$1 i
+  lab__ours "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do
+    lab__ours "$pid" || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Kills what is left inside the namespaces with PREFIX and deletes them.
+lab__remove_namespaces() {
+  local prefix=$1 ns pid
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${prefix}-" || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+      kill -KILL "$pid" 2>/dev/null || true
+    done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+
+lab__sweep_orphans() {
+  local entry owner
+  for entry in "$LAB_REGISTRY"/*; do
+    [ -f "$entry" ] || continue
+    owner=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$entry")
+    if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+      lab__remove_namespaces "$(basename "$entry")"
+      rm -f "$entry"
+    fi
+  done
+}
+
+# lab_teardown [STATUS]: stops everything the lab started and deletes its namespaces.
+# Safe to call more than once; STATUS != 0 keeps the temp dir (logs) for the post-mortem.
+lab_teardown() {
+  local rc=${1:-0} hook label
+  [ -n "$LAB_PREFIX" ] || return 0
+  if [ "$LAB_TORN_DOWN" -eq 0 ]; then
+    LAB_TORN_DOWN=1
+    for hook in "${LAB_TEARDOWN_HOOKS[@]}"; do eval "$hook" || true; done
+    for label in "${!LAB_PID[@]}"; do lab__end_pid "${LAB_PID[$label]}"; done
+  fi
+  lab__remove_namespaces "$LAB_PREFIX"
+  rm -f "$LAB_REGISTRY/$LAB_PREFIX"
+  if [ -d "$LAB_DIR" ]; then
+    if [ "$rc" -ne 0 ] || [ "${LAB_KEEP:-0}" = 1 ]; then
+      lab_log "kept logs and configs in $LAB_DIR"
+    else
+      rm -rf "$LAB_DIR"
+    fi
+  fi
+}
+
+# lab_leftovers: prints the lab's namespaces that still exist (none after teardown).
+lab_leftovers() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAB_PREFIX}-" || true; }
+
+# ---- Topology ----------------------------------------------------------------------------
+
+lab_ns() { echo "${LAB_PREFIX}-$1"; }
+
+lab__require_node() { [ -n "${LAB_NODE_KIND[$1]:-}" ] || lab_fail "no node named '$1'"; }
+lab__require_segment() { [ -n "${LAB_SEG_CIDR[$1]:-}" ] || lab_fail "no segment named '$1'"; }
+
+lab__new_namespace() {
+  local node=$1 kind=$2 ns
+  [ -z "${LAB_NODE_KIND[$node]:-}" ] || lab_fail "node '$node' already exists"
+  [[ $node =~ ^[a-zA-Z0-9][a-zA-Z0-9-]{0,30}$ ]] || lab_fail "bad node name '$node'"
+  ns=$(lab_ns "$node")
+  ip netns add "$ns" || lab_fail "cannot create namespace $ns"
+  ip -n "$ns" link set lo up
+  # IPv6 stays off: its autoconfiguration chatter would only add noise to captures.
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+  LAB_NODE_KIND[$node]=$kind
+  LAB_NODE_INDEX[$node]=${#LAB_NODE_KIND[@]}
+}
+
+# lab_segment NAME [CIDR]: an Ethernet segment (a bridge in its own namespace). CIDR is a
+# /24; default 203.0.113.0/24 for "internet", else the next free 10.N.0.0/24.
+lab_segment() {
+  local name=$1 cidr=${2:-} sw
+  [ -z "${LAB_SEG_CIDR[$name]:-}" ] || lab_fail "segment '$name' already exists"
+  if [ -z "$cidr" ]; then
+    if [ "$name" = internet ]; then
+      cidr=203.0.113.0/24
+    else
+      LAB_AUTO_LANS=$((LAB_AUTO_LANS + 1))
+      cidr=10.$LAB_AUTO_LANS.0.0/24
+    fi
+  fi
+  [[ $cidr =~ ^([0-9]+\.[0-9]+\.[0-9]+)\.0/24$ ]] ||
+    lab_fail "segment '$name': CIDR '$cidr' must be a /24 like 203.0.113.0/24"
+  LAB_SEG_CIDR[$name]=${BASH_REMATCH[1]}
+  sw="sw-$name"
+  lab__new_namespace "$sw" switch
+  ip -n "$(lab_ns "$sw")" link add "${LAB_PREFIX}br" type bridge
+  ip -n "$(lab_ns "$sw")" link set "${LAB_PREFIX}br" up
+  LAB_SEG_NEXT[$name]=2  # .1 is kept for the router serving the segment
+  LAB_SEG_NODES[$name]=""
+}
+
+# Connects NODE to SEGMENT with a veth pair; prints nothing, records address and iface.
+lab__attach() {
+  local node=$1 seg=$2 host_number=${3:-} addr ifname port
+  lab__require_segment "$seg"
+  if [ -z "$host_number" ]; then
+    host_number=${LAB_SEG_NEXT[$seg]}
+    LAB_SEG_NEXT[$seg]=$((host_number + 1))
+  fi
+  [ "$host_number" -le 254 ] || lab_fail "segment '$seg' is full"
+  addr=${LAB_SEG_CIDR[$seg]}.$host_number
+  LAB_LINKS=$((LAB_LINKS + 1))
+  ifname="${LAB_PREFIX}e$LAB_LINKS"
+  port="${LAB_PREFIX}p$LAB_LINKS"
+  ip link add "$ifname" netns "$(lab_ns "$node")" type veth \
+    peer name "$port" netns "$(lab_ns "sw-$seg")" ||
+    lab_fail "cannot link '$node' to segment '$seg'"
+  ip -n "$(lab_ns "sw-$seg")" link set "$port" master "${LAB_PREFIX}br" up
+  ip -n "$(lab_ns "$node")" addr add "$addr/24" dev "$ifname"
+  ip -n "$(lab_ns "$node")" link set "$ifname" up
+  LAB_ADDR[$node/$seg]=$addr
+  LAB_IFACE[$node/$seg]=$ifname
+  LAB_SEG_NODES[$seg]+=" $node"
+  [ -n "${LAB_FIRST_SEG[$node]:-}" ] || LAB_FIRST_SEG[$node]=$seg
+}
+
+lab__default_route() {
+  local node=$1 seg=$2
+  [ -n "${LAB_SEG_GW[$seg]:-}" ] || return 0
+  ip -n "$(lab_ns "$node")" route replace default via "${LAB_SEG_GW[$seg]}"
+}
+
+# lab_host NAME --on SEGMENT: a host with one interface; its default route points at the
+# router serving SEGMENT (now or once one is added).
+lab_host() {
+  local name=$1 seg=""
+  shift || lab_fail "usage: lab_host NAME --on SEGMENT"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --on) seg=${2:?--on needs a segment}; shift 2 ;;
+      *) lab_fail "lab_host $name: unknown argument '$1'" ;;
+    esac
+  done
+  [ -n "$seg" ] || lab_fail "lab_host $name: --on SEGMENT is required"
+  lab__require_segment "$seg"
+  lab__new_namespace "$name" host
+  lab__attach "$name" "$seg"
+  lab__default_route "$name" "$seg"
+}
+
+# lab_router NAME --upstream SEG --downstream SEG [--nat masq|symmetric] [--lan CIDR]:
+# a router forwarding between two segments, NATing what leaves through the upstream side.
+#   masq       endpoint-independent mapping (iptables MASQUERADE keeps the source port
+#              when it is free, so every destination sees the same public port)
+#   symmetric  a fresh random port for every new flow (MASQUERADE --random-fully), so
+#              each destination sees a different port and hole punching cannot predict it
+# Both filter like a home router: from upstream only replies to flows started inside (and
+# port forwards) get in; the rest is dropped silently. Dropping before conntrack confirms
+# the packet also matters: an unsolicited datagram that reached INPUT would leave a
+# conntrack entry holding the public port, and MASQUERADE would then move a later hole
+# punch from that port to another one, so punching between two NATs would fail.
+# The downstream segment is created (10.N.0.0/24 or --lan) if it does not exist; the router
+# takes its .1 and becomes its hosts' default gateway.
+lab_router() {
+  local name=$1 up="" down="" nat=masq lan="" upif ns
+  shift || lab_fail "usage: lab_router NAME --upstream SEG --downstream SEG [--nat KIND]"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --upstream) up=${2:?--upstream needs a segment}; shift 2 ;;
+      --downstream) down=${2:?--downstream needs a segment}; shift 2 ;;
+      --nat) nat=${2:?--nat needs masq or symmetric}; shift 2 ;;
+      --lan) lan=${2:?--lan needs a CIDR}; shift 2 ;;
+      *) lab_fail "lab_router $name: unknown argument '$1'" ;;
+    esac
+  done
+  [ -n "$up" ] && [ -n "$down" ] || lab_fail "lab_router $name: --upstream and --downstream are required"
+  case $nat in masq | symmetric) ;; *) lab_fail "lab_router $name: --nat '$nat' is not masq or symmetric" ;; esac
+  lab__require_segment "$up"
+  [ -n "${LAB_SEG_CIDR[$down]:-}" ] || lab_segment "$down" "$lan"
+  [ -z "${LAB_SEG_GW[$down]:-}" ] || lab_fail "lab_router $name: segment '$down' already has a router"
+  lab__new_namespace "$name" router
+  ns=$(lab_ns "$name")
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+  lab__attach "$name" "$up"
+  lab__default_route "$name" "$up"
+  lab__attach "$name" "$down" 1
+  LAB_SEG_GW[$down]=${LAB_ADDR[$name/$down]}
+  LAB_UPSTREAM[$name]=$up
+  upif=${LAB_IFACE[$name/$up]}
+  ip netns exec "$ns" iptables -A INPUT -i "$upif" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  ip netns exec "$ns" iptables -A INPUT -i "$upif" -j DROP
+  ip netns exec "$ns" iptables -A FORWARD -i "$upif" -m conntrack --ctstate ESTABLISHED,RELATED,DNAT -j ACCEPT
+  ip netns exec "$ns" iptables -A FORWARD -i "$upif" -j DROP
+  if [ "$nat" = symmetric ]; then
+    ip netns exec "$ns" iptables -t nat -A POSTROUTING -o "$upif" -j MASQUERADE --random-fully
+  else
+    ip netns exec "$ns" iptables -t nat -A POSTROUTING -o "$upif" -j MASQUERADE
+  fi
+  # Hosts that joined the segment before its router get their default route now.
+  local node
+  for node in ${LAB_SEG_NODES[$down]}; do
+    [ "$node" = "$name" ] || lab__default_route "$node" "$down"
+  done
+}
+
+# lab_host_behind NAME --upstream SEG --nat "KIND..." : a host behind 0..3 nested NAT
+# routers (outermost first), e.g. --nat "masq symmetric". Routers are NAME-nat1..3 on LANs
+# NAME-lan1..3; the host sits on the innermost LAN (or on SEG itself for --nat "").
+lab_host_behind() {
+  local name=$1 up="" kinds="" kind i=0 seg
+  shift || lab_fail "usage: lab_host_behind NAME --upstream SEG --nat \"KIND...\""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --upstream) up=${2:?--upstream needs a segment}; shift 2 ;;
+      --nat) kinds=$2; shift 2 ;;
+      *) lab_fail "lab_host_behind $name: unknown argument '$1'" ;;
+    esac
+  done
+  [ -n "$up" ] || lab_fail "lab_host_behind $name: --upstream is required"
+  # shellcheck disable=SC2086
+  set -- $kinds
+  [ $# -le 3 ] || lab_fail "lab_host_behind $name: at most 3 NAT layers, got $#"
+  seg=$up
+  for kind in "$@"; do
+    i=$((i + 1))
+    lab_router "$name-nat$i" --upstream "$seg" --downstream "$name-lan$i" --nat "$kind"
+    seg="$name-lan$i"
+  done
+  lab_host "$name" --on "$seg"
+}
+
+# lab_forward ROUTER --proto udp|tcp --port P --to NODE[:PORT]: a port forward (DNAT) from
+# the router's upstream address to a node on one of its segments.
+lab_forward() {
+  local router=$1 proto=udp port="" to="" node dport addr seg
+  shift || lab_fail "usage: lab_forward ROUTER --proto udp --port P --to NODE[:PORT]"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --proto) proto=$2; shift 2 ;;
+      --port) port=$2; shift 2 ;;
+      --to) to=$2; shift 2 ;;
+      *) lab_fail "lab_forward $router: unknown argument '$1'" ;;
+    esac
+  done
+  [ "${LAB_NODE_KIND[$router]:-}" = router ] || lab_fail "lab_forward: '$router' is not a router"
+  [[ $port =~ ^[0-9]+$ ]] || lab_fail "lab_forward $router: --port '$port' is not a port"
+  case $proto in udp | tcp) ;; *) lab_fail "lab_forward $router: --proto '$proto' is not udp or tcp" ;; esac
+  node=${to%%:*}
+  dport=$port
+  [ "$to" = "$node" ] || dport=${to#*:}
+  lab__require_node "$node"
+  addr=""
+  for seg in "${!LAB_SEG_GW[@]}"; do
+    if [ "${LAB_SEG_GW[$seg]}" = "${LAB_ADDR[$router/$seg]:-}" ] && [ -n "${LAB_ADDR[$node/$seg]:-}" ]; then
+      addr=${LAB_ADDR[$node/$seg]}
+    fi
+  done
+  [ -n "$addr" ] || lab_fail "lab_forward $router: '$node' is not on a LAN of that router"
+  ip netns exec "$(lab_ns "$router")" iptables -t nat -A PREROUTING \
+    -i "${LAB_IFACE[$router/${LAB_UPSTREAM[$router]}]}" -p "$proto" --dport "$port" \
+    -j DNAT --to-destination "$addr:$dport"
+}
+
+# lab_ip NODE [SEGMENT]: the node's address on SEGMENT (default: the first it joined; for a
+# router, its upstream, i.e. public, side).
+lab_ip() {
+  local node=$1 seg=${2:-}
+  lab__require_node "$node"
+  [ -n "$seg" ] || seg=${LAB_UPSTREAM[$node]:-${LAB_FIRST_SEG[$node]}}
+  [ -n "${LAB_ADDR[$node/$seg]:-}" ] || lab_fail "lab_ip: '$node' is not on segment '$seg'"
+  echo "${LAB_ADDR[$node/$seg]}"
+}
+
+# lab_exec NODE CMD...: runs CMD inside the node's namespace. Bound it yourself (ping -W,
+# timeout ...); anything still running at teardown is killed.
+lab_exec() {
+  local node=$1
+  shift
+  lab__require_node "$node"
+  ip netns exec "$(lab_ns "$node")" "$@"
+}
+
+# lab_spawn NODE LABEL CMD...: starts CMD in the background inside NODE, output to
+# $LAB_DIR/LABEL.out; teardown (or lab_stop LABEL) ends it.
+lab_spawn() {
+  local node=$1 label=$2
+  shift 2
+  lab__require_node "$node"
+  ip netns exec "$(lab_ns "$node")" "$@" >>"$LAB_DIR/$label.out" 2>&1 &
+  LAB_PID[$label]=$!
+  disown "$!"  # no "Killed" job notices at teardown; the lab ends it by PID
+}
+
+# lab_stop LABEL: ends a spawned process or daemon (TERM, then KILL after 3 s).
+lab_stop() {
+  [ -n "${LAB_PID[$1]:-}" ] || lab_fail "lab_stop: nothing started as '$1'"
+  lab__end_pid "${LAB_PID[$1]}"
+  unset "LAB_PID[$1]"
+}
+
+# lab_tool NAME: path of a lab tool (lab-udp-probe, lab-udp-inject, lab-tcp-xfer).
+lab_tool() {
+  [ -x "$LAB_TOOLS/$1" ] || lab_fail "lab tool $1 not found in $LAB_TOOLS (build target lab-tools, or set LAB_TOOLS)"
+  echo "$LAB_TOOLS/$1"
+}
+
+# ---- Waiting -----------------------------------------------------------------------------
+
+# lab_wait_for [--timeout S] [--interval S] [--] CMD...: runs CMD until it succeeds or S
+# seconds (default 10) pass. Returns 0/1 and leaves the time waited in LAB_WAITED_MS.
+# Every try of CMD must itself be bounded (ping -c1 -W1, not plain ping).
+lab_wait_for() {
+  local timeout=10 interval=0.2 start deadline tries=0 max_tries
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --timeout) timeout=$2; shift 2 ;;
+      --interval) interval=$2; shift 2 ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+  done
+  [ $# -gt 0 ] || lab_fail "lab_wait_for: no command"
+  start=$(lab_now_ms)
+  deadline=$((start + ${timeout%.*} * 1000))
+  max_tries=$((${timeout%.*} * 100 + 1))  # a second bound, should the clock misbehave
+  while [ "$tries" -lt "$max_tries" ]; do
+    tries=$((tries + 1))
+    if "$@" >/dev/null 2>&1; then
+      LAB_WAITED_MS=$(($(lab_now_ms) - start))
+      return 0
+    fi
+    [ "$(lab_now_ms)" -lt "$deadline" ] || break
+    sleep "$interval"
+  done
+  LAB_WAITED_MS=$(($(lab_now_ms) - start))
+  return 1
+}
+
+# lab_ping NODE ADDR: one ping with a one-second wait (a handy lab_wait_for condition).
+lab_ping() { lab_exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
+
+# ---- Certificates ------------------------------------------------------------------------
+
+# The cert tool: nebula-cert, or flatnet-cert when LAB_CERT_TOOL=flatnet.
+lab__cert_tool() {
+  if [ "${LAB_CERT_TOOL:-nebula}" = flatnet ]; then
+    [ -x "$FLATNET_BIN/flatnet-cert" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN"
+    echo "$FLATNET_BIN/flatnet-cert"
+  else
+    [ -x "$NEBULA_CERT" ] || lab_fail "nebula-cert not found at $NEBULA_CERT (install the nebula package)"
+    echo "$NEBULA_CERT"
+  fi
+}
+
+# lab_ca [--out BASENAME] [--name NAME] [--duration D]: a CA in $LAB_DIR/pki/BASENAME.crt
+# and .key (default "ca", the one lab_config uses).
+lab_ca() {
+  local out=ca name="" duration=8760h
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --out) out=$2; shift 2 ;;
+      --name) name=$2; shift 2 ;;
+      --duration) duration=$2; shift 2 ;;
+      *) lab_fail "lab_ca: unknown argument '$1'" ;;
+    esac
+  done
+  "$(lab__cert_tool)" ca -name "${name:-$LAB_NAME $out}" -duration "$duration" \
+    -out-crt "$LAB_DIR/pki/$out.crt" -out-key "$LAB_DIR/pki/$out.key" >/dev/null ||
+    lab_fail "lab_ca: could not create CA '$out'"
+}
+
+# lab_cert HOST OVERLAY/BITS [--ca BASENAME] [--duration D] [--groups G]: the host's cert
+# and key in $LAB_DIR/pki/HOST.crt and .key, signed by that CA (default "ca").
+lab_cert() {
+  local host=$1 ip=${2:-} ca=ca extra=()
+  shift 2 || lab_fail "usage: lab_cert HOST OVERLAY/BITS [--ca NAME] [--duration D]"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --ca) ca=$2; shift 2 ;;
+      --duration | --groups) extra+=("-${1#--}" "$2"); shift 2 ;;
+      *) lab_fail "lab_cert $host: unknown argument '$1'" ;;
+    esac
+  done
+  [[ $ip =~ ^[0-9.]+/[0-9]+$ ]] || lab_fail "lab_cert $host: '$ip' is not OVERLAY/BITS"
+  rm -f "$LAB_DIR/pki/$host.crt" "$LAB_DIR/pki/$host.key"
+  "$(lab__cert_tool)" sign -name "$host" -ip "$ip" "${extra[@]}" \
+    -ca-crt "$LAB_DIR/pki/$ca.crt" -ca-key "$LAB_DIR/pki/$ca.key" \
+    -out-crt "$LAB_DIR/pki/$host.crt" -out-key "$LAB_DIR/pki/$host.key" >/dev/null ||
+    lab_fail "lab_cert $host: signing failed"
+  LAB_OVERLAY[$host]=${ip%/*}
+}
+
+# lab_pki HOST=OVERLAY/BITS...: the CA "ca" and one cert per host.
+lab_pki() {
+  local spec
+  lab_ca
+  for spec in "$@"; do
+    [[ $spec == *=* ]] || lab_fail "lab_pki: '$spec' is not HOST=OVERLAY/BITS"
+    lab_cert "${spec%%=*}" "${spec#*=}"
+  done
+}
+
+lab_overlay() {
+  [ -n "${LAB_OVERLAY[$1]:-}" ] || lab_fail "no certificate made for '$1'"
+  echo "${LAB_OVERLAY[$1]}"
+}
+
+# lab_fingerprint HOST: the fingerprint of HOST's cert (what pki.blocklist lists).
+lab_fingerprint() {
+  "$NEBULA_CERT" print -json -path "$LAB_DIR/pki/$1.crt" |
+    sed -n 's/.*"fingerprint":"\([0-9a-f]*\)".*/\1/p'
+}
+
+# ---- Daemon configuration ----------------------------------------------------------------
+
+# lab_config HOST [options]: writes $LAB_DIR/HOST.yml, a nebula config.yml both nebula and
+# flatnet run with. Peers are lab host names.
+#   --port N            listen port (default 4242; 0 = any)
+#   --static PEER[:PORT] | --static OVERLAY=ADDR:PORT   static_host_map entry (repeatable;
+#                       PEER uses the peer's first address and its configured port)
+#   --lighthouse PEER   lighthouse.hosts entry plus its static_host_map entry (repeatable)
+#   --am-lighthouse     this host is a lighthouse
+#   --relay PEER        relay.relays entry (repeatable); --am-relay; --no-use-relays
+#   --punchy            punchy.punch and punchy.respond
+#   --cipher aes|chachapoly      (default aes)
+#   --log-level LEVEL   (default info)
+#   --blocklist FINGERPRINT      pki.blocklist entry (repeatable)
+#   --ca BASENAME       CA file in $LAB_DIR/pki (default ca); --cert BASENAME (default HOST)
+#   --mtu N (default 1300)   --routines N   --extra "YAML"  (appended verbatim)
+# The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
+# by flatnet; nebula ignores unknown keys.
+lab_config() {
+  local host=$1
+  shift || lab_fail "usage: lab_config HOST [options]"
+  lab__require_node "$host"
+  local port=4242 am_lh=false am_relay=false use_relays=true punch=false cipher=aes
+  local level=info ca=ca cert=$host mtu=1300 routines="" extra="" peer spec
+  local statics=() lighthouses=() relays=() blocklist=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --port) port=$2; shift 2 ;;
+      --static) statics+=("$2"); shift 2 ;;
+      --lighthouse) lighthouses+=("$2"); statics+=("$2"); shift 2 ;;
+      --am-lighthouse) am_lh=true; shift ;;
+      --relay) relays+=("$2"); shift 2 ;;
+      --am-relay) am_relay=true; shift ;;
+      --no-use-relays) use_relays=false; shift ;;
+      --punchy) punch=true; shift ;;
+      --cipher) cipher=$2; shift 2 ;;
+      --log-level) level=$2; shift 2 ;;
+      --blocklist) blocklist+=("$2"); shift 2 ;;
+      --ca) ca=$2; shift 2 ;;
+      --cert) cert=$2; shift 2 ;;
+      --mtu) mtu=$2; shift 2 ;;
+      --routines) routines=$2; shift 2 ;;
+      --extra) extra=$2; shift 2 ;;
+      *) lab_fail "lab_config $host: unknown argument '$1'" ;;
+    esac
+  done
+  case $cipher in aes | chachapoly) ;; *) lab_fail "lab_config $host: --cipher '$cipher' is not aes or chachapoly" ;; esac
+  [[ $port =~ ^[0-9]+$ ]] || lab_fail "lab_config $host: --port '$port' is not a number"
+  [ -f "$LAB_DIR/pki/$cert.crt" ] || lab_fail "lab_config $host: no certificate $LAB_DIR/pki/$cert.crt (run lab_pki/lab_cert)"
+  LAB_PORT[$host]=$port
+  local f="$LAB_DIR/$host.yml" pki_dir="$LAB_DIR/pki"
+  {
+    echo "# Lab config for '$host' (lab $LAB_NAME); read by nebula and flatnet alike."
+    echo "pki:"
+    echo "  ca: $pki_dir/$ca.crt"
+    echo "  cert: $pki_dir/$cert.crt"
+    echo "  key: $pki_dir/$cert.key"
+    if [ ${#blocklist[@]} -gt 0 ]; then
+      echo "  blocklist:"
+      for spec in "${blocklist[@]}"; do echo "    - $spec"; done
+    fi
+    echo "static_host_map:"
+    for spec in "${statics[@]}"; do lab__static_entry "$host" "$spec"; done
+    echo "lighthouse:"
+    echo "  am_lighthouse: $am_lh"
+    echo "  interval: 60"
+    echo "  hosts:"
+    for peer in "${lighthouses[@]}"; do echo "    - \"$(lab_overlay "${peer%%:*}")\""; done
+    echo "listen:"
+    echo "  host: 0.0.0.0"
+    echo "  port: $port"
+    [ -z "$routines" ] || echo "routines: $routines"
+    echo "punchy:"
+    echo "  punch: $punch"
+    echo "  respond: $punch"
+    echo "relay:"
+    echo "  am_relay: $am_relay"
+    echo "  use_relays: $use_relays"
+    echo "  relays:"
+    for peer in "${relays[@]}"; do echo "    - \"$(lab_overlay "$peer")\""; done
+    echo "cipher: $cipher"
+    echo "tun:"
+    echo "  disabled: false"
+    echo "  dev: $(lab_tun "$host")"
+    echo "  mtu: $mtu"
+    echo "logging:"
+    echo "  level: $level"
+    echo "  format: text"
+    echo "firewall:"
+    echo "  outbound:"
+    echo "    - port: any"
+    echo "      proto: any"
+    echo "      host: any"
+    echo "  inbound:"
+    for proto in icmp tcp udp; do
+      echo "    - port: any"
+      echo "      proto: $proto"
+      echo "      host: any"
+    done
+    echo "control:"
+    echo "  socket: $LAB_DIR/$host.sock"
+    [ -z "$extra" ] || echo "$extra"
+  } >"$f"
+}
+
+# One static_host_map line from PEER[:PORT] or OVERLAY=ADDR:PORT.
+lab__static_entry() {
+  local host=$1 spec=$2 overlay underlay peer port
+  if [[ $spec == *=* ]]; then
+    overlay=${spec%%=*}
+    underlay=${spec#*=}
+  else
+    peer=${spec%%:*}
+    lab__require_node "$peer"
+    port=${LAB_PORT[$peer]:-4242}
+    [ "$spec" = "$peer" ] || port=${spec#*:}
+    overlay=$(lab_overlay "$peer")
+    underlay="$(lab_ip "$peer"):$port"
+  fi
+  echo "  \"$overlay\": [\"$underlay\"]"
+}
+
+# lab_tun HOST: the tun device name lab_config gives HOST.
+lab_tun() { echo "${LAB_PREFIX}t${LAB_NODE_INDEX[$1]}"; }
+
+# ---- Daemons -----------------------------------------------------------------------------
+
+# lab_daemon_binary IMPL: the binary for nebula or flatnet.
+lab_daemon_binary() {
+  case $1 in
+    nebula) echo "$NEBULA" ;;
+    flatnet) echo "$FLATNET_BIN/flatnet" ;;
+    *) lab_fail "implementation '$1' is neither nebula nor flatnet" ;;
+  esac
+}
+
+# lab_have IMPL: true when that implementation's binary exists.
+lab_have() { [ -x "$(lab_daemon_binary "$1")" ]; }
+
+# lab_start_daemon HOST IMPL [CONFIG] [--no-wait]: runs `IMPL -config CONFIG` (default
+# $LAB_DIR/HOST.yml) inside HOST, logging to $LAB_DIR/HOST.log (appended across restarts),
+# and waits up to 10 s for its tun device to come up. Fails with the log's tail if the
+# daemon dies or its tun never appears.
+lab_start_daemon() {
+  local host=$1 impl=$2 config="" wait=1 bin tun
+  shift 2 || lab_fail "usage: lab_start_daemon HOST nebula|flatnet [CONFIG]"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --no-wait) wait=0; shift ;;
+      *) config=$1; shift ;;
+    esac
+  done
+  lab__require_node "$host"
+  config=${config:-$LAB_DIR/$host.yml}
+  bin=$(lab_daemon_binary "$impl")
+  [ -x "$bin" ] || lab_fail "$impl binary not found at $bin"
+  [ -f "$config" ] || lab_fail "config $config for '$host' does not exist (run lab_config)"
+  if [ -n "${LAB_PID[daemon-$host]:-}" ] && lab__ours "${LAB_PID[daemon-$host]}"; then
+    lab_fail "a daemon already runs on '$host' (lab_stop_daemon it first)"
+  fi
+  echo "=== lab: starting $impl on $host at $(date +%T.%N) ===" >>"$LAB_DIR/$host.log"
+  ip netns exec "$(lab_ns "$host")" "$bin" -config "$config" >>"$LAB_DIR/$host.log" 2>&1 &
+  LAB_PID[daemon-$host]=$!
+  disown "$!"
+  echo "$impl" >"$LAB_DIR/$host.impl"
+  [ "$wait" = 1 ] || return 0
+  tun=$(sed -n 's/^  dev: *//p' "$config" | head -1)
+  if ! lab_wait_for --timeout 10 -- lab__daemon_up "$host" "$tun"; then
+    tail -n 20 "$LAB_DIR/$host.log" >&2
+    lab_fail "$impl on '$host' did not come up (tun '$tun'); log above"
+  fi
+}
+
+lab__daemon_up() {
+  lab__ours "${LAB_PID[daemon-$1]}" || return 2
+  [ -z "$2" ] || ip -n "$(lab_ns "$1")" link show "$2" up >/dev/null 2>&1
+}
+
+# lab_daemon_pid HOST: PID of the daemon running on HOST.
+lab_daemon_pid() { echo "${LAB_PID[daemon-$1]:?no daemon started on $1}"; }
+
+# lab_daemon_alive HOST: true while HOST's daemon runs.
+lab_daemon_alive() { lab__ours "${LAB_PID[daemon-$1]:-0}"; }
+
+# lab_stop_daemon HOST [--kill]: TERM (or KILL at once) and wait, bounded.
+lab_stop_daemon() {
+  local host=$1 pid
+  pid=${LAB_PID[daemon-$host]:-}
+  [ -n "$pid" ] || lab_fail "lab_stop_daemon: no daemon started on '$host'"
+  if [ "${2:-}" = --kill ] && lab__ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  lab__end_pid "$pid"
+  unset "LAB_PID[daemon-$host]"
+}
+
+# lab_log_of HOST: path of HOST's daemon log.
+lab_log_of() { echo "$LAB_DIR/$1.log"; }
+
+# lab_cpu_ticks PID: user+system CPU time of PID in clock ticks (for benchmarks).
+lab_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
