@@ -1,0 +1,220 @@
+#include "noise/handshake_state.h"
+
+#include <algorithm>
+#include <string>
+
+namespace flatnet::noise {
+namespace {
+
+constexpr size_t kDhSize = 32;
+
+const char* TokenName(Token token) {
+  switch (token) {
+    case Token::kE:
+      return "e";
+    case Token::kS:
+      return "s";
+    case Token::kEE:
+      return "ee";
+    case Token::kES:
+      return "es";
+    case Token::kSE:
+      return "se";
+    case Token::kSS:
+      return "ss";
+  }
+  return "?";
+}
+
+crypto::X25519Key KeyFrom(ByteSpan bytes) {
+  crypto::X25519Key key;
+  std::copy(bytes.begin(), bytes.begin() + kDhSize, key.begin());
+  return key;
+}
+
+}  // namespace
+
+HandshakeState::HandshakeState(const HandshakeOptions& options, const std::string& protocol_name)
+    : pattern_(options.pattern),
+      cipher_(options.cipher),
+      role_(options.role),
+      symmetric_(protocol_name, options.cipher),
+      static_keys_(options.static_keys),
+      ephemeral_(options.ephemeral),
+      remote_static_(options.remote_static) {
+  symmetric_.MixHash(options.prologue);
+  // Pre-messages are hashed initiator's first, whichever side we are.
+  const bool initiator = role_ == Role::kInitiator;
+  if (pattern_->initiator_static_premessage) {
+    symmetric_.MixHash(initiator ? static_keys_.public_key : *remote_static_);
+  }
+  if (pattern_->responder_static_premessage) {
+    symmetric_.MixHash(initiator ? *remote_static_ : static_keys_.public_key);
+  }
+}
+
+HandshakeState::HandshakeState(crypto::CipherKind cipher, Role role,
+                               const crypto::X25519KeyPair& static_keys)
+    : HandshakeState(HandshakeOptions{cipher, role, static_keys, &PatternIX(), {}, {}, {}},
+                     ProtocolName(PatternIX(), cipher)) {}
+
+Result<HandshakeState> HandshakeState::Create(const HandshakeOptions& options) {
+  if (options.pattern == nullptr) return Status::Error("noise: no handshake pattern given");
+  const bool initiator = options.role == Role::kInitiator;
+  const bool needs_remote_static = initiator ? options.pattern->responder_static_premessage
+                                             : options.pattern->initiator_static_premessage;
+  if (needs_remote_static && !options.remote_static) {
+    return Status::Error("noise: pattern " + std::string(options.pattern->name) +
+                         " needs the peer's static key in advance, and none was given");
+  }
+  return HandshakeState(options, ProtocolName(*options.pattern, options.cipher));
+}
+
+bool HandshakeState::MyTurnToWrite() const {
+  // Even messages are the initiator's.
+  return !Complete() && ((next_message_ % 2 == 0) == (role_ == Role::kInitiator));
+}
+
+Status HandshakeState::MixDh(SymmetricState& symmetric, Token token,
+                             const std::optional<crypto::X25519Key>& remote_ephemeral,
+                             const std::optional<crypto::X25519Key>& remote_static) const {
+  const bool initiator = role_ == Role::kInitiator;
+  // The first letter names the initiator's key, the second the responder's.
+  bool local_ephemeral = false, remote_is_ephemeral = false;
+  switch (token) {
+    case Token::kEE:
+      local_ephemeral = remote_is_ephemeral = true;
+      break;
+    case Token::kES:
+      local_ephemeral = initiator;
+      remote_is_ephemeral = !initiator;
+      break;
+    case Token::kSE:
+      local_ephemeral = !initiator;
+      remote_is_ephemeral = initiator;
+      break;
+    case Token::kSS:
+      break;
+    default:
+      return Status::Error("internal error, token is not a DH");
+  }
+  const std::optional<crypto::X25519Key>& theirs =
+      remote_is_ephemeral ? remote_ephemeral : remote_static;
+  if (local_ephemeral && !ephemeral_) {
+    return Status::Error(std::string("token ") + TokenName(token) +
+                         " comes before our ephemeral key exists");
+  }
+  if (!theirs) {
+    return Status::Error(std::string("token ") + TokenName(token) +
+                         " comes before the peer's key is known");
+  }
+  const crypto::X25519Key& ours =
+      local_ephemeral ? ephemeral_->private_key : static_keys_.private_key;
+  crypto::X25519Key shared;
+  if (!crypto::X25519Shared(ours, *theirs, shared)) {
+    return Status::Error(std::string("Diffie-Hellman ") + TokenName(token) +
+                         " failed: the peer's key is invalid (low order)");
+  }
+  symmetric.MixKey(shared);
+  return Status::Ok();
+}
+
+Status HandshakeState::WriteMessage(ByteSpan payload, Bytes& out) {
+  if (Complete()) return Status::Error("noise: handshake is already complete");
+  if (!MyTurnToWrite()) return Status::Error("noise: it is the peer's turn to send");
+  if (payload.size() > kMaxPayloadSize) {
+    return Status::Error("noise: handshake payload of " + std::to_string(payload.size()) +
+                         " bytes exceeds " + std::to_string(kMaxPayloadSize));
+  }
+  // Work on copies so that a failure leaves this state (and out) as they were.
+  SymmetricState symmetric = symmetric_;
+  std::optional<crypto::X25519KeyPair> ephemeral = ephemeral_;
+  const size_t start = out.size();
+  Status status;
+  for (Token token : pattern_->messages[next_message_]) {
+    switch (token) {
+      case Token::kE:
+        if (!ephemeral_) ephemeral_ = crypto::X25519Generate();
+        out.insert(out.end(), ephemeral_->public_key.begin(), ephemeral_->public_key.end());
+        symmetric.MixHash(ephemeral_->public_key);
+        break;
+      case Token::kS:
+        status = symmetric.EncryptAndHash(static_keys_.public_key, out);
+        break;
+      default:
+        status = MixDh(symmetric, token, remote_ephemeral_, remote_static_);
+        break;
+    }
+    if (!status.ok()) break;
+  }
+  if (status.ok()) status = symmetric.EncryptAndHash(payload, out);
+  if (!status.ok()) {
+    out.resize(start);
+    ephemeral_ = ephemeral;
+    return status.Wrap("noise: writing handshake message " + std::to_string(next_message_ + 1));
+  }
+  symmetric_ = std::move(symmetric);
+  ++next_message_;
+  return Status::Ok();
+}
+
+Result<Bytes> HandshakeState::ReadMessage(ByteSpan message) {
+  if (Complete()) return Status::Error("noise: handshake is already complete");
+  if (MyTurnToWrite()) return Status::Error("noise: it is our turn to send, not to receive");
+  const size_t total = message.size();
+  SymmetricState symmetric = symmetric_;
+  std::optional<crypto::X25519Key> remote_ephemeral = remote_ephemeral_;
+  std::optional<crypto::X25519Key> remote_static = remote_static_;
+  for (Token token : pattern_->messages[next_message_]) {
+    Status status;
+    if (token == Token::kE || token == Token::kS) {
+      const size_t need = kDhSize + (token == Token::kS && symmetric.HasKey() ? 16 : 0);
+      if (message.size() < need) {
+        return Status::Error("noise: handshake message " + std::to_string(next_message_ + 1) +
+                             " is too short (" + std::to_string(total) + " bytes) to hold the " +
+                             (token == Token::kE ? "ephemeral" : "static") + " key");
+      }
+      if (token == Token::kE) {
+        remote_ephemeral = KeyFrom(message);
+        symmetric.MixHash(message.first(kDhSize));
+      } else {
+        if (remote_static) return Status::Error("noise: peer sent a static key twice");
+        Bytes key;
+        status = symmetric.DecryptAndHash(message.first(need), key);
+        if (!status.ok()) {
+          return Status::Error("noise: handshake message " + std::to_string(next_message_ + 1) +
+                               ": cannot decrypt the peer's static key: " + status.message());
+        }
+        remote_static = KeyFrom(key);
+      }
+      message = message.subspan(need);
+    } else {
+      status = MixDh(symmetric, token, remote_ephemeral, remote_static);
+      if (!status.ok()) {
+        return status.Wrap("noise: handshake message " + std::to_string(next_message_ + 1));
+      }
+    }
+  }
+  Bytes payload;
+  Status status = symmetric.DecryptAndHash(message, payload);
+  if (!status.ok()) {
+    return status.Wrap("noise: handshake message " + std::to_string(next_message_ + 1) +
+                       ": payload");
+  }
+  symmetric_ = std::move(symmetric);
+  remote_ephemeral_ = remote_ephemeral;
+  remote_static_ = remote_static;
+  ++next_message_;
+  return payload;
+}
+
+Result<SessionKeys> HandshakeState::Split() const {
+  if (!Complete()) return Status::Error("noise: handshake is not complete, no keys yet");
+  SplitKeys keys = symmetric_.Split();
+  if (role_ == Role::kInitiator) {
+    return SessionKeys{cipher_, keys.initiator_to_responder, keys.responder_to_initiator};
+  }
+  return SessionKeys{cipher_, keys.responder_to_initiator, keys.initiator_to_responder};
+}
+
+}  // namespace flatnet::noise
