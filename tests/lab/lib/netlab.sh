@@ -462,8 +462,9 @@ lab_wait_for() {
   return 1
 }
 
-# lab_ping NODE ADDR: one ping with a one-second wait (a handy lab_wait_for condition).
-lab_ping() { lab_exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
+# lab_ping NODE ADDR [WAIT]: one ping, waiting WAIT seconds (default 1, fractions allowed)
+# for the reply. A handy lab_wait_for condition.
+lab_ping() { lab_exec "$1" ping -c1 -W"${3:-1}" -q "$2" >/dev/null 2>&1; }
 
 # ---- Certificates ------------------------------------------------------------------------
 
