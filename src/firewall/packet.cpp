@@ -1,0 +1,55 @@
+#include "firewall/packet.h"
+
+namespace flatnet::firewall {
+
+namespace {
+// Source and destination port of TCP and UDP (and whatever sits there for other protocols).
+constexpr size_t kPortBytes = 4;
+// Fragment offset bits of the flags/fragment-offset field: non-zero means not the first.
+constexpr uint16_t kFragmentOffsetMask = 0x1fff;
+}  // namespace
+
+Verdict ParsePacket(ByteSpan ip_packet, bool incoming, Packet* out) {
+  const uint8_t* data = ip_packet.data();
+  if (ip_packet.size() < kIpv4HeaderMinLength) return Verdict::kDropTooShort;
+
+  const int version = data[0] >> 4;
+  if (version == 6) return Verdict::kDropIpv6;
+  if (version != 4) return Verdict::kDropNotIpv4;
+
+  const size_t header_length = size_t(data[0] & 0x0f) * 4;
+  if (header_length < kIpv4HeaderMinLength) return Verdict::kDropBadHeaderLength;
+
+  out->fragment = (LoadBig16(data + 6) & kFragmentOffsetMask) != 0;
+  out->protocol = data[9];
+
+  // A later fragment has no transport header and ICMP has no ports: both need only the IP
+  // header, and both are tracked with ports 0.
+  const bool has_ports = !out->fragment && out->protocol != kProtoIcmp;
+  const size_t needed = header_length + (has_ports ? kPortBytes : 0);
+  if (ip_packet.size() < needed) return Verdict::kDropTooShort;
+
+  const uint32_t source = LoadBig32(data + 12);
+  const uint32_t destination = LoadBig32(data + 16);
+  uint16_t source_port = 0;
+  uint16_t destination_port = 0;
+  if (has_ports) {
+    source_port = LoadBig16(data + header_length);
+    destination_port = LoadBig16(data + header_length + 2);
+  }
+
+  if (incoming) {
+    out->remote_ip = source;
+    out->local_ip = destination;
+    out->remote_port = source_port;
+    out->local_port = destination_port;
+  } else {
+    out->local_ip = source;
+    out->remote_ip = destination;
+    out->local_port = source_port;
+    out->remote_port = destination_port;
+  }
+  return Verdict::kAllow;
+}
+
+}  // namespace flatnet::firewall

@@ -1,0 +1,40 @@
+// PeerIdentity: what the firewall knows about the host at the other end of a tunnel.
+//
+// Contract: the daemon fills one from the peer's verified certificate when the tunnel comes
+// up and passes it to every Firewall::Check for that tunnel; the firewall only reads it.
+// Strings are compared exactly as rules name them (ca_sha is compared lowercase).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "firewall/ipv4_cidr.h"
+
+namespace flatnet::firewall {
+
+struct PeerIdentity {
+  std::string name;                 // certificate name; rules' "host"
+  uint32_t overlay_ip = 0;          // the certificate's first IP, host byte order
+  std::vector<std::string> groups;  // certificate groups; rules' "group"/"groups"
+  std::string issuer;               // issuing CA's fingerprint, lowercase hex; rules' "ca_sha"
+  std::string ca_name;              // issuing CA's name; rules' "ca_name"
+  // Further sources the certificate vouches for: its other IPs (as /32) and its subnets
+  // (unsafe routes). Packets from anywhere else are dropped as kDropRemoteIp.
+  std::vector<Ipv4Cidr> other_networks;
+
+  bool HasGroup(const std::string& group) const {
+    return std::find(groups.begin(), groups.end(), group) != groups.end();
+  }
+
+  bool MayUseAddress(uint32_t address) const {
+    if (address == overlay_ip) return true;
+    for (const Ipv4Cidr& network : other_networks) {
+      if (network.Contains(address)) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace flatnet::firewall
