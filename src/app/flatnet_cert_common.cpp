@@ -1,0 +1,106 @@
+// Input helpers shared by the flatnet-cert subcommands (see flatnet_cert_command.h).
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "app/flatnet_cert_command.h"
+
+namespace flatnet::app {
+
+CommandOutcome CommandOutcome::FromFlags(const Status& parsed, const FlagSet& flags) {
+  if (!parsed.ok()) return Error(parsed.message());
+  if (flags.help_requested()) return Help();
+  return Ok();
+}
+
+std::string SystemError(std::string_view operation, const std::string& path, int error_number) {
+  std::string reason = std::strerror(error_number);
+  // Go spells system errors in lower case ("no such file or directory").
+  if (!reason.empty()) reason[0] = char(std::tolower(static_cast<unsigned char>(reason[0])));
+  return std::string(operation) + " " + path + ": " + reason;
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(SystemError("open", path, errno ? errno : ENOENT));
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return Status::Error(SystemError("read", path, errno ? errno : EIO));
+  return content.str();
+}
+
+CommandOutcome Required(std::string_view flag) {
+  return CommandOutcome::UsageError("-" + std::string(flag) + " is required");
+}
+
+namespace {
+
+bool IsGoSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::vector<std::string> SplitComma(const std::string& list) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    items.push_back(list.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos) return items;
+    start = comma + 1;
+  }
+}
+
+bool IsSpaceOnly(char c) { return c == ' '; }
+
+std::string Trim(std::string text, bool (*trimmed)(char)) {
+  while (!text.empty() && trimmed(text.back())) text.pop_back();
+  size_t first = 0;
+  while (first < text.size() && trimmed(text[first])) ++first;
+  return text.substr(first);
+}
+
+}  // namespace
+
+std::vector<std::string> SplitGroups(const std::string& list) {
+  std::vector<std::string> groups;
+  if (list.empty()) return groups;
+  for (const std::string& item : SplitComma(list)) {
+    std::string group = Trim(item, IsGoSpace);
+    if (!group.empty()) groups.push_back(group);
+  }
+  return groups;
+}
+
+Result<std::vector<cert::Ipv4Net>> ParseNetList(const std::string& list, std::string_view flag,
+                                                bool keep_host) {
+  std::vector<cert::Ipv4Net> nets;
+  if (list.empty()) return nets;
+  for (const std::string& raw : SplitComma(list)) {
+    // nebula-cert trims only spaces here: "10.0.0.0/8, 10.1.0.0/16" works.
+    std::string item = Trim(raw, IsSpaceOnly);
+    if (item.empty()) continue;
+    Result<cert::Ipv4Net> net = cert::ParseIpv4Cidr(item);
+    if (!net.ok()) return net.status().Wrap("invalid -" + std::string(flag) + " definition");
+    nets.push_back(keep_host ? *net : net->Network());
+  }
+  return nets;
+}
+
+WallClock Now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return WallClock{int64_t(ts.tv_sec), int64_t(ts.tv_nsec)};
+}
+
+int64_t SecondsAfter(const WallClock& now, std::chrono::nanoseconds duration) {
+  constexpr int64_t kBillion = 1'000'000'000;
+  int64_t whole = duration.count() / kBillion;
+  int64_t fraction = duration.count() % kBillion + now.nanoseconds;
+  // Round toward minus infinity, as Go's Time.Unix does for the sum.
+  int64_t carry = fraction >= 0 ? fraction / kBillion : -((-fraction + kBillion - 1) / kBillion);
+  return now.seconds + whole + carry;
+}
+
+}  // namespace flatnet::app

@@ -1,0 +1,42 @@
+// Writing a command's output files all or nothing, and never over an existing file.
+//
+// A command registers every file it will write, checks that none exists before doing any
+// work that matters (so "refusing to overwrite existing CA key: ca.key" comes first), and
+// commits at the end. Commit writes each file to a temporary file in the same directory,
+// flushes it to disk, and moves it into place with a no-replace rename (or a hard link), so
+// a file that appeared meanwhile is not clobbered either. If any step fails, the files
+// already placed by this commit and all temporary files are removed: a failed run leaves
+// nothing behind. Files are created with mode 0600, as nebula-cert creates them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace flatnet::app {
+
+class OutputFiles {
+ public:
+  // `flag` names the option in errors ("out-key"), `what` the file in refusals ("CA key").
+  void Add(std::string flag, std::string path, std::string what);
+  // Sets the content of the file registered for `flag`.
+  void SetContent(const std::string& flag, std::string content);
+
+  // Fails if two flags name the same path, or any path already exists (even as a dangling
+  // symlink): "refusing to overwrite existing CA key: ca.key".
+  Status CheckWritable() const;
+  // Writes every registered file. Errors: "error while writing out-crt: open dir/ca.crt: ...".
+  Status Commit();
+
+ private:
+  struct File {
+    std::string flag;
+    std::string path;
+    std::string what;
+    std::string content;
+  };
+  std::vector<File> files_;
+};
+
+}  // namespace flatnet::app

@@ -1,0 +1,85 @@
+// flatnet-cert print: shows every certificate in a file, as text or one JSON line each,
+// byte for byte as nebula-cert prints them (see cert/certificate_format.h).
+#include "app/flatnet_cert_command.h"
+#include "app/flatnet_cert_output.h"
+#include "app/qr_png.h"
+#include "cert/certificate.h"
+#include "cert/certificate_format.h"
+#include "cert/pem.h"
+
+namespace flatnet::app {
+namespace {
+
+struct PrintOptions {
+  bool json = false;
+  std::string out_qr;
+  std::string path;
+};
+
+void DefineFlags(FlagSet& flags, PrintOptions* o) {
+  flags.Bool(&o->json, "json", false, "Optional: outputs certificates in json format");
+  flags.String(&o->out_qr, "out-qr", "",
+               "Optional: output a qr code image (png) of the certificate");
+  flags.String(&o->path, "path", "", "Required: path to the certificate");
+}
+
+CommandOutcome RunPrint(const std::vector<std::string>& args, std::ostream& out) {
+  PrintOptions o;
+  FlagSet flags("print");
+  DefineFlags(flags, &o);
+  CommandOutcome parsed = CommandOutcome::FromFlags(flags.Parse(args), flags);
+  if (parsed.kind != CommandOutcome::Kind::kOk) return parsed;
+  if (o.path.empty()) return Required("path");
+
+  OutputFiles outputs;
+  if (!o.out_qr.empty()) {
+    outputs.Add("out-qr", o.out_qr, "QR code");
+    if (Status s = outputs.CheckWritable(); !s.ok()) return CommandOutcome::Error(s.message());
+  }
+
+  Result<std::string> text = ReadWholeFile(o.path);
+  if (!text.ok()) return CommandOutcome::Error("unable to read cert; " + text.status().message());
+
+  // Like nebula-cert, print each certificate as it is read: a bad block later in the file
+  // still shows the good ones before it, then fails.
+  std::string qr_text;
+  std::string_view rest = *text;
+  int position = 1;
+  do {
+    Result<cert::Certificate> c = cert::ParseCertificatePem(rest, &rest);
+    if (!c.ok()) {
+      std::string where = position == 1 ? o.path : o.path + " (certificate " + std::to_string(position) + ")";
+      return CommandOutcome::Error("error while unmarshaling cert " + where + ": " +
+                                   c.status().message());
+    }
+    out << (o.json ? cert::CertificateJson(*c) : cert::CertificateText(*c)) << "\n";
+    qr_text += c->MarshalToPem();
+    ++position;
+  } while (!cert::IsBlank(rest));
+  out.flush();
+
+  if (!o.out_qr.empty()) {
+    Result<std::string> png = QrCodePng(qr_text);
+    if (!png.ok()) {
+      return CommandOutcome::Error("error while generating qr code: " + png.status().message());
+    }
+    outputs.SetContent("out-qr", *png);
+    if (Status s = outputs.Commit(); !s.ok()) return CommandOutcome::Error(s.message());
+  }
+  return CommandOutcome::Ok();
+}
+
+}  // namespace
+
+Subcommand PrintSubcommand() {
+  return Subcommand{"print", "print <flags>: prints details about a certificate",
+                    [] {
+                      PrintOptions o;
+                      FlagSet flags("print");
+                      DefineFlags(flags, &o);
+                      return flags.Usage();
+                    },
+                    RunPrint};
+}
+
+}  // namespace flatnet::app
