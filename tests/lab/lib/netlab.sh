@@ -67,9 +67,12 @@ LAB_TEARDOWN_HOOKS=()
 
 # ---- Messages ----------------------------------------------------------------------------
 
-lab_log() { echo "lab[$LAB_NAME]: $*" >&2; }
+# Messages go to the stderr the test started with (fd LAB_STDERR, saved by lab_init), so
+# they show even when raised inside a command whose stderr is redirected to a file.
+LAB_STDERR=2
+lab_log() { echo "lab[$LAB_NAME]: $*" >&"$LAB_STDERR"; }
 lab_fail() {
-  echo "lab[$LAB_NAME]: FAIL: $*" >&2
+  echo "lab[$LAB_NAME]: FAIL: $*" >&"$LAB_STDERR"
   exit 1
 }
 # Wall-clock milliseconds, for measuring waits.
@@ -86,6 +89,7 @@ lab_init() {
   [ $# -eq 1 ] || lab_fail "usage: lab_init NAME"
   [ "$(id -u)" -eq 0 ] || lab_fail "labs need root (network namespaces)"
   LAB_NAME=$1
+  exec {LAB_STDERR}>&2
   local stem
   stem=$(echo "$1" | tr -cd 'a-z0-9' | cut -c1-4)
   LAB_PREFIX="${stem:-lab}$(($$ % 100000))"
@@ -133,12 +137,20 @@ lab__end_pid() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-# Kills what is left inside the namespaces with PREFIX and deletes them.
+# Kills what is left inside the namespaces with PREFIX, waits (up to 3 s) for it to be
+# gone, and deletes the namespaces.
 lab__remove_namespaces() {
-  local prefix=$1 ns pid
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${prefix}-" || true); do
+  local prefix=$1 ns pid i namespaces
+  namespaces=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${prefix}-" || true)
+  for ns in $namespaces; do
     for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
       kill -KILL "$pid" 2>/dev/null || true
+    done
+  done
+  for ns in $namespaces; do
+    for ((i = 0; i < 30; i++)); do
+      [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+      sleep 0.1
     done
     ip netns del "$ns" 2>/dev/null || true
   done
@@ -326,6 +338,33 @@ lab_router() {
   local node
   for node in ${LAB_SEG_NODES[$down]}; do
     [ "$node" = "$name" ] || lab__default_route "$node" "$down"
+  done
+}
+
+# lab_pair A B [CIDR]: two hosts joined by one veth pair, no switch in between (the
+# shortest path, for benchmarks). They get .1 and .2 of CIDR (default 198.51.100.0/24) on a
+# segment named "A-B", so lab_ip works as usual.
+lab_pair() {
+  local a=$1 b=$2 cidr=${3:-198.51.100.0/24} seg="$1-$2" base
+  [ $# -ge 2 ] || lab_fail "usage: lab_pair A B [CIDR]"
+  [[ $cidr =~ ^([0-9]+\.[0-9]+\.[0-9]+)\.0/24$ ]] || lab_fail "lab_pair: CIDR '$cidr' must be a /24"
+  base=${BASH_REMATCH[1]}
+  lab__new_namespace "$a" host
+  lab__new_namespace "$b" host
+  LAB_LINKS=$((LAB_LINKS + 1))
+  ip link add "${LAB_PREFIX}e$LAB_LINKS" netns "$(lab_ns "$a")" type veth \
+    peer name "${LAB_PREFIX}f$LAB_LINKS" netns "$(lab_ns "$b")" || lab_fail "cannot link $a and $b"
+  LAB_SEG_CIDR[$seg]=$base
+  local node ifname number=1
+  for node in "$a" "$b"; do
+    ifname="${LAB_PREFIX}$([ "$node" = "$a" ] && echo e || echo f)$LAB_LINKS"
+    ip -n "$(lab_ns "$node")" addr add "$base.$number/24" dev "$ifname"
+    ip -n "$(lab_ns "$node")" link set "$ifname" up
+    LAB_ADDR[$node/$seg]=$base.$number
+    LAB_IFACE[$node/$seg]=$ifname
+    LAB_FIRST_SEG[$node]=$seg
+    LAB_SEG_NODES[$seg]+=" $node"
+    number=$((number + 1))
   done
 }
 
