@@ -1,8 +1,10 @@
 // Input helpers shared by the flatnet-cert subcommands (see flatnet_cert_command.h).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <ctime>
 
 #include "app/flatnet_cert_command.h"
 
@@ -22,13 +24,23 @@ std::string SystemError(std::string_view operation, const std::string& path, int
 }
 
 Result<std::string> ReadWholeFile(const std::string& path) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(SystemError("open", path, errno ? errno : ENOENT));
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return Status::Error(SystemError("read", path, errno ? errno : EIO));
-  return content.str();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(SystemError("open", path, errno));
+  std::string content;
+  char buffer[8192];
+  while (true) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;  // EISDIR for a directory: "read ca.crt: is a directory"
+      close(fd);
+      return Status::Error(SystemError("read", path, error));
+    }
+    if (n == 0) break;
+    content.append(buffer, size_t(n));
+  }
+  close(fd);
+  return content;
 }
 
 CommandOutcome Required(std::string_view flag) {
