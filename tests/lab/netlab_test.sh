@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Self-test of the lab (tests/lab/lib/netlab.sh), with the real nebula only:
 #  1. NAT kinds behave as named: behind `masq` one socket keeps one public port for every
-#     destination; behind `symmetric` each destination sees a different port.
+#     destination; behind `symmetric` each destination sees a different port. Nested NATs
+#     and port forwards work.
 #  2. Two hosts behind different MASQUERADE routers plus a lighthouse on the internet
 #     segment: nebula everywhere, the hosts ping each other over the overlay.
-#  3. Their tunnel is direct: with the lighthouse killed (and no relay configured) traffic
-#     still flows.
+#  3. Their tunnel is direct: with the lighthouse killed (and relays off for them) traffic
+#     still flows; while two hosts behind symmetric NATs, which need the lighthouse as a
+#     relay, lose each other.
 #  4. lab-udp-inject's attacks reach a nebula and leave it serving; spoofed re-sends of a
 #     peer's captured datagrams reach the victim's decryption (nebula logs the failures).
 #  5. Teardown stops every daemon and leaves no namespace with the lab's prefix.
@@ -31,6 +33,7 @@ lab_host stun2 --on internet
 lab_host_behind a --upstream internet --nat masq
 lab_host_behind b --upstream internet --nat masq
 lab_host_behind s --upstream internet --nat symmetric
+lab_host_behind s2 --upstream internet --nat symmetric
 
 # ---- 1. NAT kinds ---------------------------------------------------------------------
 lab_spawn stun1 stun1 "$probe" serve --port 3478 --time-limit 60
@@ -39,7 +42,7 @@ servers=("$(lab_ip stun1):3478" "$(lab_ip stun2):3478")
 # Sets `ports` to the public ports NODE's one socket (port 5000) shows the two servers;
 # both servers must see the address of NODE's router NAT.
 probe_ports() {
-  local node=$1 nat_addr=$2 out line
+  local node=$1 nat_addr=$2 out
   out=$(lab_exec "$node" "$probe" ask --from-port 5000 "${servers[@]}") ||
     lab_fail "probe from $node got no answer: $out"
   echo "$out"
@@ -59,17 +62,40 @@ probe_ports s "$(lab_ip s-nat1)"
   lab_fail "symmetric router gave the same public port to both destinations: ${ports[*]}"
 pass "symmetric NAT: a different public port per destination (${ports[0]} vs ${ports[1]})"
 
+# Nested NATs: from behind three layers, the internet sees the outermost router.
+lab_host_behind deep --upstream internet --nat "masq masq symmetric"
+probe_ports deep "$(lab_ip deep-nat1)"
+pass "3 nested NATs: the internet sees the outermost router $(lab_ip deep-nat1)"
+# A port forward makes a server on a LAN reachable at its router's public address.
+lab_forward a-nat1 --proto udp --port 3478 --to a
+lab_spawn a probe-server-a "$probe" serve --port 3478 --time-limit 60
+out=$(lab_exec stun1 "$probe" ask --from-port 5001 "$(lab_ip a-nat1):3478") ||
+  lab_fail "port forward: no answer through $(lab_ip a-nat1):3478: $out"
+[ "$out" = "$(lab_ip a-nat1):3478 seen $(lab_ip stun1):5001" ] ||
+  lab_fail "port forward: unexpected answer '$out'"
+pass "port forward: $(lab_ip a-nat1):3478 reaches a's server"
+lab_stop probe-server-a
+
 # ---- 2. Overlay through two MASQUERADE routers ----------------------------------------
-lab_pki lh=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24
-lab_config lh --am-lighthouse
-lab_config a --lighthouse lh --punchy
-lab_config b --lighthouse lh --punchy
-for host in lh a b; do lab_start_daemon "$host" nebula; done
+# The lighthouse is also a relay, but only s and s2 (both behind symmetric NATs, where
+# punching cannot work) use it; a and b must meet directly.
+lab_pki lh=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24 s=192.168.100.4/24 \
+  s2=192.168.100.5/24
+lab_config lh --am-lighthouse --am-relay
+lab_config a --lighthouse lh --punchy --no-use-relays
+lab_config b --lighthouse lh --punchy --no-use-relays
+lab_config s --lighthouse lh --punchy --relay lh
+lab_config s2 --lighthouse lh --punchy --relay lh
+for host in lh a b s s2; do lab_start_daemon "$host" nebula; done
 lab_wait_for --timeout 20 -- lab_ping a "$(lab_overlay b)" ||
   lab_fail "a cannot ping b over the overlay within 20 s (logs in $LAB_DIR)"
 pass "a pings b over the overlay after ${LAB_WAITED_MS} ms"
 lab_wait_for --timeout 10 -- lab_ping b "$(lab_overlay a)" || lab_fail "b cannot ping a"
 pass "b pings a over the overlay"
+
+lab_wait_for --timeout 20 -- lab_ping s "$(lab_overlay s2)" ||
+  lab_fail "s cannot reach s2 (both behind symmetric NATs) through the relay within 20 s"
+pass "s pings s2 across two symmetric NATs (through the relay) after ${LAB_WAITED_MS} ms"
 
 # ---- 4a. Made-up garbage at the lighthouse, which must keep serving -------------------
 lh_addr="$(lab_ip lh):4242"
@@ -112,9 +138,14 @@ lab_stop_daemon lh --kill
 lab_exec a ping -c 5 -i 0.3 -W 1 -q "$(lab_overlay b)" >/dev/null ||
   lab_fail "a lost b when the lighthouse died: the tunnel was not direct"
 pass "5/5 pings a->b with the lighthouse dead: the tunnel is direct"
+# The same check does catch a tunnel that is not direct: s's path to s2 went through
+# the lighthouse, and now it is gone.
+! lab_exec s ping -c 3 -i 0.3 -W 1 -q "$(lab_overlay s2)" >/dev/null ||
+  lab_fail "s still reaches s2 without the relay: symmetric NATs were punched through?"
+pass "s->s2 (relayed) stops with the lighthouse: the direct check can tell the difference"
 
 # ---- 5. Teardown ----------------------------------------------------------------------
-pids=("$(lab_daemon_pid a)" "$(lab_daemon_pid b)")
+pids=("$(lab_daemon_pid a)" "$(lab_daemon_pid b)" "$(lab_daemon_pid s)" "$(lab_daemon_pid s2)")
 lab_teardown 0
 for pid in "${pids[@]}"; do
   ! kill -0 "$pid" 2>/dev/null || lab_fail "daemon PID $pid survived teardown"

@@ -538,18 +538,18 @@ lab_ca() {
 # lab_cert HOST OVERLAY/BITS [--ca BASENAME] [--duration D] [--groups G]: the host's cert
 # and key in $LAB_DIR/pki/HOST.crt and .key, signed by that CA (default "ca").
 lab_cert() {
-  local host=$1 ip=${2:-} ca=ca extra=()
+  local host=$1 ip=${2:-} ca=ca sign_flags=()
   shift 2 || lab_fail "usage: lab_cert HOST OVERLAY/BITS [--ca NAME] [--duration D]"
   while [ $# -gt 0 ]; do
     case $1 in
       --ca) ca=$2; shift 2 ;;
-      --duration | --groups) extra+=("-${1#--}" "$2"); shift 2 ;;
+      --duration | --groups) sign_flags+=("-${1#--}" "$2"); shift 2 ;;
       *) lab_fail "lab_cert $host: unknown argument '$1'" ;;
     esac
   done
   [[ $ip =~ ^[0-9.]+/[0-9]+$ ]] || lab_fail "lab_cert $host: '$ip' is not OVERLAY/BITS"
   rm -f "$LAB_DIR/pki/$host.crt" "$LAB_DIR/pki/$host.key"
-  "$(lab__cert_tool)" sign -name "$host" -ip "$ip" "${extra[@]}" \
+  "$(lab__cert_tool)" sign -name "$host" -ip "$ip" "${sign_flags[@]}" \
     -ca-crt "$LAB_DIR/pki/$ca.crt" -ca-key "$LAB_DIR/pki/$ca.key" \
     -out-crt "$LAB_DIR/pki/$host.crt" -out-key "$LAB_DIR/pki/$host.key" >/dev/null ||
     lab_fail "lab_cert $host: signing failed"
@@ -626,6 +626,9 @@ lab_config() {
   case $cipher in aes | chachapoly) ;; *) lab_fail "lab_config $host: --cipher '$cipher' is not aes or chachapoly" ;; esac
   [[ $port =~ ^[0-9]+$ ]] || lab_fail "lab_config $host: --port '$port' is not a number"
   [ -f "$LAB_DIR/pki/$cert.crt" ] || lab_fail "lab_config $host: no certificate $LAB_DIR/pki/$cert.crt (run lab_pki/lab_cert)"
+  for peer in "${lighthouses[@]}" "${relays[@]}"; do
+    [ -n "${LAB_OVERLAY[${peer%%:*}]:-}" ] || lab_fail "lab_config $host: no certificate made for peer '$peer'"
+  done
   LAB_PORT[$host]=$port
   local f="$LAB_DIR/$host.yml" pki_dir="$LAB_DIR/pki"
   {
