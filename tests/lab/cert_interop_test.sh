@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Interop of flatnet-cert with the real nebula-cert 1.6.1, both ways:
+#  (a) certs made by nebula-cert: flatnet-cert prints them identically (text and JSON, so the
+#      same fields and fingerprint) and verifies them;
+#  (b) certs made by flatnet-cert: nebula-cert verifies them and prints them identically;
+#  (c) each tool signs with the other's CA and keys, and the other verifies the result;
+#  plus the same -h text per mode, and the same refusals for CA constraints.
+# Needs no root and no network. Fails, never skips, when nebula-cert is missing.
+set -euo pipefail
+
+FLATNET_CERT="${FLATNET_BIN:?FLATNET_BIN must point at the build directory src/app}/flatnet-cert"
+NEBULA_CERT="$(command -v nebula-cert || true)"
+if [ -z "$NEBULA_CERT" ]; then
+  echo "FAIL: nebula-cert is not installed (Debian package 'nebula'); interop cannot be tested"
+  exit 1
+fi
+if [ ! -x "$FLATNET_CERT" ]; then
+  echo "FAIL: $FLATNET_CERT is not built"
+  exit 1
+fi
+
+work="$(mktemp -d /tmp/cert-interop.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export TZ=UTC
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+# check NAME COMMAND...: the command must succeed.
+check() {
+  local name="$1"; shift
+  if "$@" >"$work/last.out" 2>&1; then pass "$name"; else fail "$name"; sed 's/^/     /' "$work/last.out"; fi
+}
+# same_output NAME FILE: nebula-cert and flatnet-cert print FILE byte for byte alike.
+same_output() {
+  local name="$1" file="$2" flags="${3:-}"
+  # shellcheck disable=SC2086
+  if diff <("$NEBULA_CERT" print $flags -path "$file" 2>&1) \
+          <("$FLATNET_CERT" print $flags -path "$file" 2>&1) >"$work/last.diff"; then
+    pass "$name"
+  else
+    fail "$name"; sed 's/^/     /' "$work/last.diff"
+  fi
+}
+
+echo "# nebula-cert $("$NEBULA_CERT" -version), flatnet-cert $("$FLATNET_CERT" -version)"
+
+# (a) nebula-cert's certificates, read by flatnet-cert.
+mkdir a && cd a
+"$NEBULA_CERT" ca -name "Nebula CA" -duration 8760h -groups "servers,laptops" \
+  -ips "192.168.100.0/24" -subnets "10.10.0.0/16"
+"$NEBULA_CERT" sign -name lighthouse -ip 192.168.100.1/24 -groups servers -subnets 10.10.1.0/24
+"$NEBULA_CERT" sign -name laptop -ip 192.168.100.2/24 -groups laptops -duration 24h
+for c in ca.crt lighthouse.crt laptop.crt; do
+  same_output "(a) print $c matches nebula-cert" "$c"
+  same_output "(a) print -json $c matches nebula-cert" "$c" -json
+done
+check "(a) flatnet-cert verifies nebula-cert's lighthouse.crt" \
+  "$FLATNET_CERT" verify -ca ca.crt -crt lighthouse.crt
+check "(a) flatnet-cert verifies nebula-cert's laptop.crt" \
+  "$FLATNET_CERT" verify -ca ca.crt -crt laptop.crt
+cd ..
+
+# (b) flatnet-cert's certificates, read by nebula-cert.
+mkdir b && cd b
+"$FLATNET_CERT" ca -name "Flatnet CA" -duration 8760h -groups "servers,laptops" \
+  -ips "192.168.100.0/24" -subnets "10.10.0.0/16"
+"$FLATNET_CERT" sign -name lighthouse -ip 192.168.100.1/24 -groups servers -subnets 10.10.1.0/24
+"$FLATNET_CERT" sign -name laptop -ip 192.168.100.2/24 -groups laptops -duration 24h
+for c in ca.crt lighthouse.crt laptop.crt; do
+  same_output "(b) nebula-cert prints flatnet-cert's $c the same" "$c"
+  same_output "(b) nebula-cert print -json of flatnet-cert's $c is the same" "$c" -json
+done
+check "(b) nebula-cert verifies flatnet-cert's lighthouse.crt" \
+  "$NEBULA_CERT" verify -ca ca.crt -crt lighthouse.crt
+check "(b) nebula-cert verifies flatnet-cert's laptop.crt" \
+  "$NEBULA_CERT" verify -ca ca.crt -crt laptop.crt
+# The nebula daemon itself loads flatnet-cert's CA, cert and key (-test checks the config,
+# including that the key belongs to the cert, and exits without opening a tun or socket).
+write_config() {
+  cat >config.yml <<EOF
+pki: {ca: ca.crt, cert: lighthouse.crt, key: $1}
+static_host_map: {}
+lighthouse: {am_lighthouse: false}
+listen: {host: 127.0.0.1, port: 0}
+tun: {disabled: true}
+firewall: {outbound: [{port: any, proto: any, host: any}], inbound: []}
+EOF
+}
+if command -v nebula >/dev/null; then
+  write_config lighthouse.key
+  check "(b) nebula -test accepts flatnet-cert's ca.crt, lighthouse.crt, lighthouse.key" \
+    timeout 20 nebula -test -config config.yml
+  write_config laptop.key
+  if timeout 20 nebula -test -config config.yml >"$work/last.out" 2>&1; then
+    fail "(b) nebula -test accepted a key that is not the cert's"
+  else
+    pass "(b) nebula -test refuses a key that is not the cert's"
+  fi
+else
+  fail "(b) the nebula daemon is not installed"
+fi
+
+fp_nebula="$("$NEBULA_CERT" print -json -path lighthouse.crt | sed 's/.*"fingerprint":"\([0-9a-f]*\)".*/\1/')"
+fp_flatnet="$("$FLATNET_CERT" print -json -path lighthouse.crt | sed 's/.*"fingerprint":"\([0-9a-f]*\)".*/\1/')"
+if [ -n "$fp_nebula" ] && [ "$fp_nebula" = "$fp_flatnet" ]; then
+  pass "(b) fingerprint agrees: $fp_nebula"
+else
+  fail "(b) fingerprint differs: nebula $fp_nebula, flatnet $fp_flatnet"
+fi
+cd ..
+
+# (c) each tool signs with the other's CA; keys made by one are used by the other.
+mkdir c && cd c
+"$NEBULA_CERT" ca -name "Nebula CA" -out-crt nebula-ca.crt -out-key nebula-ca.key
+"$FLATNET_CERT" ca -name "Flatnet CA" -out-crt flatnet-ca.crt -out-key flatnet-ca.key
+check "(c) flatnet-cert signs with nebula-cert's CA" \
+  "$FLATNET_CERT" sign -ca-crt nebula-ca.crt -ca-key nebula-ca.key -name f1 -ip 10.0.0.1/24
+check "(c) nebula-cert verifies it" "$NEBULA_CERT" verify -ca nebula-ca.crt -crt f1.crt
+check "(c) nebula-cert signs with flatnet-cert's CA" \
+  "$NEBULA_CERT" sign -ca-crt flatnet-ca.crt -ca-key flatnet-ca.key -name n1 -ip 10.0.0.2/24
+check "(c) flatnet-cert verifies it" "$FLATNET_CERT" verify -ca flatnet-ca.crt -crt n1.crt
+check "(c) nebula-cert verifies it too" "$NEBULA_CERT" verify -ca flatnet-ca.crt -crt n1.crt
+
+"$NEBULA_CERT" keygen -out-key nk.key -out-pub nk.pub
+"$FLATNET_CERT" keygen -out-key fk.key -out-pub fk.pub
+check "(c) flatnet-cert signs nebula-cert's public key" \
+  "$FLATNET_CERT" sign -ca-crt flatnet-ca.crt -ca-key flatnet-ca.key -name nk -ip 10.0.0.3/24 \
+  -in-pub nk.pub
+check "(c) nebula-cert signs flatnet-cert's public key" \
+  "$NEBULA_CERT" sign -ca-crt nebula-ca.crt -ca-key nebula-ca.key -name fk -ip 10.0.0.4/24 \
+  -in-pub fk.pub
+check "(c) nebula-cert verifies the cert of nebula's key" \
+  "$NEBULA_CERT" verify -ca flatnet-ca.crt -crt nk.crt
+check "(c) flatnet-cert verifies the cert of flatnet's key" \
+  "$FLATNET_CERT" verify -ca nebula-ca.crt -crt fk.crt
+
+# A CA file with both CAs: each tool verifies every cert against the bundle.
+cat nebula-ca.crt flatnet-ca.crt > both.crt
+for c in f1.crt n1.crt nk.crt fk.crt; do
+  check "(c) nebula-cert verifies $c against a two-CA file" \
+    "$NEBULA_CERT" verify -ca both.crt -crt "$c"
+  check "(c) flatnet-cert verifies $c against a two-CA file" \
+    "$FLATNET_CERT" verify -ca both.crt -crt "$c"
+done
+same_output "(c) print of a two-CA file matches nebula-cert" both.crt
+same_output "(c) print -json of a two-CA file matches nebula-cert" both.crt -json
+
+# Wrong CA: both tools refuse.
+if ! "$NEBULA_CERT" verify -ca nebula-ca.crt -crt n1.crt >/dev/null 2>&1 &&
+   ! "$FLATNET_CERT" verify -ca nebula-ca.crt -crt n1.crt >/dev/null 2>&1; then
+  pass "(c) both refuse a cert from another CA"
+else
+  fail "(c) a cert from another CA was accepted"
+fi
+cd ..
+
+# The same CA constraints refuse the same certificates, with the same reason.
+mkdir d && cd d
+"$NEBULA_CERT" ca -name limited -ips 10.1.0.0/16 -groups servers -duration 10h
+for args in "-ip 10.2.0.1/24" "-ip 10.1.0.1/24 -groups laptops" "-ip 10.1.0.1/24 -duration 11h"; do
+  # shellcheck disable=SC2086
+  n_err="$("$NEBULA_CERT" sign -name x $args -out-crt n.crt -out-key n.key 2>&1 | head -1)" || true
+  # shellcheck disable=SC2086
+  f_err="$("$FLATNET_CERT" sign -name x $args -out-crt f.crt -out-key f.key 2>&1 | head -1)" || true
+  if [ -n "$n_err" ] && [ "$n_err" = "$f_err" ] && [ ! -e f.crt ] && [ ! -e f.key ]; then
+    pass "constraint refusal for '$args': $f_err"
+  else
+    fail "constraint refusal for '$args': nebula '$n_err' flatnet '$f_err'"
+  fi
+done
+cd ..
+
+# Every mode's -h lists the same flags, defaults and words.
+for mode in ca keygen sign print verify; do
+  n_help="$("$NEBULA_CERT" "$mode" -h 2>&1 | sed "s#$NEBULA_CERT#PROGRAM#; s#nebula-cert#PROGRAM#g")"
+  f_help="$("$FLATNET_CERT" "$mode" -h 2>&1 | sed "s#$FLATNET_CERT#PROGRAM#; s#flatnet-cert#PROGRAM#g")"
+  if [ "$n_help" = "$f_help" ]; then pass "$mode -h matches"; else
+    fail "$mode -h differs"; diff <(echo "$n_help") <(echo "$f_help") | sed 's/^/     /' || true
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
