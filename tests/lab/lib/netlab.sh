@@ -747,15 +747,19 @@ lab_start_daemon() {
   echo "$impl" >"$LAB_DIR/$host.impl"
   [ "$wait" = 1 ] || return 0
   tun=$(sed -n 's/^  dev: *//p' "$config" | head -1)
-  if ! lab_wait_for --timeout 10 -- lab__daemon_up "$host" "$tun"; then
-    tail -n 20 "$LAB_DIR/$host.log" >&2
-    lab_fail "$impl on '$host' did not come up (tun '$tun'); log above"
-  fi
-}
-
-lab__daemon_up() {
-  lab__ours "${LAB_PID[daemon-$1]}" || return 2
-  [ -z "$2" ] || ip -n "$(lab_ns "$1")" link show "$2" up >/dev/null 2>&1
+  local pid=${LAB_PID[daemon-$host]} i
+  for ((i = 0; i < 100; i++)); do  # 10 s
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$LAB_DIR/$host.log" >&"$LAB_STDERR"
+      lab_fail "$impl on '$host' exited at startup; log above ($LAB_DIR/$host.log)"
+    fi
+    if [ -z "$tun" ] || ip -n "$(lab_ns "$host")" link show "$tun" up >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$LAB_DIR/$host.log" >&"$LAB_STDERR"
+  lab_fail "$impl on '$host' did not bring up its tun '$tun' within 10 s; log above"
 }
 
 # lab_daemon_pid HOST: PID of the daemon running on HOST.
