@@ -11,8 +11,9 @@ namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
 
-// How many expired flows each Touch/Insert reclaims on the way: enough to keep up with
-// steady traffic while bounding the work any one packet pays for.
+// How many expired flows each Insert reclaims on the way: enough to keep up with the rate
+// flows are created while bounding the work any one packet pays for. Touch (the hot path
+// for established flows) leaves reclaiming to Insert and PurgeExpired.
 constexpr int kPurgeBudgetPerCall = 4;
 
 // Flows are kept in one list per timeout, so each list is ordered by expiry as well as by
@@ -194,7 +195,6 @@ std::optional<FlowOrigin> Conntrack::Touch(const Packet& flow, int64_t now_ns) {
   uint64_t hash;
   Shard& shard = shards_[ShardIndexAndHash(flow, &hash)];
   std::lock_guard<std::mutex> lock(shard.mu);
-  shard.PurgeExpired(now_ns, kPurgeBudgetPerCall);
   uint32_t index = shard.Find(flow, hash);
   if (index == kNone) return std::nullopt;
   if (shard.Expired(shard.entries[index], now_ns)) {

@@ -5,8 +5,8 @@
 // - A flow is a Packet (locally oriented, so a packet and its reply are the same flow).
 // - A flow expires when it has not been seen for its protocol's timeout (TCP, UDP, or any
 //   other protocol: Nebula's firewall.conntrack tcp_timeout, udp_timeout, default_timeout).
-//   Expired flows are never reported; their memory is reclaimed a few at a time by every
-//   call and completely by PurgeExpired (the daemon calls it from a timer).
+//   Expired flows are never reported; their memory is reclaimed a few at a time by each
+//   Insert and completely by PurgeExpired (the daemon calls it from a timer).
 // - Memory is bounded: at most capacity() flows. The table is split into shards, each with
 //   its own mutex and an equal share of the capacity; a shard that is full evicts its least
 //   recently seen flow, so a flood of new flows from one peer only displaces idle flows.

@@ -75,6 +75,16 @@ TEST(FirewallConntrack, PurgeExpiredReclaimsIdleFlows) {
   EXPECT_EQ(conntrack.size(), 1u);
 }
 
+TEST(FirewallConntrack, TrafficReclaimsExpiredFlowsWithoutAPurge) {
+  Conntrack conntrack(16384, {});
+  for (uint16_t port = 1; port <= 100; ++port) conntrack.Insert(Flow(kProtoUdp, port), {}, kStart);
+  // New flows after the UDP timeout each reclaim a few expired flows of their shard.
+  for (uint16_t port = 1; port <= 1000; ++port) {
+    conntrack.Insert(Flow(kProtoTcp, port), {}, kStart + 3 * kMinute);
+  }
+  EXPECT_EQ(conntrack.size(), 1000u);
+}
+
 TEST(FirewallConntrack, NewTimeoutsApplyToTrackedFlows) {
   Conntrack conntrack(1024, {});
   conntrack.Insert(Flow(kProtoUdp, 1), {}, kStart);

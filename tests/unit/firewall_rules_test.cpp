@@ -228,9 +228,13 @@ TEST(FirewallRules, AnyInHostGroupOrCidrAdmitsEveryPeer) {
            {.port = "any", .proto = "any", .host = "any"},
            {.port = "any", .proto = "any", .groups = {"admins", "any"}},
            {.port = "any", .proto = "any", .host = "db-1", .cidr = "0.0.0.0/0"},
-           {.port = "any", .proto = "any", .local_cidr = "0.0.0.0/0"}}) {
+           {.port = "any", .proto = "any", .local_cidr = "0.0.0.0/0"},
+           // Nebula treats any network containing 0.0.0.0 as "any", not only /0.
+           {.port = "any", .proto = "any", .cidr = "0.0.0.0/8"},
+           {.port = "any", .proto = "any", .local_cidr = "0.0.0.0/8"}}) {
     RuleSet rules = Inbound({rule});
-    EXPECT_TRUE(rules.Allows(Flow(kProtoTcp, 1), true, stranger)) << rule.host;
+    EXPECT_TRUE(rules.Allows(Flow(kProtoTcp, 1), true, stranger))
+        << rule.host << rule.cidr << rule.local_cidr;
   }
 }
 
