@@ -93,7 +93,8 @@ CommandOutcome RunCa(const std::vector<std::string>& args, std::ostream&) {
   outputs.SetContent("out-crt", pem);
   if (!o.out_qr.empty()) {
     Result<std::string> png = QrCodePng(pem);
-    if (!png.ok()) return CommandOutcome::Error("error while generating qr code: " + png.status().message());
+    if (!png.ok())
+      return CommandOutcome::Error("error while generating qr code: " + png.status().message());
     outputs.SetContent("out-qr", *png);
   }
   if (Status s = outputs.Commit(); !s.ok()) return CommandOutcome::Error(s.message());
@@ -103,15 +104,14 @@ CommandOutcome RunCa(const std::vector<std::string>& args, std::ostream&) {
 }  // namespace
 
 Subcommand CaSubcommand() {
-  return Subcommand{
-      "ca", "ca <flags>: create a self signed certificate authority",
-      [] {
-        CaOptions o;
-        FlagSet flags("ca");
-        DefineFlags(flags, &o);
-        return flags.Usage();
-      },
-      RunCa};
+  return Subcommand{"ca", "ca <flags>: create a self signed certificate authority",
+                    [] {
+                      CaOptions o;
+                      FlagSet flags("ca");
+                      DefineFlags(flags, &o);
+                      return flags.Usage();
+                    },
+                    RunCa};
 }
 
 }  // namespace flatnet::app

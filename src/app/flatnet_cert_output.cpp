@@ -30,8 +30,7 @@ bool Exists(const std::string& path) {
 
 // Writes `content` to a new temporary file beside `path`; returns its name in *temp_path.
 // Errors name the final path, which is what the user asked for.
-Status WriteTemporary(const std::string& path, const std::string& content,
-                      std::string* temp_path) {
+Status WriteTemporary(const std::string& path, const std::string& content, std::string* temp_path) {
   std::string pattern = DirectoryOf(path) + "/." + BaseName(path) + ".tmp-XXXXXX";
   int fd = mkstemp(pattern.data());  // mode 0600
   if (fd < 0) return Status::Error(SystemError("open", path, errno));

@@ -48,7 +48,8 @@ CommandOutcome RunPrint(const std::vector<std::string>& args, std::ostream& out)
   do {
     Result<cert::Certificate> c = cert::ParseCertificatePem(rest, &rest);
     if (!c.ok()) {
-      std::string where = position == 1 ? o.path : o.path + " (certificate " + std::to_string(position) + ")";
+      std::string where =
+          position == 1 ? o.path : o.path + " (certificate " + std::to_string(position) + ")";
       return CommandOutcome::Error("error while unmarshaling cert " + where + ": " +
                                    c.status().message());
     }

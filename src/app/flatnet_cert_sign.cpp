@@ -90,9 +90,8 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
     return CommandOutcome::Error("refusing to sign, " + o.ca_crt + " is not a CA certificate");
   }
   if (!ca->VerifyPrivateKey(*ca_key).ok()) {
-    return CommandOutcome::Error(
-        "refusing to sign, root certificate does not match private key (" + o.ca_crt + ", " +
-        o.ca_key + ")");
+    return CommandOutcome::Error("refusing to sign, root certificate does not match private key (" +
+                                 o.ca_crt + ", " + o.ca_key + ")");
   }
   WallClock now = Now();
   if (ca->Expired(now.seconds)) {
@@ -100,7 +99,8 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
   }
 
   Result<cert::Ipv4Net> ip = cert::ParseIpv4Cidr(o.ip);
-  if (!ip.ok()) return CommandOutcome::UsageError(ip.status().Wrap("invalid -ip definition").message());
+  if (!ip.ok())
+    return CommandOutcome::UsageError(ip.status().Wrap("invalid -ip definition").message());
 
   cert::Certificate host;
   host.name = o.name;
@@ -149,7 +149,8 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
   }
   std::string pem = host.MarshalToPem();
   outputs.SetContent("out-crt", pem);
-  if (generated) outputs.SetContent("out-key", cert::FormatX25519PrivateKeyPem(generated->private_key));
+  if (generated)
+    outputs.SetContent("out-key", cert::FormatX25519PrivateKeyPem(generated->private_key));
   if (!o.out_qr.empty()) {
     Result<std::string> png = QrCodePng(pem);
     if (!png.ok()) {

@@ -13,8 +13,7 @@ struct VerifyOptions {
 };
 
 void DefineFlags(FlagSet& flags, VerifyOptions* o) {
-  flags.String(&o->ca, "ca", "",
-               "Required: path to a file containing one or more ca certificates");
+  flags.String(&o->ca, "ca", "", "Required: path to a file containing one or more ca certificates");
   flags.String(&o->crt, "crt", "", "Required: path to a file containing a single certificate");
 }
 

@@ -54,6 +54,19 @@ bool ParseGoInt(std::string_view text, int64_t* out) {
   return true;
 }
 
+// Go's two-character escapes, or nullptr for a character without one.
+const char* ShortEscape(unsigned char c) {
+  static const struct {
+    unsigned char c;
+    const char* escape;
+  } kEscapes[] = {{'"', "\\\""}, {'\\', "\\\\"}, {'\a', "\\a"}, {'\b', "\\b"}, {'\f', "\\f"},
+                  {'\n', "\\n"}, {'\r', "\\r"},  {'\t', "\\t"}, {'\v', "\\v"}};
+  for (const auto& e : kEscapes) {
+    if (e.c == c) return e.escape;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string GoQuote(std::string_view text) {
@@ -69,17 +82,10 @@ std::string GoQuote(std::string_view text) {
       }
     }
     text.remove_prefix(1);
-    switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\a': out += "\\a"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\v': out += "\\v"; continue;
-      default: break;
+    const char* escape = ShortEscape(c);
+    if (escape) {
+      out += escape;
+      continue;
     }
     if (c < 0x20 || c >= 0x7f) {
       char escaped[5];
@@ -188,8 +194,8 @@ Status FlagSet::Parse(const std::vector<std::string>& args) {
         value = args[i++];
       }
       if (!Assign(flag, value)) {
-        return Status::Error("invalid value " + GoQuote(value) + " for flag -" +
-                             std::string(name) + ": parse error");
+        return Status::Error("invalid value " + GoQuote(value) + " for flag -" + std::string(name) +
+                             ": parse error");
       }
     }
     flag.set = true;

@@ -60,7 +60,8 @@ Bytes EncodeDetails(const Certificate& c, bool with_public_key) {
   if (!c.name.empty()) w.LengthDelimitedField(kName, std::string_view(c.name));
   if (!c.ips.empty()) w.PackedVarintField(kIps, Flatten(c.ips));
   if (!c.subnets.empty()) w.PackedVarintField(kSubnets, Flatten(c.subnets));
-  for (const std::string& group : c.groups) w.LengthDelimitedField(kGroups, std::string_view(group));
+  for (const std::string& group : c.groups)
+    w.LengthDelimitedField(kGroups, std::string_view(group));
   if (c.not_before != 0) w.VarintField(kNotBefore, uint64_t(c.not_before));
   if (c.not_after != 0) w.VarintField(kNotAfter, uint64_t(c.not_after));
   if (with_public_key && !c.public_key.empty()) w.LengthDelimitedField(kPublicKey, c.public_key);

@@ -56,7 +56,8 @@ std::string Ipv4Net::ToString() const {
 
 Result<Ipv4Net> ParseIpv4Cidr(std::string_view text) {
   size_t slash = text.find('/');
-  if (slash != std::string_view::npos && text.substr(0, slash).find(':') != std::string_view::npos) {
+  if (slash != std::string_view::npos &&
+      text.substr(0, slash).find(':') != std::string_view::npos) {
     return Status::Error("can only be ipv4, have " + std::string(text));
   }
   Status invalid = Status::Error("invalid CIDR address: " + std::string(text));

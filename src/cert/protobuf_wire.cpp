@@ -10,9 +10,7 @@ void ProtoWriter::Varint(uint64_t value) {
   out_.push_back(uint8_t(value));
 }
 
-void ProtoWriter::Tag(int field, WireType type) {
-  Varint(uint64_t(field) << 3 | uint64_t(type));
-}
+void ProtoWriter::Tag(int field, WireType type) { Varint(uint64_t(field) << 3 | uint64_t(type)); }
 
 void ProtoWriter::VarintField(int field, uint64_t value) {
   Tag(field, WireType::kVarint);

@@ -88,22 +88,19 @@ TEST(PemBadInput, WrongBannerNamesWhatWasFound) {
 
 TEST(PemBadInput, WrongKeySizes) {
   Bytes short_key(31, 1);
-  EXPECT_EQ(ParseX25519PrivateKeyPem(EncodePem(kX25519PrivateKeyBanner, short_key))
-                .status()
-                .message(),
-            "key was not 32 bytes, is invalid X25519 private key (has 31)");
-  EXPECT_EQ(ParseX25519PublicKeyPem(EncodePem(kX25519PublicKeyBanner, Bytes(33, 1)))
-                .status()
-                .message(),
-            "key was not 32 bytes, is invalid X25519 public key (has 33)");
+  EXPECT_EQ(
+      ParseX25519PrivateKeyPem(EncodePem(kX25519PrivateKeyBanner, short_key)).status().message(),
+      "key was not 32 bytes, is invalid X25519 private key (has 31)");
+  EXPECT_EQ(
+      ParseX25519PublicKeyPem(EncodePem(kX25519PublicKeyBanner, Bytes(33, 1))).status().message(),
+      "key was not 32 bytes, is invalid X25519 public key (has 33)");
   EXPECT_EQ(ParseEd25519PrivateKeyPem(EncodePem(kEd25519PrivateKeyBanner, Bytes(32, 1)))
                 .status()
                 .message(),
             "key was not 64 bytes, is invalid ed25519 private key (has 32)");
-  EXPECT_EQ(ParseEd25519PublicKeyPem(EncodePem(kEd25519PublicKeyBanner, Bytes(64, 1)))
-                .status()
-                .message(),
-            "key was not 32 bytes, is invalid ed25519 public key (has 64)");
+  EXPECT_EQ(
+      ParseEd25519PublicKeyPem(EncodePem(kEd25519PublicKeyBanner, Bytes(64, 1))).status().message(),
+      "key was not 32 bytes, is invalid ed25519 public key (has 64)");
 }
 
 TEST(CertBadInput, VerifyPrivateKeyOfTheWrongKind) {
@@ -131,8 +128,10 @@ TEST(CertBadInput, MalformedProtobuf) {
   }
   EXPECT_TRUE(ParseCertificate(Without(signed_cert, 66)).ok());
   EXPECT_EQ(ParseCertificate(Bytes{0x12, 0x00}).status().message(), "encoded Details was nil");
-  EXPECT_TRUE(ParseCertificate(Bytes{0x0a, 0x7f}).status().message().starts_with(
-      "certificate protobuf is malformed: field 1 is truncated"));
+  EXPECT_TRUE(ParseCertificate(Bytes{0x0a, 0x7f})
+                  .status()
+                  .message()
+                  .starts_with("certificate protobuf is malformed: field 1 is truncated"));
   EXPECT_EQ(ParseCertificate(Bytes{0x00, 0x01}).status().message(),
             "certificate protobuf is malformed: invalid field number 0");
   Bytes group_wire = {0x0b};  // field 1, wire type 3 (start group)

@@ -74,8 +74,8 @@ class CertCli : public ::testing::Test {
 
   // A CA at ca.crt / ca.key, optionally restricted.
   void MakeCa(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"ca", "-name", "Test CA", "-out-crt", Path("ca.crt"),
-                                     "-out-key", Path("ca.key")};
+    std::vector<std::string> args = {"ca",           "-name",    "Test CA",     "-out-crt",
+                                     Path("ca.crt"), "-out-key", Path("ca.key")};
     args.insert(args.end(), extra.begin(), extra.end());
     CliRun r = Cli(args);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -158,9 +158,9 @@ TEST_F(CertCli, SignDefaultsToNameFilesAndEndsOneSecondBeforeTheCa) {
 TEST_F(CertCli, KeygenThenSignWithInPubWritesNoPrivateKey) {
   MakeCa();
   ASSERT_EQ(Cli({"keygen", "-out-key", Path("h.key"), "-out-pub", Path("h.pub")}).code, 0);
-  CliRun r = Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h", "-ip",
-               "10.0.0.5/24", "-in-pub", Path("h.pub"), "-out-crt", Path("h.crt"), "-duration",
-               "1h"});
+  CliRun r =
+      Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h", "-ip",
+           "10.0.0.5/24", "-in-pub", Path("h.pub"), "-out-crt", Path("h.crt"), "-duration", "1h"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Listing(), (std::vector<std::string>{"ca.crt", "ca.key", "h.crt", "h.key", "h.pub"}));
   cert::Certificate host = ParsedCert("h.crt");
@@ -172,9 +172,8 @@ TEST_F(CertCli, KeygenThenSignWithInPubWritesNoPrivateKey) {
 
 TEST_F(CertCli, PrintShowsEveryCertInAFile) {
   MakeCa();
-  ASSERT_EQ(Cli({"ca", "-name", "Second", "-out-crt", Path("b.crt"), "-out-key", Path("b.key")})
-                .code,
-            0);
+  ASSERT_EQ(
+      Cli({"ca", "-name", "Second", "-out-crt", Path("b.crt"), "-out-key", Path("b.key")}).code, 0);
   Write("both.crt", Read("ca.crt") + Read("b.crt"));
   CliRun text = Cli({"print", "-path", Path("both.crt")});
   ASSERT_EQ(text.code, 0) << text.err;
@@ -191,9 +190,8 @@ TEST_F(CertCli, PrintShowsEveryCertInAFile) {
 
 TEST_F(CertCli, VerifyAcceptsACaFileWithSeveralCas) {
   MakeCa();
-  ASSERT_EQ(Cli({"ca", "-name", "Other", "-out-crt", Path("o.crt"), "-out-key", Path("o.key")})
-                .code,
-            0);
+  ASSERT_EQ(
+      Cli({"ca", "-name", "Other", "-out-crt", Path("o.crt"), "-out-key", Path("o.key")}).code, 0);
   ASSERT_EQ(Cli({"sign", "-ca-crt", Path("o.crt"), "-ca-key", Path("o.key"), "-name", "h", "-ip",
                  "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")})
                 .code,
@@ -214,9 +212,10 @@ TEST_F(CertCli, VersionAndHelp) {
   EXPECT_EQ(r.out, std::string("Version: ") + FLATNET_VERSION + "\n");
   r = Cli({"sign", "-h"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(r.err.starts_with("Usage of flatnet-cert sign <flags>: create and sign a certificate\n"
-                                "  -ca-crt string\n"
-                                "    \tOptional: path to the signing CA cert (default \"ca.crt\")\n"))
+  EXPECT_TRUE(
+      r.err.starts_with("Usage of flatnet-cert sign <flags>: create and sign a certificate\n"
+                        "  -ca-crt string\n"
+                        "    \tOptional: path to the signing CA cert (default \"ca.crt\")\n"))
       << r.err;
   r = Cli({});
   EXPECT_EQ(r.code, 1);
@@ -269,7 +268,7 @@ TEST_F(CertCli, MissingOrMalformedFlags) {
 TEST_F(CertCli, SignFlagValueErrorsShowUsage) {
   MakeCa();
   CliRun r = Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h", "-ip",
-               "10.0.0/24"});
+                  "10.0.0/24"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.first_error_line(), "Error: invalid -ip definition: invalid CIDR address: 10.0.0/24");
   EXPECT_NE(r.err.find("Usage of flatnet-cert sign <flags>"), std::string::npos);
@@ -282,7 +281,8 @@ TEST_F(CertCli, ExistingOutputsAreNeverOverwritten) {
   // ca.crt exists, ca2.key does not: the run must fail before writing ca2.key.
   CliRun r = Cli({"ca", "-name", "again", "-out-crt", Path("ca.crt"), "-out-key", Path("ca2.key")});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.first_error_line(), "Error: refusing to overwrite existing CA cert: " + Path("ca.crt"));
+  EXPECT_EQ(r.first_error_line(),
+            "Error: refusing to overwrite existing CA cert: " + Path("ca.crt"));
   EXPECT_EQ(Read("ca.crt"), ca_before);
   EXPECT_FALSE(Exists("ca2.key"));
 
@@ -303,7 +303,8 @@ TEST_F(CertCli, ExistingOutputsAreNeverOverwritten) {
 
   r = Cli({"print", "-path", Path("ca.crt"), "-out-qr", Path("h.key")});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.first_error_line(), "Error: refusing to overwrite existing QR code: " + Path("h.key"));
+  EXPECT_EQ(r.first_error_line(),
+            "Error: refusing to overwrite existing QR code: " + Path("h.key"));
   EXPECT_EQ(r.out, "");  // refused before printing
   EXPECT_EQ(Read("h.key"), "precious");
 
@@ -318,8 +319,8 @@ TEST_F(CertCli, AFailedWriteLeavesNoOutputBehind) {
   MakeCa();
   // The certificate and key can be written, the QR code cannot: none of them may remain.
   CliRun r = Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h", "-ip",
-               "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key"), "-out-qr",
-               Path("missing-dir/h.png")});
+                  "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key"), "-out-qr",
+                  Path("missing-dir/h.png")});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.first_error_line(), "Error: error while writing out-qr: open " +
                                       Path("missing-dir/h.png") + ": no such file or directory");
@@ -328,8 +329,8 @@ TEST_F(CertCli, AFailedWriteLeavesNoOutputBehind) {
 
 TEST_F(CertCli, UnreadableAndMalformedInputFiles) {
   MakeCa();
-  ASSERT_EQ(Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h",
-                 "-ip", "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")})
+  ASSERT_EQ(Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h", "-ip",
+                 "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")})
                 .code,
             0);
   std::string ca_pem = Read("ca.crt");
@@ -347,9 +348,8 @@ TEST_F(CertCli, UnreadableAndMalformedInputFiles) {
     CliRun run;
     std::string error;
   } cases[] = {
-      {sign_with("ca.crt", "nope.key"),
-       "Error: error while reading ca-key: open " + Path("nope.key") +
-           ": no such file or directory"},
+      {sign_with("ca.crt", "nope.key"), "Error: error while reading ca-key: open " +
+                                            Path("nope.key") + ": no such file or directory"},
       {sign_with("ca.crt", "h.key"),
        "Error: error while parsing ca-key " + Path("h.key") +
            ": bytes did not contain a proper nebula Ed25519 private key banner (found \"NEBULA "
@@ -357,9 +357,9 @@ TEST_F(CertCli, UnreadableAndMalformedInputFiles) {
       {sign_with("ca.crt", "short.key"),
        "Error: error while parsing ca-key " + Path("short.key") +
            ": key was not 64 bytes, is invalid ed25519 private key (has 10)"},
-      {sign_with("garbage.crt", "ca.key"),
-       "Error: error while parsing ca-crt " + Path("garbage.crt") +
-           ": input did not contain a valid PEM encoded block"},
+      {sign_with("garbage.crt", "ca.key"), "Error: error while parsing ca-crt " +
+                                               Path("garbage.crt") +
+                                               ": input did not contain a valid PEM encoded block"},
       {sign_with("truncated.crt", "ca.key"),
        "Error: error while parsing ca-crt " + Path("truncated.crt") +
            ": input did not contain a valid PEM encoded block (truncated or corrupt PEM)"},
@@ -390,11 +390,10 @@ TEST_F(CertCli, UnreadableAndMalformedInputFiles) {
 
 TEST_F(CertCli, CaKeyThatDoesNotMatchItsCert) {
   MakeCa();
-  ASSERT_EQ(Cli({"ca", "-name", "Other", "-out-crt", Path("o.crt"), "-out-key", Path("o.key")})
-                .code,
-            0);
+  ASSERT_EQ(
+      Cli({"ca", "-name", "Other", "-out-crt", Path("o.crt"), "-out-key", Path("o.key")}).code, 0);
   CliRun r = Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("o.key"), "-name", "h", "-ip",
-               "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")});
+                  "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.first_error_line(),
             "Error: refusing to sign, root certificate does not match private key (" +
@@ -403,12 +402,12 @@ TEST_F(CertCli, CaKeyThatDoesNotMatchItsCert) {
 }
 
 TEST_F(CertCli, CaConstraintsAreEnforcedWhenSigning) {
-  MakeCa({"-ips", "10.1.0.0/16", "-groups", "servers", "-subnets", "192.168.0.0/16",
-          "-duration", "10h"});
+  MakeCa({"-ips", "10.1.0.0/16", "-groups", "servers", "-subnets", "192.168.0.0/16", "-duration",
+          "10h"});
   auto sign = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"),
-                                     "-name", "h", "-out-crt", Path("h.crt"), "-out-key",
-                                     Path("h.key")};
+    std::vector<std::string> args = {
+        "sign", "-ca-crt",  Path("ca.crt"), "-ca-key",  Path("ca.key"), "-name",
+        "h",    "-out-crt", Path("h.crt"),  "-out-key", Path("h.key")};
     args.insert(args.end(), extra.begin(), extra.end());
     return Cli(args);
   };
@@ -464,8 +463,8 @@ TEST_F(CertCli, AnExpiredCaCannotSign) {
   ASSERT_TRUE(ca.Sign(key.private_key).ok());
   Write("old.crt", ca.MarshalToPem());
   Write("old.key", cert::FormatEd25519PrivateKeyPem(key.private_key));
-  CliRun r = Cli({"sign", "-ca-crt", Path("old.crt"), "-ca-key", Path("old.key"), "-name", "h", "-ip",
-               "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")});
+  CliRun r = Cli({"sign", "-ca-crt", Path("old.crt"), "-ca-key", Path("old.key"), "-name", "h",
+                  "-ip", "10.0.0.1/24", "-out-crt", Path("h.crt"), "-out-key", Path("h.key")});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.first_error_line(), "Error: ca certificate is expired: " + Path("old.crt"));
   r = Cli({"verify", "-ca", Path("old.crt"), "-crt", Path("old.crt")});

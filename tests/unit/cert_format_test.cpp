@@ -144,7 +144,8 @@ TEST(CertFormat, MarshalMatchesGoForNebulasTestVector) {
   c.not_after = -62138354400;
   std::string key = "1234567890abcedfghij1234567890ab";
   c.public_key.assign(key.begin(), key.end());
-  c.issuer = "1234567890abcedfghij1234567890ab";  // hex only up to "...cedf"; Go keeps those 8 bytes
+  c.issuer =
+      "1234567890abcedfghij1234567890ab";  // hex only up to "...cedf"; Go keeps those 8 bytes
   c.signature.assign(key.begin(), key.end());
   EXPECT_EQ(c.Fingerprint(), "26cb1c30ad7872c804c166b5150fa372f437aa3856b04edb4334b4470ec728e4");
   ZoneGuard utc("UTC0");

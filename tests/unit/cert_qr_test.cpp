@@ -102,10 +102,10 @@ TEST(QrPng, CaAndSignAndPrintWriteTheCertificatePem) {
                            out, err),
             0)
       << err.str();
-  ASSERT_EQ(RunFlatnetCert("flatnet-cert",
-                           {"print", "-path", path("ca.crt"), "-out-qr", path("print.png")}, out,
-                           err),
-            0)
+  ASSERT_EQ(
+      RunFlatnetCert("flatnet-cert",
+                     {"print", "-path", path("ca.crt"), "-out-qr", path("print.png")}, out, err),
+      0)
       << err.str();
   ExpectImageOfQr(read("ca.png"), read("ca.crt"));
   ExpectImageOfQr(read("phone.png"), read("phone.crt"));

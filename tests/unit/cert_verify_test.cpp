@@ -117,8 +117,8 @@ TEST(CaPool, ReportsExpiredCasButKeepsThem) {
   std::vector<const Certificate*> expired = pool->ExpiredCas(kStart);
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(expired[0]->name, "old");
-  TestHost host = MakeHost(old_ca, "h", "10.0.0.1/24", {}, {}, kStart - 5 * kHour,
-                           kStart - 2 * kHour);
+  TestHost host =
+      MakeHost(old_ca, "h", "10.0.0.1/24", {}, {}, kStart - 5 * kHour, kStart - 2 * kHour);
   EXPECT_EQ(pool->Verify(host.cert, kStart).message(), "root certificate is expired");
 }
 
@@ -182,20 +182,19 @@ TEST(RootConstraints, SubnetsMustLieInsideTheCasSubnets) {
   EXPECT_TRUE(
       pool.Verify(MakeHost(ca, "ok", "10.0.0.1/24", {}, {Net("192.168.5.0/24")}).cert, kStart)
           .ok());
-  EXPECT_EQ(
-      pool.Verify(MakeHost(ca, "bad", "10.0.0.1/24", {}, {Net("172.16.0.0/24")}).cert, kStart)
-          .message(),
-      "certificate contained a subnet assignment outside the limitations of the signing ca: "
-      "172.16.0.0/24");
+  EXPECT_EQ(pool.Verify(MakeHost(ca, "bad", "10.0.0.1/24", {}, {Net("172.16.0.0/24")}).cert, kStart)
+                .message(),
+            "certificate contained a subnet assignment outside the limitations of the signing ca: "
+            "172.16.0.0/24");
 }
 
 TEST(RootConstraints, GroupsMustBeASubsetWhenTheCaHasAny) {
   TestCa ca = MakeCa("ca", kStart - kHour, kStart + 100 * kHour, {"admins", "servers"});
   CaPool pool = PoolOf(ca);
   EXPECT_TRUE(pool.Verify(MakeHost(ca, "ok", "10.0.0.1/24", {"servers"}).cert, kStart).ok());
-  EXPECT_EQ(pool.Verify(MakeHost(ca, "bad", "10.0.0.1/24", {"servers", "root"}).cert, kStart)
-                .message(),
-            "certificate contained a group not present on the signing ca: root");
+  EXPECT_EQ(
+      pool.Verify(MakeHost(ca, "bad", "10.0.0.1/24", {"servers", "root"}).cert, kStart).message(),
+      "certificate contained a group not present on the signing ca: root");
 
   TestCa open = MakeCa("open", kStart - kHour, kStart + 100 * kHour);
   EXPECT_TRUE(PoolOf(open).Verify(MakeHost(open, "any", "10.9.9.9/8", {"x"}).cert, kStart).ok());

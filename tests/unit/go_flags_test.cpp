@@ -1,12 +1,13 @@
 // The Go-style flag parser (app/go_flags.h) and Go duration syntax (base/duration.h):
 // every accepted spelling, Go's error messages, and Go's usage layout.
+#include "app/go_flags.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
 
-#include "app/go_flags.h"
 #include "base/duration.h"
 
 namespace flatnet {
@@ -182,10 +183,21 @@ TEST(GoDuration, ParsesGoSyntax) {
     const char* text;
     std::chrono::nanoseconds want;
   } cases[] = {
-      {"0", 0ns},          {"8760h", 8760h},     {"1h30m", 90min},         {"10s", 10s},
-      {"100ms", 100ms},    {"1.5h", 90min},      {"-1.5h", -90min},        {"+5s", 5s},
-      {".5s", 500ms},      {"1.s", 1s},          {"1us", 1us},             {"1\xC2\xB5s", 1us},
-      {"1\xCE\xBCs", 1us}, {"3ns", 3ns},         {"1h1m1s1ms1us1ns", 3661001001001ns},
+      {"0", 0ns},
+      {"8760h", 8760h},
+      {"1h30m", 90min},
+      {"10s", 10s},
+      {"100ms", 100ms},
+      {"1.5h", 90min},
+      {"-1.5h", -90min},
+      {"+5s", 5s},
+      {".5s", 500ms},
+      {"1.s", 1s},
+      {"1us", 1us},
+      {"1\xC2\xB5s", 1us},
+      {"1\xCE\xBCs", 1us},
+      {"3ns", 3ns},
+      {"1h1m1s1ms1us1ns", 3661001001001ns},
       {"2562047h47m16.854775807s", std::chrono::nanoseconds(INT64_MAX)},
       {"0.000000001s", 1ns},
   };
@@ -222,9 +234,9 @@ TEST(GoDuration, FormatsLikeGo) {
   EXPECT_EQ(FormatGoDuration(-61s), "-1m1s");
   EXPECT_EQ(FormatGoDuration(std::chrono::nanoseconds(INT64_MAX)), "2562047h47m16.854775807s");
   EXPECT_EQ(FormatGoDuration(std::chrono::nanoseconds(INT64_MIN)), "-2562047h47m16.854775808s");
-  for (std::chrono::nanoseconds d : {std::chrono::nanoseconds(1h + 2min + 3s + 4ms),
-                                     std::chrono::nanoseconds(59s), std::chrono::nanoseconds(25h),
-                                     std::chrono::nanoseconds(1001us)}) {
+  for (std::chrono::nanoseconds d :
+       {std::chrono::nanoseconds(1h + 2min + 3s + 4ms), std::chrono::nanoseconds(59s),
+        std::chrono::nanoseconds(25h), std::chrono::nanoseconds(1001us)}) {
     EXPECT_EQ(*ParseGoDuration(FormatGoDuration(d)), d);
   }
 }

@@ -1,0 +1,140 @@
+#include "app/flatnet_daemon.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "app/go_flags.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "control/status_server.h"
+#include "mesh/node.h"
+
+namespace flatnet::app {
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "%s\n", message.c_str());
+  return 1;
+}
+
+std::string SocketPathOf(const config::Config& config) {
+  return config.control.socket.empty() ? control::kDefaultSocketPath : config.control.socket;
+}
+
+// `flatnet status [-config FILE | -socket PATH] [-json]`
+int RunStatus(const std::vector<std::string>& args) {
+  FlagSet flags("status");
+  std::string config_path, socket_path;
+  bool json = false;
+  flags.String(&config_path, "config", "", "Path to the config.yml of the flatnet to ask");
+  flags.String(&socket_path, "socket", "",
+               "Path to the control socket (default: control.socket from -config, else " +
+                   std::string(control::kDefaultSocketPath) + ")");
+  flags.Bool(&json, "json", false, "Print the status as JSON");
+  if (Status parsed = flags.Parse(args); !parsed.ok()) {
+    std::fprintf(stderr, "%s\nUsage of flatnet status:\n%s", parsed.message().c_str(),
+                 flags.Usage().c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::printf("Usage of flatnet status:\n%s", flags.Usage().c_str());
+    return 0;
+  }
+  if (socket_path.empty() && !config_path.empty()) {
+    auto config = config::LoadConfig(config_path, nullptr);
+    if (!config.ok()) return Fail("failed to load config: " + config.status().message());
+    socket_path = SocketPathOf(*config);
+  }
+  if (socket_path.empty()) socket_path = control::kDefaultSocketPath;
+  auto body = control::FetchStatus(socket_path, json);
+  if (!body.ok()) return Fail(body.status().message());
+  std::fputs(body->c_str(), stdout);
+  return 0;
+}
+
+int RunDaemon(const std::string& config_path, bool test_only) {
+  std::vector<config::Warning> warnings;
+  auto config = config::LoadConfig(config_path, &warnings);
+  if (!config.ok()) return Fail("failed to load config: " + config.status().message());
+  log::Logger& logger = log::Default();
+  logger.Configure(config->logging.ToOptions());
+  for (const config::Warning& warning : warnings) logger.Warn(warning.ToString());
+
+  auto node = mesh::Node::Create(*config, logger);
+  if (!node.ok()) return Fail("failed to start: " + node.status().message());
+  if (test_only) return 0;
+
+  // Signals are taken by sigwait below, so block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (Status started = (*node)->Start(); !started.ok())
+    return Fail("failed to start: " + started.message());
+  control::StatusServer status_server;
+  mesh::Node* raw = node->get();
+  if (Status serving = status_server.Start(SocketPathOf(*config), [raw] { return raw->Report(); });
+      !serving.ok()) {
+    logger.Warn("control socket unavailable; `flatnet status` will not work",
+                {{"error", serving.message()}});
+  }
+  for (;;) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (signal == SIGHUP) {
+      logger.Warn(
+          "Caught HUP, but flatnet does not reload its config yet; restart it to apply changes");
+      continue;
+    }
+    logger.Info("Caught signal, shutting down",
+                {{"signal", signal == SIGINT ? "interrupt" : "terminated"}});
+    break;
+  }
+  status_server.Stop();
+  (*node)->Stop();
+  logger.Info("Goodbye");
+  return 0;
+}
+
+}  // namespace
+
+int RunFlatnet(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "status") return RunStatus({args.begin() + 1, args.end()});
+
+  FlagSet flags("flatnet");
+  std::string config_path;
+  bool test_only = false, print_version = false;
+  flags.String(&config_path, "config", "",
+               "Path to either a file or directory to load configuration from");
+  flags.Bool(&test_only, "test", false,
+             "Test the config and print the end result. Non zero exit indicates a faulty config");
+  flags.Bool(&print_version, "version", false, "Print version");
+  if (Status parsed = flags.Parse(args); !parsed.ok()) {
+    std::fprintf(stderr, "%s\nUsage of flatnet:\n%s", parsed.message().c_str(),
+                 flags.Usage().c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::printf(
+        "Usage of flatnet:\n%s\nSubcommands:\n  status\tshow the tunnels and counters of a running "
+        "flatnet\n",
+        flags.Usage().c_str());
+    return 0;
+  }
+  if (print_version) {
+    std::printf("Version: %s\n", FLATNET_VERSION);
+    return 0;
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "-config flag must be set\nUsage of flatnet:\n%s", flags.Usage().c_str());
+    return 1;
+  }
+  return RunDaemon(config_path, test_only);
+}
+
+}  // namespace flatnet::app
