@@ -1,0 +1,167 @@
+#include "tun/netlink.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace flatnet::tun {
+namespace {
+
+// A netlink request under construction: header, fixed struct, then attributes.
+class Request {
+ public:
+  Request(uint16_t type, uint16_t flags) {
+    std::memset(buf_, 0, sizeof(buf_));
+    header()->nlmsg_type = type;
+    header()->nlmsg_flags = uint16_t(NLM_F_REQUEST | NLM_F_ACK | flags);
+    header()->nlmsg_len = NLMSG_HDRLEN;
+  }
+  nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buf_); }
+  template <typename T>
+  T* Body() {
+    T* body = reinterpret_cast<T*>(buf_ + header()->nlmsg_len);
+    header()->nlmsg_len += NLMSG_ALIGN(sizeof(T));
+    return body;
+  }
+  rtattr* Attr(uint16_t type, const void* data, size_t len) {
+    auto* attr = reinterpret_cast<rtattr*>(buf_ + header()->nlmsg_len);
+    attr->rta_type = type;
+    attr->rta_len = uint16_t(RTA_LENGTH(len));
+    if (len) std::memcpy(RTA_DATA(attr), data, len);
+    header()->nlmsg_len += RTA_ALIGN(attr->rta_len);
+    return attr;
+  }
+  void U32(uint16_t type, uint32_t value) { Attr(type, &value, 4); }
+  void Ipv4(uint16_t type, net::Ipv4 ip) {
+    uint8_t bytes[4];
+    StoreIp(bytes, ip);
+    Attr(type, bytes, 4);
+  }
+  // Nested attributes: open, add, then Close to fix up the outer length.
+  rtattr* Open(uint16_t type) { return Attr(type, nullptr, 0); }
+  void Close(rtattr* nest) {
+    nest->rta_len = uint16_t(buf_ + header()->nlmsg_len - reinterpret_cast<uint8_t*>(nest));
+  }
+
+  static void StoreIp(uint8_t* out, net::Ipv4 ip) {
+    for (int i = 0; i < 4; ++i) out[i] = uint8_t(ip.value() >> (24 - 8 * i));
+  }
+
+ private:
+  alignas(nlmsghdr) uint8_t buf_[512];
+};
+
+}  // namespace
+
+Result<RouteNetlink> RouteNetlink::Open() {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0)
+    return Status::Error(std::string("opening a netlink socket: ") + std::strerror(errno));
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+    int err = errno;
+    close(fd);
+    return Status::Error(std::string("binding a netlink socket: ") + std::strerror(err));
+  }
+  timeval tv{5, 0};  // the kernel answers at once; never hang on a lost reply
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return RouteNetlink(fd);
+}
+
+RouteNetlink::~RouteNetlink() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Status RouteNetlink::Transact(void* request, const std::string& what) {
+  auto* req = static_cast<nlmsghdr*>(request);
+  req->nlmsg_seq = ++seq_;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd_, req, req->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) <
+      0) {
+    return Status::Error(what + ": " + std::strerror(errno));
+  }
+  alignas(nlmsghdr) uint8_t reply[4096];
+  for (int attempts = 0; attempts < 16; ++attempts) {
+    ssize_t n = recv(fd_, reply, sizeof(reply), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::Error(what + ": reading the kernel's answer: " + std::strerror(errno));
+    }
+    int len = int(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(reply); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq_ || h->nlmsg_type != NLMSG_ERROR) continue;
+      auto* err = static_cast<nlmsgerr*>(NLMSG_DATA(h));
+      if (err->error == 0) return Status();
+      return Status::Error(what + ": " + std::strerror(-err->error));
+    }
+  }
+  return Status::Error(what + ": no answer from the kernel");
+}
+
+Status RouteNetlink::SetLink(int ifindex, const std::string& name, int mtu, int tx_queue_len,
+                             bool up) {
+  Request req(RTM_NEWLINK, 0);
+  auto* info = req.Body<ifinfomsg>();
+  info->ifi_family = AF_UNSPEC;
+  info->ifi_index = ifindex;
+  if (up) {
+    info->ifi_flags = IFF_UP;
+    info->ifi_change = IFF_UP;
+  }
+  if (mtu > 0) req.U32(IFLA_MTU, uint32_t(mtu));
+  if (tx_queue_len > 0) req.U32(IFLA_TXQLEN, uint32_t(tx_queue_len));
+  std::string what = "configuring " + name;
+  if (mtu > 0) what += " mtu " + std::to_string(mtu);
+  if (tx_queue_len > 0) what += " txqueuelen " + std::to_string(tx_queue_len);
+  if (up) what += " up";
+  return Transact(req.header(), what);
+}
+
+Status RouteNetlink::AddAddress(int ifindex, const std::string& name, net::Ipv4Cidr address) {
+  Request req(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+  auto* ifa = req.Body<ifaddrmsg>();
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = uint8_t(address.prefix_len());
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = uint32_t(ifindex);
+  req.Ipv4(IFA_LOCAL, address.address());
+  req.Ipv4(IFA_ADDRESS, address.address());
+  return Transact(req.header(), "adding address " + address.ToString() + " to " + name);
+}
+
+Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& device_name) {
+  Request req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+  auto* rtm = req.Body<rtmsg>();
+  rtm->rtm_family = AF_INET;
+  rtm->rtm_dst_len = uint8_t(route.destination.prefix_len());
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = route.kernel_protocol ? RTPROT_KERNEL : RTPROT_BOOT;
+  rtm->rtm_scope = RT_SCOPE_LINK;
+  rtm->rtm_type = RTN_UNICAST;
+  req.Ipv4(RTA_DST, route.destination.network());
+  req.U32(RTA_OIF, uint32_t(route.ifindex));
+  if (route.metric > 0) req.U32(RTA_PRIORITY, uint32_t(route.metric));
+  if (!route.preferred_source.is_unspecified()) req.Ipv4(RTA_PREFSRC, route.preferred_source);
+  if (route.mtu > 0 || route.advmss > 0) {
+    rtattr* metrics = req.Open(RTA_METRICS);
+    if (route.mtu > 0) req.U32(RTAX_MTU, uint32_t(route.mtu));
+    if (route.advmss > 0) req.U32(RTAX_ADVMSS, uint32_t(route.advmss));
+    req.Close(metrics);
+  }
+  std::string what =
+      "adding route " +
+      net::Ipv4Cidr(route.destination.network(), route.destination.prefix_len()).ToString() +
+      " dev " + device_name;
+  if (route.mtu > 0) what += " mtu " + std::to_string(route.mtu);
+  if (route.metric > 0) what += " metric " + std::to_string(route.metric);
+  return Transact(req.header(), what);
+}
+
+}  // namespace flatnet::tun

@@ -1,0 +1,51 @@
+// RouteNetlink: the few rtnetlink requests a TUN device needs (link MTU/queue/up, IPv4
+// address, routes with MTU/advmss/metric), so flatnet never shells out to `ip`.
+//
+// Contract: each call sends one request with NLM_F_ACK and waits for the kernel's answer;
+// a refusal comes back as an error carrying the kernel's reason, prefixed with what was
+// attempted ("adding route 10.0.0.0/16 dev nebula1: File exists"). Works in the network
+// namespace the socket was opened in. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "net/ip.h"
+
+namespace flatnet::tun {
+
+struct RouteSpec {
+  net::Ipv4Cidr destination;  // the network part is used
+  int ifindex = 0;
+  int mtu = 0;                   // 0: no MTU metric
+  int advmss = 0;                // 0: no advmss metric
+  int metric = 0;                // route priority; 0 omits it
+  net::Ipv4 preferred_source;    // unspecified: none
+  bool kernel_protocol = false;  // mark as "proto kernel" (the device's own network)
+};
+
+class RouteNetlink {
+ public:
+  static Result<RouteNetlink> Open();
+  RouteNetlink(RouteNetlink&& other) noexcept : fd_(other.fd_), seq_(other.seq_) { other.fd_ = -1; }
+  RouteNetlink(const RouteNetlink&) = delete;
+  RouteNetlink& operator=(const RouteNetlink&) = delete;
+  ~RouteNetlink();
+
+  // mtu / tx_queue_len of 0 leave them unchanged.
+  Status SetLink(int ifindex, const std::string& name, int mtu, int tx_queue_len, bool up);
+  Status AddAddress(int ifindex, const std::string& name, net::Ipv4Cidr address);
+  // Adds, or replaces a route with the same destination and metric.
+  Status ReplaceRoute(const RouteSpec& route, const std::string& device_name);
+
+ private:
+  explicit RouteNetlink(int fd) : fd_(fd) {}
+  // Sends the request in buf (an nlmsghdr and its payload) and reads the ack.
+  Status Transact(void* request, const std::string& what);
+
+  int fd_ = -1;
+  uint32_t seq_ = 0;
+};
+
+}  // namespace flatnet::tun
