@@ -1,0 +1,44 @@
+// StatusServer: a Unix socket where a running flatnet answers `flatnet status`.
+//
+// Contract: a client sends one short line naming a format ("json" or "text"), gets the
+// node's status in it (status_json.h), and the connection is closed. Nothing else is read,
+// so the socket can't be used to change anything. The socket file is created with mode 0600 (root only, like the daemon) and
+// removed on Stop. A stale socket file left by a crashed daemon is replaced.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+#include "mesh/node.h"
+
+namespace flatnet::control {
+
+// The socket a daemon uses when config.yml doesn't name one (control.socket).
+inline constexpr const char* kDefaultSocketPath = "/run/flatnet/flatnet.sock";
+
+class StatusServer {
+ public:
+  StatusServer() = default;
+  ~StatusServer() { Stop(); }
+
+  Status Start(const std::string& path, std::function<mesh::NodeStatus()> report);
+  void Stop();
+
+ private:
+  void Serve();
+
+  std::string path_;
+  std::function<mesh::NodeStatus()> report_;
+  int listen_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// Client side: the status from the daemon at `path`, as JSON or as text.
+Result<std::string> FetchStatus(const std::string& path, bool json);
+
+}  // namespace flatnet::control

@@ -1,0 +1,55 @@
+// ControlQueue: how workers hand the control thread what they can't finish on the packet
+// path (handshake datagrams, packets waiting for a tunnel, authenticated control traffic).
+//
+// Contract: any thread may Push; only the control thread Pops. The queue is bounded per
+// kind of event, so a flood of handshake initiations from strangers fills only its own
+// budget and is dropped (Push returns false, the caller counts it) without delaying the
+// rest or growing memory. Pop waits until an event arrives or the deadline passes.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "net/udp_addr.h"
+
+namespace flatnet::mesh {
+
+struct ControlEvent {
+  enum class Kind : uint8_t {
+    kHandshake,      // a handshake datagram (whole, header included) from `from`
+    kOutbound,       // an inside packet for `vpn_ip`, which has no tunnel yet
+    kAuthenticated,  // a decrypted lighthouse/close/control/test message on tunnel `local_index`
+    kRecvError,      // a peer says it has no tunnel for `local_index` (our remote index there)
+    kWake,           // nothing to do but run due timers (used to stop the thread)
+  };
+  Kind kind = Kind::kWake;
+  uint8_t type = 0;  // wire message type, for kAuthenticated
+  uint8_t subtype = 0;
+  uint32_t vpn_ip = 0;
+  uint32_t local_index = 0;
+  net::UdpAddr from;
+  std::string bytes;
+};
+
+class ControlQueue {
+ public:
+  // How many events of each kind may wait at once.
+  static constexpr size_t kMaxHandshakes = 256;
+  static constexpr size_t kMaxOther = 4096;
+
+  bool Push(ControlEvent event);
+  // Waits until an event is available or `deadline`; false on timeout.
+  bool PopUntil(std::chrono::steady_clock::time_point deadline, ControlEvent& out);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<ControlEvent> events_;
+  size_t handshakes_ = 0;
+};
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,60 @@
+// Counters of what each thread did with packets: every packet that is dropped is counted
+// under a reason, so an operator (and the lab tests) can see that garbage, replays and
+// forgeries were refused rather than crashing anything.
+//
+// Each thread owns one Counters and only it writes there (relaxed atomics, no contention);
+// `flatnet status` sums all of them. Add a field to kCounterNames too.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace flatnet::mesh {
+
+#define FLATNET_COUNTERS(X)                                                                 \
+  X(rx_packets)            /* datagrams received on the UDP port */                         \
+  X(rx_dropped_short)      /* shorter than a header, or not version 1 */                     \
+  X(rx_dropped_unknown_type) /* a message type flatnet does not know */                      \
+  X(rx_dropped_oversize)   /* larger than any packet a peer may send */                      \
+  X(rx_dropped_no_tunnel)  /* names a tunnel index we don't have */                          \
+  X(rx_dropped_replay)     /* counter already seen or too old for the replay window */       \
+  X(rx_dropped_auth)       /* failed AEAD authentication: corrupted or forged */             \
+  X(rx_dropped_bad_inner)  /* decrypted, but not a valid IPv4 packet */                      \
+  X(rx_dropped_firewall)   /* inbound firewall said no */                                    \
+  X(rx_dropped_self)       /* underlay source inside our own overlay network */              \
+  X(rx_delivered)          /* packets written to the TUN device */                           \
+  X(tx_packets)            /* datagrams sent */                                              \
+  X(tx_dropped_firewall)   /* outbound firewall said no */                                   \
+  X(tx_dropped_no_route)   /* destination not in our network */                              \
+  X(tx_dropped_local)      /* broadcast/multicast/self, dropped as configured */             \
+  X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4 packet */               \
+  X(tx_queued_handshake)   /* held while a handshake was pending */                          \
+  X(tx_dropped_queue_full) /* pending-handshake queue full */                                \
+  X(handshakes_received)   /* handshake datagrams accepted for processing */                 \
+  X(handshakes_dropped)    /* handshake datagrams refused: flood, invalid, or bad cert */    \
+  X(handshakes_completed)                                                                    \
+  X(handshakes_timed_out)                                                                    \
+  X(tunnels_closed)
+
+struct alignas(64) Counters {
+#define FLATNET_DECLARE_COUNTER(name) std::atomic<uint64_t> name{0};
+  FLATNET_COUNTERS(FLATNET_DECLARE_COUNTER)
+#undef FLATNET_DECLARE_COUNTER
+
+  // Only the owning thread calls this, so a relaxed load+store is enough and cheaper
+  // than an atomic read-modify-write.
+  static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  // Calls visit(name, value) for every counter, in declaration order.
+  template <typename Visit>
+  void ForEach(Visit&& visit) const {
+#define FLATNET_VISIT_COUNTER(name) visit(std::string_view(#name), name.load(std::memory_order_relaxed));
+    FLATNET_COUNTERS(FLATNET_VISIT_COUNTER)
+#undef FLATNET_VISIT_COUNTER
+  }
+};
+
+}  // namespace flatnet::mesh

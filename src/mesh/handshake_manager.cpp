@@ -1,0 +1,390 @@
+#include "mesh/handshake_manager.h"
+
+#include <ctime>
+
+#include "cert/ip_net.h"
+#include "cert/recombine.h"
+#include "crypto/random.h"
+#include "mesh/node.h"
+#include "mesh/tunnel.h"
+#include "wire/messages.h"
+
+namespace flatnet::mesh {
+namespace {
+
+using wire::MessageSubType;
+using wire::MessageType;
+
+// Nebula logs the handshake's stage and style as a nested map.
+const log::Object kStage1 = {{"stage", 1}, {"style", "ix_psk0"}};
+const log::Object kStage2 = {{"stage", 2}, {"style", "ix_psk0"}};
+
+uint64_t WallClockNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+
+std::string HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Bytes& noise_message) {
+  std::string out(wire::kHeaderSize + noise_message.size(), '\0');
+  wire::Header header;
+  header.type = MessageType::kHandshake;
+  header.subtype = MessageSubType::kIxPsk0;
+  header.remote_index = remote_index;
+  header.message_counter = counter;
+  wire::EncodeHeader(header, reinterpret_cast<uint8_t*>(out.data()));
+  std::copy(noise_message.begin(), noise_message.end(), out.begin() + wire::kHeaderSize);
+  return out;
+}
+
+ByteSpan AsBytes(const std::string& s) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+}  // namespace
+
+struct HandshakeManager::PendingHandshake {
+  uint32_t vpn_ip = 0;
+  uint32_t local_index = 0;
+  noise::HandshakeState state;
+  std::string stage1;  // whole datagram, resent as is
+  int attempts = 0;
+  int64_t started_ns = 0;
+  int64_t next_send_ns = 0;
+  std::deque<std::string> queued;
+
+  PendingHandshake(crypto::CipherKind cipher, const crypto::X25519KeyPair& keys)
+      : state(cipher, noise::Role::kInitiator, keys) {}
+};
+
+HandshakeManager::HandshakeManager(Node& node) : node_(node) {}
+HandshakeManager::~HandshakeManager() = default;
+
+uint32_t HandshakeManager::NewLocalIndex() const {
+  // Indexes are how a peer's datagrams find their tunnel; random so they don't leak how
+  // many tunnels we made, never 0 (a stage 1's remote index), and never one in use.
+  for (;;) {
+    uint32_t index = crypto::RandomUint32();
+    if (index != 0 && !node_.host_map().IndexInUse(index) && !pending_by_index_.count(index))
+      return index;
+  }
+}
+
+void HandshakeManager::QueueOutbound(uint32_t vpn_ip, std::string packet, int64_t now_ns) {
+  Initiate(vpn_ip, now_ns);
+  auto it = pending_by_vpn_ip_.find(vpn_ip);
+  if (it == pending_by_vpn_ip_.end()) return;
+  Counters& counters = node_.control_counters();
+  if (it->second->queued.size() >= kMaxQueuedPackets) {
+    Counters::Add(counters.tx_dropped_queue_full);
+    return;
+  }
+  Counters::Add(counters.tx_queued_handshake);
+  it->second->queued.push_back(std::move(packet));
+}
+
+void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
+  if (pending_by_vpn_ip_.count(vpn_ip)) return;
+  const HostCredentials& me = node_.credentials();
+  auto pending = std::make_unique<PendingHandshake>(node_.settings().cipher, me.static_keys);
+  pending->vpn_ip = vpn_ip;
+  pending->local_index = NewLocalIndex();
+  pending->started_ns = now_ns;
+
+  nebula::NebulaHandshake message;
+  auto* details = message.mutable_details();
+  details->set_initiatorindex(pending->local_index);
+  details->set_time(WallClockNs());
+  details->set_cert(me.certificate_without_key.data(), me.certificate_without_key.size());
+  Bytes noise_message;
+  Status written = pending->state.WriteMessage(wire::EncodeMessage(message), noise_message);
+  if (!written.ok()) {
+    node_.logger().Error("Failed to call noise.WriteMessage",
+                         {{"vpnIp", cert::FormatIpv4(vpn_ip)}, {"error", written.message()},
+                          {"handshake", kStage1}});
+    return;
+  }
+  pending->stage1 = HandshakeDatagram(0, 1, noise_message);
+  PendingHandshake* raw = pending.get();
+  pending_by_index_[raw->local_index] = raw;
+  pending_by_vpn_ip_[vpn_ip] = std::move(pending);
+  // Peers from static_host_map need no lighthouse answer: send now, not at the next tick.
+  SendStage1(*raw);
+  raw->next_send_ns = now_ns + node_.settings().handshake_try_interval_ns * raw->attempts;
+}
+
+void HandshakeManager::SendStage1(PendingHandshake& pending) {
+  std::vector<net::UdpAddr> remotes = node_.RemotesOf(pending.vpn_ip);
+  std::string sent_to;
+  for (const net::UdpAddr& remote : remotes) {
+    node_.SendRaw(remote, AsBytes(pending.stage1));
+    sent_to += (sent_to.empty() ? "" : " ") + remote.ToString();
+  }
+  ++pending.attempts;
+  if (!remotes.empty()) {
+    node_.logger().Info("Handshake message sent",
+                        {{"vpnIp", cert::FormatIpv4(pending.vpn_ip)},
+                         {"udpAddrs", "[" + sent_to + "]"},
+                         {"initiatorIndex", pending.local_index},
+                         {"handshake", kStage1}});
+  }
+}
+
+int64_t HandshakeManager::Tick(int64_t now_ns) {
+  const NodeSettings& settings = node_.settings();
+  int64_t next = now_ns + settings.handshake_try_interval_ns;
+  std::vector<uint32_t> expired;
+  for (auto& [vpn_ip, pending] : pending_by_vpn_ip_) {
+    if (now_ns < pending->next_send_ns) {
+      next = std::min(next, pending->next_send_ns);
+      continue;
+    }
+    if (pending->attempts >= settings.handshake_retries) {
+      node_.logger().Info("Handshake timed out",
+                          {{"vpnIp", cert::FormatIpv4(vpn_ip)},
+                           {"initiatorIndex", pending->local_index},
+                           {"durationNs", now_ns - pending->started_ns},
+                           {"handshake", kStage1}});
+      Counters::Add(node_.control_counters().handshakes_timed_out);
+      expired.push_back(vpn_ip);
+      continue;
+    }
+    SendStage1(*pending);
+    pending->next_send_ns = now_ns + settings.handshake_try_interval_ns * pending->attempts;
+    next = std::min(next, pending->next_send_ns);
+  }
+  for (uint32_t vpn_ip : expired) DropPending(vpn_ip);
+  return next;
+}
+
+void HandshakeManager::DropPending(uint32_t vpn_ip) {
+  auto it = pending_by_vpn_ip_.find(vpn_ip);
+  if (it == pending_by_vpn_ip_.end()) return;
+  pending_by_index_.erase(it->second->local_index);
+  pending_by_vpn_ip_.erase(it);
+}
+
+void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns) {
+  auto header = wire::ParseHeader(packet);
+  if (!header.ok() || header->subtype != MessageSubType::kIxPsk0) {
+    Counters::Add(node_.control_counters().handshakes_dropped);
+    return;
+  }
+  // The message counter tells the stages apart: 1 from an initiator, 2 from a responder.
+  if (header->message_counter == 1 && header->remote_index == 0) {
+    HandleStage1(from, *header, packet, now_ns);
+  } else if (header->message_counter == 2) {
+    HandleStage2(from, *header, packet, now_ns);
+  } else {
+    Counters::Add(node_.control_counters().handshakes_dropped);
+  }
+}
+
+void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header& header,
+                                    ByteSpan packet, int64_t now_ns) {
+  const HostCredentials& me = node_.credentials();
+  Counters& counters = node_.control_counters();
+  const log::Logger& logger = node_.logger();
+  std::string udp_addr = from.ToString();
+  ByteSpan noise_bytes = packet.subspan(wire::kHeaderSize);
+
+  noise::HandshakeState state(node_.settings().cipher, noise::Role::kResponder, me.static_keys);
+  auto payload = state.ReadMessage(noise_bytes);
+  if (!payload.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Failed to call noise.ReadMessage",
+                 {{"udpAddr", udp_addr}, {"error", payload.status().message()}, {"handshake", kStage1}});
+    return;
+  }
+  auto message = wire::DecodeHandshake(*payload);
+  if (!message.ok() || !message->has_details()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Failed unmarshal handshake message",
+                 {{"udpAddr", udp_addr}, {"handshake", kStage1}});
+    return;
+  }
+  const auto& details = message->details();
+  const auto& peer_static = *state.PeerStatic();
+  auto peer_cert = cert::RecombineAndValidate(
+      ByteSpan(reinterpret_cast<const uint8_t*>(details.cert().data()), details.cert().size()),
+      peer_static, me.ca_pool, std::time(nullptr));
+  if (!peer_cert.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Info("Invalid certificate from host",
+                {{"udpAddr", udp_addr}, {"error", peer_cert.status().message()},
+                 {"handshake", kStage1}});
+    return;
+  }
+  uint32_t vpn_ip = peer_cert->ips[0].ip;
+  std::string vpn_ip_text = cert::FormatIpv4(vpn_ip);
+  std::string fingerprint = peer_cert->Fingerprint();
+  if (vpn_ip == me.vpn_ip) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Refusing to handshake with myself",
+                 {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
+                  {"handshake", kStage1}});
+    return;
+  }
+  Counters::Add(counters.handshakes_received);
+  logger.Info("Handshake message received",
+              {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
+               {"fingerprint", fingerprint}, {"issuer", peer_cert->issuer},
+               {"initiatorIndex", details.initiatorindex()},
+               {"responderIndex", details.responderindex()},
+               {"remoteIndex", header.remote_index}, {"handshake", kStage1}});
+
+  std::string stage1_noise(reinterpret_cast<const char*>(noise_bytes.data()), noise_bytes.size());
+  auto snapshot = node_.host_map().Current();
+  if (Tunnel* existing = snapshot->FindByVpnIp(vpn_ip)) {
+    if (existing->control().stage1_packet == stage1_noise) {
+      // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
+      node_.SendRaw(from, AsBytes(existing->control().stage2_packet));
+      logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr},
+                                             {"handshake", kStage2}, {"cached", true}});
+      return;
+    }
+    if (existing->handshake_time_ns() >= details.time()) {
+      logger.Info("Handshake too old",
+                  {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
+                   {"oldHandshakeTime", existing->handshake_time_ns()},
+                   {"newHandshakeTime", details.time()}, {"handshake", kStage1}});
+      node_.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
+      return;
+    }
+  }
+  std::deque<std::string> queued;
+  if (auto it = pending_by_vpn_ip_.find(vpn_ip); it != pending_by_vpn_ip_.end()) {
+    // Both sides initiated. Nebula's rule: the handshake started by the host with the
+    // higher overlay IP wins, so both ends keep the same one.
+    if (vpn_ip < me.vpn_ip) {
+      logger.Error("Prevented a pending handshake race",
+                   {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
+                    {"handshake", kStage1}});
+      return;
+    }
+    queued = std::move(it->second->queued);
+    logger.Info("Handshake race lost, replacing pending handshake with completed tunnel",
+                {{"vpnIp", vpn_ip_text}});
+    DropPending(vpn_ip);
+  }
+
+  uint32_t local_index = NewLocalIndex();
+  nebula::NebulaHandshake reply;
+  auto* reply_details = reply.mutable_details();
+  reply_details->set_initiatorindex(details.initiatorindex());
+  reply_details->set_responderindex(local_index);
+  reply_details->set_time(WallClockNs());
+  reply_details->set_cert(me.certificate_without_key.data(), me.certificate_without_key.size());
+  Bytes noise_reply;
+  if (Status written = state.WriteMessage(wire::EncodeMessage(reply), noise_reply); !written.ok()) {
+    logger.Error("Failed to call noise.WriteMessage",
+                 {{"vpnIp", vpn_ip_text}, {"error", written.message()}, {"handshake", kStage1}});
+    return;
+  }
+  auto keys = state.Split();
+  if (!keys.ok()) {
+    logger.Error("Noise did not arrive at a key", {{"vpnIp", vpn_ip_text}, {"handshake", kStage1}});
+    return;
+  }
+  std::string stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
+  auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
+  auto tunnel = std::make_shared<Tunnel>(vpn_ip, local_index, details.initiatorindex(), *keys,
+                                         certificate, IdentityOf(*certificate, me.ca_pool), from,
+                                         details.time(), /*initiator=*/false);
+  tunnel->control().stage1_packet = std::move(stage1_noise);
+  tunnel->control().stage2_packet = stage2;
+  node_.SendRaw(from, AsBytes(stage2));
+  logger.Info("Handshake message sent",
+              {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", certificate->name},
+               {"fingerprint", fingerprint}, {"issuer", certificate->issuer},
+               {"initiatorIndex", details.initiatorindex()}, {"responderIndex", local_index},
+               {"remoteIndex", header.remote_index}, {"handshake", kStage2},
+               {"sentCachedPackets", queued.size()}});
+  Install(tunnel, std::move(queued));
+}
+
+void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header& header,
+                                    ByteSpan packet, int64_t now_ns) {
+  const HostCredentials& me = node_.credentials();
+  Counters& counters = node_.control_counters();
+  const log::Logger& logger = node_.logger();
+  auto found = pending_by_index_.find(header.remote_index);
+  if (found == pending_by_index_.end()) {
+    // A late duplicate for a finished handshake, or noise: nothing to do.
+    Counters::Add(counters.handshakes_dropped);
+    return;
+  }
+  PendingHandshake& pending = *found->second;
+  std::string udp_addr = from.ToString();
+  std::string intended = cert::FormatIpv4(pending.vpn_ip);
+
+  // A failed read leaves the state untouched, so a forged stage 2 cannot spoil the real one.
+  auto payload = pending.state.ReadMessage(packet.subspan(wire::kHeaderSize));
+  if (!payload.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Failed to call noise.ReadMessage",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"error", payload.status().message()},
+                  {"handshake", kStage2}});
+    return;
+  }
+  auto message = wire::DecodeHandshake(*payload);
+  if (!message.ok() || !message->has_details()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Failed unmarshal handshake message",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
+  const auto& details = message->details();
+  auto peer_cert = cert::RecombineAndValidate(
+      ByteSpan(reinterpret_cast<const uint8_t*>(details.cert().data()), details.cert().size()),
+      *pending.state.PeerStatic(), me.ca_pool, std::time(nullptr));
+  if (!peer_cert.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid certificate from host",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"error", peer_cert.status().message()},
+                  {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
+  uint32_t vpn_ip = peer_cert->ips[0].ip;
+  if (vpn_ip != pending.vpn_ip) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Info("Incorrect host responded to handshake",
+                {{"intendedVpnIp", intended}, {"haveVpnIp", cert::FormatIpv4(vpn_ip)},
+                 {"udpAddr", udp_addr}, {"certName", peer_cert->name}, {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
+  auto keys = pending.state.Split();
+  if (!keys.ok()) {
+    logger.Error("Noise did not arrive at a key", {{"vpnIp", intended}, {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
+  logger.Info("Handshake message received",
+              {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
+               {"fingerprint", peer_cert->Fingerprint()}, {"issuer", peer_cert->issuer},
+               {"initiatorIndex", details.initiatorindex()},
+               {"responderIndex", details.responderindex()},
+               {"remoteIndex", header.remote_index}, {"handshake", kStage2},
+               {"durationNs", now_ns - pending.started_ns},
+               {"sentCachedPackets", pending.queued.size()}});
+  auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
+  auto tunnel = std::make_shared<Tunnel>(vpn_ip, pending.local_index, details.responderindex(),
+                                         *keys, certificate, IdentityOf(*certificate, me.ca_pool),
+                                         from, details.time(), /*initiator=*/true);
+  std::deque<std::string> queued = std::move(pending.queued);
+  DropPending(vpn_ip);
+  Install(tunnel, std::move(queued));
+}
+
+void HandshakeManager::Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<std::string> queued) {
+  if (auto replaced = node_.host_map().Add(tunnel)) {
+    node_.logger().Info("Taking new handshake", {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())}});
+  }
+  Counters::Add(node_.control_counters().handshakes_completed);
+  for (const std::string& packet : queued) node_.SendQueuedPacket(*tunnel, AsBytes(packet));
+}
+
+}  // namespace flatnet::mesh

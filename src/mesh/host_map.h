@@ -1,0 +1,79 @@
+// HostMap: the established tunnels, by overlay IP (inside path) and by our local index
+// (outside path: a peer's datagram names the index we gave it).
+//
+// Contract: only the control thread changes the map (Add, Remove). Each change publishes a
+// new immutable Snapshot and bumps a version number. Workers hold a SnapshotReader, which
+// checks the version once per batch (one atomic load) and takes the new snapshot only when
+// it changed, so the per-packet lookup takes no lock and never sees a half-made change.
+// A removed Tunnel stays alive until the last snapshot holding it is dropped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "mesh/tunnel.h"
+
+namespace flatnet::mesh {
+
+class HostMap {
+ public:
+  struct Snapshot {
+    std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_vpn_ip;
+    std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
+
+    Tunnel* FindByVpnIp(uint32_t vpn_ip) const {
+      auto it = by_vpn_ip.find(vpn_ip);
+      return it == by_vpn_ip.end() ? nullptr : it->second.get();
+    }
+    Tunnel* FindByIndex(uint32_t local_index) const {
+      auto it = by_local_index.find(local_index);
+      return it == by_local_index.end() ? nullptr : it->second.get();
+    }
+  };
+
+  HostMap();
+
+  // Control thread only. Add replaces any tunnel to the same overlay IP (its index is
+  // forgotten too) and returns the replaced one, if any.
+  std::shared_ptr<Tunnel> Add(std::shared_ptr<Tunnel> tunnel);
+  void Remove(const Tunnel& tunnel);
+
+  // Any thread.
+  std::shared_ptr<const Snapshot> Current() const;
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  bool IndexInUse(uint32_t local_index) const;
+
+ private:
+  void Publish(std::shared_ptr<Snapshot> next);
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> current_;
+  std::atomic<uint64_t> version_{0};
+};
+
+// A worker's view of the HostMap, refreshed at most once per batch.
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(const HostMap& map) : map_(map) { Refresh(); }
+  // Call at the start of each batch.
+  void Refresh() {
+    uint64_t v = map_.version();
+    if (v != seen_version_ || !snapshot_) {
+      snapshot_ = map_.Current();
+      seen_version_ = v;
+    }
+  }
+  const HostMap::Snapshot& operator*() const { return *snapshot_; }
+  const HostMap::Snapshot* operator->() const { return snapshot_.get(); }
+
+ private:
+  const HostMap& map_;
+  std::shared_ptr<const HostMap::Snapshot> snapshot_;
+  uint64_t seen_version_ = ~uint64_t(0);
+};
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,113 @@
+// The inside path: a packet the kernel routed into our TUN device, on its way to a peer.
+//
+//   TUN read (one frame; with offloads a TCP super-packet is split into MTU-sized packets)
+//   -> parse the IPv4 header (firewall::ParsePacket, outgoing orientation)
+//   -> local drops: broadcast/multicast as configured, ourselves, outside our network
+//   -> find the tunnel by destination overlay IP
+//        none yet: copy the packet to the control thread, which queues it and handshakes
+//   -> outbound firewall (conntrack first, then rules)
+//   -> next message counter; header and sealed packet written straight into a send-batch
+//      buffer, the header as associated data
+//   -> the batch goes out with one sendmmsg (merged into GSO messages when the kernel can)
+//      once the TUN has nothing more to read or the batch is full.
+#include <poll.h>
+
+#include "firewall/packet.h"
+#include "mesh/node.h"
+#include "mesh/tunnel.h"
+#include "mesh/worker.h"
+#include "wire/header.h"
+
+namespace flatnet::mesh {
+
+bool Worker::TunReadable() const {
+  pollfd fd{tun_.fd(), POLLIN, 0};
+  return poll(&fd, 1, 0) == 1 && (fd.revents & POLLIN);
+}
+
+void Worker::RunInside() {
+  const NodeSettings& settings = node_.settings();
+  // A super-packet splits into up to ~45 packets; the batch holds at least one whole frame.
+  const size_t batch = std::max<size_t>(size_t(settings.batch), 64);
+  net::SendBatchBuffers out(batch, wire::kHeaderSize + kMaxInsidePacket +
+                                       noise::TunnelCipher::kTagSize);
+  tun::TunReadBatch frame;
+  SnapshotReader tunnels(node_.host_map());
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    // Block for the first frame, then take more while they are ready and fit.
+    auto read = tun_.ReadPackets(frame);
+    if (!read.ok() || *read == 0) continue;
+    tunnels.Refresh();
+    int64_t now_ns = Node::NowNs();
+    for (;;) {
+      for (size_t i = 0; i < frame.size(); ++i) {
+        if (out.full()) Flush(out);
+        ConsumeInsidePacket(tunnels, frame.packet(i), now_ns, out);
+      }
+      if (out.size() + 64 > out.capacity() || !TunReadable()) break;
+      read = tun_.ReadPackets(frame);
+      if (!read.ok() || *read == 0) break;
+    }
+    Flush(out);
+  }
+}
+
+void Worker::Flush(net::SendBatchBuffers& out) {
+  if (out.empty()) return;
+  net::BatchSendResult result = socket_.SendBatch(out);
+  Counters::Add(inside_counters_.tx_packets, result.sent);
+  if (result.failed && node_.logger().Enabled(log::Level::kDebug))
+    node_.logger().Debug("Failed to write outgoing packets",
+                         {{"count", result.failed}, {"error", result.first_error.message()}});
+}
+
+void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, int64_t now_ns,
+                                 net::SendBatchBuffers& out) {
+  const NodeSettings& settings = node_.settings();
+  firewall::Packet packet;
+  if (ip_packet.size() > kMaxInsidePacket ||
+      firewall::ParsePacket(ip_packet, /*incoming=*/false, &packet) != firewall::Verdict::kAllow) {
+    Counters::Add(inside_counters_.tx_dropped_bad_packet);
+    return;
+  }
+  uint32_t destination = packet.remote_ip;
+  if (settings.local_drops.ShouldDrop(destination) ||
+      destination == node_.credentials().vpn_ip) {
+    Counters::Add(inside_counters_.tx_dropped_local);
+    return;
+  }
+  if (!node_.InOurNetwork(destination)) {
+    Counters::Add(inside_counters_.tx_dropped_no_route);
+    return;
+  }
+  Tunnel* tunnel = tunnels->FindByVpnIp(destination);
+  if (!tunnel) {
+    ControlEvent event;
+    event.kind = ControlEvent::Kind::kOutbound;
+    event.vpn_ip = destination;
+    event.bytes.assign(reinterpret_cast<const char*>(ip_packet.data()), ip_packet.size());
+    if (!node_.control_queue().Push(std::move(event)))
+      Counters::Add(inside_counters_.tx_dropped_queue_full);
+    return;
+  }
+  if (node_.firewall().CheckParsed(packet, /*incoming=*/false, tunnel->identity(), now_ns) !=
+      firewall::Verdict::kAllow) {
+    Counters::Add(inside_counters_.tx_dropped_firewall);
+    return;
+  }
+  uint8_t* datagram = out.next_buffer().data();
+  wire::Header header;
+  header.type = wire::MessageType::kMessage;
+  header.subtype = wire::MessageSubType::kNone;
+  header.remote_index = tunnel->remote_index();
+  header.message_counter = tunnel->NextSendCounter();
+  wire::EncodeHeader(header, datagram);
+  long sealed = tunnel->CipherFor(inside_slot())
+                    .Seal(header.message_counter, ByteSpan(datagram, wire::kHeaderSize),
+                          ip_packet, datagram + wire::kHeaderSize);
+  if (sealed < 0) return;
+  out.Commit(tunnel->remote(), wire::kHeaderSize + size_t(sealed));
+  tunnel->MarkOut();
+}
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,26 @@
+// Liveness: Nebula's connection manager. A tunnel we send on but hear nothing back from for
+// timers.connection_alive_interval gets a test message; if still nothing arrives within
+// timers.pending_deletion_interval, the tunnel is dead and is removed, so the next packet
+// starts a fresh handshake. Tunnels that carry traffic both ways cost nothing here.
+//
+// Contract: Tick runs on the control thread about once a second and reads the per-tunnel
+// traffic flags the workers set (Tunnel::MarkIn/MarkOut).
+#pragma once
+
+#include <cstdint>
+
+namespace flatnet::mesh {
+
+class Node;
+
+class Liveness {
+ public:
+  explicit Liveness(Node& node) : node_(node) {}
+  // Returns when it next needs to run.
+  int64_t Tick(int64_t now_ns);
+
+ private:
+  Node& node_;
+};
+
+}  // namespace flatnet::mesh

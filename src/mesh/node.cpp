@@ -1,0 +1,325 @@
+#include "mesh/node.h"
+
+#include <chrono>
+
+#include "cert/ip_net.h"
+#include "firewall/rule_set.h"
+#include "mesh/handshake_manager.h"
+#include "mesh/liveness.h"
+#include "mesh/tunnel.h"
+#include "mesh/worker.h"
+#include "net/resolve.h"
+#include "tun/tun_device.h"
+#include "wire/header.h"
+
+namespace flatnet::mesh {
+namespace {
+
+NodeSettings SettingsFrom(const config::Config& config) {
+  NodeSettings s;
+  s.cipher = config.cipher == config::Cipher::kChaChaPoly ? crypto::CipherKind::kChaCha20Poly1305
+                                                          : crypto::CipherKind::kAes256Gcm;
+  s.handshake_try_interval_ns = config.handshakes.try_interval.count();
+  s.handshake_retries = config.handshakes.retries;
+  s.alive_interval_ns = int64_t(config.timers.connection_alive_interval_seconds) * 1'000'000'000;
+  s.pending_deletion_interval_ns =
+      int64_t(config.timers.pending_deletion_interval_seconds) * 1'000'000'000;
+  s.routines = std::max(1, config.routines);
+  s.batch = std::max(1, config.listen.batch);
+  s.mtu = config.tun.mtu;
+  s.send_recv_error = config.listen.send_recv_error;
+  return s;
+}
+
+std::string CipherName(crypto::CipherKind kind) {
+  return kind == crypto::CipherKind::kAes256Gcm ? "aes" : "chachapoly";
+}
+
+}  // namespace
+
+int64_t Node::NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Node::Node(const config::Config& config, log::Logger logger)
+    : config_(config), logger_(std::move(logger)), settings_(SettingsFrom(config)) {}
+
+Node::~Node() { Stop(); }
+
+Result<std::unique_ptr<Node>> Node::Create(const config::Config& config, log::Logger logger) {
+  std::unique_ptr<Node> node(new Node(config, std::move(logger)));
+  if (Status prepared = node->Prepare(); !prepared.ok()) return prepared;
+  return node;
+}
+
+Status Node::Prepare() {
+  if (settings_.routines * 2 + 1 > kMaxThreadSlots)
+    return Status::Error("routines: at most " + std::to_string((kMaxThreadSlots - 1) / 2));
+  auto credentials = HostCredentials::Load(config_.pki, logger_);
+  if (!credentials.ok()) return credentials.status();
+  credentials_ = std::move(*credentials);
+  settings_.local_drops = firewall::LocalDrops::For(
+      credentials_.vpn_ip, credentials_.prefix_length, config_.tun.drop_local_broadcast,
+      config_.tun.drop_multicast);
+
+  auto rules = firewall::RuleSet::Compile(config_.firewall.inbound, config_.firewall.outbound);
+  if (!rules.ok()) return rules.status();
+  std::vector<firewall::Ipv4Cidr> local_networks;
+  for (const auto& ip : credentials_.certificate->ips)
+    local_networks.push_back(firewall::Ipv4Cidr::Host(ip.ip));
+  for (const auto& subnet : credentials_.certificate->subnets)
+    local_networks.push_back(firewall::Ipv4Cidr::Of(subnet.ip, subnet.PrefixLength()));
+  firewall::FirewallOptions options;
+  options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
+  options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();
+  options.timeouts.other_ns = config_.firewall.conntrack.default_timeout.count();
+  firewall_ = std::make_unique<firewall::Firewall>(std::move(*rules), std::move(local_networks),
+                                                   options);
+
+  for (const config::StaticHost& host : config_.static_host_map) {
+    if (!host.vpn_ip.is_v4()) {
+      return Status::Error(host.source + ":" + std::to_string(host.line) +
+                           ": static_host_map: " + host.vpn_ip.ToString() +
+                           " is not an IPv4 overlay address");
+    }
+    auto& remotes = static_remotes_[host.vpn_ip.v4()];
+    for (const config::HostPort& address : host.addresses) {
+      auto resolved = net::Resolve(address.host, address.port);
+      if (!resolved.ok()) {
+        // Like nebula: a name that doesn't resolve now is a warning, not a failed start.
+        logger_.Warn("Failed to resolve host in static_host_map",
+                     {{"vpnIp", host.vpn_ip.ToString()}, {"host", address.text},
+                      {"error", resolved.status().message()}});
+        continue;
+      }
+      remotes.insert(remotes.end(), resolved->begin(), resolved->end());
+    }
+  }
+  handshakes_ = std::make_unique<HandshakeManager>(*this);
+  liveness_ = std::make_unique<Liveness>(*this);
+  return Status::Ok();
+}
+
+Status Node::Start() {
+  tun::TunOptions tun_options;
+  tun_options.name = config_.tun.dev;
+  tun_options.queues = settings_.routines;
+  tun_options.offloads = true;
+  auto device = tun::TunDevice::Open(tun_options);
+  if (!device.ok()) return device.status().Wrap("tun.dev");
+  tun_ = std::move(*device);
+  tun::TunAddressing addressing;
+  addressing.address = net::Ipv4Cidr(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
+  addressing.mtu = config_.tun.mtu;
+  addressing.tx_queue = config_.tun.tx_queue;
+  for (const config::Route& route : config_.tun.routes) {
+    addressing.routes.push_back(
+        {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
+         route.mtu, 0});
+  }
+  if (Status active = tun_->Activate(addressing); !active.ok()) return active.Wrap("tun");
+  tun_device_name_ = tun_->name();
+
+  for (int i = 0; i < settings_.routines; ++i) {
+    net::UdpSocketOptions options;
+    options.host = config_.listen.host;
+    options.port = i == 0 ? config_.listen.port : listen_port_;
+    options.reuse_port = settings_.routines > 1;
+    options.recv_buffer = config_.listen.read_buffer;
+    options.send_buffer = config_.listen.write_buffer;
+    options.gro = true;
+    auto socket = net::UdpSocket::Open(options);
+    if (!socket.ok()) return socket.status().Wrap("listen");
+    if (i == 0) {
+      auto local = socket->LocalAddr();
+      if (local.ok()) listen_port_ = local->port();
+    }
+    workers_.push_back(std::make_unique<Worker>(*this, i, std::move(*socket), tun_->queue(size_t(i))));
+  }
+  for (auto& worker : workers_) worker->Start();
+  control_thread_ = std::thread([this] { RunControl(); });
+
+  cert::Ipv4Net network{credentials_.vpn_ip,
+                        credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length)};
+  logger_.Info("Nebula interface is active",
+               {{"interface", tun_device_name_}, {"network", network.ToString()},
+                {"build", std::string(FLATNET_VERSION)},
+                {"udpAddr", config_.listen.host + ":" + std::to_string(listen_port_)},
+                {"cipher", CipherName(settings_.cipher)}, {"routines", settings_.routines},
+                {"offloads", tun_->offloads().tso}});
+  return Status::Ok();
+}
+
+void Node::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (control_thread_.joinable()) {
+    control_queue_.Push(ControlEvent{});  // kWake
+    control_thread_.join();
+  }
+  // Tell every peer we are going, so a restart of ours can handshake again at once.
+  if (!workers_.empty()) {
+    auto snapshot = host_map_.Current();
+    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
+      SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone, {});
+  }
+  if (tun_) tun_->Interrupt();
+  for (auto& worker : workers_) worker->Stop();
+}
+
+void Node::RunControl() {
+  int64_t now = NowNs();
+  int64_t next_handshake_tick = now;
+  int64_t next_liveness_tick = now + 1'000'000'000;
+  while (!stopping_.load()) {
+    int64_t deadline = std::min(next_handshake_tick, next_liveness_tick);
+    ControlEvent event;
+    auto until = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
+    if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
+    now = NowNs();
+    if (now >= next_handshake_tick) next_handshake_tick = handshakes_->Tick(now);
+    if (now >= next_liveness_tick) {
+      next_liveness_tick = liveness_->Tick(now);
+      firewall_->PurgeExpired(now);
+    }
+  }
+}
+
+void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
+  using Kind = ControlEvent::Kind;
+  auto snapshot = host_map_.Current();
+  switch (event.kind) {
+    case Kind::kWake:
+      return;
+    case Kind::kOutbound:
+      // The tunnel may have come up since the worker looked.
+      if (Tunnel* tunnel = snapshot->FindByVpnIp(event.vpn_ip)) {
+        SendQueuedPacket(*tunnel, ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()),
+                                           event.bytes.size()));
+      } else {
+        handshakes_->QueueOutbound(event.vpn_ip, std::move(event.bytes), now_ns);
+      }
+      return;
+    case Kind::kHandshake:
+      handshakes_->HandlePacket(
+          event.from,
+          ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
+          now_ns);
+      return;
+    case Kind::kRecvError: {
+      // The peer at `from` has no tunnel for the index we send it: it restarted or dropped
+      // the tunnel. Unauthenticated, so it only ever triggers a handshake (which a forger
+      // cannot complete) and, after repeated errors from the tunnel's own address, the
+      // tunnel's removal, as nebula does.
+      for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+        if (tunnel->remote_index() != event.local_index || !(tunnel->remote() == event.from))
+          continue;
+        handshakes_->Initiate(vpn_ip, now_ns);
+        if (++tunnel->control().recv_errors > 3) CloseTunnel(*tunnel, "recv_error");
+        return;
+      }
+      return;
+    }
+    case Kind::kAuthenticated: {
+      Tunnel* tunnel = snapshot->FindByIndex(event.local_index);
+      if (!tunnel) return;
+      auto type = wire::MessageType(event.type);
+      if (type == wire::MessageType::kCloseTunnel) {
+        logger_.Info("Close tunnel received, tearing down.",
+                     {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
+                      {"certName", tunnel->peer_cert().name}, {"udpAddr", event.from.ToString()}});
+        CloseTunnel(*tunnel, "close_tunnel");
+      } else if (logger_.Enabled(log::Level::kDebug)) {
+        logger_.Debug("Ignoring message flatnet does not handle yet",
+                      {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
+                       {"type", wire::TypeName(type)}});
+      }
+      return;
+    }
+  }
+}
+
+std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
+  auto it = static_remotes_.find(vpn_ip);
+  return it == static_remotes_.end() ? std::vector<net::UdpAddr>{} : it->second;
+}
+
+void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
+  if (workers_.empty()) return;
+  Status sent = workers_[0]->socket().SendTo(to, datagram);
+  if (sent.ok()) {
+    Counters::Add(control_counters_.tx_packets);
+  } else if (logger_.Enabled(log::Level::kDebug)) {
+    logger_.Debug("Failed to send", {{"udpAddr", to.ToString()}, {"error", sent.message()}});
+  }
+}
+
+void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
+                        ByteSpan payload) {
+  Bytes datagram(wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize);
+  wire::Header header;
+  header.type = type;
+  header.subtype = subtype;
+  header.remote_index = tunnel.remote_index();
+  header.message_counter = tunnel.NextSendCounter();
+  wire::EncodeHeader(header, datagram.data());
+  long sealed = tunnel.CipherFor(kControlSlot)
+                    .Seal(header.message_counter, ByteSpan(datagram.data(), wire::kHeaderSize),
+                          payload, datagram.data() + wire::kHeaderSize);
+  if (sealed < 0) return;
+  SendRaw(tunnel.remote(), ByteSpan(datagram.data(), wire::kHeaderSize + size_t(sealed)));
+  tunnel.MarkOut();
+}
+
+void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
+  firewall::Verdict verdict = firewall_->Check(ip_packet, /*incoming=*/false, tunnel.identity(), NowNs());
+  if (verdict != firewall::Verdict::kAllow) {
+    Counters::Add(control_counters_.tx_dropped_firewall);
+    return;
+  }
+  SendOnTunnel(tunnel, wire::MessageType::kMessage, wire::MessageSubType::kNone, ip_packet);
+}
+
+void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
+  Counters::Add(control_counters_.tunnels_closed);
+  host_map_.Remove(tunnel);
+}
+
+NodeStatus Node::Report() const {
+  NodeStatus status;
+  status.vpn_ip = cert::FormatIpv4(credentials_.vpn_ip);
+  status.cert_name = credentials_.certificate->name;
+  status.tun_device = tun_device_name_;
+  status.listen_port = listen_port_;
+  status.pending_handshakes = 0;
+  auto snapshot = host_map_.Current();
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+    NodeStatus::TunnelStatus t;
+    t.vpn_ip = cert::FormatIpv4(vpn_ip);
+    t.cert_name = tunnel->peer_cert().name;
+    t.remote = tunnel->remote().ToString();
+    t.cipher = CipherName(settings_.cipher);
+    t.local_index = tunnel->local_index();
+    t.remote_index = tunnel->remote_index();
+    t.messages_sent = tunnel->SendCounter();
+    t.initiator = tunnel->initiator();
+    status.tunnels.push_back(std::move(t));
+  }
+  // Sum every thread's counters by name.
+  std::vector<const Counters*> all = {&control_counters_};
+  for (const auto& worker : workers_) {
+    all.push_back(&worker->inside_counters());
+    all.push_back(&worker->outside_counters());
+  }
+  for (const Counters* counters : all) {
+    size_t i = 0;
+    counters->ForEach([&](std::string_view name, uint64_t value) {
+      if (status.counters.size() <= i) status.counters.emplace_back(std::string(name), 0);
+      status.counters[i++].second += value;
+    });
+  }
+  return status;
+}
+
+}  // namespace flatnet::mesh

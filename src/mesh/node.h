@@ -1,0 +1,144 @@
+// Node: one flatnet host in the mesh — its TUN device, its UDP sockets, its tunnels, and the
+// threads that move packets between them (design.md, "Threads").
+//
+// Contract:
+// - Create checks everything that can be checked before touching the system (credentials,
+//   firewall rules, static hosts); Start opens the TUN device and sockets and starts the
+//   threads; Stop sends every peer a close-tunnel message (so it can handshake again at
+//   once) and joins the threads. Errors name the config key or device that failed.
+// - Threads: `routines` workers, each owning one TUN queue and one UDP socket on the same
+//   port (SO_REUSEPORT) and running two threads, the inside path (inside.cpp: TUN -> UDP)
+//   and the outside path (outside.cpp: UDP -> TUN). One control thread runs handshakes,
+//   tunnel liveness and whatever workers hand it through the ControlQueue.
+// - Everything the threads share is reached through this class; the mesh's internal parts
+//   (workers, HandshakeManager, Liveness) use the accessors below.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "firewall/firewall.h"
+#include "firewall/local_drops.h"
+#include "mesh/control_queue.h"
+#include "mesh/counters.h"
+#include "mesh/host_credentials.h"
+#include "mesh/host_map.h"
+#include "net/udp_addr.h"
+#include "net/udp_socket.h"
+#include "wire/message_type.h"
+
+namespace flatnet::tun {
+class TunDevice;
+}
+
+namespace flatnet::mesh {
+
+class HandshakeManager;
+class Liveness;
+class Worker;
+
+// Settings derived once from the Config, in the units the packet path wants.
+struct NodeSettings {
+  crypto::CipherKind cipher = crypto::CipherKind::kAes256Gcm;
+  int64_t handshake_try_interval_ns = 100'000'000;
+  int handshake_retries = 10;
+  int64_t alive_interval_ns = 5'000'000'000;
+  int64_t pending_deletion_interval_ns = 10'000'000'000;
+  int routines = 1;
+  int batch = 64;
+  int mtu = 1300;
+  firewall::LocalDrops local_drops;
+  config::SendRecvError send_recv_error = config::SendRecvError::kAlways;
+};
+
+// A snapshot of what a Node is doing, for `flatnet status`.
+struct NodeStatus {
+  struct TunnelStatus {
+    std::string vpn_ip, cert_name, remote, cipher;
+    uint32_t local_index = 0, remote_index = 0;
+    uint64_t messages_sent = 0;
+    bool initiator = false;
+  };
+  std::string vpn_ip, cert_name, tun_device;
+  uint16_t listen_port = 0;
+  std::vector<TunnelStatus> tunnels;
+  std::vector<std::pair<std::string, uint64_t>> counters;
+  size_t pending_handshakes = 0;
+};
+
+class Node {
+ public:
+  // The control thread's cipher slot; worker w uses 1 + 2w (inside) and 2 + 2w (outside).
+  static constexpr int kControlSlot = 0;
+
+  static Result<std::unique_ptr<Node>> Create(const config::Config& config, log::Logger logger);
+  ~Node();
+
+  Status Start();
+  void Stop();
+
+  NodeStatus Report() const;
+
+  // --- for the mesh's own parts ---
+  const config::Config& config() const { return config_; }
+  const NodeSettings& settings() const { return settings_; }
+  const HostCredentials& credentials() const { return credentials_; }
+  const log::Logger& logger() const { return logger_; }
+  HostMap& host_map() { return host_map_; }
+  ControlQueue& control_queue() { return control_queue_; }
+  firewall::Firewall& firewall() { return *firewall_; }
+  HandshakeManager& handshakes() { return *handshakes_; }
+  Counters& control_counters() { return control_counters_; }
+  bool InOurNetwork(uint32_t ip) const {
+    uint32_t mask = credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
+    return (ip & mask) == (credentials_.vpn_ip & mask);
+  }
+  // Known underlay addresses of a peer (static_host_map).
+  std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
+
+  // Control thread: a datagram with no encryption (handshakes, recv errors).
+  void SendRaw(const net::UdpAddr& to, ByteSpan datagram);
+  // Control thread: seals payload for the tunnel's peer and sends it to its remote.
+  void SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
+                    ByteSpan payload);
+  // Control thread: an inside packet that waited for its tunnel, firewall-checked like any.
+  void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet);
+  // Control thread: forget the tunnel (no message to the peer).
+  void CloseTunnel(Tunnel& tunnel, const char* reason);
+
+  static int64_t NowNs();  // steady clock
+
+ private:
+  Node(const config::Config& config, log::Logger logger);
+  Status Prepare();
+  void RunControl();
+  void HandleControlEvent(ControlEvent& event, int64_t now_ns);
+
+  const config::Config config_;
+  log::Logger logger_;
+  NodeSettings settings_;
+  HostCredentials credentials_;
+  std::unique_ptr<firewall::Firewall> firewall_;
+  std::unordered_map<uint32_t, std::vector<net::UdpAddr>> static_remotes_;
+  HostMap host_map_;
+  ControlQueue control_queue_;
+  Counters control_counters_;
+  std::unique_ptr<HandshakeManager> handshakes_;
+  std::unique_ptr<Liveness> liveness_;
+  std::unique_ptr<tun::TunDevice> tun_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::string tun_device_name_;
+  uint16_t listen_port_ = 0;
+  std::thread control_thread_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace flatnet::mesh

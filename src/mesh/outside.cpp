@@ -1,0 +1,208 @@
+// The outside path: a datagram from the network, maybe from a peer, maybe from anyone.
+//
+//   UDP receive (recvmmsg batch; GRO-coalesced messages are split into datagrams)
+//   -> too big, too short, wrong version: drop and count
+//   -> an underlay source inside our own overlay network: drop (a loop through ourselves)
+//   -> by message type:
+//      handshake      -> the control thread (bounded queue: a flood is dropped and counted)
+//      recvError      -> the control thread (a peer lost our tunnel: handshake again)
+//      message        -> tunnel by the index we gave the peer; replay window check; open in
+//                        place with the header as associated data; must be IPv4; replay
+//                        window update; inbound firewall; roaming; TUN write
+//      test           -> same checks; a request is answered with a reply carrying its payload
+//      lightHouse, control, closeTunnel -> same checks, then the control thread
+//      anything else  -> drop and count
+// Nothing here trusts a datagram before the AEAD has authenticated it, and nothing a
+// stranger sends can change a tunnel.
+#include "cert/ip_net.h"
+#include "firewall/packet.h"
+#include "mesh/node.h"
+#include "mesh/tunnel.h"
+#include "mesh/worker.h"
+#include "wire/header.h"
+
+namespace flatnet::mesh {
+namespace {
+// Nebula's: a peer seen at a new address is not moved back to the old one within this time,
+// so two paths that both work don't make the tunnel flap.
+constexpr int64_t kRoamingSuppressNs = 2'000'000'000;
+}  // namespace
+
+void Worker::RunOutside() {
+  const NodeSettings& settings = node_.settings();
+  net::RecvBatchBuffers in(size_t(settings.batch),
+                           socket_.gro_enabled() ? net::kMaxGroMessageSize : net::kMaxDatagramSize);
+  net::SendBatchBuffers replies(16, net::kMaxDatagramSize);
+  SnapshotReader tunnels(node_.host_map());
+  // With vnet headers, consecutive TCP segments of a flow go to the kernel as one
+  // super-packet: the receive-side half of the offload win.
+  std::unique_ptr<tun::TcpCoalescer> coalescer;
+  if (tun_.vnet_hdr()) coalescer = std::make_unique<tun::TcpCoalescer>(tun_);
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    auto received = socket_.RecvBatch(in);
+    if (!received.ok() || *received == 0) continue;
+    tunnels.Refresh();
+    int64_t now_ns = Node::NowNs();
+    for (int i = 0; i < *received; ++i) {
+      net::UdpAddr from = in.source(size_t(i));
+      if (in.truncated(size_t(i))) {
+        Counters::Add(outside_counters_.rx_packets);
+        Counters::Add(outside_counters_.rx_dropped_oversize);
+        continue;
+      }
+      in.ForEachDatagram(size_t(i), [&](ByteSpan datagram) {
+        ConsumeOutsidePacket(tunnels, from, const_cast<uint8_t*>(datagram.data()),
+                             datagram.size(), now_ns, replies, coalescer.get());
+        if (replies.full()) socket_.SendBatch(replies);
+      });
+    }
+    if (coalescer) coalescer->Flush();
+    if (!replies.empty()) socket_.SendBatch(replies);
+  }
+}
+
+void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from,
+                                  uint8_t* datagram, size_t length, int64_t now_ns,
+                                  net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer) {
+  Counters& counters = outside_counters_;
+  Counters::Add(counters.rx_packets);
+  ByteSpan bytes(datagram, length);
+  auto parsed = wire::ParseHeader(bytes);
+  if (!parsed.ok()) {
+    Counters::Add(counters.rx_dropped_short);
+    return;
+  }
+  const wire::Header& header = *parsed;
+  if (from.is_v4() && node_.InOurNetwork(from.v4().value())) {
+    Counters::Add(counters.rx_dropped_self);
+    return;
+  }
+
+  using wire::MessageSubType;
+  using wire::MessageType;
+  switch (header.type) {
+    case MessageType::kHandshake:
+    case MessageType::kRecvError: {
+      ControlEvent event;
+      bool handshake = header.type == MessageType::kHandshake;
+      event.kind = handshake ? ControlEvent::Kind::kHandshake : ControlEvent::Kind::kRecvError;
+      event.from = from;
+      event.local_index = header.remote_index;
+      if (handshake) event.bytes.assign(reinterpret_cast<const char*>(datagram), length);
+      if (!node_.control_queue().Push(std::move(event)))
+        Counters::Add(counters.handshakes_dropped);
+      return;
+    }
+    case MessageType::kMessage:
+    case MessageType::kTest:
+    case MessageType::kLightHouse:
+    case MessageType::kControl:
+    case MessageType::kCloseTunnel:
+      break;
+    default:
+      Counters::Add(counters.rx_dropped_unknown_type);
+      return;
+  }
+  if (header.type == MessageType::kMessage && header.subtype != MessageSubType::kNone) {
+    // Relayed messages are not supported yet.
+    Counters::Add(counters.rx_dropped_unknown_type);
+    return;
+  }
+
+  Tunnel* tunnel = tunnels->FindByIndex(header.remote_index);
+  if (!tunnel) {
+    Counters::Add(counters.rx_dropped_no_tunnel);
+    // Tell the sender we have no such tunnel so it can handshake again at once (a restart
+    // on our side). 16 bytes for at least 16: no amplification.
+    if (node_.settings().send_recv_error == config::SendRecvError::kAlways && !replies.full()) {
+      wire::Header error;
+      error.type = MessageType::kRecvError;
+      error.remote_index = header.remote_index;
+      wire::EncodeHeader(error, replies.next_buffer().data());
+      replies.Commit(from, wire::kHeaderSize);
+    }
+    return;
+  }
+  if (!tunnel->ReplayCheck(header.message_counter)) {
+    Counters::Add(counters.rx_dropped_replay);
+    return;
+  }
+  uint8_t* plaintext = datagram + wire::kHeaderSize;
+  long opened = tunnel->CipherFor(outside_slot())
+                    .Open(header.message_counter, bytes.first(wire::kHeaderSize),
+                          bytes.subspan(wire::kHeaderSize), plaintext);
+  if (opened < 0) {
+    Counters::Add(counters.rx_dropped_auth);
+    return;
+  }
+  ByteSpan payload(plaintext, size_t(opened));
+
+  if (header.type == MessageType::kMessage) {
+    firewall::Packet packet;
+    if (firewall::ParsePacket(payload, /*incoming=*/true, &packet) != firewall::Verdict::kAllow) {
+      Counters::Add(counters.rx_dropped_bad_inner);
+      return;
+    }
+    if (!tunnel->ReplayUpdate(header.message_counter)) {
+      Counters::Add(counters.rx_dropped_replay);
+      return;
+    }
+    if (node_.firewall().CheckParsed(packet, /*incoming=*/true, tunnel->identity(), now_ns) !=
+        firewall::Verdict::kAllow) {
+      Counters::Add(counters.rx_dropped_firewall);
+      return;
+    }
+    Roam(*tunnel, from, now_ns);
+    tunnel->MarkIn();
+    bool written = coalescer ? coalescer->Add(payload).ok()
+                             : tun_.Write(payload.data(), payload.size()) >= 0;
+    if (written) Counters::Add(counters.rx_delivered);
+    return;
+  }
+
+  if (!tunnel->ReplayUpdate(header.message_counter)) {
+    Counters::Add(counters.rx_dropped_replay);
+    return;
+  }
+  if (header.type == MessageType::kTest) {
+    if (header.subtype == MessageSubType::kTestRequest && !replies.full()) {
+      // A request may come from a new address (the peer checking a better path): move
+      // there first, then answer, as nebula does.
+      Roam(*tunnel, from, now_ns);
+      uint8_t* frame = replies.next_buffer().data();
+      wire::Header reply;
+      reply.type = MessageType::kTest;
+      reply.subtype = MessageSubType::kTestReply;
+      reply.remote_index = tunnel->remote_index();
+      reply.message_counter = tunnel->NextSendCounter();
+      wire::EncodeHeader(reply, frame);
+      long sealed = tunnel->CipherFor(outside_slot())
+                        .Seal(reply.message_counter, ByteSpan(frame, wire::kHeaderSize), payload,
+                              frame + wire::kHeaderSize);
+      if (sealed >= 0) replies.Commit(tunnel->remote(), wire::kHeaderSize + size_t(sealed));
+    }
+  } else {
+    ControlEvent event;
+    event.kind = ControlEvent::Kind::kAuthenticated;
+    event.type = uint8_t(header.type);
+    event.subtype = uint8_t(header.subtype);
+    event.local_index = header.remote_index;
+    event.from = from;
+    event.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
+    node_.control_queue().Push(std::move(event));
+    if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
+  }
+  Roam(*tunnel, from, now_ns);
+  tunnel->MarkIn();
+}
+
+void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
+  auto moved_from = tunnel.RoamTo(from, now_ns, kRoamingSuppressNs);
+  if (moved_from) {
+    node_.logger().Info("Host roamed to new udp ip/port.",
+                        {{"vpnIp", cert::FormatIpv4(tunnel.vpn_ip())},
+                         {"udpAddr", moved_from->ToString()}, {"newAddr", from.ToString()}});
+  }
+}
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,112 @@
+// Tunnel: one established, authenticated session with one peer (Nebula's HostInfo once its
+// handshake completed).
+//
+// Contract: a Tunnel is created complete by the handshake manager on the control thread and
+// published through the HostMap; from then on workers use it concurrently:
+// - keys, indexes, the peer's certificate and identity never change;
+// - the send counter is atomic, so any thread may seal;
+// - each thread seals and opens with its own cipher contexts (CipherFor), because an
+//   OpenSSL context is not thread-safe and a lock per packet would serialise the workers;
+// - the replay window is shared by the threads that open, behind a small lock;
+// - the remote (underlay) address may change when the peer roams; it is read per packet
+//   under a lock that is uncontended in practice (written only when a peer roams).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "cert/certificate.h"
+#include "crypto/aead.h"
+#include "firewall/peer_identity.h"
+#include "net/udp_addr.h"
+#include "noise/session_keys.h"
+#include "noise/tunnel_cipher.h"
+#include "wire/replay_window.h"
+
+namespace flatnet::mesh {
+
+// Threads that may seal or open: every worker's inside and outside threads plus the control
+// thread. Each has a fixed slot.
+constexpr int kMaxThreadSlots = 64;
+
+class Tunnel {
+ public:
+  Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
+         std::shared_ptr<const cert::Certificate> peer_cert, firewall::PeerIdentity identity,
+         const net::UdpAddr& remote, uint64_t handshake_time_ns, bool initiator);
+  ~Tunnel();
+
+  uint32_t vpn_ip() const { return vpn_ip_; }
+  uint32_t local_index() const { return local_index_; }
+  uint32_t remote_index() const { return remote_index_; }
+  bool initiator() const { return initiator_; }
+  uint64_t handshake_time_ns() const { return handshake_time_ns_; }
+  const cert::Certificate& peer_cert() const { return *peer_cert_; }
+  const firewall::PeerIdentity& identity() const { return identity_; }
+
+  // The cipher contexts of thread `slot` for this tunnel, made on first use by that thread.
+  noise::TunnelCipher& CipherFor(int slot);
+
+  uint64_t NextSendCounter() { return send_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  uint64_t SendCounter() const { return send_counter_.load(std::memory_order_relaxed); }
+
+  // Replay protection around the AEAD open: Check before, Update after success.
+  bool ReplayCheck(uint64_t counter);
+  bool ReplayUpdate(uint64_t counter);
+
+  net::UdpAddr remote() const;
+  void set_remote(const net::UdpAddr& remote);
+  // Authenticated traffic arrived from `from`: make it the remote, unless it is the remote
+  // already or the address we just left (within suppress_ns). Returns the old remote when
+  // the tunnel moved.
+  std::optional<net::UdpAddr> RoamTo(const net::UdpAddr& from, int64_t now_ns, int64_t suppress_ns);
+
+  // Liveness, set per packet by workers and read-and-cleared by the control thread's timers.
+  void MarkIn() { if (!in_seen_.load(std::memory_order_relaxed)) in_seen_.store(true, std::memory_order_relaxed); }
+  void MarkOut() { if (!out_seen_.load(std::memory_order_relaxed)) out_seen_.store(true, std::memory_order_relaxed); }
+  bool TakeIn() { return in_seen_.exchange(false, std::memory_order_relaxed); }
+  bool TakeOut() { return out_seen_.exchange(false, std::memory_order_relaxed); }
+
+  // Control-thread bookkeeping (only the control thread touches these).
+  struct ControlState {
+    int64_t next_check_ns = 0;               // 0: not being watched (see liveness.h)
+    int64_t pending_deletion_since_ns = 0;   // 0: not pending deletion
+    int recv_errors = 0;
+    std::string stage1_packet;  // the initiator's stage 1 we answered, to spot resends
+    std::string stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
+  };
+  ControlState& control() { return control_; }
+
+ private:
+  const uint32_t vpn_ip_;
+  const uint32_t local_index_;
+  const uint32_t remote_index_;
+  const noise::SessionKeys keys_;
+  const std::shared_ptr<const cert::Certificate> peer_cert_;
+  const firewall::PeerIdentity identity_;
+  const uint64_t handshake_time_ns_;
+  const bool initiator_;
+
+  // Nebula's handshake consumed counters 1 and 2; data starts at 3 in both directions.
+  alignas(64) std::atomic<uint64_t> send_counter_{2};
+  alignas(64) std::atomic<bool> out_seen_{false};
+  alignas(64) std::atomic<bool> in_seen_{false};
+
+  std::mutex window_mutex_;
+  wire::ReplayWindow window_;
+
+  mutable std::mutex remote_mutex_;
+  net::UdpAddr remote_;
+  net::UdpAddr roamed_from_;
+  int64_t roamed_at_ns_ = 0;
+
+  std::array<std::atomic<noise::TunnelCipher*>, kMaxThreadSlots> ciphers_{};
+  ControlState control_;
+};
+
+}  // namespace flatnet::mesh
