@@ -5,8 +5,8 @@
 // Nonce layout follows flynn/noise, the library of Nebula's peers (cipher_suite.go):
 //   AESGCM      4 zero bytes || n as 64-bit BIG-endian
 //   ChaChaPoly  4 zero bytes || n as 64-bit LITTLE-endian
-// Nebula's data path does NOT use this class: it picks nonces from the packet counter and
-// encodes them big-endian for both ciphers, see tunnel_cipher.h.
+// Nebula's data path does NOT use this class: it picks nonces from the packet counter, see
+// tunnel_cipher.h.
 //
 // A CipherState is a small value (key bytes and a counter) so handshake states can be
 // copied and rolled back; it builds its OpenSSL context per message, which is fine for the
