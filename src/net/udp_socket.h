@@ -8,8 +8,9 @@
 //  - Buffers follow listen.read_buffer / write_buffer: SO_RCVBUFFORCE / SO_SNDBUFFORCE
 //    (root may exceed net.core.*mem_max), falling back to the capped variant without
 //    CAP_NET_ADMIN.
-//  - RecvBatch / SendBatch / SendSegments may each be used by one thread at a time
-//    with its own batch; SendTo, SendSegments and Interrupt are safe from any thread.
+//  - RecvBatch and SendBatch work inside the caller's batch, so each thread needs its
+//    own; apart from that every method may be called from any thread (the control
+//    thread can SendTo through a worker's socket).
 //  - GSO (UDP_SEGMENT): SendBatch merges runs of equal-size datagrams to one destination
 //    into one kernel message; SendSegments sends one buffer as many datagrams. Both fall
 //    back to one datagram per message when the kernel lacks GSO or refuses it (EIO

@@ -8,9 +8,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <set>
 #include <thread>
 
@@ -284,7 +284,7 @@ TEST_F(UdpSocketTest, DualStackSocketSeesIpv4PeersAsIpv4) {
   EXPECT_NE(r.first_error.message().find("[::1]:4242"), std::string::npos);
 }
 
-TEST_F(UdpSocketTest, OpenRejectsBadHostsAndBusyPorts) {
+TEST_F(UdpSocketTest, OpenRejectsNamesAndForeignAddresses) {
   UdpSocketOptions o;
   o.host = "localhost";
   auto named = UdpSocket::Open(o);
