@@ -20,7 +20,7 @@ int Fail(const std::string& message) {
 }
 
 std::string SocketPathOf(const config::Config& config) {
-  return control::kDefaultSocketPath;  // TODO(control.socket) once config has it
+  return config.control.socket.empty() ? control::kDefaultSocketPath : config.control.socket;
 }
 
 // `flatnet status [-config FILE | -socket PATH] [-json]`

@@ -179,6 +179,10 @@ struct SshdConfig {  // parsed; flatnet has no ssh server yet
   std::vector<SshAuthorizedUser> authorized_users;
 };
 
+struct ControlConfig {  // flatnet's own: where `flatnet status` finds this daemon
+  std::string socket;    // control.socket; "" = /run/flatnet/flatnet.sock
+};
+
 struct Config {
   std::string source;  // the file or directory it was loaded from
   PkiConfig pki;
@@ -197,6 +201,7 @@ struct Config {
   FirewallConfig firewall;
   StatsConfig stats;
   SshdConfig sshd;
+  ControlConfig control;
 };
 
 // `path` is a file, or a directory searched recursively for *.yml / *.yaml. `warnings` may be

@@ -3,6 +3,10 @@
 
 namespace flatnet::config {
 
+void ParseControl(ConfigReader& reader, ControlConfig* control) {
+  control->socket = reader.String("control.socket", "");
+}
+
 void ParseStats(ConfigReader& reader, StatsConfig* stats) {
   stats->type = reader.String("stats.type", "");
   stats->interval = reader.Duration("stats.interval", Duration(0));

@@ -77,6 +77,7 @@ Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings)
   ParseFirewall(reader, &config.firewall);
   ParseStats(reader, &config.stats);
   ParseSshd(reader, &config.sshd);
+  ParseControl(reader, &config.control);
   CheckAcrossSections(reader, config);
   WarnNotYetSupported(reader, config);
   reader.WarnUnknownKeys();

@@ -20,6 +20,7 @@ void ParseLogging(ConfigReader& reader, LoggingConfig* logging);
 void ParseFirewall(ConfigReader& reader, FirewallConfig* firewall);
 void ParseStats(ConfigReader& reader, StatsConfig* stats);
 void ParseSshd(ConfigReader& reader, SshdConfig* sshd);
+void ParseControl(ConfigReader& reader, ControlConfig* control);
 // cipher, preferred_ranges/local_range, handshakes, timers, routines.
 void ParseEngine(ConfigReader& reader, Config* config);
 

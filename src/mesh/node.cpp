@@ -219,6 +219,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
         if (++tunnel->control().recv_errors > 3) CloseTunnel(*tunnel, "recv_error");
         return;
       }
+      Counters::Add(control_counters_.rx_dropped_no_tunnel);
       return;
     }
     case Kind::kAuthenticated: {

@@ -66,6 +66,11 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
                                   net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer) {
   Counters& counters = outside_counters_;
   Counters::Add(counters.rx_packets);
+  if (length > net::kMaxDatagramSize) {
+    // No peer sends more than nebula can receive; a bigger one is noise or an attack.
+    Counters::Add(counters.rx_dropped_oversize);
+    return;
+  }
   ByteSpan bytes(datagram, length);
   auto parsed = wire::ParseHeader(bytes);
   if (!parsed.ok()) {
