@@ -24,6 +24,7 @@ struct ControlEvent {
     kOutbound,       // an inside packet for `vpn_ip`, which has no tunnel yet
     kAuthenticated,  // a decrypted lighthouse/close/control/test message on tunnel `local_index`
     kRecvError,      // a peer says it has no tunnel for `local_index` (our remote index there)
+    kPunch,          // a hole-punch datagram from `from`: its NAT is open towards us now
     kWake,           // nothing to do but run due timers (used to stop the thread)
   };
   Kind kind = Kind::kWake;

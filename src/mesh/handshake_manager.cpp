@@ -5,6 +5,7 @@
 #include "cert/ip_net.h"
 #include "cert/recombine.h"
 #include "crypto/random.h"
+#include "mesh/lighthouse.h"
 #include "mesh/node.h"
 #include "mesh/tunnel.h"
 #include "wire/messages.h"
@@ -51,7 +52,7 @@ struct HandshakeManager::PendingHandshake {
   int attempts = 0;
   int64_t started_ns = 0;
   int64_t next_send_ns = 0;
-  std::deque<std::string> queued;
+  std::deque<QueuedMessage> queued;
 
   PendingHandshake(crypto::CipherKind cipher, const crypto::X25519KeyPair& keys)
       : state(cipher, noise::Role::kInitiator, keys) {}
@@ -70,7 +71,7 @@ uint32_t HandshakeManager::NewLocalIndex() const {
   }
 }
 
-void HandshakeManager::QueueOutbound(uint32_t vpn_ip, std::string packet, int64_t now_ns) {
+void HandshakeManager::QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns) {
   Initiate(vpn_ip, now_ns);
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
@@ -80,7 +81,24 @@ void HandshakeManager::QueueOutbound(uint32_t vpn_ip, std::string packet, int64_
     return;
   }
   Counters::Add(counters.tx_queued_handshake);
-  it->second->queued.push_back(std::move(packet));
+  it->second->queued.push_back(std::move(message));
+}
+
+void HandshakeManager::Punched(const net::UdpAddr& from) {
+  for (auto& [vpn_ip, pending] : pending_by_vpn_ip_) {
+    std::vector<net::UdpAddr> remotes = node_.RemotesOf(vpn_ip);
+    if (std::find(remotes.begin(), remotes.end(), from) == remotes.end()) continue;
+    node_.SendRaw(from, AsBytes(pending->stage1));
+  }
+}
+
+void HandshakeManager::Trigger(uint32_t vpn_ip) {
+  auto it = pending_by_vpn_ip_.find(vpn_ip);
+  if (it == pending_by_vpn_ip_.end()) return;
+  // An extra send, outside the backoff schedule: the addresses are fresh.
+  int attempts = it->second->attempts;
+  SendStage1(*it->second);
+  it->second->attempts = attempts;
 }
 
 void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
@@ -109,6 +127,8 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   pending_by_index_[raw->local_index] = raw;
   pending_by_vpn_ip_[vpn_ip] = std::move(pending);
   // Peers from static_host_map need no lighthouse answer: send now, not at the next tick.
+  // With one address or none, ask the lighthouses too: the peer may be elsewhere by now.
+  if (node_.RemotesOf(vpn_ip).size() <= 1) node_.lighthouse().Query(vpn_ip);
   SendStage1(*raw);
   raw->next_send_ns = now_ns + node_.settings().handshake_try_interval_ns * raw->attempts;
 }
@@ -149,6 +169,7 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
       expired.push_back(vpn_ip);
       continue;
     }
+    if (node_.RemotesOf(vpn_ip).size() <= 1) node_.lighthouse().Query(vpn_ip);
     SendStage1(*pending);
     pending->next_send_ns = now_ns + settings.handshake_try_interval_ns * pending->attempts;
     next = std::min(next, pending->next_send_ns);
@@ -252,7 +273,13 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
       return;
     }
   }
-  std::deque<std::string> queued;
+  if (!node_.lighthouse().addresses().Allowed(vpn_ip, from)) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
+                 {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}});
+    return;
+  }
+  std::deque<QueuedMessage> queued;
   if (auto it = pending_by_vpn_ip_.find(vpn_ip); it != pending_by_vpn_ip_.end()) {
     // Both sides initiated. Nebula's rule: the handshake started by the host with the
     // higher overlay IP wins, so both ends keep the same one.
@@ -374,17 +401,22 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, pending.local_index, details.responderindex(),
                                          *keys, certificate, IdentityOf(*certificate, me.ca_pool),
                                          from, details.time(), /*initiator=*/true);
-  std::deque<std::string> queued = std::move(pending.queued);
+  std::deque<QueuedMessage> queued = std::move(pending.queued);
   DropPending(vpn_ip);
   Install(tunnel, std::move(queued));
 }
 
-void HandshakeManager::Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<std::string> queued) {
+void HandshakeManager::Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<QueuedMessage> queued) {
   if (auto replaced = node_.host_map().Add(tunnel)) {
     node_.logger().Info("Taking new handshake", {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
-  for (const std::string& packet : queued) node_.SendQueuedPacket(*tunnel, AsBytes(packet));
+  for (const QueuedMessage& message : queued) {
+    if (message.type == MessageType::kMessage)
+      node_.SendQueuedPacket(*tunnel, AsBytes(message.bytes));
+    else
+      node_.SendOnTunnel(*tunnel, message.type, message.subtype, AsBytes(message.bytes));
+  }
 }
 
 }  // namespace flatnet::mesh

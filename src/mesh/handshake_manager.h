@@ -41,7 +41,18 @@ class HandshakeManager {
   explicit HandshakeManager(Node& node);
   ~HandshakeManager();
 
-  void QueueOutbound(uint32_t vpn_ip, std::string packet, int64_t now_ns);
+  // What waits for a handshake: an inside packet (type message) or a control message.
+  struct QueuedMessage {
+    wire::MessageType type;
+    wire::MessageSubType subtype;
+    std::string bytes;
+  };
+
+  void QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns);
+  // New addresses arrived for vpn_ip (a lighthouse answered): send stage 1 there now.
+  void Trigger(uint32_t vpn_ip);
+  // A hole punch arrived from `from`: resend stage 1 to any pending peer known there.
+  void Punched(const net::UdpAddr& from);
   // Starts a handshake with vpn_ip unless one is running. A tunnel we may hold stays in
   // use until the new one replaces it.
   void Initiate(uint32_t vpn_ip, int64_t now_ns);
@@ -61,7 +72,7 @@ class HandshakeManager {
                     int64_t now_ns);
   void SendStage1(PendingHandshake& pending);
   // Publishes the tunnel and sends what was waiting for it.
-  void Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<std::string> queued);
+  void Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<QueuedMessage> queued);
   void DropPending(uint32_t vpn_ip);
   uint32_t NewLocalIndex() const;
 

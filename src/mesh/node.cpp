@@ -5,6 +5,7 @@
 #include "cert/ip_net.h"
 #include "firewall/rule_set.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/lighthouse.h"
 #include "mesh/liveness.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
@@ -78,13 +79,14 @@ Status Node::Prepare() {
   firewall_ = std::make_unique<firewall::Firewall>(std::move(*rules), std::move(local_networks),
                                                    options);
 
+  lighthouse_ = std::make_unique<Lighthouse>(*this);
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
       return Status::Error(host.source + ":" + std::to_string(host.line) +
                            ": static_host_map: " + host.vpn_ip.ToString() +
                            " is not an IPv4 overlay address");
     }
-    auto& remotes = static_remotes_[host.vpn_ip.v4()];
+    std::vector<net::UdpAddr> remotes;
     for (const config::HostPort& address : host.addresses) {
       auto resolved = net::Resolve(address.host, address.port);
       if (!resolved.ok()) {
@@ -96,6 +98,7 @@ Status Node::Prepare() {
       }
       remotes.insert(remotes.end(), resolved->begin(), resolved->end());
     }
+    lighthouse_->addresses().SetStatic(host.vpn_ip.v4(), std::move(remotes));
   }
   handshakes_ = std::make_unique<HandshakeManager>(*this);
   liveness_ = std::make_unique<Liveness>(*this);
@@ -172,13 +175,15 @@ void Node::RunControl() {
   int64_t now = NowNs();
   int64_t next_handshake_tick = now;
   int64_t next_liveness_tick = now + 1'000'000'000;
+  int64_t next_lighthouse_tick = now;
   while (!stopping_.load()) {
-    int64_t deadline = std::min(next_handshake_tick, next_liveness_tick);
+    int64_t deadline = std::min({next_handshake_tick, next_liveness_tick, next_lighthouse_tick});
     ControlEvent event;
     auto until = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
     if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
     now = NowNs();
     if (now >= next_handshake_tick) next_handshake_tick = handshakes_->Tick(now);
+    if (now >= next_lighthouse_tick) next_lighthouse_tick = lighthouse_->Tick(now);
     if (now >= next_liveness_tick) {
       next_liveness_tick = liveness_->Tick(now);
       firewall_->PurgeExpired(now);
@@ -198,7 +203,10 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
         SendQueuedPacket(*tunnel, ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()),
                                            event.bytes.size()));
       } else {
-        handshakes_->QueueOutbound(event.vpn_ip, std::move(event.bytes), now_ns);
+        handshakes_->QueueOutbound(event.vpn_ip,
+                                   {wire::MessageType::kMessage, wire::MessageSubType::kNone,
+                                    std::move(event.bytes)},
+                                   now_ns);
       }
       return;
     case Kind::kHandshake:
@@ -206,6 +214,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
           event.from,
           ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
           now_ns);
+      return;
+    case Kind::kPunch:
+      handshakes_->Punched(event.from);
       return;
     case Kind::kRecvError: {
       // The peer at `from` has no tunnel for the index we send it: it restarted or dropped
@@ -231,6 +242,11 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
                      {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
                       {"certName", tunnel->peer_cert().name}, {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
+      } else if (type == wire::MessageType::kLightHouse) {
+        lighthouse_->HandleMessage(
+            *tunnel,
+            ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
+            now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
         logger_.Debug("Ignoring message flatnet does not handle yet",
                       {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
@@ -242,8 +258,24 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
 }
 
 std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
-  auto it = static_remotes_.find(vpn_ip);
-  return it == static_remotes_.end() ? std::vector<net::UdpAddr>{} : it->second;
+  auto snapshot = host_map_.Current();
+  if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) {
+    net::UdpAddr learned = tunnel->remote();
+    return lighthouse_->addresses().Candidates(vpn_ip, &learned);
+  }
+  return lighthouse_->addresses().Candidates(vpn_ip);
+}
+
+void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
+                     ByteSpan payload) {
+  auto snapshot = host_map_.Current();
+  if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) {
+    SendOnTunnel(*tunnel, type, subtype, payload);
+    return;
+  }
+  handshakes_->QueueOutbound(
+      vpn_ip, {type, subtype, std::string(reinterpret_cast<const char*>(payload.data()), payload.size())},
+      NowNs());
 }
 
 void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {

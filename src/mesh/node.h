@@ -42,6 +42,7 @@ class TunDevice;
 namespace flatnet::mesh {
 
 class HandshakeManager;
+class Lighthouse;
 class Liveness;
 class Worker;
 
@@ -96,12 +97,15 @@ class Node {
   ControlQueue& control_queue() { return control_queue_; }
   firewall::Firewall& firewall() { return *firewall_; }
   HandshakeManager& handshakes() { return *handshakes_; }
+  Lighthouse& lighthouse() { return *lighthouse_; }
+  const Lighthouse& lighthouse() const { return *lighthouse_; }
+  uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
   bool InOurNetwork(uint32_t ip) const {
     uint32_t mask = credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
     return (ip & mask) == (credentials_.vpn_ip & mask);
   }
-  // Known underlay addresses of a peer (static_host_map).
+  // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
   std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
 
   // Control thread: a datagram with no encryption (handshakes, recv errors).
@@ -109,6 +113,10 @@ class Node {
   // Control thread: seals payload for the tunnel's peer and sends it to its remote.
   void SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                     ByteSpan payload);
+  // Control thread: like SendOnTunnel, but a peer without a tunnel gets a handshake first
+  // and the message waits for it (nebula's SendMessageToVpnIp).
+  void SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
+                 ByteSpan payload);
   // Control thread: an inside packet that waited for its tunnel, firewall-checked like any.
   void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet);
   // Control thread: forget the tunnel (no message to the peer).
@@ -127,12 +135,12 @@ class Node {
   NodeSettings settings_;
   HostCredentials credentials_;
   std::unique_ptr<firewall::Firewall> firewall_;
-  std::unordered_map<uint32_t, std::vector<net::UdpAddr>> static_remotes_;
   HostMap host_map_;
   ControlQueue control_queue_;
   Counters control_counters_;
   std::unique_ptr<HandshakeManager> handshakes_;
   std::unique_ptr<Liveness> liveness_;
+  std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

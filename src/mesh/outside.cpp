@@ -16,6 +16,7 @@
 // stranger sends can change a tunnel.
 #include "cert/ip_net.h"
 #include "firewall/packet.h"
+#include "mesh/lighthouse.h"
 #include "mesh/node.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
@@ -75,6 +76,14 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
   auto parsed = wire::ParseHeader(bytes);
   if (!parsed.ok()) {
     Counters::Add(counters.rx_dropped_short);
+    // A peer's 1-byte hole punch: if we are handshaking with it, now is the moment to
+    // send stage 1 again rather than wait for the next retry.
+    if (length <= 1) {
+      ControlEvent event;
+      event.kind = ControlEvent::Kind::kPunch;
+      event.from = from;
+      node_.control_queue().Push(std::move(event));
+    }
     return;
   }
   const wire::Header& header = *parsed;
@@ -202,6 +211,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
 }
 
 void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
+  if (!node_.lighthouse().addresses().Allowed(tunnel.vpn_ip(), from)) return;
   auto moved_from = tunnel.RoamTo(from, now_ns, kRoamingSuppressNs);
   if (moved_from) {
     node_.logger().Info("Host roamed to new udp ip/port.",

@@ -1,0 +1,92 @@
+#include "mesh/address_book.h"
+
+#include <algorithm>
+
+namespace flatnet::mesh {
+
+config::IpAddress ToConfigIp(const net::UdpAddr& address) {
+  if (address.is_v4()) return config::IpAddress::V4(address.v4().value());
+  config::IpAddress ip;
+  ip.is_v6 = true;
+  ip.bytes = address.bytes();
+  return ip;
+}
+
+AddressBook::AddressBook(const config::RemoteAllowList& allow,
+                         std::vector<config::IpNetwork> preferred, uint32_t my_vpn_ip,
+                         int my_prefix_length)
+    : allow_(allow),
+      preferred_(std::move(preferred)),
+      my_vpn_ip_(my_vpn_ip),
+      my_mask_(my_prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - my_prefix_length)) {}
+
+bool AddressBook::Allowed(uint32_t vpn_ip, const net::UdpAddr& address) const {
+  if (address.is_unspecified() || address.port() == 0) return false;
+  // An underlay address inside the overlay would send tunnel traffic through itself.
+  if (address.is_v4() && (address.v4().value() & my_mask_) == (my_vpn_ip_ & my_mask_)) return false;
+  return allow_.Allows(config::IpAddress::V4(vpn_ip), ToConfigIp(address));
+}
+
+void AddressBook::SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses) {
+  static_[vpn_ip] = std::move(addresses);
+}
+
+size_t AddressBook::SetReported(uint32_t vpn_ip, uint32_t owner,
+                                const std::vector<net::UdpAddr>& addresses) {
+  std::vector<net::UdpAddr>& kept = reported_[vpn_ip][owner];
+  kept.clear();
+  for (const net::UdpAddr& address : addresses) {
+    if (kept.size() >= kMaxCandidates) break;
+    if (Allowed(vpn_ip, address)) kept.push_back(address);
+  }
+  return kept.size();
+}
+
+void AddressBook::SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays) {
+  relays_[vpn_ip][owner] = std::move(relays);
+}
+
+bool AddressBook::Preferred(const net::UdpAddr& address) const {
+  config::IpAddress ip = ToConfigIp(address);
+  return std::any_of(preferred_.begin(), preferred_.end(),
+                     [&](const config::IpNetwork& range) { return range.Contains(ip); });
+}
+
+std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip, const net::UdpAddr* learned) const {
+  std::vector<net::UdpAddr> all;
+  auto add = [&](const net::UdpAddr& address) {
+    if (std::find(all.begin(), all.end(), address) == all.end()) all.push_back(address);
+  };
+  if (learned) add(*learned);
+  if (auto it = static_.find(vpn_ip); it != static_.end())
+    for (const auto& address : it->second) add(address);
+  if (auto it = reported_.find(vpn_ip); it != reported_.end())
+    for (const auto& [owner, addresses] : it->second)
+      for (const auto& address : addresses) add(address);
+  // Preferred ranges (a shared LAN) first: stable, so each group keeps its order.
+  std::stable_partition(all.begin(), all.end(), [&](const net::UdpAddr& a) { return Preferred(a); });
+  if (all.size() > kMaxCandidates) all.resize(kMaxCandidates);
+  return all;
+}
+
+std::vector<net::UdpAddr> AddressBook::Reported(uint32_t vpn_ip) const {
+  std::vector<net::UdpAddr> out;
+  if (auto it = static_.find(vpn_ip); it != static_.end()) out = it->second;
+  if (auto it = reported_.find(vpn_ip); it != reported_.end()) {
+    if (auto own = it->second.find(vpn_ip); own != it->second.end())
+      for (const auto& address : own->second)
+        if (std::find(out.begin(), out.end(), address) == out.end()) out.push_back(address);
+  }
+  return out;
+}
+
+std::vector<uint32_t> AddressBook::Relays(uint32_t vpn_ip) const {
+  std::vector<uint32_t> out;
+  if (auto it = relays_.find(vpn_ip); it != relays_.end())
+    for (const auto& [owner, relays] : it->second)
+      for (uint32_t relay : relays)
+        if (std::find(out.begin(), out.end(), relay) == out.end()) out.push_back(relay);
+  return out;
+}
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,60 @@
+// AddressBook: where each peer might be reached on the underlay (Nebula's RemoteList).
+//
+// Contract: addresses come from three kinds of source and are kept apart by source, so one
+// source refreshing its list never erases another's:
+//   static    static_host_map, given at start
+//   reported  by an owner: a lighthouse's HostQueryReply (owner = the lighthouse) or, on a
+//             lighthouse, the host's own HostUpdateNotification (owner = the host)
+//   relays    overlay IPs through which the peer can be reached (relay.relays)
+// Candidates() merges them for a handshake: preferred_ranges first, then the rest, without
+// duplicates, at most kMaxCandidates. Every reported address is checked against
+// lighthouse.remote_allow_list and refused if it lies in our own overlay network.
+// Control thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "net/udp_addr.h"
+
+namespace flatnet::mesh {
+
+// config's allow lists speak IpAddress; the packet world speaks UdpAddr.
+config::IpAddress ToConfigIp(const net::UdpAddr& address);
+
+class AddressBook {
+ public:
+  static constexpr size_t kMaxCandidates = 10;  // nebula's MaxRemotes
+
+  AddressBook(const config::RemoteAllowList& allow, std::vector<config::IpNetwork> preferred,
+              uint32_t my_vpn_ip, int my_prefix_length);
+
+  void SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses);
+  // Replaces what `owner` says about vpn_ip. Returns how many addresses were kept.
+  size_t SetReported(uint32_t vpn_ip, uint32_t owner, const std::vector<net::UdpAddr>& addresses);
+  void SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays);
+
+  // Everything known for vpn_ip, with `learned` (the live tunnel's remote, if any) first.
+  std::vector<net::UdpAddr> Candidates(uint32_t vpn_ip, const net::UdpAddr* learned = nullptr) const;
+  // What a lighthouse reports for vpn_ip: the host's own report (and static entries).
+  std::vector<net::UdpAddr> Reported(uint32_t vpn_ip) const;
+  std::vector<uint32_t> Relays(uint32_t vpn_ip) const;
+  bool IsStatic(uint32_t vpn_ip) const { return static_.count(vpn_ip) > 0; }
+  bool Allowed(uint32_t vpn_ip, const net::UdpAddr& address) const;
+
+ private:
+  bool Preferred(const net::UdpAddr& address) const;
+
+  const config::RemoteAllowList& allow_;
+  const std::vector<config::IpNetwork> preferred_;
+  const uint32_t my_vpn_ip_;
+  const uint32_t my_mask_;
+  std::unordered_map<uint32_t, std::vector<net::UdpAddr>> static_;
+  std::unordered_map<uint32_t, std::map<uint32_t, std::vector<net::UdpAddr>>> reported_;
+  std::unordered_map<uint32_t, std::map<uint32_t, std::vector<uint32_t>>> relays_;
+};
+
+}  // namespace flatnet::mesh

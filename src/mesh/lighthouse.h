@@ -1,0 +1,84 @@
+// Lighthouse: Nebula's lighthouse protocol, both roles, on the control thread.
+//
+// Member (every host with lighthouse.hosts):
+//   - every lighthouse.interval seconds, a HostUpdateNotification to each lighthouse with the
+//     addresses it may be reached at: advertise_addrs, then its interfaces' addresses that
+//     local_allow_list admits (not loopback, link-local or overlay), all with the listen port;
+//   - Query(vpn): a HostQuery to each lighthouse when a handshake lacks addresses; the
+//     HostQueryReply fills the AddressBook and restarts the pending handshake at once;
+//   - a HostPunchNotification (someone is about to handshake with us) makes it send a
+//     1-byte datagram to each of that host's addresses after punchy.delay, opening our NAT
+//     for their handshake, and with punchy.respond a test message after respond_delay;
+//   - with punchy.punch, every 10 s a 1-byte datagram to every tunnel's remote keeps NAT
+//     mappings from expiring.
+// Lighthouse (lighthouse.am_lighthouse): keeps what each host reports about itself; answers
+// a HostQuery with the target's learned address (its tunnel's remote: the public side of its
+// NAT) and reported ones, and sends the target a HostPunchNotification with the asker's,
+// so both sides punch towards each other at the same time.
+// Messages are accepted only from where they belong: replies and punch notifications from
+// configured lighthouses, updates about a host only from that host.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <vector>
+
+#include "base/bytes.h"
+#include "mesh/address_book.h"
+#include "net/udp_addr.h"
+
+namespace nebula {
+class NebulaMeta;
+}
+
+namespace flatnet::mesh {
+
+class Node;
+class Tunnel;
+
+class Lighthouse {
+ public:
+  explicit Lighthouse(Node& node);
+
+  bool am_lighthouse() const { return am_lighthouse_; }
+  bool IsLighthouse(uint32_t vpn_ip) const;
+  AddressBook& addresses() { return addresses_; }
+  const AddressBook& addresses() const { return addresses_; }
+
+  // Asks every lighthouse where vpn_ip is. No-op on a lighthouse or for a lighthouse.
+  void Query(uint32_t vpn_ip);
+  // A decrypted lighthouse message from the tunnel's peer.
+  void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
+  // Periodic work and delayed punches; returns when it next needs to run.
+  int64_t Tick(int64_t now_ns);
+
+ private:
+  void SendUpdate();
+  std::vector<net::UdpAddr> OwnAddresses() const;
+  void HandleQuery(Tunnel& from, const nebula::NebulaMeta& meta);
+  void HandleQueryReply(Tunnel& from, const nebula::NebulaMeta& meta);
+  void HandleUpdate(Tunnel& from, const nebula::NebulaMeta& meta);
+  void HandlePunchNotification(Tunnel& from, const nebula::NebulaMeta& meta, int64_t now_ns);
+  void RunAt(int64_t due_ns, std::function<void()> action);
+
+  Node& node_;
+  const bool am_lighthouse_;
+  std::vector<uint32_t> lighthouses_;
+  AddressBook addresses_;
+  int64_t next_update_ns_ = 0;
+  int64_t next_punch_ns_ = 0;
+
+  struct Delayed {
+    int64_t due_ns;
+    uint64_t sequence;
+    std::function<void()> action;
+    bool operator>(const Delayed& other) const {
+      return due_ns != other.due_ns ? due_ns > other.due_ns : sequence > other.sequence;
+    }
+  };
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace flatnet::mesh
