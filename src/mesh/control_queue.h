@@ -32,6 +32,7 @@ struct ControlEvent {
   uint8_t subtype = 0;
   uint32_t vpn_ip = 0;
   uint32_t local_index = 0;
+  uint32_t via_relay = 0;  // kHandshake: arrived relayed through this host (from is unset)
   net::UdpAddr from;
   std::string bytes;
 };

@@ -35,7 +35,8 @@ namespace flatnet::mesh {
   X(handshakes_dropped)    /* handshake datagrams refused: flood, invalid, or bad cert */    \
   X(handshakes_completed)                                                                    \
   X(handshakes_timed_out)                                                                    \
-  X(tunnels_closed)
+  X(tunnels_closed)                                                                          \
+  X(relay_forwarded)       /* relayed messages we passed on as a relay */
 
 struct alignas(64) Counters {
 #define FLATNET_DECLARE_COUNTER(name) std::atomic<uint64_t> name{0};

@@ -7,6 +7,7 @@
 #include "crypto/random.h"
 #include "mesh/lighthouse.h"
 #include "mesh/node.h"
+#include "mesh/relay_manager.h"
 #include "mesh/tunnel.h"
 #include "wire/messages.h"
 
@@ -148,6 +149,25 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
                          {"initiatorIndex", pending.local_index},
                          {"handshake", kStage1}});
   }
+  // Also through every relay the peer is reachable by (relay.use_relays): whichever
+  // answers first wins, and a direct tunnel later replaces a relayed one.
+  if (!node_.config().relay.use_relays || node_.config().relay.am_relay) return;
+  auto snapshot = node_.host_map().Current();
+  for (uint32_t relay : node_.lighthouse().addresses().Relays(pending.vpn_ip)) {
+    if (relay == pending.vpn_ip || relay == node_.credentials().vpn_ip) continue;
+    Tunnel* tunnel = snapshot->FindByVpnIp(relay);
+    if (!tunnel || tunnel->via_relay() != 0) {
+      relays_to_reach_.push_back(relay);
+      continue;
+    }
+    if (node_.relays().EnsurePath(*tunnel, pending.vpn_ip) &&
+        node_.relays().SendThrough(relay, pending.vpn_ip, AsBytes(pending.stage1))) {
+      node_.logger().Info("Handshake message sent",
+                          {{"vpnIp", cert::FormatIpv4(pending.vpn_ip)},
+                           {"relay", cert::FormatIpv4(relay)},
+                           {"initiatorIndex", pending.local_index}, {"handshake", kStage1}});
+    }
+  }
 }
 
 int64_t HandshakeManager::Tick(int64_t now_ns) {
@@ -175,6 +195,10 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
     next = std::min(next, pending->next_send_ns);
   }
   for (uint32_t vpn_ip : expired) DropPending(vpn_ip);
+  std::vector<uint32_t> relays;
+  relays.swap(relays_to_reach_);
+  for (uint32_t relay : relays)
+    if (!node_.host_map().Current()->FindByVpnIp(relay)) Initiate(relay, now_ns);
   return next;
 }
 
@@ -185,7 +209,16 @@ void HandshakeManager::DropPending(uint32_t vpn_ip) {
   pending_by_vpn_ip_.erase(it);
 }
 
-void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns) {
+void HandshakeManager::Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer,
+                             ByteSpan datagram) {
+  if (via_relay)
+    node_.relays().SendThrough(via_relay, peer, datagram);
+  else
+    node_.SendRaw(from, datagram);
+}
+
+void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
+                                    uint32_t via_relay) {
   auto header = wire::ParseHeader(packet);
   if (!header.ok() || header->subtype != MessageSubType::kIxPsk0) {
     Counters::Add(node_.control_counters().handshakes_dropped);
@@ -193,20 +226,20 @@ void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, i
   }
   // The message counter tells the stages apart: 1 from an initiator, 2 from a responder.
   if (header->message_counter == 1 && header->remote_index == 0) {
-    HandleStage1(from, *header, packet, now_ns);
+    HandleStage1(from, *header, packet, now_ns, via_relay);
   } else if (header->message_counter == 2) {
-    HandleStage2(from, *header, packet, now_ns);
+    HandleStage2(from, *header, packet, now_ns, via_relay);
   } else {
     Counters::Add(node_.control_counters().handshakes_dropped);
   }
 }
 
 void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header& header,
-                                    ByteSpan packet, int64_t now_ns) {
+                                    ByteSpan packet, int64_t now_ns, uint32_t via_relay) {
   const HostCredentials& me = node_.credentials();
   Counters& counters = node_.control_counters();
   const log::Logger& logger = node_.logger();
-  std::string udp_addr = from.ToString();
+  std::string udp_addr = via_relay ? "relay " + cert::FormatIpv4(via_relay) : from.ToString();
   ByteSpan noise_bytes = packet.subspan(wire::kHeaderSize);
 
   noise::HandshakeState state(node_.settings().cipher, noise::Role::kResponder, me.static_keys);
@@ -259,7 +292,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   if (Tunnel* existing = snapshot->FindByVpnIp(vpn_ip)) {
     if (existing->control().stage1_packet == stage1_noise) {
       // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
-      node_.SendRaw(from, AsBytes(existing->control().stage2_packet));
+      Reply(from, via_relay, vpn_ip, AsBytes(existing->control().stage2_packet));
       logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr},
                                              {"handshake", kStage2}, {"cached", true}});
       return;
@@ -273,7 +306,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
       return;
     }
   }
-  if (!node_.lighthouse().addresses().Allowed(vpn_ip, from)) {
+  if (!via_relay && !node_.lighthouse().addresses().Allowed(vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
     logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
                  {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}});
@@ -317,10 +350,10 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, local_index, details.initiatorindex(), *keys,
                                          certificate, IdentityOf(*certificate, me.ca_pool), from,
-                                         details.time(), /*initiator=*/false);
+                                         details.time(), /*initiator=*/false, via_relay);
   tunnel->control().stage1_packet = std::move(stage1_noise);
   tunnel->control().stage2_packet = stage2;
-  node_.SendRaw(from, AsBytes(stage2));
+  Reply(from, via_relay, vpn_ip, AsBytes(stage2));
   logger.Info("Handshake message sent",
               {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", certificate->name},
                {"fingerprint", fingerprint}, {"issuer", certificate->issuer},
@@ -331,7 +364,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
 }
 
 void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header& header,
-                                    ByteSpan packet, int64_t now_ns) {
+                                    ByteSpan packet, int64_t now_ns, uint32_t via_relay) {
   const HostCredentials& me = node_.credentials();
   Counters& counters = node_.control_counters();
   const log::Logger& logger = node_.logger();
@@ -342,7 +375,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   PendingHandshake& pending = *found->second;
-  std::string udp_addr = from.ToString();
+  std::string udp_addr = via_relay ? "relay " + cert::FormatIpv4(via_relay) : from.ToString();
   std::string intended = cert::FormatIpv4(pending.vpn_ip);
 
   // A failed read leaves the state untouched, so a forged stage 2 cannot spoil the real one.
@@ -400,7 +433,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, pending.local_index, details.responderindex(),
                                          *keys, certificate, IdentityOf(*certificate, me.ca_pool),
-                                         from, details.time(), /*initiator=*/true);
+                                         from, details.time(), /*initiator=*/true, via_relay);
   std::deque<QueuedMessage> queued = std::move(pending.queued);
   DropPending(vpn_ip);
   Install(tunnel, std::move(queued));

@@ -56,7 +56,9 @@ class HandshakeManager {
   // Starts a handshake with vpn_ip unless one is running. A tunnel we may hold stays in
   // use until the new one replaces it.
   void Initiate(uint32_t vpn_ip, int64_t now_ns);
-  void HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns);
+  // `via_relay`: the packet came relayed through that host (and `from` is unset).
+  void HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
+                    uint32_t via_relay = 0);
   // Resends and times out pending handshakes; returns when it next needs to run.
   int64_t Tick(int64_t now_ns);
 
@@ -67,9 +69,11 @@ class HandshakeManager {
   struct PendingHandshake;
 
   void HandleStage1(const net::UdpAddr& from, const wire::Header& header, ByteSpan packet,
-                    int64_t now_ns);
+                    int64_t now_ns, uint32_t via_relay);
   void HandleStage2(const net::UdpAddr& from, const wire::Header& header, ByteSpan packet,
-                    int64_t now_ns);
+                    int64_t now_ns, uint32_t via_relay);
+  // Answers the peer where its handshake came from: its address, or back through the relay.
+  void Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer, ByteSpan datagram);
   void SendStage1(PendingHandshake& pending);
   // Publishes the tunnel and sends what was waiting for it.
   void Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<QueuedMessage> queued);
@@ -79,6 +83,9 @@ class HandshakeManager {
   Node& node_;
   std::unordered_map<uint32_t, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
+  // Relays we need a tunnel to before a pending handshake can use them; started after the
+  // pass over pending handshakes that found them.
+  std::vector<uint32_t> relays_to_reach_;
 };
 
 }  // namespace flatnet::mesh

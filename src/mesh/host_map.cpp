@@ -35,7 +35,45 @@ void HostMap::Remove(const Tunnel& tunnel) {
   if (auto it = next->by_local_index.find(tunnel.local_index());
       it != next->by_local_index.end() && it->second.get() == &tunnel) {
     next->by_local_index.erase(it);
+    // Relay legs that ran over this tunnel have no next hop any more.
+    for (auto r = next->relays_by_index.begin(); r != next->relays_by_index.end();) {
+      if (r->second.via != tunnel.vpn_ip()) {
+        ++r;
+        continue;
+      }
+      next->relay_index_by_route.erase(Snapshot::RouteKey(r->second.via, r->second.peer));
+      r = next->relays_by_index.erase(r);
+    }
   }
+  Publish(std::move(next));
+}
+
+bool HostMap::RelayIndexInUse(uint32_t local_index) const {
+  return Current()->FindRelay(local_index) != nullptr;
+}
+
+void HostMap::SetRelay(const Relay& relay) {
+  auto next = std::make_shared<Snapshot>(*Current());
+  uint64_t route = Snapshot::RouteKey(relay.via, relay.peer);
+  if (auto it = next->relay_index_by_route.find(route);
+      it != next->relay_index_by_route.end() && it->second != relay.local_index) {
+    next->relays_by_index.erase(it->second);
+  }
+  next->relays_by_index[relay.local_index] = relay;
+  next->relay_index_by_route[route] = relay.local_index;
+  Publish(std::move(next));
+}
+
+void HostMap::RemoveRelay(uint32_t local_index) {
+  auto next = std::make_shared<Snapshot>(*Current());
+  auto it = next->relays_by_index.find(local_index);
+  if (it == next->relays_by_index.end()) return;
+  uint64_t route = Snapshot::RouteKey(it->second.via, it->second.peer);
+  if (auto r = next->relay_index_by_route.find(route);
+      r != next->relay_index_by_route.end() && r->second == local_index) {
+    next->relay_index_by_route.erase(r);
+  }
+  next->relays_by_index.erase(it);
   Publish(std::move(next));
 }
 

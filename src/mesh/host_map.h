@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mesh/relay.h"
 #include "mesh/tunnel.h"
 
 namespace flatnet::mesh {
@@ -24,6 +25,19 @@ class HostMap {
   struct Snapshot {
     std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_vpn_ip;
     std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
+    // Relay legs by our index, and by (via, peer): see relay.h.
+    std::unordered_map<uint32_t, Relay> relays_by_index;
+    std::unordered_map<uint64_t, uint32_t> relay_index_by_route;
+
+    static uint64_t RouteKey(uint32_t via, uint32_t peer) { return uint64_t(via) << 32 | peer; }
+    const Relay* FindRelay(uint32_t local_index) const {
+      auto it = relays_by_index.find(local_index);
+      return it == relays_by_index.end() ? nullptr : &it->second;
+    }
+    const Relay* FindRelay(uint32_t via, uint32_t peer) const {
+      auto it = relay_index_by_route.find(RouteKey(via, peer));
+      return it == relay_index_by_route.end() ? nullptr : FindRelay(it->second);
+    }
 
     Tunnel* FindByVpnIp(uint32_t vpn_ip) const {
       auto it = by_vpn_ip.find(vpn_ip);
@@ -41,11 +55,15 @@ class HostMap {
   // forgotten too) and returns the replaced one, if any.
   std::shared_ptr<Tunnel> Add(std::shared_ptr<Tunnel> tunnel);
   void Remove(const Tunnel& tunnel);
+  // Adds or replaces the leg with relay.local_index (and its route (via, peer)).
+  void SetRelay(const Relay& relay);
+  void RemoveRelay(uint32_t local_index);
 
   // Any thread.
   std::shared_ptr<const Snapshot> Current() const;
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
   bool IndexInUse(uint32_t local_index) const;
+  bool RelayIndexInUse(uint32_t local_index) const;
 
  private:
   void Publish(std::shared_ptr<Snapshot> next);

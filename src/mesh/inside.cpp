@@ -8,12 +8,14 @@
 //   -> outbound firewall (conntrack first, then rules)
 //   -> next message counter; header and sealed packet written straight into a send-batch
 //      buffer, the header as associated data
+//      (a tunnel through a relay: that packet is wrapped in a relay message for the relay)
 //   -> the batch goes out with one sendmmsg (merged into GSO messages when the kernel can)
 //      once the TUN has nothing more to read or the batch is full.
 #include <poll.h>
 
 #include "firewall/packet.h"
 #include "mesh/node.h"
+#include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "wire/header.h"
@@ -29,8 +31,9 @@ void Worker::RunInside() {
   const NodeSettings& settings = node_.settings();
   // A super-packet splits into up to ~45 packets; the batch holds at least one whole frame.
   const size_t batch = std::max<size_t>(size_t(settings.batch), 64);
-  net::SendBatchBuffers out(batch, wire::kHeaderSize + kMaxInsidePacket +
-                                       noise::TunnelCipher::kTagSize);
+  // Room for a relay message around the packet: two headers and two tags.
+  net::SendBatchBuffers out(batch, 2 * (wire::kHeaderSize + noise::TunnelCipher::kTagSize) +
+                                       kMaxInsidePacket);
   tun::TunReadBatch frame;
   SnapshotReader tunnels(node_.host_map());
   while (!stopping_.load(std::memory_order_relaxed)) {
@@ -95,19 +98,34 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     Counters::Add(inside_counters_.tx_dropped_firewall);
     return;
   }
+  // A relayed tunnel's packet goes inside a relay message: leave room for its header.
+  const size_t offset = tunnel->via_relay() ? wire::kHeaderSize : 0;
   uint8_t* datagram = out.next_buffer().data();
+  uint8_t* inner = datagram + offset;
   wire::Header header;
   header.type = wire::MessageType::kMessage;
   header.subtype = wire::MessageSubType::kNone;
   header.remote_index = tunnel->remote_index();
   header.message_counter = tunnel->NextSendCounter();
-  wire::EncodeHeader(header, datagram);
+  wire::EncodeHeader(header, inner);
   long sealed = tunnel->CipherFor(inside_slot())
-                    .Seal(header.message_counter, ByteSpan(datagram, wire::kHeaderSize),
-                          ip_packet, datagram + wire::kHeaderSize);
+                    .Seal(header.message_counter, ByteSpan(inner, wire::kHeaderSize),
+                          ip_packet, inner + wire::kHeaderSize);
   if (sealed < 0) return;
-  out.Commit(tunnel->remote(), wire::kHeaderSize + size_t(sealed));
   tunnel->MarkOut();
+  size_t inner_length = wire::kHeaderSize + size_t(sealed);
+  if (!tunnel->via_relay()) {
+    out.Commit(tunnel->remote(), inner_length);
+    return;
+  }
+  const Relay* leg = tunnels->FindRelay(tunnel->via_relay(), tunnel->vpn_ip());
+  Tunnel* via = tunnels->FindByVpnIp(tunnel->via_relay());
+  if (!leg || leg->state != RelayState::kEstablished || !via) {
+    Counters::Add(inside_counters_.tx_dropped_no_route);
+    return;
+  }
+  long length = WrapRelayed(*via, inside_slot(), leg->remote_index, datagram, inner_length);
+  if (length > 0) out.Commit(via->remote(), size_t(length));
 }
 
 }  // namespace flatnet::mesh

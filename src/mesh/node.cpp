@@ -7,6 +7,8 @@
 #include "mesh/handshake_manager.h"
 #include "mesh/lighthouse.h"
 #include "mesh/liveness.h"
+#include "mesh/relay_codec.h"
+#include "mesh/relay_manager.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "net/resolve.h"
@@ -100,6 +102,7 @@ Status Node::Prepare() {
     }
     lighthouse_->addresses().SetStatic(host.vpn_ip.v4(), std::move(remotes));
   }
+  relays_ = std::make_unique<RelayManager>(*this);
   handshakes_ = std::make_unique<HandshakeManager>(*this);
   liveness_ = std::make_unique<Liveness>(*this);
   return Status::Ok();
@@ -213,7 +216,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       handshakes_->HandlePacket(
           event.from,
           ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
-          now_ns);
+          now_ns, event.via_relay);
       return;
     case Kind::kPunch:
       handshakes_->Punched(event.from);
@@ -242,6 +245,10 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
                      {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
                       {"certName", tunnel->peer_cert().name}, {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
+      } else if (type == wire::MessageType::kControl) {
+        relays_->HandleMessage(
+            *tunnel,
+            ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()));
       } else if (type == wire::MessageType::kLightHouse) {
         lighthouse_->HandleMessage(
             *tunnel,
@@ -290,19 +297,32 @@ void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
 
 void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                         ByteSpan payload) {
-  Bytes datagram(wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize);
+  // Room in front for a relay header, used when the tunnel goes through a relay.
+  const size_t offset = tunnel.via_relay() ? wire::kHeaderSize : 0;
+  Bytes datagram(offset + wire::kHeaderSize + payload.size() + 2 * noise::TunnelCipher::kTagSize);
+  uint8_t* inner = datagram.data() + offset;
   wire::Header header;
   header.type = type;
   header.subtype = subtype;
   header.remote_index = tunnel.remote_index();
   header.message_counter = tunnel.NextSendCounter();
-  wire::EncodeHeader(header, datagram.data());
+  wire::EncodeHeader(header, inner);
   long sealed = tunnel.CipherFor(kControlSlot)
-                    .Seal(header.message_counter, ByteSpan(datagram.data(), wire::kHeaderSize),
-                          payload, datagram.data() + wire::kHeaderSize);
+                    .Seal(header.message_counter, ByteSpan(inner, wire::kHeaderSize), payload,
+                          inner + wire::kHeaderSize);
   if (sealed < 0) return;
-  SendRaw(tunnel.remote(), ByteSpan(datagram.data(), wire::kHeaderSize + size_t(sealed)));
+  size_t inner_length = wire::kHeaderSize + size_t(sealed);
   tunnel.MarkOut();
+  if (!tunnel.via_relay()) {
+    SendRaw(tunnel.remote(), ByteSpan(datagram.data(), inner_length));
+    return;
+  }
+  auto snapshot = host_map_.Current();
+  const Relay* leg = snapshot->FindRelay(tunnel.via_relay(), tunnel.vpn_ip());
+  Tunnel* via = snapshot->FindByVpnIp(tunnel.via_relay());
+  if (!leg || leg->state != RelayState::kEstablished || !via) return;
+  long length = WrapRelayed(*via, kControlSlot, leg->remote_index, datagram.data(), inner_length);
+  if (length > 0) SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
@@ -331,7 +351,8 @@ NodeStatus Node::Report() const {
     NodeStatus::TunnelStatus t;
     t.vpn_ip = cert::FormatIpv4(vpn_ip);
     t.cert_name = tunnel->peer_cert().name;
-    t.remote = tunnel->remote().ToString();
+    t.remote = tunnel->via_relay() ? "relay " + cert::FormatIpv4(tunnel->via_relay())
+                                   : tunnel->remote().ToString();
     t.cipher = CipherName(settings_.cipher);
     t.local_index = tunnel->local_index();
     t.remote_index = tunnel->remote_index();

@@ -44,6 +44,7 @@ namespace flatnet::mesh {
 class HandshakeManager;
 class Lighthouse;
 class Liveness;
+class RelayManager;
 class Worker;
 
 // Settings derived once from the Config, in the units the packet path wants.
@@ -98,6 +99,7 @@ class Node {
   firewall::Firewall& firewall() { return *firewall_; }
   HandshakeManager& handshakes() { return *handshakes_; }
   Lighthouse& lighthouse() { return *lighthouse_; }
+  RelayManager& relays() { return *relays_; }
   const Lighthouse& lighthouse() const { return *lighthouse_; }
   uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
@@ -110,7 +112,8 @@ class Node {
 
   // Control thread: a datagram with no encryption (handshakes, recv errors).
   void SendRaw(const net::UdpAddr& to, ByteSpan datagram);
-  // Control thread: seals payload for the tunnel's peer and sends it to its remote.
+  // Control thread: seals payload for the tunnel's peer and sends it to its remote, or
+  // through its relay.
   void SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                     ByteSpan payload);
   // Control thread: like SendOnTunnel, but a peer without a tunnel gets a handshake first
@@ -141,6 +144,7 @@ class Node {
   std::unique_ptr<HandshakeManager> handshakes_;
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
+  std::unique_ptr<RelayManager> relays_;
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

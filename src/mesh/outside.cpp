@@ -6,6 +6,9 @@
 //   -> by message type:
 //      handshake      -> the control thread (bounded queue: a flood is dropped and counted)
 //      recvError      -> the control thread (a peer lost our tunnel: handshake again)
+//      message/relay  -> authenticated with the relay leg's tunnel; forwarded to the next hop
+//                        (we are the relay) or unwrapped and handled like any datagram
+//                        below, only without an address (we are its end)
 //      message        -> tunnel by the index we gave the peer; replay window check; open in
 //                        place with the header as associated data; must be IPv4; replay
 //                        window update; inbound firewall; roaming; TUN write
@@ -14,10 +17,13 @@
 //      anything else  -> drop and count
 // Nothing here trusts a datagram before the AEAD has authenticated it, and nothing a
 // stranger sends can change a tunnel.
+#include <cstring>
+
 #include "cert/ip_net.h"
 #include "firewall/packet.h"
 #include "mesh/lighthouse.h"
 #include "mesh/node.h"
+#include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "wire/header.h"
@@ -64,10 +70,11 @@ void Worker::RunOutside() {
 
 void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from,
                                   uint8_t* datagram, size_t length, int64_t now_ns,
-                                  net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer) {
+                                  net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer,
+                                  uint32_t via_relay) {
   Counters& counters = outside_counters_;
   Counters::Add(counters.rx_packets);
-  if (length > net::kMaxDatagramSize) {
+  if (length > net::kMaxDatagramSize && !via_relay) {
     // No peer sends more than nebula can receive; a bigger one is noise or an attack.
     Counters::Add(counters.rx_dropped_oversize);
     return;
@@ -78,7 +85,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     Counters::Add(counters.rx_dropped_short);
     // A peer's 1-byte hole punch: if we are handshaking with it, now is the moment to
     // send stage 1 again rather than wait for the next retry.
-    if (length <= 1) {
+    if (length <= 1 && !via_relay) {
       ControlEvent event;
       event.kind = ControlEvent::Kind::kPunch;
       event.from = from;
@@ -87,7 +94,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     return;
   }
   const wire::Header& header = *parsed;
-  if (from.is_v4() && node_.InOurNetwork(from.v4().value())) {
+  if (!via_relay && from.is_v4() && node_.InOurNetwork(from.v4().value())) {
     Counters::Add(counters.rx_dropped_self);
     return;
   }
@@ -101,6 +108,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       bool handshake = header.type == MessageType::kHandshake;
       event.kind = handshake ? ControlEvent::Kind::kHandshake : ControlEvent::Kind::kRecvError;
       event.from = from;
+      event.via_relay = via_relay;
       event.local_index = header.remote_index;
       if (handshake) event.bytes.assign(reinterpret_cast<const char*>(datagram), length);
       if (!node_.control_queue().Push(std::move(event)))
@@ -117,8 +125,15 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       Counters::Add(counters.rx_dropped_unknown_type);
       return;
   }
+  if (header.type == MessageType::kMessage && header.subtype == MessageSubType::kRelay) {
+    if (via_relay) {  // a relay inside a relay: nebula never sends one
+      Counters::Add(counters.rx_dropped_unknown_type);
+      return;
+    }
+    ConsumeRelayed(tunnels, from, header, datagram, length, now_ns, replies, coalescer);
+    return;
+  }
   if (header.type == MessageType::kMessage && header.subtype != MessageSubType::kNone) {
-    // Relayed messages are not supported yet.
     Counters::Add(counters.rx_dropped_unknown_type);
     return;
   }
@@ -128,7 +143,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     Counters::Add(counters.rx_dropped_no_tunnel);
     // Tell the sender we have no such tunnel so it can handshake again at once (a restart
     // on our side). 16 bytes for at least 16: no amplification.
-    if (node_.settings().send_recv_error == config::SendRecvError::kAlways && !replies.full()) {
+    if (!via_relay && node_.settings().send_recv_error == config::SendRecvError::kAlways &&
+        !replies.full()) {
       wire::Header error;
       error.type = MessageType::kRecvError;
       error.remote_index = header.remote_index;
@@ -166,7 +182,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       Counters::Add(counters.rx_dropped_firewall);
       return;
     }
-    Roam(*tunnel, from, now_ns);
+    if (!via_relay) Roam(*tunnel, from, now_ns);
     tunnel->MarkIn();
     bool written = coalescer ? coalescer->Add(payload).ok()
                              : tun_.Write(payload.data(), payload.size()) >= 0;
@@ -182,8 +198,9 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     if (header.subtype == MessageSubType::kTestRequest && !replies.full()) {
       // A request may come from a new address (the peer checking a better path): move
       // there first, then answer, as nebula does.
-      Roam(*tunnel, from, now_ns);
-      uint8_t* frame = replies.next_buffer().data();
+      if (!via_relay) Roam(*tunnel, from, now_ns);
+      const size_t offset = tunnel->via_relay() ? wire::kHeaderSize : 0;
+      uint8_t* frame = replies.next_buffer().data() + offset;
       wire::Header reply;
       reply.type = MessageType::kTest;
       reply.subtype = MessageSubType::kTestReply;
@@ -193,7 +210,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       long sealed = tunnel->CipherFor(outside_slot())
                         .Seal(reply.message_counter, ByteSpan(frame, wire::kHeaderSize), payload,
                               frame + wire::kHeaderSize);
-      if (sealed >= 0) replies.Commit(tunnel->remote(), wire::kHeaderSize + size_t(sealed));
+      if (sealed >= 0) CommitReply(tunnels, *tunnel, replies, wire::kHeaderSize + size_t(sealed));
     }
   } else {
     ControlEvent event;
@@ -202,12 +219,69 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     event.subtype = uint8_t(header.subtype);
     event.local_index = header.remote_index;
     event.from = from;
+    event.via_relay = via_relay;
     event.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
     node_.control_queue().Push(std::move(event));
     if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
   }
-  Roam(*tunnel, from, now_ns);
+  if (!via_relay) Roam(*tunnel, from, now_ns);
   tunnel->MarkIn();
+}
+
+void Worker::CommitReply(SnapshotReader& tunnels, Tunnel& tunnel, net::SendBatchBuffers& replies,
+                         size_t inner_length) {
+  if (!tunnel.via_relay()) {
+    replies.Commit(tunnel.remote(), inner_length);
+    return;
+  }
+  const Relay* leg = tunnels->FindRelay(tunnel.via_relay(), tunnel.vpn_ip());
+  Tunnel* via = tunnels->FindByVpnIp(tunnel.via_relay());
+  if (!leg || leg->state != RelayState::kEstablished || !via) return;
+  long length = WrapRelayed(*via, outside_slot(), leg->remote_index, replies.next_buffer().data(),
+                            inner_length);
+  if (length > 0) replies.Commit(via->remote(), size_t(length));
+}
+
+void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
+                            const wire::Header& header, uint8_t* datagram, size_t length,
+                            int64_t now_ns, net::SendBatchBuffers& replies,
+                            tun::TcpCoalescer* coalescer) {
+  Counters& counters = outside_counters_;
+  const Relay* leg = tunnels->FindRelay(header.remote_index);
+  Tunnel* via = leg ? tunnels->FindByVpnIp(leg->via) : nullptr;
+  if (!via || leg->state != RelayState::kEstablished) {
+    Counters::Add(counters.rx_dropped_no_tunnel);
+    return;
+  }
+  ByteSpan inner;
+  switch (UnwrapRelayed(*via, outside_slot(), header.message_counter, ByteSpan(datagram, length),
+                        &inner)) {
+    case UnwrapResult::kReplay: Counters::Add(counters.rx_dropped_replay); return;
+    case UnwrapResult::kAuth: Counters::Add(counters.rx_dropped_auth); return;
+    case UnwrapResult::kOk: break;
+  }
+  Roam(*via, from, now_ns);
+  if (leg->type == RelayType::kTerminal) {
+    // For us: the inner packet is a datagram from leg->peer that came the long way.
+    ConsumeOutsidePacket(tunnels, from, const_cast<uint8_t*>(inner.data()), inner.size(), now_ns,
+                         replies, coalescer, leg->via);
+    return;
+  }
+  // We are the relay: pass the inner packet, untouched and unreadable to us, to the next hop.
+  const Relay* onward = tunnels->FindRelay(leg->peer, leg->via);
+  Tunnel* next = tunnels->FindByVpnIp(leg->peer);
+  if (!onward || onward->state != RelayState::kEstablished || !next || next->via_relay() != 0 ||
+      replies.full() || inner.size() + 2 * wire::kHeaderSize > replies.buffer_size()) {
+    Counters::Add(counters.rx_dropped_no_tunnel);
+    return;
+  }
+  uint8_t* out = replies.next_buffer().data();
+  std::memcpy(out + wire::kHeaderSize, inner.data(), inner.size());
+  long wrapped = WrapRelayed(*next, outside_slot(), onward->remote_index, out, inner.size());
+  if (wrapped < 0) return;
+  replies.Commit(next->remote(), size_t(wrapped));
+  Counters::Add(counters.relay_forwarded);
+  if (replies.full()) socket_.SendBatch(replies);
 }
 
 void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {

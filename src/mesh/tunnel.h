@@ -38,13 +38,17 @@ class Tunnel {
  public:
   Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
          std::shared_ptr<const cert::Certificate> peer_cert, firewall::PeerIdentity identity,
-         const net::UdpAddr& remote, uint64_t handshake_time_ns, bool initiator);
+         const net::UdpAddr& remote, uint64_t handshake_time_ns, bool initiator,
+         uint32_t via_relay = 0);
   ~Tunnel();
 
   uint32_t vpn_ip() const { return vpn_ip_; }
   uint32_t local_index() const { return local_index_; }
   uint32_t remote_index() const { return remote_index_; }
   bool initiator() const { return initiator_; }
+  // The relay this tunnel's packets go through (its overlay IP), or 0 for a direct tunnel,
+  // whose remote() is then the peer's underlay address.
+  uint32_t via_relay() const { return via_relay_; }
   uint64_t handshake_time_ns() const { return handshake_time_ns_; }
   const cert::Certificate& peer_cert() const { return *peer_cert_; }
   const firewall::PeerIdentity& identity() const { return identity_; }
@@ -91,6 +95,7 @@ class Tunnel {
   const firewall::PeerIdentity identity_;
   const uint64_t handshake_time_ns_;
   const bool initiator_;
+  const uint32_t via_relay_;
 
   // Nebula's handshake consumed counters 1 and 2; data starts at 3 in both directions.
   alignas(64) std::atomic<uint64_t> send_counter_{2};

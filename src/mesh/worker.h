@@ -18,6 +18,7 @@
 #include "net/udp_batch.h"
 #include "net/udp_socket.h"
 #include "tun/tun_device.h"
+#include "wire/header.h"
 
 namespace flatnet::mesh {
 
@@ -49,7 +50,16 @@ class Worker {
   void RunOutside();
   void ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from,
                             uint8_t* datagram, size_t length, int64_t now_ns,
-                            net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer);
+                            net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer,
+                            uint32_t via_relay = 0);
+  // A message/relay datagram: forward it to the next hop, or unwrap it for us.
+  void ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from, const wire::Header& header,
+                      uint8_t* datagram, size_t length, int64_t now_ns,
+                      net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer);
+  // Queues an inner packet written at buffer + 16 for `tunnel`'s peer: directly, or wrapped
+  // for its relay.
+  void CommitReply(SnapshotReader& tunnels, Tunnel& tunnel, net::SendBatchBuffers& replies,
+                   size_t inner_length);
   void Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns);
 
   int inside_slot() const { return 1 + 2 * index_; }

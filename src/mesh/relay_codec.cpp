@@ -1,0 +1,41 @@
+#include "mesh/relay_codec.h"
+
+#include "noise/tunnel_cipher.h"
+#include "wire/header.h"
+
+namespace flatnet::mesh {
+
+long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out,
+                 size_t inner_length) {
+  wire::Header header;
+  header.type = wire::MessageType::kMessage;
+  header.subtype = wire::MessageSubType::kRelay;
+  header.remote_index = remote_relay_index;
+  header.message_counter = via.NextSendCounter();
+  wire::EncodeHeader(header, out);
+  // Nothing is encrypted: the header and the inner packet are all associated data, and
+  // the output is just the tag.
+  size_t authenticated = wire::kHeaderSize + inner_length;
+  long tag = via.CipherFor(slot).Seal(header.message_counter, ByteSpan(out, authenticated),
+                                      ByteSpan(), out + authenticated);
+  if (tag < 0) return -1;
+  via.MarkOut();
+  return long(authenticated) + tag;
+}
+
+UnwrapResult UnwrapRelayed(Tunnel& via, int slot, uint64_t counter, ByteSpan datagram,
+                           ByteSpan* inner) {
+  constexpr size_t kTag = noise::TunnelCipher::kTagSize;
+  if (datagram.size() < wire::kHeaderSize + kTag) return UnwrapResult::kAuth;
+  if (!via.ReplayCheck(counter)) return UnwrapResult::kReplay;
+  ByteSpan authenticated = datagram.first(datagram.size() - kTag);
+  ByteSpan tag = datagram.last(kTag);
+  uint8_t scratch[1];
+  if (via.CipherFor(slot).Open(counter, authenticated, tag, scratch) != 0) return UnwrapResult::kAuth;
+  if (!via.ReplayUpdate(counter)) return UnwrapResult::kReplay;
+  via.MarkIn();
+  *inner = authenticated.subspan(wire::kHeaderSize);
+  return UnwrapResult::kOk;
+}
+
+}  // namespace flatnet::mesh

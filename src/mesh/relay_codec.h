@@ -1,0 +1,26 @@
+// Wrapping and unwrapping relayed messages (see relay.h for their layout).
+//
+// Contract: both work in place, allocate nothing, and may be called from any thread with
+// that thread's cipher slot. Wrap expects the inner packet already at out + 16 and writes
+// the outer header in front and the tag behind it; Unwrap authenticates a whole relayed
+// datagram on the via tunnel (replay window included) and returns the inner packet.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "base/bytes.h"
+#include "mesh/tunnel.h"
+
+namespace flatnet::mesh {
+
+// Returns the relayed datagram's length (16 + inner_length + 16), or -1.
+long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out,
+                 size_t inner_length);
+
+enum class UnwrapResult { kOk, kReplay, kAuth };
+// `datagram` has already been parsed as message/relay with this counter.
+UnwrapResult UnwrapRelayed(Tunnel& via, int slot, uint64_t counter, ByteSpan datagram,
+                           ByteSpan* inner);
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,195 @@
+#include "mesh/relay_manager.h"
+
+#include "cert/ip_net.h"
+#include "crypto/random.h"
+#include "mesh/handshake_manager.h"
+#include "mesh/node.h"
+#include "mesh/relay_codec.h"
+#include "mesh/tunnel.h"
+#include "wire/header.h"
+#include "wire/messages.h"
+
+namespace flatnet::mesh {
+
+using nebula::NebulaControl;
+
+RelayManager::RelayManager(Node& node)
+    : node_(node), am_relay_(node.config().relay.am_relay) {}
+
+uint32_t RelayManager::NewRelayIndex() const {
+  for (;;) {
+    uint32_t index = crypto::RandomUint32();
+    if (index != 0 && !node_.host_map().RelayIndexInUse(index)) return index;
+  }
+}
+
+void RelayManager::SendControl(uint32_t to, int type, uint32_t initiator_index,
+                               uint32_t responder_index, uint32_t relay_from, uint32_t relay_to) {
+  NebulaControl message;
+  message.set_type(NebulaControl::MessageType(type));
+  message.set_initiatorrelayindex(initiator_index);
+  message.set_responderrelayindex(responder_index);
+  message.set_relayfromip(relay_from);
+  message.set_relaytoip(relay_to);
+  Bytes bytes = wire::EncodeMessage(message);
+  node_.SendToVpn(to, wire::MessageType::kControl, wire::MessageSubType::kNone,
+                  ByteSpan(bytes.data(), bytes.size()));
+}
+
+bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
+  auto snapshot = node_.host_map().Current();
+  uint32_t me = node_.credentials().vpn_ip;
+  if (const Relay* leg = snapshot->FindRelay(relay.vpn_ip(), target)) {
+    if (leg->state == RelayState::kEstablished) return true;
+    // Still waiting: the request may have been lost, ask again with the same index.
+    SendControl(relay.vpn_ip(), NebulaControl::CreateRelayRequest, leg->local_index, 0, me, target);
+    return false;
+  }
+  Relay leg;
+  leg.type = RelayType::kTerminal;
+  leg.state = RelayState::kRequested;
+  leg.local_index = NewRelayIndex();
+  leg.via = relay.vpn_ip();
+  leg.peer = target;
+  node_.host_map().SetRelay(leg);
+  node_.logger().Info("Attempt to relay through hosts",
+                      {{"vpnIp", cert::FormatIpv4(target)}, {"relay", cert::FormatIpv4(relay.vpn_ip())}});
+  SendControl(relay.vpn_ip(), NebulaControl::CreateRelayRequest, leg.local_index, 0, me, target);
+  return false;
+}
+
+bool RelayManager::SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) {
+  auto snapshot = node_.host_map().Current();
+  const Relay* leg = snapshot->FindRelay(relay, target);
+  Tunnel* via = snapshot->FindByVpnIp(relay);
+  if (!leg || leg->state != RelayState::kEstablished || !via || via->via_relay() != 0) return false;
+  Bytes datagram(wire::kHeaderSize + inner.size() + noise::TunnelCipher::kTagSize);
+  std::copy(inner.begin(), inner.end(), datagram.begin() + wire::kHeaderSize);
+  long length = WrapRelayed(*via, Node::kControlSlot, leg->remote_index, datagram.data(), inner.size());
+  if (length < 0) return false;
+  node_.SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
+  return true;
+}
+
+void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
+  auto message = wire::DecodeControl(payload);
+  if (!message.ok()) {
+    node_.logger().Error("Failed to unmarshal control message",
+                         {{"vpnIp", cert::FormatIpv4(from.vpn_ip())}, {"error", message.status().message()}});
+    return;
+  }
+  if (message->type() == NebulaControl::CreateRelayRequest) HandleRequest(from, *message);
+  if (message->type() == NebulaControl::CreateRelayResponse) HandleResponse(from, *message);
+}
+
+void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request) {
+  uint32_t relay_from = request.relayfromip(), relay_to = request.relaytoip();
+  node_.logger().Info("handleCreateRelayRequest",
+                      {{"relayFrom", cert::FormatIpv4(relay_from)}, {"relayTarget", cert::FormatIpv4(relay_to)},
+                       {"initiatorIdx", request.initiatorrelayindex()},
+                       {"hostInfo", cert::FormatIpv4(from.vpn_ip())}});
+  auto snapshot = node_.host_map().Current();
+  uint32_t me = node_.credentials().vpn_ip;
+
+  if (relay_to == me) {
+    // We are B: the far end. One terminal leg, established at once, answering the relay.
+    const Relay* existing = snapshot->FindRelay(from.vpn_ip(), relay_from);
+    Relay leg;
+    if (existing && existing->remote_index == request.initiatorrelayindex()) {
+      leg = *existing;
+    } else {
+      leg.type = RelayType::kTerminal;
+      leg.state = RelayState::kEstablished;
+      leg.local_index = NewRelayIndex();
+      leg.remote_index = request.initiatorrelayindex();
+      leg.via = from.vpn_ip();
+      leg.peer = relay_from;
+      if (existing) node_.host_map().RemoveRelay(existing->local_index);
+      node_.host_map().SetRelay(leg);
+    }
+    SendControl(from.vpn_ip(), NebulaControl::CreateRelayResponse, leg.remote_index,
+                leg.local_index, relay_from, relay_to);
+    return;
+  }
+
+  // We would be R, in the middle.
+  if (!am_relay_) return;
+  // Only the requester itself may ask for a path from itself.
+  if (relay_from != from.vpn_ip()) return;
+  Tunnel* target = snapshot->FindByVpnIp(relay_to);
+  if (!target) {
+    // Get a tunnel to the target ready; the requester will ask again.
+    node_.handshakes().Initiate(relay_to, Node::NowNs());
+    return;
+  }
+  if (target->via_relay() != 0) return;  // only to hosts we reach directly
+
+  // The leg towards B (via B, peer A).
+  const Relay* to_target = snapshot->FindRelay(relay_to, relay_from);
+  Relay onward;
+  if (to_target) {
+    onward = *to_target;
+  } else {
+    onward.type = RelayType::kForwarding;
+    onward.state = RelayState::kRequested;
+    onward.local_index = NewRelayIndex();
+    onward.via = relay_to;
+    onward.peer = relay_from;
+    node_.host_map().SetRelay(onward);
+  }
+  if (onward.state == RelayState::kRequested)
+    SendControl(relay_to, NebulaControl::CreateRelayRequest, onward.local_index, 0, relay_from, relay_to);
+
+  // The leg towards A (via A, peer B), answering A's index.
+  const Relay* to_requester = snapshot->FindRelay(relay_from, relay_to);
+  Relay back;
+  if (to_requester && to_requester->remote_index == request.initiatorrelayindex()) {
+    back = *to_requester;
+  } else {
+    back.type = RelayType::kForwarding;
+    back.local_index = NewRelayIndex();
+    back.remote_index = request.initiatorrelayindex();
+    back.via = relay_from;
+    back.peer = relay_to;
+    if (to_requester) node_.host_map().RemoveRelay(to_requester->local_index);
+  }
+  back.state = onward.state;
+  node_.host_map().SetRelay(back);
+  if (back.state == RelayState::kEstablished) {
+    SendControl(relay_from, NebulaControl::CreateRelayResponse, back.remote_index, back.local_index,
+                relay_from, relay_to);
+  }
+}
+
+void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response) {
+  uint32_t relay_from = response.relayfromip(), relay_to = response.relaytoip();
+  node_.logger().Info("handleCreateRelayResponse",
+                      {{"relayFrom", cert::FormatIpv4(relay_from)}, {"relayTarget", cert::FormatIpv4(relay_to)},
+                       {"initiatorIdx", response.initiatorrelayindex()},
+                       {"responderIdx", response.responderrelayindex()},
+                       {"hostInfo", cert::FormatIpv4(from.vpn_ip())}});
+  auto snapshot = node_.host_map().Current();
+  const Relay* found = snapshot->FindRelay(response.initiatorrelayindex());
+  // The response must come over the tunnel the leg runs on.
+  if (!found || found->via != from.vpn_ip()) return;
+  Relay leg = *found;
+  leg.remote_index = response.responderrelayindex();
+  leg.state = RelayState::kEstablished;
+  node_.host_map().SetRelay(leg);
+  if (leg.type == RelayType::kTerminal) {
+    // A: the path is up; the pending handshake can go through it now.
+    node_.handshakes().Trigger(leg.peer);
+    return;
+  }
+  // R: B answered; establish A's leg and tell A.
+  snapshot = node_.host_map().Current();
+  const Relay* back = snapshot->FindRelay(leg.peer, leg.via);
+  if (!back) return;
+  Relay established = *back;
+  established.state = RelayState::kEstablished;
+  node_.host_map().SetRelay(established);
+  SendControl(established.via, NebulaControl::CreateRelayResponse, established.remote_index,
+              established.local_index, established.via, leg.via);
+}
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,54 @@
+// RelayManager: setting up relayed paths (Nebula 1.6's CreateRelayRequest/Response), on the
+// control thread. The legs it creates live in the HostMap (relay.h); workers forward and
+// unwrap relayed messages with them.
+//
+// Setup of A -> R -> B, started by A's handshake manager when B has relays and no direct
+// tunnel comes up:
+//   A: leg (via R, peer B, terminal, requested); CreateRelayRequest{A's index, A->B} to R.
+//   R (relay.am_relay only, and only towards a host it has a direct tunnel with):
+//      leg (via B, peer A, forwarding, requested); CreateRelayRequest{R's index, A->B} to B;
+//      leg (via A, peer B, forwarding) answering A's index.
+//   B: leg (via R, peer A, terminal, established); CreateRelayResponse to R.
+//   R: both legs established; CreateRelayResponse to A.   A: leg established.
+// Then A's handshake with B goes through R (relayed stage 1 and 2), and the tunnel A-B
+// carries data through R, which can authenticate but not read it.
+#pragma once
+
+#include <cstdint>
+
+#include "base/bytes.h"
+
+namespace nebula {
+class NebulaControl;
+}
+
+namespace flatnet::mesh {
+
+class Node;
+class Tunnel;
+
+class RelayManager {
+ public:
+  explicit RelayManager(Node& node);
+
+  bool am_relay() const { return am_relay_; }
+  // A decrypted control message from the tunnel's peer.
+  void HandleMessage(Tunnel& from, ByteSpan payload);
+  // Handshake manager: get (or keep asking for) a relayed path to `target` through `relay`,
+  // whose tunnel exists. Returns true when the leg is established.
+  bool EnsurePath(Tunnel& relay, uint32_t target);
+  // Sends a whole inner packet (a handshake) to `target` through `relay`'s established leg.
+  bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner);
+
+ private:
+  void HandleRequest(Tunnel& from, const nebula::NebulaControl& request);
+  void HandleResponse(Tunnel& from, const nebula::NebulaControl& response);
+  void SendControl(uint32_t to, int type, uint32_t initiator_index, uint32_t responder_index,
+                   uint32_t relay_from, uint32_t relay_to);
+  uint32_t NewRelayIndex() const;
+
+  Node& node_;
+  const bool am_relay_;
+};
+
+}  // namespace flatnet::mesh
