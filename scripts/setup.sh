@@ -9,7 +9,7 @@ packages=(
   libssl-dev libyaml-cpp-dev libprotobuf-dev protobuf-compiler
   libqrencode-dev libpng-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq
+  nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq curl conntrack
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -585,6 +585,8 @@ lab_fingerprint() {
 #   --static PEER[:PORT] | --static OVERLAY=ADDR:PORT   static_host_map entry (repeatable;
 #                       PEER uses the peer's first address and its configured port)
 #   --lighthouse PEER   lighthouse.hosts entry plus its static_host_map entry (repeatable)
+#   --lighthouse-at PEER=ADDR:PORT   the same, but PEER is reached at ADDR:PORT (a port
+#                       forward in front of it, say), not at its own address
 #   --am-lighthouse     this host is a lighthouse
 #   --relay PEER        relay.relays entry (repeatable); --am-relay; --no-use-relays
 #   --punchy            punchy.punch and punchy.respond
@@ -620,6 +622,14 @@ lab_config() {
       --mtu) mtu=$2; shift 2 ;;
       --routines) routines=$2; shift 2 ;;
       --extra) extra=$2; shift 2 ;;
+      --lighthouse-at)
+        [[ ${2:-} =~ ^([a-zA-Z0-9][a-zA-Z0-9-]*)=([0-9.]+:[0-9]+)$ ]] ||
+          lab_fail "lab_config $host: --lighthouse-at '${2:-}' is not PEER=ADDR:PORT"
+        [ -n "${LAB_OVERLAY[${BASH_REMATCH[1]}]:-}" ] ||
+          lab_fail "lab_config $host: no certificate made for lighthouse '${BASH_REMATCH[1]}'"
+        lighthouses+=("${BASH_REMATCH[1]}")
+        statics+=("${LAB_OVERLAY[${BASH_REMATCH[1]}]}=${BASH_REMATCH[2]}")
+        shift 2 ;;
       *) lab_fail "lab_config $host: unknown argument '$1'" ;;
     esac
   done

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Direct tunnel through two NATs: two members, each behind its own home router (MASQUERADE),
+# and a lighthouse on the internet segment. They must meet directly after hole punching.
+#
+#   nat_direct.sh --lighthouse nebula|flatnet --members IMPL[,IMPL]
+#
+# --members gives a's implementation and then b's (one name: both). Mixed meshes:
+#   nat_direct.sh --lighthouse nebula  --members flatnet,flatnet
+#   nat_direct.sh --lighthouse flatnet --members nebula,nebula
+#
+# Checks, in order (any failure exits 1 with a line saying what failed):
+#  1. a pings b over the overlay (the lighthouse tells a where b is; both punch), and b
+#     pings a;
+#  2. the tunnel is direct: while a pings b, datagrams from b's router's public address
+#     reach a (and the other way round); on a flatnet member, `flatnet status` shows the
+#     tunnel's remote at the peer's router's public address, not the lighthouse's;
+#  3. the lighthouse is stopped: pings keep coming back both ways for 5 s, and a new TCP
+#     connection between the members works (an HTTP GET to a web service on b).
+# The lighthouse is no relay, so nothing between a and b could pass through it anyway;
+# check 3 is what a user would try.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../lib/netlab.sh"
+source "$here/nat_lib.sh"
+
+lh_arg="" members_arg=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --lighthouse) lh_arg=${2:-}; shift 2 ;;
+    --members) members_arg=${2:-}; shift 2 ;;
+    *) echo "nat_direct.sh: unknown argument '$1' (usage: --lighthouse IMPL --members IMPL[,IMPL])" >&2; exit 2 ;;
+  esac
+done
+lh_impl=$(nat_impl_list --lighthouse "$lh_arg")
+[ "$(wc -w <<<"$lh_impl")" -eq 1 ] || { echo "nat_direct.sh: --lighthouse takes one IMPL" >&2; exit 2; }
+members=$(nat_impl_list --members "$members_arg")
+[ "$(wc -w <<<"$members")" -le 2 ] || { echo "nat_direct.sh: --members takes one or two IMPLs" >&2; exit 2; }
+impl_a=$(nat_impl_at "$members" 0)
+impl_b=$(nat_impl_at "$members" 1)
+summary="lighthouse=$lh_impl a=$impl_a b=$impl_b"
+started=$(lab_now_ms)
+
+lab_init natdirect
+echo "NAT direct scenario: $summary"
+lab_segment internet
+lab_host lh --on internet
+lab_host_behind a --upstream internet --nat masq
+lab_host_behind b --upstream internet --nat masq
+lab_pki lh=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24
+lab_config lh --am-lighthouse
+lab_config a --lighthouse lh --punchy
+lab_config b --lighthouse lh --punchy
+lab_start_daemon lh "$lh_impl"
+lab_start_daemon a "$impl_a"
+lab_start_daemon b "$impl_b"
+a_public=$(lab_ip a-nat1)
+b_public=$(lab_ip b-nat1)
+
+# ---- 1. They meet ---------------------------------------------------------------------
+lab_wait_for --timeout 20 -- lab_ping a "$(lab_overlay b)" ||
+  lab_fail "a ($impl_a) cannot ping b ($impl_b) within 20 s; logs in $LAB_DIR"
+echo "ok 1 - a pings b across two NATs (first reply after ${LAB_WAITED_MS} ms)"
+lab_wait_for --timeout 10 -- lab_ping b "$(lab_overlay a)" || lab_fail "b cannot ping a within 10 s"
+echo "ok 2 - b pings a"
+
+# ---- 2. Directly ----------------------------------------------------------------------
+nat_expect_direct a b "$b_public"
+nat_expect_direct b a "$a_public"
+echo "ok 3 - the tunnel is direct: a<->b between $a_public and $b_public, not via the lighthouse $(lab_ip lh)"
+
+# ---- 3. Without the lighthouse --------------------------------------------------------
+lab_stop_daemon lh
+nat_pings a b 25 || lab_fail "a lost b once the lighthouse stopped: the tunnel was not direct"
+nat_pings b a 5 || lab_fail "b lost a once the lighthouse stopped"
+nat_start_service b "b"
+body=""
+lab_wait_for --timeout 5 -- nat_fetch a "http://$(lab_overlay b):$NAT_SERVICE_PORT/" &&
+  body=$(nat_fetch a "http://$(lab_overlay b):$NAT_SERVICE_PORT/")
+[[ $body == *"you are $(lab_overlay a)"* ]] ||
+  lab_fail "a new TCP connection a -> b failed without the lighthouse (got '$body')"
+echo "ok 4 - lighthouse stopped: 25 pings a->b and 5 b->a all answered, a new TCP connection a->b works"
+echo "NAT direct scenario PASSED: $summary ($(( ($(lab_now_ms) - started) / 1000 )) s)"
