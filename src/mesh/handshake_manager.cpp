@@ -127,9 +127,11 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   PendingHandshake* raw = pending.get();
   pending_by_index_[raw->local_index] = raw;
   pending_by_vpn_ip_[vpn_ip] = std::move(pending);
+  // Ask the lighthouses every time, as nebula does: besides fresh addresses, the query makes
+  // the lighthouse tell the peer to punch towards us, without which a NAT in front of the
+  // peer drops our handshake (a peer whose NAT moved is known at stale addresses).
+  node_.lighthouse().Query(vpn_ip);
   // Peers from static_host_map need no lighthouse answer: send now, not at the next tick.
-  // With one address or none, ask the lighthouses too: the peer may be elsewhere by now.
-  if (node_.RemotesOf(vpn_ip).size() <= 1) node_.lighthouse().Query(vpn_ip);
   SendStage1(*raw);
   raw->next_send_ns = now_ns + node_.settings().handshake_try_interval_ns * raw->attempts;
 }
