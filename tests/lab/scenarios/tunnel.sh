@@ -3,7 +3,7 @@
 # no lighthouse. Either side may be nebula or flatnet, so the same run checks interop.
 #
 #   tunnel.sh --a nebula|flatnet --b nebula|flatnet --initiator a|b --cipher aes|chachapoly
-#             [--size-mb N]   (default 100)
+#             [--size-mb N]   (default 100)   [--routines N]   (default 1)
 #
 # Checks, in order (any failure exits 1 with a line saying what failed):
 #  1. the initiator pings the peer over the overlay (the handshake starts on that side);
@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/netlab.sh"
 
-impl_a="" impl_b="" initiator="" cipher="" size_mb=100
+impl_a="" impl_b="" initiator="" cipher="" size_mb=100 routines=1
 while [ $# -gt 0 ]; do
   case $1 in
     --a) impl_a=$2; shift 2 ;;
@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
     --initiator) initiator=$2; shift 2 ;;
     --cipher) cipher=$2; shift 2 ;;
     --size-mb) size_mb=$2; shift 2 ;;
+    --routines) routines=$2; shift 2 ;;
     *) echo "tunnel.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -39,15 +40,15 @@ declare -A impl=([a]=$impl_a [b]=$impl_b)
 
 lab_init tunnel
 xfer=$(lab_tool lab-tcp-xfer)
-summary="a=$impl_a b=$impl_b initiator=$initiator cipher=$cipher"
+summary="a=$impl_a b=$impl_b initiator=$initiator cipher=$cipher routines=$routines"
 echo "tunnel scenario: $summary"
 
 lab_segment wire 198.51.100.0/24
 lab_host a --on wire
 lab_host b --on wire
 lab_pki a=192.168.100.1/24 b=192.168.100.2/24
-lab_config a --static b --cipher "$cipher"
-lab_config b --static a --cipher "$cipher"
+lab_config a --static b --cipher "$cipher" --routines "$routines"
+lab_config b --static a --cipher "$cipher" --routines "$routines"
 lab_start_daemon a "$impl_a"
 lab_start_daemon b "$impl_b"
 peer_ip=$(lab_overlay "$peer")
