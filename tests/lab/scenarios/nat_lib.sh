@@ -162,7 +162,7 @@ nat_wsl2_forward() {
   case $1 in
     dnat) lab_forward windows --proto udp --port "$NAT_WSL2_LH_PORT" --to wsl2 ;;
     flatnet)
-      nat_have_forwarder || lab_fail "--forwarder flatnet: '$FLATNET_BIN/flatnet forward' is not available"
+      nat_have_forwarder || lab_fail "the Windows PC's forwarder '$FLATNET_BIN/flatnet forward' is not available (build flatnet)"
       # What `netsh advfirewall firewall add rule ... localport=4242` does on Windows.
       lab_exec windows iptables -I INPUT -p udp --dport "$NAT_WSL2_LH_PORT" -j ACCEPT
       lab_spawn windows forwarder "$FLATNET_BIN/flatnet" forward udp \
