@@ -32,11 +32,13 @@ readonly NAT_SERVICE_PORT=3000
 
 nat_impl_list() {
   local option=$1 value=$2 impl out=()
-  [ -n "$value" ] || { echo "$option is required (nebula or flatnet)" >&2; exit 2; }
+  local me
+  me=$(basename "$0")
+  [ -n "$value" ] || { echo "$me: $option is required (nebula or flatnet)" >&2; exit 2; }
   for impl in ${value//,/ }; do
     case $impl in
       nebula | flatnet) out+=("$impl") ;;
-      *) echo "$option: '$impl' is not nebula or flatnet" >&2; exit 2 ;;
+      *) echo "$me: $option: '$impl' is not nebula or flatnet" >&2; exit 2 ;;
     esac
   done
   echo "${out[*]}"
