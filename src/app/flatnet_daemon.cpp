@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/flatnet_forward_cli.h"
 #include "app/go_flags.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -105,6 +106,9 @@ int RunDaemon(const std::string& config_path, bool test_only) {
 
 int RunFlatnet(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "status") return RunStatus({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "forward") {
+    return RunForward({args.begin() + 1, args.end()}, "flatnet forward");
+  }
 
   FlagSet flags("flatnet");
   std::string config_path;

@@ -1,0 +1,231 @@
+// TcpForwarder on loopback: a transfer both ways arrives intact with half-closes passed on,
+// a target that refuses ends the client's connection, and connections beyond -max-sessions
+// are refused while the open one keeps working.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "forward/tcp_forwarder.h"
+
+namespace flatnet::forward {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingLog : public EventLog {
+ public:
+  bool Enabled(LogLevel) const override { return true; }
+  void Write(LogLevel, std::string_view message, LogFields fields) override {
+    std::string line(message);
+    for (const LogField& field : fields) {
+      line += " " + std::string(field.key) + "=" +
+              (field.is_number ? std::to_string(field.number) : field.text);
+    }
+    std::lock_guard lock(mutex_);
+    lines_.push_back(line);
+  }
+  std::vector<std::string> Matching(const std::string& prefix) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> found;
+    for (const std::string& line : lines_) {
+      if (line.rfind(prefix, 0) == 0) found.push_back(line);
+    }
+    return found;
+  }
+  bool WaitFor(const std::string& prefix, size_t count) const {
+    for (int i = 0; i < 300; ++i) {  // 3 s
+      if (Matching(prefix).size() >= count) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+SocketAddress LocalOf(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof(storage);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
+  return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
+int Listener() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  SocketAddress any = *SocketAddress::FromIpLiteral("127.0.0.1", 0);
+  EXPECT_EQ(::bind(fd, any.raw(), any.raw_length()), 0);
+  EXPECT_EQ(::listen(fd, 8), 0);
+  return fd;
+}
+
+int ConnectTo(const SocketAddress& address) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_EQ(::connect(fd, address.raw(), address.raw_length()), 0);
+  timeval limit{5, 0};  // no test waits forever on a forwarder that loses bytes
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  for (size_t at = 0; at < data.size();) {
+    ssize_t n = ::send(fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    at += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads until the peer closes (or an error / the 5 s receive timeout).
+std::string ReadToEnd(int fd, bool* clean_end = nullptr) {
+  std::string data;
+  char buffer[65536];
+  while (true) {
+    ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) {
+      if (clean_end) *clean_end = n == 0;
+      return data;
+    }
+    data.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+std::string RandomBytes(size_t size, unsigned seed) {
+  std::mt19937 random(seed);
+  std::string data(size, '\0');
+  for (char& c : data) c = static_cast<char>(random());
+  return data;
+}
+
+class RunningForwarder {
+ public:
+  RunningForwarder(ForwarderOptions options, const SocketAddress& target, RecordingLog& log)
+      : forwarder_(std::move(options), log) {
+    Status started = forwarder_.Start(target);
+    EXPECT_TRUE(started.ok()) << started.message();
+    thread_ = std::thread([this] { forwarder_.Run(stop_, nullptr); });
+  }
+  ~RunningForwarder() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  const SocketAddress& address() const { return forwarder_.listen_address(); }
+
+ private:
+  TcpForwarder forwarder_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+ForwarderOptions Options() {
+  ForwarderOptions options;
+  options.listen = *SocketAddress::FromIpLiteral("127.0.0.1", 0);
+  return options;
+}
+
+TEST(TcpForwarder, CarriesBothDirectionsIntactThroughHalfCloses) {
+  RecordingLog log;
+  int listener = Listener();
+  const std::string request = RandomBytes(3 << 20, 1);
+  const std::string response = RandomBytes(5 << 20, 2);
+  std::string received_by_target;
+  // The target reads the whole request (until the client's FIN reaches it), then answers.
+  std::thread target([&] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    timeval limit{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    received_by_target = ReadToEnd(fd);
+    SendAll(fd, response);
+    ::close(fd);
+  });
+  RunningForwarder forwarder(Options(), LocalOf(listener), log);
+  int client = ConnectTo(forwarder.address());
+  ASSERT_TRUE(SendAll(client, request));
+  ::shutdown(client, SHUT_WR);
+  bool clean_end = false;
+  std::string received_by_client = ReadToEnd(client, &clean_end);
+  target.join();
+  ::close(client);
+  ::close(listener);
+
+  EXPECT_TRUE(received_by_target == request) << received_by_target.size() << " bytes arrived";
+  EXPECT_TRUE(received_by_client == response) << received_by_client.size() << " bytes arrived";
+  EXPECT_TRUE(clean_end) << "the target's close reaches the client as end of stream";
+  ASSERT_TRUE(log.WaitFor("tcp connection end", 1));
+  std::string end = log.Matching("tcp connection end")[0];
+  EXPECT_TRUE(Contains(end, "reason=closed")) << end;
+  EXPECT_TRUE(Contains(end, "bytes_to_target=" + std::to_string(request.size()))) << end;
+  EXPECT_TRUE(Contains(end, "bytes_to_client=" + std::to_string(response.size()))) << end;
+  EXPECT_EQ(log.Matching("tcp connection start").size(), 1u);
+}
+
+TEST(TcpForwarder, RefusedTargetEndsTheClientConnection) {
+  RecordingLog log;
+  int listener = Listener();
+  SocketAddress closed_port = LocalOf(listener);
+  ::close(listener);  // nothing listens there any more
+  RunningForwarder forwarder(Options(), closed_port, log);
+  int client = ConnectTo(forwarder.address());
+  std::string data = ReadToEnd(client);
+  ::close(client);
+  EXPECT_TRUE(data.empty());
+  ASSERT_TRUE(log.WaitFor("tcp connection end", 1));
+  std::string end = log.Matching("tcp connection end")[0];
+  EXPECT_TRUE(
+      Contains(end, "reason=cannot connect to " + closed_port.ToString() + ": Connection refused"))
+      << end;
+}
+
+TEST(TcpForwarder, ConnectionsBeyondTheCapAreRefused) {
+  RecordingLog log;
+  int listener = Listener();
+  std::thread target([&] {  // echoes one connection
+    int fd = ::accept(listener, nullptr, nullptr);
+    char buffer[256];
+    ssize_t n;
+    while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) SendAll(fd, std::string(buffer, n));
+    ::close(fd);
+  });
+  ForwarderOptions options = Options();
+  options.max_sessions = 1;
+  RunningForwarder forwarder(options, LocalOf(listener), log);
+  int first = ConnectTo(forwarder.address());
+  ASSERT_TRUE(SendAll(first, "ping"));
+  char buffer[16] = {};
+  ASSERT_EQ(::recv(first, buffer, sizeof(buffer), 0), 4);
+  EXPECT_EQ(std::string(buffer, 4), "ping");
+
+  int second = ConnectTo(forwarder.address());
+  EXPECT_EQ(ReadToEnd(second), "");  // closed at once
+  ::close(second);
+  ASSERT_TRUE(log.WaitFor("tcp connection refused", 1));
+  EXPECT_TRUE(Contains(log.Matching("tcp connection refused")[0], "max_sessions=1"));
+
+  ASSERT_TRUE(SendAll(first, "pong"));  // the open connection is untouched
+  ASSERT_EQ(::recv(first, buffer, sizeof(buffer), 0), 4);
+  EXPECT_EQ(std::string(buffer, 4), "pong");
+  ::shutdown(first, SHUT_WR);
+  ReadToEnd(first);
+  ::close(first);
+  target.join();
+  ::close(listener);
+  EXPECT_EQ(log.Matching("tcp connection start").size(), 1u);
+}
+
+}  // namespace
+}  // namespace flatnet::forward
