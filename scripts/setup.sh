@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what flatnet needs to build and test on Debian 12 (as root), then builds it
-# into build/. Safe to run again: packages already present are not fetched twice.
+# into build/ (and flatnet-forward.exe into build-windows/). Safe to run again: packages
+# already present are not fetched twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ packages=(
   libqrencode-dev libpng-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq curl conntrack
+  # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
+  g++-mingw-w64-x86-64-posix wine wine64
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -25,3 +28,5 @@ fi
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
+# The Windows forwarder, build-windows/flatnet-forward.exe (tests/lab/forward_windows_test.sh).
+bash scripts/build-windows.sh build-windows
