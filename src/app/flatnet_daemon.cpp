@@ -125,8 +125,9 @@ int RunFlatnet(const std::vector<std::string>& args) {
   }
   if (flags.help_requested()) {
     std::printf(
-        "Usage of flatnet:\n%s\nSubcommands:\n  status\tshow the tunnels and counters of a running "
-        "flatnet\n",
+        "Usage of flatnet:\n%s\nSubcommands:\n"
+        "  status\tshow the tunnels and counters of a running flatnet\n"
+        "  forward udp|tcp LISTEN TARGET\tforward a port (the WSL2 helper; see docs/forward.md)\n",
         flags.Usage().c_str());
     return 0;
   }
