@@ -10,7 +10,7 @@ packages=(
   libssl-dev libyaml-cpp-dev libprotobuf-dev protobuf-compiler
   libqrencode-dev libpng-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq curl conntrack
+  nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
   # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
   g++-mingw-w64-x86-64-posix wine wine64
 )

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "config/go_duration.h"
+#include "base/duration.h"
 
 namespace flatnet::config {
 namespace {
@@ -196,8 +196,8 @@ std::chrono::nanoseconds ConfigReader::Duration(std::string_view path,
   if (!node) return fallback;
   auto text = ToString(*node, path);
   if (!text) return fallback;
-  auto duration = ParseGoDuration(*text);
-  if (!duration) {
+  auto duration = flatnet::ParseGoDuration(*text);
+  if (!duration.ok()) {
     Error(node, path,
           Quoted(*text) +
               " is not a duration (a number with a unit: \"300ms\", \"2s\", "

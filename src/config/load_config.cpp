@@ -55,10 +55,6 @@ void WarnNotYetSupported(ConfigReader& reader, const Config& config) {
   if (!config.stats.type.empty() && config.stats.type != "none") {
     reader.Warn(reader.Get("stats.type"), "stats", "not supported by flatnet yet; ignored");
   }
-  if (config.lighthouse.serve_dns && config.lighthouse.am_lighthouse) {
-    reader.Warn(reader.Get("lighthouse.serve_dns"), "lighthouse.serve_dns",
-                "not supported by flatnet yet; ignored");
-  }
 }
 
 Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings) {

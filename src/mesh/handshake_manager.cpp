@@ -446,6 +446,7 @@ void HandshakeManager::Install(const std::shared_ptr<Tunnel>& tunnel, std::deque
     node_.logger().Info("Taking new handshake", {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
+  node_.TunnelEstablished(*tunnel);
   for (const QueuedMessage& message : queued) {
     if (message.type == MessageType::kMessage)
       node_.SendQueuedPacket(*tunnel, AsBytes(message.bytes));

@@ -6,6 +6,7 @@
 #include "firewall/rule_set.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/lighthouse.h"
+#include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
@@ -146,6 +147,11 @@ Status Node::Start() {
   }
   for (auto& worker : workers_) worker->Start();
   control_thread_ = std::thread([this] { RunControl(); });
+  // Last, as nebula does: the overlay address exists now and may be lighthouse.dns.host.
+  if (config_.lighthouse.am_lighthouse && config_.lighthouse.serve_dns) {
+    dns_ = std::make_unique<LighthouseDns>(*this);
+    dns_->Start();
+  }
 
   cert::Ipv4Net network{credentials_.vpn_ip,
                         credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length)};
@@ -160,6 +166,7 @@ Status Node::Start() {
 
 void Node::Stop() {
   if (stopping_.exchange(true)) return;
+  if (dns_) dns_->Stop();
   if (control_thread_.joinable()) {
     control_queue_.Push(ControlEvent{});  // kWake
     control_thread_.join();
@@ -332,6 +339,10 @@ void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
     return;
   }
   SendOnTunnel(tunnel, wire::MessageType::kMessage, wire::MessageSubType::kNone, ip_packet);
+}
+
+void Node::TunnelEstablished(const Tunnel& tunnel) {
+  if (dns_) dns_->Remember(tunnel.peer_cert().name, tunnel.vpn_ip());
 }
 
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {

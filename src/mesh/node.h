@@ -43,6 +43,7 @@ namespace flatnet::mesh {
 
 class HandshakeManager;
 class Lighthouse;
+class LighthouseDns;
 class Liveness;
 class RelayManager;
 class Worker;
@@ -122,6 +123,8 @@ class Node {
                  ByteSpan payload);
   // Control thread: an inside packet that waited for its tunnel, firewall-checked like any.
   void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet);
+  // Control thread: a tunnel came up (bookkeeping beyond the host map, e.g. DNS names).
+  void TunnelEstablished(const Tunnel& tunnel);
   // Control thread: forget the tunnel (no message to the peer).
   void CloseTunnel(Tunnel& tunnel, const char* reason);
 
@@ -145,6 +148,7 @@ class Node {
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;
+  std::unique_ptr<LighthouseDns> dns_;  // only with am_lighthouse and serve_dns
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

@@ -2,8 +2,8 @@
 // the YAML forms nebula's yaml.v2 accepts.
 #include <gtest/gtest.h>
 
+#include "base/duration.h"
 #include "config/config.h"
-#include "config/go_duration.h"
 
 namespace flatnet::config {
 namespace {
@@ -14,6 +14,14 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
+
+// config.yml's durations go through base's Go duration parser; these cases pin it to Go's.
+std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
+  auto parsed = flatnet::ParseGoDuration(text);
+  if (!parsed.ok()) return std::nullopt;
+  return *parsed;
+}
+using flatnet::FormatGoDuration;
 
 TEST(GoDuration, ParsesWhatGoParses) {
   EXPECT_EQ(ParseGoDuration("0"), nanoseconds(0));

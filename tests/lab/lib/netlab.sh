@@ -595,6 +595,7 @@ lab_fingerprint() {
 #   --blocklist FINGERPRINT      pki.blocklist entry (repeatable)
 #   --ca BASENAME       CA file in $LAB_DIR/pki (default ca); --cert BASENAME (default HOST)
 #   --mtu N (default 1300)   --routines N   --extra "YAML"  (appended verbatim)
+#   --serve-dns PORT    (with --am-lighthouse) answer DNS for host names on PORT
 # The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
 # by flatnet; nebula ignores unknown keys.
 lab_config() {
@@ -602,7 +603,7 @@ lab_config() {
   shift || lab_fail "usage: lab_config HOST [options]"
   lab__require_node "$host"
   local port=4242 am_lh=false am_relay=false use_relays=true punch=false cipher=aes
-  local level=info ca=ca cert=$host mtu=1300 routines="" extra="" peer spec
+  local level=info ca=ca cert=$host mtu=1300 routines="" extra="" dns_port="" peer spec
   local statics=() lighthouses=() relays=() blocklist=()
   while [ $# -gt 0 ]; do
     case $1 in
@@ -622,6 +623,7 @@ lab_config() {
       --mtu) mtu=$2; shift 2 ;;
       --routines) routines=$2; shift 2 ;;
       --extra) extra=$2; shift 2 ;;
+      --serve-dns) dns_port=$2; shift 2 ;;
       --lighthouse-at)
         [[ ${2:-} =~ ^([a-zA-Z0-9][a-zA-Z0-9-]*)=([0-9.]+:[0-9]+)$ ]] ||
           lab_fail "lab_config $host: --lighthouse-at '${2:-}' is not PEER=ADDR:PORT"
@@ -655,6 +657,12 @@ lab_config() {
     for spec in "${statics[@]}"; do lab__static_entry "$host" "$spec"; done
     echo "lighthouse:"
     echo "  am_lighthouse: $am_lh"
+    if [ -n "$dns_port" ]; then
+      echo "  serve_dns: true"
+      echo "  dns:"
+      echo "    host: 0.0.0.0"
+      echo "    port: $dns_port"
+    fi
     echo "  interval: 60"
     echo "  hosts:"
     for peer in "${lighthouses[@]}"; do echo "    - \"$(lab_overlay "${peer%%:*}")\""; done

@@ -1,0 +1,74 @@
+#include "mesh/lighthouse_dns.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "dns/dns_server.h"
+#include "mesh/node.h"
+#include "mesh/tunnel.h"
+
+namespace flatnet::mesh {
+namespace {
+std::string Lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  return text;
+}
+}  // namespace
+
+LighthouseDns::LighthouseDns(Node& node) : node_(node) {}
+LighthouseDns::~LighthouseDns() { Stop(); }
+
+void LighthouseDns::Remember(const std::string& cert_name, uint32_t vpn_ip) {
+  std::lock_guard lock(mutex_);
+  names_[Lowercase(cert_name)] = vpn_ip;
+}
+
+void LighthouseDns::Start() {
+  const config::LighthouseConfig& config = node_.config().lighthouse;
+  dns::DnsServerOptions options;
+  options.host = config.dns_host;
+  options.port = config.dns_port;
+  options.responder.logger = node_.logger();
+  options.responder.vpn_network =
+      net::Ipv4Cidr(net::Ipv4(node_.credentials().vpn_ip), node_.credentials().prefix_length);
+  options.responder.address_for_name = [this](std::string_view name) -> std::optional<uint32_t> {
+    std::lock_guard lock(mutex_);
+    auto it = names_.find(std::string(name));
+    if (it == names_.end()) return std::nullopt;
+    return it->second;
+  };
+  options.responder.cert_for_ip = [this](uint32_t ip) -> std::optional<dns::CertDetails> {
+    auto snapshot = node_.host_map().Current();
+    Tunnel* tunnel = snapshot->FindByVpnIp(ip);
+    if (!tunnel) return std::nullopt;
+    const cert::Certificate& c = tunnel->peer_cert();
+    dns::CertDetails details;
+    details.name = c.name;
+    for (const auto& ip_net : c.ips) details.ips.push_back(ip_net.ToString());
+    for (const auto& subnet : c.subnets) details.subnets.push_back(subnet.ToString());
+    details.groups = c.groups;
+    details.not_before = c.not_before;
+    details.not_after = c.not_after;
+    details.public_key = c.public_key;
+    details.is_ca = c.is_ca;
+    details.issuer = c.issuer;
+    return details;
+  };
+  server_ = std::make_unique<dns::DnsServer>(std::move(options));
+  std::string listener = config.dns_host + ":" + std::to_string(config.dns_port);
+  if (Status started = server_->Start(); !started.ok()) {
+    node_.logger().Error("Failed to start DNS responder",
+                         {{"dnsListener", listener}, {"error", started.message()}});
+    server_.reset();
+    return;
+  }
+  node_.logger().Info("Starting DNS responder", {{"dnsListener", listener}});
+}
+
+void LighthouseDns::Stop() {
+  if (server_) server_->Stop();
+  server_.reset();
+}
+
+}  // namespace flatnet::mesh
