@@ -1,0 +1,109 @@
+// Relay legs in the host map, and the relay message codec: what a relay can check (the
+// sender, with the via tunnel's key) and what it cannot change.
+#include <gtest/gtest.h>
+
+#include "cert/certificate.h"
+#include "crypto/random.h"
+#include "mesh/host_map.h"
+#include "mesh/relay_codec.h"
+#include "wire/header.h"
+
+using namespace flatnet;
+using namespace flatnet::mesh;
+
+namespace {
+
+// Two ends of one tunnel: keys mirrored, as a handshake leaves them.
+std::pair<std::shared_ptr<Tunnel>, std::shared_ptr<Tunnel>> TunnelPair(uint32_t a_ip, uint32_t b_ip) {
+  noise::SessionKeys a_keys{crypto::CipherKind::kAes256Gcm, {}, {}};
+  crypto::RandomBytes(a_keys.send);
+  crypto::RandomBytes(a_keys.receive);
+  noise::SessionKeys b_keys{a_keys.cipher, a_keys.receive, a_keys.send};
+  auto cert = std::make_shared<const cert::Certificate>();
+  auto addr = *net::UdpAddr::Parse("198.51.100.1:4242");
+  auto a = std::make_shared<Tunnel>(b_ip, 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1, true);
+  auto b = std::make_shared<Tunnel>(a_ip, 22, 11, b_keys, cert, firewall::PeerIdentity{}, addr, 1, false);
+  return {a, b};
+}
+
+}  // namespace
+
+TEST(RelayCodec, WrappedMessageUnwrapsOnTheOtherEndWithTheInnerPacketIntact) {
+  auto [a, r] = TunnelPair(1, 2);
+  Bytes inner = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  Bytes datagram(16 + inner.size() + 16);
+  std::copy(inner.begin(), inner.end(), datagram.begin() + 16);
+  long length = WrapRelayed(*a, 0, 777, datagram.data(), inner.size());
+  ASSERT_EQ(length, long(datagram.size()));
+  auto header = wire::ParseHeader(datagram);
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(header->subtype, wire::MessageSubType::kRelay);
+  EXPECT_EQ(header->remote_index, 777u);
+  // The inner packet travels as it is: a relay forwards it unread.
+  EXPECT_TRUE(std::equal(inner.begin(), inner.end(), datagram.begin() + 16));
+  ByteSpan out;
+  ASSERT_EQ(UnwrapRelayed(*r, 0, header->message_counter, datagram, &out), UnwrapResult::kOk);
+  EXPECT_EQ(Bytes(out.begin(), out.end()), inner);
+  // The same datagram again is a replay.
+  EXPECT_EQ(UnwrapRelayed(*r, 0, header->message_counter, datagram, &out), UnwrapResult::kReplay);
+}
+
+TEST(RelayCodec, AnyChangedByteOfHeaderOrInnerPacketIsRefused) {
+  auto [a, r] = TunnelPair(1, 2);
+  Bytes datagram(16 + 32 + 16, 0x42);
+  long length = WrapRelayed(*a, 0, 5, datagram.data(), 32);
+  ASSERT_GT(length, 0);
+  uint64_t counter = wire::ParseHeader(datagram)->message_counter;
+  for (size_t i : {size_t(3), size_t(20), size_t(47), size_t(60)}) {
+    Bytes tampered = datagram;
+    tampered[i] ^= 1;
+    ByteSpan out;
+    EXPECT_EQ(UnwrapRelayed(*r, 0, counter, tampered, &out), UnwrapResult::kAuth) << i;
+  }
+  Bytes truncated(datagram.begin(), datagram.begin() + 20);
+  ByteSpan out;
+  EXPECT_EQ(UnwrapRelayed(*r, 0, counter, truncated, &out), UnwrapResult::kAuth);
+}
+
+TEST(HostMapRelays, LegsAreFoundByIndexAndByRouteAndLeaveWithTheirTunnel) {
+  HostMap map;
+  auto [to_relay, unused] = TunnelPair(1, 2);
+  map.Add(to_relay);  // our tunnel to the relay, overlay IP 2
+  Relay leg{RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3};
+  map.SetRelay(leg);
+  auto snapshot = map.Current();
+  ASSERT_NE(snapshot->FindRelay(1234), nullptr);
+  ASSERT_NE(snapshot->FindRelay(2, 3), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(2, 3)->remote_index, 99u);
+  EXPECT_TRUE(map.RelayIndexInUse(1234));
+
+  // A new leg for the same route replaces the old one entirely.
+  Relay newer = leg;
+  newer.local_index = 5678;
+  map.SetRelay(newer);
+  snapshot = map.Current();
+  EXPECT_EQ(snapshot->FindRelay(1234), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(2, 3)->local_index, 5678u);
+
+  // Removing the tunnel to the relay removes the legs that ran over it.
+  map.Remove(*to_relay);
+  snapshot = map.Current();
+  EXPECT_EQ(snapshot->FindRelay(5678), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(2, 3), nullptr);
+}
+
+TEST(HostMap, ReadersKeepTheirSnapshotUntilTheyRefresh) {
+  HostMap map;
+  SnapshotReader reader(map);
+  auto [tunnel, unused] = TunnelPair(1, 7);
+  map.Add(tunnel);
+  EXPECT_EQ(reader->FindByVpnIp(7), nullptr);  // not refreshed yet: no half-made view
+  reader.Refresh();
+  ASSERT_NE(reader->FindByVpnIp(7), nullptr);
+  EXPECT_EQ(reader->FindByIndex(11), tunnel.get());
+  map.Remove(*tunnel);
+  // The old snapshot still holds the tunnel alive until the reader moves on.
+  EXPECT_NE(reader->FindByVpnIp(7), nullptr);
+  reader.Refresh();
+  EXPECT_EQ(reader->FindByVpnIp(7), nullptr);
+}
