@@ -127,6 +127,7 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   PendingHandshake* raw = pending.get();
   pending_by_index_[raw->local_index] = raw;
   pending_by_vpn_ip_[vpn_ip] = std::move(pending);
+  pending_count_.store(pending_by_vpn_ip_.size(), std::memory_order_relaxed);
   // Ask the lighthouses every time, as nebula does: besides fresh addresses, the query makes
   // the lighthouse tell the peer to punch towards us, without which a NAT in front of the
   // peer drops our handshake (a peer whose NAT moved is known at stale addresses).
@@ -209,6 +210,7 @@ void HandshakeManager::DropPending(uint32_t vpn_ip) {
   if (it == pending_by_vpn_ip_.end()) return;
   pending_by_index_.erase(it->second->local_index);
   pending_by_vpn_ip_.erase(it);
+  pending_count_.store(pending_by_vpn_ip_.size(), std::memory_order_relaxed);
 }
 
 void HandshakeManager::Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer,

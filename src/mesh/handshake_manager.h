@@ -17,6 +17,7 @@
 // Not thread-safe: the control thread owns it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -63,7 +64,8 @@ class HandshakeManager {
   int64_t Tick(int64_t now_ns);
 
   bool Pending(uint32_t vpn_ip) const { return pending_by_vpn_ip_.count(vpn_ip) > 0; }
-  size_t pending_count() const { return pending_by_vpn_ip_.size(); }
+  // Any thread (flatnet status reads it).
+  size_t pending_count() const { return pending_count_.load(std::memory_order_relaxed); }
 
  private:
   struct PendingHandshake;
@@ -83,6 +85,7 @@ class HandshakeManager {
   Node& node_;
   std::unordered_map<uint32_t, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
+  std::atomic<size_t> pending_count_{0};
   // Relays we need a tunnel to before a pending handshake can use them; started after the
   // pass over pending handshakes that found them.
   std::vector<uint32_t> relays_to_reach_;

@@ -30,7 +30,6 @@ NodeSettings SettingsFrom(const config::Config& config) {
       int64_t(config.timers.pending_deletion_interval_seconds) * 1'000'000'000;
   s.routines = std::max(1, config.routines);
   s.batch = std::max(1, config.listen.batch);
-  s.mtu = config.tun.mtu;
   s.send_recv_error = config.listen.send_recv_error;
   return s;
 }
@@ -347,6 +346,7 @@ void Node::TunnelEstablished(const Tunnel& tunnel) {
 
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
   Counters::Add(control_counters_.tunnels_closed);
+  logger_.Debug("Tunnel closed", {{"vpnIp", cert::FormatIpv4(tunnel.vpn_ip())}, {"reason", reason}});
   host_map_.Remove(tunnel);
 }
 
@@ -356,7 +356,7 @@ NodeStatus Node::Report() const {
   status.cert_name = credentials_.certificate->name;
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
-  status.pending_handshakes = 0;
+  status.pending_handshakes = handshakes_->pending_count();
   auto snapshot = host_map_.Current();
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
     NodeStatus::TunnelStatus t;

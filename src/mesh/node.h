@@ -57,7 +57,6 @@ struct NodeSettings {
   int64_t pending_deletion_interval_ns = 10'000'000'000;
   int routines = 1;
   int batch = 64;
-  int mtu = 1300;
   firewall::LocalDrops local_drops;
   config::SendRecvError send_recv_error = config::SendRecvError::kAlways;
 };
@@ -125,7 +124,7 @@ class Node {
   void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet);
   // Control thread: a tunnel came up (bookkeeping beyond the host map, e.g. DNS names).
   void TunnelEstablished(const Tunnel& tunnel);
-  // Control thread: forget the tunnel (no message to the peer).
+  // Control thread: forget the tunnel (no message to the peer); `reason` is logged.
   void CloseTunnel(Tunnel& tunnel, const char* reason);
 
   static int64_t NowNs();  // steady clock
