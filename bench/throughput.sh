@@ -49,7 +49,10 @@ iperf3_mbits() {
 
 cpu_seconds() { awk -v t="$1" -v hz="$ticks_per_s" 'BEGIN {printf "%.2f", t / hz}'; }
 
-declare -A mbits=() cpu=()
+# Peak resident memory of a daemon (VmHWM), in MiB.
+peak_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
+declare -A mbits=() cpu=() memory=()
 mbits[veth]=$(iperf3_mbits "$(lab_ip b)")
 for impl in $impls; do
   if ! lab_have "$impl"; then
@@ -64,21 +67,24 @@ for impl in $impls; do
   start_a=$(lab_cpu_ticks "$pid_a") start_b=$(lab_cpu_ticks "$pid_b")
   mbits[$impl]=$(iperf3_mbits "$(lab_overlay b)")
   cpu[$impl]="$(cpu_seconds $(($(lab_cpu_ticks "$pid_a") - start_a))) / $(cpu_seconds $(($(lab_cpu_ticks "$pid_b") - start_b)))"
+  memory[$impl]="$(peak_mib "$pid_a") / $(peak_mib "$pid_b")"
   lab_stop_daemon a
   lab_stop_daemon b
 done
 
 echo
 echo "Single TCP stream, ${seconds} s, cipher $cipher, $(nproc) cores"
-printf '%-20s %12s   %s\n' path "Mbit/s" "daemon CPU s (sender / receiver)"
+printf '%-20s %12s   %-34s %s\n' path "Mbit/s" "daemon CPU s (sender / receiver)" "peak RSS MiB (sender / receiver)"
 printf '%-20s %12s\n' "veth (no overlay)" "${mbits[veth]}"
 for impl in $impls; do
   [ -n "${mbits[$impl]:-}" ] || continue
-  printf '%-20s %12s   %s\n' "$impl <-> $impl" "${mbits[$impl]}" "${cpu[$impl]}"
+  printf '%-20s %12s   %-34s %s\n' "$impl <-> $impl" "${mbits[$impl]}" "${cpu[$impl]}" "${memory[$impl]}"
 done
 if [ -n "${mbits[nebula]:-}" ] && [ -n "${mbits[flatnet]:-}" ]; then
   awk -v f="${mbits[flatnet]}" -v n="${mbits[nebula]}" \
     'BEGIN {printf "ratio flatnet/nebula: %.2f\n", (n > 0 ? f / n : 0)}'
+  awk -v f="${memory[flatnet]%% *}" -v n="${memory[nebula]%% *}" \
+    'BEGIN {printf "peak memory flatnet/nebula (sender): %.2f\n", (n > 0 ? f / n : 0)}'
 else
   echo "ratio flatnet/nebula: n/a (flatnet not measured)"
 fi
