@@ -81,7 +81,8 @@ int64_t Lighthouse::Tick(int64_t now_ns) {
   if (config.punchy.punch && now_ns >= next_punch_ns_) {
     static const uint8_t kPunch[1] = {1};
     auto snapshot = node_.host_map().Current();
-    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) node_.SendRaw(tunnel->remote(), kPunch);
+    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
+      if (!tunnel->via_relay()) node_.SendRaw(tunnel->remote(), kPunch);
     next_punch_ns_ = now_ns + kPunchKeepaliveNs;
   }
   while (!delayed_.empty() && delayed_.top().due_ns <= now_ns) {
@@ -183,7 +184,8 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   // reported about itself (its LAN addresses, advertised ones).
   auto known = [&](uint32_t vpn_ip) {
     std::vector<net::UdpAddr> all;
-    if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) all.push_back(tunnel->remote());
+    Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
+    if (tunnel && !tunnel->via_relay()) all.push_back(tunnel->remote());
     for (const net::UdpAddr& a : addresses_.Reported(vpn_ip))
       if (std::find(all.begin(), all.end(), a) == all.end()) all.push_back(a);
     return all;

@@ -272,7 +272,8 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
 
 std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
   auto snapshot = host_map_.Current();
-  if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) {
+  Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
+  if (tunnel && !tunnel->via_relay()) {
     net::UdpAddr learned = tunnel->remote();
     return lighthouse_->addresses().Candidates(vpn_ip, &learned);
   }
