@@ -2,8 +2,9 @@
 //
 //   TUN read (one frame; with offloads a TCP super-packet is split into MTU-sized packets)
 //   -> parse the IPv4 header (firewall::ParsePacket, outgoing orientation)
-//   -> local drops: broadcast/multicast as configured, ourselves, outside our network
-//   -> find the tunnel by destination overlay IP
+//   -> local drops: broadcast/multicast as configured, ourselves
+//   -> the peer: the destination itself, or the gateway of an unsafe route; else no route
+//   -> find the tunnel by the peer's overlay IP
 //        none yet: copy the packet to the control thread, which queues it and handshakes
 //   -> outbound firewall (conntrack first, then rules)
 //   -> next message counter; header and sealed packet written straight into a send-batch
@@ -79,15 +80,17 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     Counters::Add(inside_counters_.tx_dropped_local);
     return;
   }
-  if (!node_.InOurNetwork(destination)) {
+  // Our network, or a network behind one of its hosts (tun.unsafe_routes).
+  uint32_t peer = node_.RouteFor(destination);
+  if (peer == 0) {
     Counters::Add(inside_counters_.tx_dropped_no_route);
     return;
   }
-  Tunnel* tunnel = tunnels->FindByVpnIp(destination);
+  Tunnel* tunnel = tunnels->FindByVpnIp(peer);
   if (!tunnel) {
     ControlEvent event;
     event.kind = ControlEvent::Kind::kOutbound;
-    event.vpn_ip = destination;
+    event.vpn_ip = peer;
     event.bytes.assign(reinterpret_cast<const char*>(ip_packet.data()), ip_packet.size());
     if (!node_.control_queue().Push(std::move(event)))
       Counters::Add(inside_counters_.tx_dropped_queue_full);

@@ -81,6 +81,25 @@ Status Node::Prepare() {
   firewall_ = std::make_unique<firewall::Firewall>(std::move(*rules), std::move(local_networks),
                                                    options);
 
+  for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
+    // Like nebula: the route's gateway must be a host of our network, and the route itself
+    // must lie outside it (config checks the second).
+    if (!route.via.is_v4() || !InOurNetwork(route.via.v4())) {
+      return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
+                           route.via.ToString() + " is not in this host's network " +
+                           cert::FormatIpv4(credentials_.vpn_ip) + "/" +
+                           std::to_string(credentials_.prefix_length));
+    }
+    if (route.network.address.is_v4() && InOurNetwork(route.network.address.v4())) {
+      return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): " +
+                           route.network.ToString() + " lies inside this host's own network");
+    }
+    int prefix = route.network.prefix_length;
+    unsafe_routes_.push_back({route.network.address.v4(),
+                              prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix), route.via.v4()});
+  }
+  std::stable_sort(unsafe_routes_.begin(), unsafe_routes_.end(),
+                   [](const UnsafeRoute& a, const UnsafeRoute& b) { return a.mask > b.mask; });
   lighthouse_ = std::make_unique<Lighthouse>(*this);
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
@@ -124,6 +143,11 @@ Status Node::Start() {
     addressing.routes.push_back(
         {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
          route.mtu, 0});
+  }
+  for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
+    addressing.routes.push_back(
+        {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
+         route.mtu, route.metric});
   }
   if (Status active = tun_->Activate(addressing); !active.ok()) return active.Wrap("tun");
   tun_device_name_ = tun_->name();
@@ -268,6 +292,13 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       return;
     }
   }
+}
+
+uint32_t Node::RouteFor(uint32_t destination) const {
+  if (InOurNetwork(destination)) return destination;
+  for (const UnsafeRoute& route : unsafe_routes_)
+    if ((destination & route.mask) == route.network) return route.via;
+  return 0;
 }
 
 std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {

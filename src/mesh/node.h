@@ -107,6 +107,9 @@ class Node {
     uint32_t mask = credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
     return (ip & mask) == (credentials_.vpn_ip & mask);
   }
+  // The overlay host that carries traffic for `destination`: itself when it is in our
+  // network, the `via` of the longest tun.unsafe_routes entry holding it, else 0 (no route).
+  uint32_t RouteFor(uint32_t destination) const;
   // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
   std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
 
@@ -148,6 +151,10 @@ class Node {
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;
   std::unique_ptr<LighthouseDns> dns_;  // only with am_lighthouse and serve_dns
+  struct UnsafeRoute {
+    uint32_t network, mask, via;
+  };
+  std::vector<UnsafeRoute> unsafe_routes_;  // longest prefix first
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

@@ -539,11 +539,11 @@ lab_ca() {
 # and key in $LAB_DIR/pki/HOST.crt and .key, signed by that CA (default "ca").
 lab_cert() {
   local host=$1 ip=${2:-} ca=ca sign_flags=()
-  shift 2 || lab_fail "usage: lab_cert HOST OVERLAY/BITS [--ca NAME] [--duration D]"
+  shift 2 || lab_fail "usage: lab_cert HOST OVERLAY/BITS [--ca NAME] [--duration D] [--groups G] [--subnets CIDRS]"
   while [ $# -gt 0 ]; do
     case $1 in
       --ca) ca=$2; shift 2 ;;
-      --duration | --groups) sign_flags+=("-${1#--}" "$2"); shift 2 ;;
+      --duration | --groups | --subnets) sign_flags+=("-${1#--}" "$2"); shift 2 ;;
       *) lab_fail "lab_cert $host: unknown argument '$1'" ;;
     esac
   done
@@ -596,6 +596,7 @@ lab_fingerprint() {
 #   --ca BASENAME       CA file in $LAB_DIR/pki (default ca); --cert BASENAME (default HOST)
 #   --mtu N (default 1300)   --routines N   --extra "YAML"  (appended verbatim)
 #   --serve-dns PORT    (with --am-lighthouse) answer DNS for host names on PORT
+#   --unsafe-route CIDR=PEER   reach network CIDR through PEER (tun.unsafe_routes)
 # The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
 # by flatnet; nebula ignores unknown keys.
 lab_config() {
@@ -604,7 +605,7 @@ lab_config() {
   lab__require_node "$host"
   local port=4242 am_lh=false am_relay=false use_relays=true punch=false cipher=aes
   local level=info ca=ca cert=$host mtu=1300 routines="" extra="" dns_port="" peer spec
-  local statics=() lighthouses=() relays=() blocklist=()
+  local statics=() lighthouses=() relays=() blocklist=() unsafe=()
   while [ $# -gt 0 ]; do
     case $1 in
       --port) port=$2; shift 2 ;;
@@ -624,6 +625,7 @@ lab_config() {
       --routines) routines=$2; shift 2 ;;
       --extra) extra=$2; shift 2 ;;
       --serve-dns) dns_port=$2; shift 2 ;;
+      --unsafe-route) unsafe+=("$2"); shift 2 ;;
       --lighthouse-at)
         [[ ${2:-} =~ ^([a-zA-Z0-9][a-zA-Z0-9-]*)=([0-9.]+:[0-9]+)$ ]] ||
           lab_fail "lab_config $host: --lighthouse-at '${2:-}' is not PEER=ADDR:PORT"
@@ -683,6 +685,13 @@ lab_config() {
     echo "  disabled: false"
     echo "  dev: $(lab_tun "$host")"
     echo "  mtu: $mtu"
+    if [ ${#unsafe[@]} -gt 0 ]; then
+      echo "  unsafe_routes:"
+      for spec in "${unsafe[@]}"; do
+        echo "    - route: ${spec%%=*}"
+        echo "      via: $(lab_overlay "${spec#*=}")"
+      done
+    fi
     echo "logging:"
     echo "  level: $level"
     echo "  format: text"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# tun.unsafe_routes: a network that is not the overlay (a Docker bridge, a LAN) reached
+# through the overlay host whose certificate carries it (-subnets). The network here is a
+# veth pair inside the gateway's namespace, one end holding 10.99.0.1/24 (as docker0 holds
+# a bridge's address). Run with a flatnet client and a
+# flatnet gateway, and mixed both ways with nebula.
+# Checks: the client pings 10.99.0.1 and its replies come back through the tunnel; a
+# gateway whose certificate lacks the subnet does not get the traffic past the client's
+# firewall (the packet's address is not one the peer's certificate holds).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/netlab.sh"
+source "$here/lib/flatnet_status.sh"
+
+add_docker_net() {
+  lab_exec "$1" ip link add docker0 type veth peer name docker0p
+  lab_exec "$1" ip addr add 10.99.0.1/24 dev docker0
+  lab_exec "$1" ip link set docker0 up
+  lab_exec "$1" ip link set docker0p up
+}
+
+lab_init unsafe
+lab_segment wire 198.51.100.0/24
+lab_ca
+round=0
+for pair in "flatnet flatnet" "nebula flatnet" "flatnet nebula"; do
+  set -- $pair
+  round=$((round + 1))
+  client=c$round gateway=g$round
+  lab_host "$client" --on wire
+  lab_host "$gateway" --on wire
+  lab_cert "$client" "192.168.100.$((round * 2))/24"
+  lab_cert "$gateway" "192.168.100.$((round * 2 + 1))/24" --subnets 10.99.0.0/24
+  add_docker_net "$gateway"
+  lab_config "$client" --static "$gateway" --unsafe-route "10.99.0.0/24=$gateway"
+  lab_config "$gateway" --static "$client"
+  lab_start_daemon "$client" "$1"
+  lab_start_daemon "$gateway" "$2"
+  lab_wait_for --timeout 10 -- lab_ping "$client" 10.99.0.1 ||
+    lab_fail "$1 client cannot reach 10.99.0.1 behind the $2 gateway; logs in $LAB_DIR"
+  echo "ok - $1 client reaches 10.99.0.1 behind a $2 gateway through the overlay"
+done
+
+# A gateway whose certificate does not hold the subnet: the client refuses to send there.
+lab_host c4 --on wire
+lab_host g4 --on wire
+lab_cert c4 192.168.100.20/24
+lab_cert g4 192.168.100.21/24
+add_docker_net g4
+lab_config c4 --static g4 --unsafe-route "10.99.0.0/24=g4"
+lab_config g4 --static c4
+lab_start_daemon c4 flatnet
+lab_start_daemon g4 flatnet
+lab_wait_for --timeout 10 -- lab_ping c4 192.168.100.21 || lab_fail "c4 cannot reach g4 itself"
+if lab_ping c4 10.99.0.1 2; then
+  lab_fail "c4 reached 10.99.0.1 through g4, whose certificate does not hold 10.99.0.0/24"
+fi
+dropped=$(lab_counter c4 tx_dropped_firewall)
+[ "$dropped" -ge 1 ] || lab_fail "c4's firewall counted no drop for the refused packets"
+echo "ok - a gateway without the subnet in its certificate gets no traffic for it ($dropped dropped by c4's firewall)"
+echo "unsafe_routes_test PASSED"
