@@ -104,30 +104,21 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
   // A relayed tunnel's packet goes inside a relay message: leave room for its header.
   const size_t offset = tunnel->via_relay() ? wire::kHeaderSize : 0;
   uint8_t* datagram = out.next_buffer().data();
-  uint8_t* inner = datagram + offset;
-  wire::Header header;
-  header.type = wire::MessageType::kMessage;
-  header.subtype = wire::MessageSubType::kNone;
-  header.remote_index = tunnel->remote_index();
-  header.message_counter = tunnel->NextSendCounter();
-  wire::EncodeHeader(header, inner);
-  long sealed = tunnel->CipherFor(inside_slot())
-                    .Seal(header.message_counter, ByteSpan(inner, wire::kHeaderSize),
-                          ip_packet, inner + wire::kHeaderSize);
+  long sealed = tunnel->SealMessage(inside_slot(), wire::MessageType::kMessage,
+                                    wire::MessageSubType::kNone, ip_packet, datagram + offset);
   if (sealed < 0) return;
-  tunnel->MarkOut();
-  size_t inner_length = wire::kHeaderSize + size_t(sealed);
+  size_t inner_length = size_t(sealed);
   if (!tunnel->via_relay()) {
     out.Commit(tunnel->remote(), inner_length);
     return;
   }
-  const Relay* leg = tunnels->FindRelay(tunnel->via_relay(), tunnel->vpn_ip());
-  Tunnel* via = tunnels->FindByVpnIp(tunnel->via_relay());
-  if (!leg || leg->state != RelayState::kEstablished || !via) {
+  Tunnel* via;
+  uint32_t relay_index;
+  if (!RelayPathOf(*tunnels, *tunnel, &via, &relay_index)) {
     Counters::Add(inside_counters_.tx_dropped_no_route);
     return;
   }
-  long length = WrapRelayed(*via, inside_slot(), leg->remote_index, datagram, inner_length);
+  long length = WrapRelayed(*via, inside_slot(), relay_index, datagram, inner_length);
   if (length > 0) out.Commit(via->remote(), size_t(length));
 }
 

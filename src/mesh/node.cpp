@@ -338,28 +338,17 @@ void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSub
   // Room in front for a relay header, used when the tunnel goes through a relay.
   const size_t offset = tunnel.via_relay() ? wire::kHeaderSize : 0;
   Bytes datagram(offset + wire::kHeaderSize + payload.size() + 2 * noise::TunnelCipher::kTagSize);
-  uint8_t* inner = datagram.data() + offset;
-  wire::Header header;
-  header.type = type;
-  header.subtype = subtype;
-  header.remote_index = tunnel.remote_index();
-  header.message_counter = tunnel.NextSendCounter();
-  wire::EncodeHeader(header, inner);
-  long sealed = tunnel.CipherFor(kControlSlot)
-                    .Seal(header.message_counter, ByteSpan(inner, wire::kHeaderSize), payload,
-                          inner + wire::kHeaderSize);
+  long sealed = tunnel.SealMessage(kControlSlot, type, subtype, payload, datagram.data() + offset);
   if (sealed < 0) return;
-  size_t inner_length = wire::kHeaderSize + size_t(sealed);
-  tunnel.MarkOut();
+  size_t inner_length = size_t(sealed);
   if (!tunnel.via_relay()) {
     SendRaw(tunnel.remote(), ByteSpan(datagram.data(), inner_length));
     return;
   }
-  auto snapshot = host_map_.Current();
-  const Relay* leg = snapshot->FindRelay(tunnel.via_relay(), tunnel.vpn_ip());
-  Tunnel* via = snapshot->FindByVpnIp(tunnel.via_relay());
-  if (!leg || leg->state != RelayState::kEstablished || !via) return;
-  long length = WrapRelayed(*via, kControlSlot, leg->remote_index, datagram.data(), inner_length);
+  Tunnel* via;
+  uint32_t relay_index;
+  if (!RelayPathOf(*host_map_.Current(), tunnel, &via, &relay_index)) return;
+  long length = WrapRelayed(*via, kControlSlot, relay_index, datagram.data(), inner_length);
   if (length > 0) SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
 }
 

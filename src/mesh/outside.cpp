@@ -200,17 +200,10 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       // there first, then answer, as nebula does.
       if (!via_relay) Roam(*tunnel, from, now_ns);
       const size_t offset = tunnel->via_relay() ? wire::kHeaderSize : 0;
-      uint8_t* frame = replies.next_buffer().data() + offset;
-      wire::Header reply;
-      reply.type = MessageType::kTest;
-      reply.subtype = MessageSubType::kTestReply;
-      reply.remote_index = tunnel->remote_index();
-      reply.message_counter = tunnel->NextSendCounter();
-      wire::EncodeHeader(reply, frame);
-      long sealed = tunnel->CipherFor(outside_slot())
-                        .Seal(reply.message_counter, ByteSpan(frame, wire::kHeaderSize), payload,
-                              frame + wire::kHeaderSize);
-      if (sealed >= 0) CommitReply(tunnels, *tunnel, replies, wire::kHeaderSize + size_t(sealed));
+      long sealed = tunnel->SealMessage(outside_slot(), MessageType::kTest,
+                                        MessageSubType::kTestReply, payload,
+                                        replies.next_buffer().data() + offset);
+      if (sealed >= 0) CommitReply(tunnels, *tunnel, replies, size_t(sealed));
     }
   } else {
     ControlEvent event;
@@ -234,10 +227,10 @@ void Worker::CommitReply(SnapshotReader& tunnels, Tunnel& tunnel, net::SendBatch
     replies.Commit(tunnel.remote(), inner_length);
     return;
   }
-  const Relay* leg = tunnels->FindRelay(tunnel.via_relay(), tunnel.vpn_ip());
-  Tunnel* via = tunnels->FindByVpnIp(tunnel.via_relay());
-  if (!leg || leg->state != RelayState::kEstablished || !via) return;
-  long length = WrapRelayed(*via, outside_slot(), leg->remote_index, replies.next_buffer().data(),
+  Tunnel* via;
+  uint32_t relay_index;
+  if (!RelayPathOf(*tunnels, tunnel, &via, &relay_index)) return;
+  long length = WrapRelayed(*via, outside_slot(), relay_index, replies.next_buffer().data(),
                             inner_length);
   if (length > 0) replies.Commit(via->remote(), size_t(length));
 }

@@ -5,6 +5,15 @@
 
 namespace flatnet::mesh {
 
+bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel** via,
+                 uint32_t* remote_index) {
+  const Relay* leg = snapshot.FindRelay(tunnel.via_relay(), tunnel.vpn_ip());
+  *via = snapshot.FindByVpnIp(tunnel.via_relay());
+  if (!leg || leg->state != RelayState::kEstablished || !*via) return false;
+  *remote_index = leg->remote_index;
+  return true;
+}
+
 long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out,
                  size_t inner_length) {
   wire::Header header;

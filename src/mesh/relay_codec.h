@@ -10,9 +10,15 @@
 #include <optional>
 
 #include "base/bytes.h"
+#include "mesh/host_map.h"
 #include "mesh/tunnel.h"
 
 namespace flatnet::mesh {
+
+// Where a tunnel that goes through a relay sends its packets: the tunnel to the relay and
+// the relay's index for our established leg. False when that path is gone.
+bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel** via,
+                 uint32_t* remote_index);
 
 // Returns the relayed datagram's length (16 + inner_length + 16), or -1.
 long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out,

@@ -1,5 +1,7 @@
 #include "mesh/tunnel.h"
 
+#include "wire/header.h"
+
 namespace flatnet::mesh {
 
 Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
@@ -33,6 +35,21 @@ noise::TunnelCipher& Tunnel::CipherFor(int slot) {
     ciphers_[slot].store(cipher, std::memory_order_release);
   }
   return *cipher;
+}
+
+long Tunnel::SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype,
+                         ByteSpan payload, uint8_t* out) {
+  wire::Header header;
+  header.type = type;
+  header.subtype = subtype;
+  header.remote_index = remote_index_;
+  header.message_counter = NextSendCounter();
+  wire::EncodeHeader(header, out);
+  long sealed = CipherFor(slot).Seal(header.message_counter, ByteSpan(out, wire::kHeaderSize),
+                                     payload, out + wire::kHeaderSize);
+  if (sealed < 0) return -1;
+  MarkOut();
+  return long(wire::kHeaderSize) + sealed;
 }
 
 bool Tunnel::ReplayCheck(uint64_t counter) {

@@ -26,6 +26,7 @@
 #include "net/udp_addr.h"
 #include "noise/session_keys.h"
 #include "noise/tunnel_cipher.h"
+#include "wire/message_type.h"
 #include "wire/replay_window.h"
 
 namespace flatnet::mesh {
@@ -55,6 +56,12 @@ class Tunnel {
 
   // The cipher contexts of thread `slot` for this tunnel, made on first use by that thread.
   noise::TunnelCipher& CipherFor(int slot);
+
+  // Writes a header naming the peer's index and the next counter, then `payload` sealed with
+  // the header as associated data, at `out` (room for 16 + payload + 16 bytes; out + 16 may
+  // alias payload exactly). Marks outgoing traffic. Returns the length, or -1.
+  long SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype,
+                   ByteSpan payload, uint8_t* out);
 
   uint64_t NextSendCounter() { return send_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
   uint64_t SendCounter() const { return send_counter_.load(std::memory_order_relaxed); }
