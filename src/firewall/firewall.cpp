@@ -4,7 +4,7 @@
 
 namespace flatnet::firewall {
 
-Firewall::Firewall(RuleSet rules, std::vector<Ipv4Cidr> local_networks, FirewallOptions options)
+Firewall::Firewall(RuleSet rules, std::vector<net::Ipv4Cidr> local_networks, FirewallOptions options)
     : local_networks_(std::move(local_networks)),
       conntrack_(options.max_tracked_flows, options.timeouts) {
   installed_rules_.push_back(std::make_unique<InstalledRules>(InstalledRules{std::move(rules), 0}));
@@ -26,8 +26,8 @@ void Firewall::ReloadRules(RuleSet rules) {
 }
 
 bool Firewall::IsLocalAddress(uint32_t address) const {
-  for (const Ipv4Cidr& network : local_networks_) {
-    if (network.Contains(address)) return true;
+  for (const net::Ipv4Cidr& network : local_networks_) {
+    if (network.Contains(net::Ipv4(address))) return true;
   }
   return false;
 }

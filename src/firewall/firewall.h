@@ -26,11 +26,11 @@
 
 #include "base/bytes.h"
 #include "firewall/conntrack.h"
-#include "firewall/ipv4_cidr.h"
 #include "firewall/packet.h"
 #include "firewall/peer_identity.h"
 #include "firewall/rule_set.h"
 #include "firewall/verdict.h"
+#include "net/ip.h"
 
 namespace flatnet::firewall {
 
@@ -44,7 +44,7 @@ class Firewall {
  public:
   // local_networks: this host's certificate IPs (each as /32) and subnets; packets whose
   // local address lies elsewhere are dropped (kDropLocalIp).
-  Firewall(RuleSet rules, std::vector<Ipv4Cidr> local_networks, FirewallOptions options = {});
+  Firewall(RuleSet rules, std::vector<net::Ipv4Cidr> local_networks, FirewallOptions options = {});
   Firewall(const Firewall&) = delete;
   Firewall& operator=(const Firewall&) = delete;
 
@@ -79,7 +79,7 @@ class Firewall {
   bool StillAllowed(const Packet& packet, FlowOrigin origin, const InstalledRules& current,
                     const PeerIdentity& peer, int64_t now_ns);
 
-  const std::vector<Ipv4Cidr> local_networks_;
+  const std::vector<net::Ipv4Cidr> local_networks_;
   Conntrack conntrack_;
   std::atomic<const InstalledRules*> current_rules_;
   std::mutex reload_mutex_;

@@ -9,14 +9,15 @@
 
 #include <cstdint>
 
-#include "firewall/ipv4_cidr.h"
+#include "net/ip.h"
+
 
 namespace flatnet::firewall {
 
 inline bool IsMulticast(uint32_t address) { return (address >> 28) == 0xe; }
 
 inline uint32_t BroadcastAddress(uint32_t overlay_ip, int prefix_length) {
-  return overlay_ip | ~Ipv4Cidr::MaskFor(prefix_length);
+  return overlay_ip | ~net::Ipv4Cidr(net::Ipv4(overlay_ip), prefix_length).mask();
 }
 
 struct LocalDrops {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "firewall/ipv4_cidr.h"
+#include "net/ip.h"
 
 namespace flatnet::firewall {
 
@@ -22,7 +22,7 @@ struct PeerIdentity {
   std::string ca_name;              // issuing CA's name; rules' "ca_name"
   // Further sources the certificate vouches for: its other IPs (as /32) and its subnets
   // (unsafe routes). Packets from anywhere else are dropped as kDropRemoteIp.
-  std::vector<Ipv4Cidr> other_networks;
+  std::vector<net::Ipv4Cidr> other_networks;
 
   bool HasGroup(const std::string& group) const {
     return std::find(groups.begin(), groups.end(), group) != groups.end();
@@ -30,8 +30,8 @@ struct PeerIdentity {
 
   bool MayUseAddress(uint32_t address) const {
     if (address == overlay_ip) return true;
-    for (const Ipv4Cidr& network : other_networks) {
-      if (network.Contains(address)) return true;
+    for (const net::Ipv4Cidr& network : other_networks) {
+      if (network.Contains(net::Ipv4(address))) return true;
     }
     return false;
   }

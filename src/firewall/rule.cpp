@@ -43,14 +43,14 @@ std::string ToLowerAscii(std::string text) {
   return text;
 }
 
-Result<std::optional<Ipv4Cidr>> ParseOptionalCidr(const std::string& key,
-                                                  const std::string& value) {
-  if (value.empty()) return std::optional<Ipv4Cidr>();
-  std::optional<Ipv4Cidr> cidr = ParseIpv4Cidr(value);
-  if (!cidr) {
+Result<std::optional<net::Ipv4Cidr>> ParseOptionalCidr(const std::string& key,
+                                                       const std::string& value) {
+  if (value.empty()) return std::optional<net::Ipv4Cidr>();
+  auto cidr = net::Ipv4Cidr::Parse(value);
+  if (!cidr.ok()) {
     return Status::Error(key + " " + Quote(value) + " is not an IPv4 CIDR like 192.168.100.0/24");
   }
-  return cidr;
+  return std::optional<net::Ipv4Cidr>(*cidr);
 }
 
 Result<uint8_t> ParseProtocol(const std::string& value) {
@@ -70,8 +70,8 @@ bool SelectsEveryPeer(const Rule& rule) {
     if (group == "any") return true;
   }
   // Any network containing 0.0.0.0 (so 0.0.0.0/0, but also e.g. 0.0.0.0/8) counts as "any".
-  if (rule.cidr && rule.cidr->Contains(0)) return true;
-  if (rule.local_cidr && rule.local_cidr->Contains(0)) return true;
+  if (rule.cidr && rule.cidr->Contains(net::Ipv4(0))) return true;
+  if (rule.local_cidr && rule.local_cidr->Contains(net::Ipv4(0))) return true;
   return false;
 }
 
@@ -113,8 +113,8 @@ bool Rule::MatchesSelectors(const Packet& packet, const PeerIdentity& peer) cons
     if (has_all) return true;
   }
   if (!host.empty() && host == peer.name) return true;
-  if (cidr && cidr->Contains(packet.remote_ip)) return true;
-  if (local_cidr && local_cidr->Contains(packet.local_ip)) return true;
+  if (cidr && cidr->Contains(net::Ipv4(packet.remote_ip))) return true;
+  if (local_cidr && local_cidr->Contains(net::Ipv4(packet.local_ip))) return true;
   return false;
 }
 
@@ -185,10 +185,11 @@ Result<Rule> ParseRule(const config::FirewallRule& text) {
   rule.host = text.host;
   rule.groups = text.groups;
 
-  Result<std::optional<Ipv4Cidr>> cidr = ParseOptionalCidr("cidr", text.cidr);
+  Result<std::optional<net::Ipv4Cidr>> cidr = ParseOptionalCidr("cidr", text.cidr);
   if (!cidr.ok()) return cidr.status();
   rule.cidr = *cidr;
-  Result<std::optional<Ipv4Cidr>> local_cidr = ParseOptionalCidr("local_cidr", text.local_cidr);
+  Result<std::optional<net::Ipv4Cidr>> local_cidr =
+      ParseOptionalCidr("local_cidr", text.local_cidr);
   if (!local_cidr.ok()) return local_cidr.status();
   rule.local_cidr = *local_cidr;
 

@@ -25,7 +25,7 @@
 
 #include "base/status.h"
 #include "config/firewall_rule.h"
-#include "firewall/ipv4_cidr.h"
+#include "net/ip.h"
 #include "firewall/packet.h"
 #include "firewall/peer_identity.h"
 
@@ -46,8 +46,8 @@ struct Rule {
   bool any_peer = false;  // a selector said "any": host, groups and cidrs need not match
   std::string host;
   std::vector<std::string> groups;  // all must be in the peer's groups
-  std::optional<Ipv4Cidr> cidr;
-  std::optional<Ipv4Cidr> local_cidr;
+  std::optional<net::Ipv4Cidr> cidr;
+  std::optional<net::Ipv4Cidr> local_cidr;
   std::string ca_name;
   std::string ca_sha;  // lowercase hex
 

@@ -61,9 +61,9 @@ firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaP
   identity.issuer = peer.issuer;
   if (auto ca = pool.GetCaForCert(peer); ca.ok()) identity.ca_name = (*ca)->name;
   for (size_t i = 1; i < peer.ips.size(); ++i)
-    identity.other_networks.push_back(firewall::Ipv4Cidr::Host(peer.ips[i].ip));
+    identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(peer.ips[i].ip), 32));
   for (const auto& subnet : peer.subnets)
-    identity.other_networks.push_back(firewall::Ipv4Cidr::Of(subnet.ip, subnet.PrefixLength()));
+    identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), subnet.PrefixLength()));
   return identity;
 }
 

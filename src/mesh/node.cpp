@@ -69,11 +69,11 @@ Status Node::Prepare() {
 
   auto rules = firewall::RuleSet::Compile(config_.firewall.inbound, config_.firewall.outbound);
   if (!rules.ok()) return rules.status();
-  std::vector<firewall::Ipv4Cidr> local_networks;
+  std::vector<net::Ipv4Cidr> local_networks;
   for (const auto& ip : credentials_.certificate->ips)
-    local_networks.push_back(firewall::Ipv4Cidr::Host(ip.ip));
+    local_networks.push_back(net::Ipv4Cidr(net::Ipv4(ip.ip), 32));
   for (const auto& subnet : credentials_.certificate->subnets)
-    local_networks.push_back(firewall::Ipv4Cidr::Of(subnet.ip, subnet.PrefixLength()));
+    local_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), subnet.PrefixLength()));
   firewall::FirewallOptions options;
   options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
   options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();

@@ -79,7 +79,7 @@ RuleSet Rules(std::vector<FirewallRule> inbound, std::vector<FirewallRule> outbo
 const FirewallRule kAnyOut{.port = "any", .proto = "any", .host = "any"};
 const FirewallRule kIcmpIn{.port = "any", .proto = "icmp", .host = "any"};
 
-std::vector<Ipv4Cidr> MyNetworks() { return {Ipv4Cidr::Host(kMe)}; }
+std::vector<net::Ipv4Cidr> MyNetworks() { return {net::Ipv4Cidr(net::Ipv4(kMe), 32)}; }
 
 }  // namespace
 
@@ -159,7 +159,7 @@ TEST(FirewallCheck, RemoteAddressMustBeThePeersOwn) {
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kMe, spoofed, 1, 2), false, peer, kStart),
             Verdict::kDropRemoteIp);
   // A peer whose certificate carries a subnet (unsafe route) may source from it.
-  peer.other_networks = {Ipv4Cidr::Of(0x0a140000, 16)};  // 10.20.0.0/16
+  peer.other_networks = {net::Ipv4Cidr(net::Ipv4(0x0a140000), 16)};  // 10.20.0.0/16
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, 0x0a140507, kMe, 1, 2), true, peer, kStart),
             Verdict::kAllow);
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, 0x0a150507, kMe, 1, 2), true, peer, kStart),
@@ -167,7 +167,7 @@ TEST(FirewallCheck, RemoteAddressMustBeThePeersOwn) {
 }
 
 TEST(FirewallCheck, LocalAddressMustBeThisHostsOwn) {
-  std::vector<Ipv4Cidr> mine = {Ipv4Cidr::Host(kMe), Ipv4Cidr::Of(0x0a630000, 24)};
+  std::vector<net::Ipv4Cidr> mine = {net::Ipv4Cidr(net::Ipv4(kMe), 32), net::Ipv4Cidr(net::Ipv4(0x0a630000), 24)};
   Firewall firewall(Rules({{.port = "any", .proto = "any", .host = "any"}}, {}), mine);
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kPeer, 0xc0a86403, 1, 2), true, Peer(), kStart),
             Verdict::kDropLocalIp);
