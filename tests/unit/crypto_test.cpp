@@ -1,6 +1,8 @@
 // Known-answer tests from the RFCs, so the OpenSSL wrappers are proven, not assumed.
 #include <gtest/gtest.h>
 
+#include "hex_for_tests.h"
+
 #include <string>
 
 #include "crypto/aead.h"
@@ -12,11 +14,6 @@ using namespace flatnet;
 using namespace flatnet::crypto;
 
 namespace {
-Bytes FromHex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(uint8_t(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
 template <size_t N>
 std::array<uint8_t, N> ArrayFromHex(const std::string& hex) {
   Bytes b = FromHex(hex);

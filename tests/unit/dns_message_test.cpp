@@ -4,27 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "hex_for_tests.h"
+
 #include <random>
 #include <string>
 
 namespace flatnet::dns {
 namespace {
-
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  int nibble = -1;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out.push_back(uint8_t(nibble << 4 | v));
-      nibble = -1;
-    }
-  }
-  return out;
-}
 
 // What `dig host1.example` (BIND 9.18) sends: id 0x8a4f, RD and AD, one question, and an
 // OPT record (UDP size 1232) with an 8-byte client COOKIE.

@@ -4,28 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "hex_for_tests.h"
+
 #include <string>
 
 namespace flatnet::dns {
 namespace {
 
 // Hex with optional spaces, for hand-built messages.
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  int nibble = -1;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out.push_back(uint8_t(nibble << 4 | v));
-      nibble = -1;
-    }
-  }
-  return out;
-}
-
 // A 12-byte header of zeros, then `rest`.
 Bytes AfterHeader(std::string_view rest) {
   Bytes message(12, 0);

@@ -3,6 +3,8 @@
 // (192.168.100.2, groups laptop and ssh) and b (192.168.100.3) had tunnels to the
 // lighthouse 192.168.100.1/24; queries came from 127.0.0.1.
 #include <gtest/gtest.h>
+
+#include "hex_for_tests.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -13,22 +15,6 @@
 
 namespace flatnet::dns {
 namespace {
-
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  int nibble = -1;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out.push_back(uint8_t(nibble << 4 | v));
-      nibble = -1;
-    }
-  }
-  return out;
-}
 
 // Certificate a as the lab's nebula-cert made it.
 CertDetails CertA() {

@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include "hex_for_tests.h"
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -16,22 +18,6 @@
 
 namespace flatnet::dns {
 namespace {
-
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  int nibble = -1;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out.push_back(uint8_t(nibble << 4 | v));
-      nibble = -1;
-    }
-  }
-  return out;
-}
 
 // A client socket on 127.0.0.1 with a receive timeout, so a missing reply fails the
 // test instead of hanging it.

@@ -5,6 +5,8 @@
 // The files are extracted by tests/unit/data/noise/extract_vectors.py.
 #include <gtest/gtest.h>
 
+#include "hex_for_tests.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -20,14 +22,6 @@ using namespace flatnet;
 using namespace flatnet::noise;
 
 namespace {
-
-Bytes FromHex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(uint8_t(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
 
 crypto::X25519KeyPair KeyPairFromPrivateHex(const std::string& hex) {
   crypto::X25519KeyPair pair;

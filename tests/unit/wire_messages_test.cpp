@@ -2,6 +2,8 @@
 // every message, and garbage refused with an error naming the message type.
 #include <gtest/gtest.h>
 
+#include "hex_for_tests.h"
+
 #include <string>
 
 #include "wire/messages.h"
@@ -10,14 +12,6 @@ using namespace flatnet;
 using namespace flatnet::wire;
 
 namespace {
-
-Bytes FromHex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(uint8_t(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
 
 // NebulaMeta{Type: HostQuery, Details{VpnIp 10.0.0.1, Ip4AndPorts [10.0.0.1:4242],
 // counter 7, Ip6AndPorts [{Hi 1, Lo 2, Port 3}], RelayVpnIp [5, 6]}}, encoded by hand from
