@@ -11,7 +11,6 @@
 namespace flatnet::dns {
 namespace {
 
-// Hex with optional spaces, for hand-built messages.
 // A 12-byte header of zeros, then `rest`.
 Bytes AfterHeader(std::string_view rest) {
   Bytes message(12, 0);
