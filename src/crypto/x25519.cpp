@@ -1,6 +1,8 @@
 #include "crypto/x25519.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <memory>
 
@@ -33,8 +35,9 @@ X25519KeyPair X25519Generate() {
   return pair;
 }
 
-bool X25519Shared(const X25519Key& private_key, const X25519Key& peer_public, X25519Key& shared) {
-  Pkey ours(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key.data(), 32));
+namespace {
+bool Derive(EVP_PKEY* ours_raw, const X25519Key& peer_public, X25519Key& shared) {
+  Pkey ours(ours_raw);
   Pkey theirs(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public.data(), 32));
   if (!ours || !theirs) return false;
   PkeyCtx ctx(EVP_PKEY_CTX_new(ours.get(), nullptr));
@@ -44,6 +47,31 @@ bool X25519Shared(const X25519Key& private_key, const X25519Key& peer_public, X2
   size_t len = shared.size();
   // OpenSSL itself fails the derive when the result is all zeros.
   return EVP_PKEY_derive(ctx.get(), shared.data(), &len) == 1 && len == 32;
+}
+
+// Imports a key pair without recomputing the public half from the private one.
+EVP_PKEY* ImportPair(const X25519KeyPair& pair) {
+  PkeyCtx ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return nullptr;
+  X25519KeyPair copy = pair;  // OSSL_PARAM wants non-const buffers
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, copy.private_key.data(), 32),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, copy.public_key.data(), 32),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* key = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEYPAIR, params) != 1) return nullptr;
+  return key;
+}
+}  // namespace
+
+bool X25519Shared(const X25519Key& private_key, const X25519Key& peer_public, X25519Key& shared) {
+  EVP_PKEY* ours = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key.data(), 32);
+  return ours && Derive(ours, peer_public, shared);
+}
+
+bool X25519Shared(const X25519KeyPair& ours, const X25519Key& peer_public, X25519Key& shared) {
+  EVP_PKEY* key = ImportPair(ours);
+  return key && Derive(key, peer_public, shared);
 }
 
 }  // namespace flatnet::crypto

@@ -108,8 +108,7 @@ Status HandshakeState::MixDh(SymmetricState& symmetric, Token token,
     return Status::Error(std::string("token ") + TokenName(token) +
                          " comes before the peer's key is known");
   }
-  const crypto::X25519Key& ours =
-      local_ephemeral ? ephemeral_->private_key : static_keys_.private_key;
+  const crypto::X25519KeyPair& ours = local_ephemeral ? *ephemeral_ : static_keys_;
   crypto::X25519Key shared;
   if (!crypto::X25519Shared(ours, *theirs, shared)) {
     return Status::Error(std::string("Diffie-Hellman ") + TokenName(token) +

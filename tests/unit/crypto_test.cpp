@@ -33,6 +33,17 @@ TEST(X25519, Rfc7748DiffieHellman) {
   EXPECT_EQ(ToHex(shared), "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 }
 
+TEST(X25519, KeyPairFormGivesTheSameSecret) {
+  auto ours = X25519Generate();
+  auto theirs = X25519Generate();
+  X25519Key from_private, from_pair;
+  ASSERT_TRUE(X25519Shared(ours.private_key, theirs.public_key, from_private));
+  ASSERT_TRUE(X25519Shared(ours, theirs.public_key, from_pair));
+  EXPECT_EQ(from_private, from_pair);
+  X25519Key zero{};
+  EXPECT_FALSE(X25519Shared(ours, zero, from_pair));
+}
+
 TEST(X25519, RejectsLowOrderPeerKey) {
   auto pair = X25519Generate();
   X25519Key zero{}, shared;
