@@ -357,6 +357,10 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                          details.time(), /*initiator=*/false, via_relay);
   tunnel->control().stage1_packet = std::move(stage1_noise);
   tunnel->control().stage2_packet = stage2;
+  // Published before stage 2 leaves: the initiator sends data the moment stage 2 arrives,
+  // and our workers must already know the tunnel it names. Queued packets wait for stage 2,
+  // or the initiator, not yet finished, would drop them.
+  Publish(tunnel);
   Reply(from, via_relay, vpn_ip, AsBytes(stage2));
   logger.Info("Handshake message sent",
               {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", certificate->name},
@@ -364,7 +368,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                {"initiatorIndex", details.initiatorindex()}, {"responderIndex", local_index},
                {"remoteIndex", header.remote_index}, {"handshake", kStage2},
                {"sentCachedPackets", queued.size()}});
-  Install(tunnel, std::move(queued));
+  SendQueued(*tunnel, queued);
 }
 
 void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header& header,
@@ -440,20 +444,24 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
                                          from, details.time(), /*initiator=*/true, via_relay);
   std::deque<QueuedMessage> queued = std::move(pending.queued);
   DropPending(vpn_ip);
-  Install(tunnel, std::move(queued));
+  Publish(tunnel);
+  SendQueued(*tunnel, queued);
 }
 
-void HandshakeManager::Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<QueuedMessage> queued) {
+void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
   if (auto replaced = node_.host_map().Add(tunnel)) {
     node_.logger().Info("Taking new handshake", {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
   node_.TunnelEstablished(*tunnel);
+}
+
+void HandshakeManager::SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued) {
   for (const QueuedMessage& message : queued) {
     if (message.type == MessageType::kMessage)
-      node_.SendQueuedPacket(*tunnel, AsBytes(message.bytes));
+      node_.SendQueuedPacket(tunnel, AsBytes(message.bytes));
     else
-      node_.SendOnTunnel(*tunnel, message.type, message.subtype, AsBytes(message.bytes));
+      node_.SendOnTunnel(tunnel, message.type, message.subtype, AsBytes(message.bytes));
   }
 }
 

@@ -77,8 +77,9 @@ class HandshakeManager {
   // Answers the peer where its handshake came from: its address, or back through the relay.
   void Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer, ByteSpan datagram);
   void SendStage1(PendingHandshake& pending);
-  // Publishes the tunnel and sends what was waiting for it.
-  void Install(const std::shared_ptr<Tunnel>& tunnel, std::deque<QueuedMessage> queued);
+  // Makes the tunnel known to the workers (and DNS); then SendQueued sends what waited.
+  void Publish(const std::shared_ptr<Tunnel>& tunnel);
+  void SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued);
   void DropPending(uint32_t vpn_ip);
   uint32_t NewLocalIndex() const;
 
