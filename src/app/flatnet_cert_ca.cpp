@@ -2,7 +2,6 @@
 // nebula-cert 1.6's flags and defaults (one year, ca.crt, ca.key).
 #include "app/flatnet_cert_command.h"
 #include "app/flatnet_cert_output.h"
-#include "app/qr_png.h"
 #include "cert/certificate.h"
 #include "cert/key_pem.h"
 #include "cert/utf8.h"
@@ -92,10 +91,7 @@ CommandOutcome RunCa(const std::vector<std::string>& args, std::ostream&) {
   outputs.SetContent("out-key", cert::FormatEd25519PrivateKeyPem(key.private_key));
   outputs.SetContent("out-crt", pem);
   if (!o.out_qr.empty()) {
-    Result<std::string> png = QrCodePng(pem);
-    if (!png.ok())
-      return CommandOutcome::Error("error while generating qr code: " + png.status().message());
-    outputs.SetContent("out-qr", *png);
+    if (Status qr = outputs.SetQrCode(pem); !qr.ok()) return CommandOutcome::Error(qr.message());
   }
   if (Status s = outputs.Commit(); !s.ok()) return CommandOutcome::Error(s.message());
   return CommandOutcome::Ok();

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "app/flatnet_cert_command.h"
+#include "app/qr_png.h"
 
 namespace flatnet::app {
 namespace {
@@ -127,6 +128,13 @@ Status OutputFiles::Commit() {
     }
   }
   return status;
+}
+
+Status OutputFiles::SetQrCode(std::string_view text) {
+  Result<std::string> png = QrCodePng(text);
+  if (!png.ok()) return Status::Error("error while generating qr code: " + png.status().message());
+  SetContent("out-qr", std::move(*png));
+  return Status::Ok();
 }
 
 }  // namespace flatnet::app

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <string_view>
+
 #include "base/status.h"
 
 namespace flatnet::app {
@@ -22,6 +24,9 @@ class OutputFiles {
   void Add(std::string flag, std::string path, std::string what);
   // Sets the content of the file registered for `flag`.
   void SetContent(const std::string& flag, std::string content);
+  // Sets the "out-qr" file to `text` as a QR-code PNG (the -out-qr of ca, sign and print).
+  // Error in nebula-cert's words: "error while generating qr code: ...".
+  Status SetQrCode(std::string_view text);
 
   // Fails if two flags name the same path, or any path already exists (even as a dangling
   // symlink): "refusing to overwrite existing CA key: ca.key".

@@ -2,7 +2,6 @@
 // byte for byte as nebula-cert prints them (see cert/certificate_format.h).
 #include "app/flatnet_cert_command.h"
 #include "app/flatnet_cert_output.h"
-#include "app/qr_png.h"
 #include "cert/certificate.h"
 #include "cert/certificate_format.h"
 #include "cert/pem.h"
@@ -60,11 +59,7 @@ CommandOutcome RunPrint(const std::vector<std::string>& args, std::ostream& out)
   out.flush();
 
   if (!o.out_qr.empty()) {
-    Result<std::string> png = QrCodePng(qr_text);
-    if (!png.ok()) {
-      return CommandOutcome::Error("error while generating qr code: " + png.status().message());
-    }
-    outputs.SetContent("out-qr", *png);
+    if (Status qr = outputs.SetQrCode(qr_text); !qr.ok()) return CommandOutcome::Error(qr.message());
     if (Status s = outputs.Commit(); !s.ok()) return CommandOutcome::Error(s.message());
   }
   return CommandOutcome::Ok();

@@ -3,7 +3,6 @@
 // and refusals (a CA key that does not match, an expired CA, the CA's constraints).
 #include "app/flatnet_cert_command.h"
 #include "app/flatnet_cert_output.h"
-#include "app/qr_png.h"
 #include "cert/certificate.h"
 #include "cert/key_pem.h"
 #include "cert/root_constraints.h"
@@ -152,11 +151,7 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
   if (generated)
     outputs.SetContent("out-key", cert::FormatX25519PrivateKeyPem(generated->private_key));
   if (!o.out_qr.empty()) {
-    Result<std::string> png = QrCodePng(pem);
-    if (!png.ok()) {
-      return CommandOutcome::Error("error while generating qr code: " + png.status().message());
-    }
-    outputs.SetContent("out-qr", *png);
+    if (Status qr = outputs.SetQrCode(pem); !qr.ok()) return CommandOutcome::Error(qr.message());
   }
   if (Status s = outputs.Commit(); !s.ok()) return CommandOutcome::Error(s.message());
   return CommandOutcome::Ok();
