@@ -14,49 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "forward_test_support.h"
 #include "forward/tcp_forwarder.h"
 
 namespace flatnet::forward {
 namespace {
 
 using namespace std::chrono_literals;
-
-class RecordingLog : public EventLog {
- public:
-  bool Enabled(LogLevel) const override { return true; }
-  void Write(LogLevel, std::string_view message, LogFields fields) override {
-    std::string line(message);
-    for (const LogField& field : fields) {
-      line += " " + std::string(field.key) + "=" +
-              (field.is_number ? std::to_string(field.number) : field.text);
-    }
-    std::lock_guard lock(mutex_);
-    lines_.push_back(line);
-  }
-  std::vector<std::string> Matching(const std::string& prefix) const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> found;
-    for (const std::string& line : lines_) {
-      if (line.rfind(prefix, 0) == 0) found.push_back(line);
-    }
-    return found;
-  }
-  bool WaitFor(const std::string& prefix, size_t count) const {
-    for (int i = 0; i < 300; ++i) {  // 3 s
-      if (Matching(prefix).size() >= count) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 SocketAddress LocalOf(int fd) {
   sockaddr_storage storage{};
@@ -111,33 +75,6 @@ std::string RandomBytes(size_t size, unsigned seed) {
   return data;
 }
 
-class RunningForwarder {
- public:
-  RunningForwarder(ForwarderOptions options, const SocketAddress& target, RecordingLog& log)
-      : forwarder_(std::move(options), log) {
-    Status started = forwarder_.Start(target);
-    EXPECT_TRUE(started.ok()) << started.message();
-    thread_ = std::thread([this] { forwarder_.Run(stop_, nullptr); });
-  }
-  ~RunningForwarder() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  const SocketAddress& address() const { return forwarder_.listen_address(); }
-
- private:
-  TcpForwarder forwarder_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-ForwarderOptions Options() {
-  ForwarderOptions options;
-  options.listen = *SocketAddress::FromIpLiteral("127.0.0.1", 0);
-  return options;
-}
-
 TEST(TcpForwarder, CarriesBothDirectionsIntactThroughHalfCloses) {
   RecordingLog log;
   int listener = Listener();
@@ -153,7 +90,7 @@ TEST(TcpForwarder, CarriesBothDirectionsIntactThroughHalfCloses) {
     SendAll(fd, response);
     ::close(fd);
   });
-  RunningForwarder forwarder(Options(), LocalOf(listener), log);
+  RunningForwarder<TcpForwarder> forwarder(LoopbackOptions(), LocalOf(listener), log);
   int client = ConnectTo(forwarder.address());
   ASSERT_TRUE(SendAll(client, request));
   ::shutdown(client, SHUT_WR);
@@ -179,7 +116,7 @@ TEST(TcpForwarder, RefusedTargetEndsTheClientConnection) {
   int listener = Listener();
   SocketAddress closed_port = LocalOf(listener);
   ::close(listener);  // nothing listens there any more
-  RunningForwarder forwarder(Options(), closed_port, log);
+  RunningForwarder<TcpForwarder> forwarder(LoopbackOptions(), closed_port, log);
   int client = ConnectTo(forwarder.address());
   std::string data = ReadToEnd(client);
   ::close(client);
@@ -201,9 +138,9 @@ TEST(TcpForwarder, ConnectionsBeyondTheCapAreRefused) {
     while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) SendAll(fd, std::string(buffer, n));
     ::close(fd);
   });
-  ForwarderOptions options = Options();
+  ForwarderOptions options = LoopbackOptions();
   options.max_sessions = 1;
-  RunningForwarder forwarder(options, LocalOf(listener), log);
+  RunningForwarder<TcpForwarder> forwarder(options, LocalOf(listener), log);
   int first = ConnectTo(forwarder.address());
   ASSERT_TRUE(SendAll(first, "ping"));
   char buffer[16] = {};

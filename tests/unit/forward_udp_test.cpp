@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "forward_test_support.h"
 #include "forward/udp_forwarder.h"
 
 namespace flatnet::forward {
@@ -25,43 +26,6 @@ namespace {
 using namespace std::chrono_literals;
 
 // Remembers every entry as "message key=value ..." (fields in the order given).
-class RecordingLog : public EventLog {
- public:
-  bool Enabled(LogLevel level) const override { return level <= LogLevel::kDebug; }
-  void Write(LogLevel, std::string_view message, LogFields fields) override {
-    std::string line(message);
-    for (const LogField& field : fields) {
-      line += " " + std::string(field.key) + "=" +
-              (field.is_number ? std::to_string(field.number) : field.text);
-    }
-    std::lock_guard lock(mutex_);
-    lines_.push_back(line);
-  }
-  std::vector<std::string> Matching(const std::string& prefix) const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> found;
-    for (const std::string& line : lines_) {
-      if (line.rfind(prefix, 0) == 0) found.push_back(line);
-    }
-    return found;
-  }
-  bool WaitFor(const std::string& prefix, size_t count, std::chrono::milliseconds limit) const {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (Matching(prefix).size() >= count) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // A blocking UDP socket bound to `ip`:port (0: any port), closed at the end of the test.
 class TestSocket {
@@ -138,39 +102,10 @@ Echo ParseEcho(const std::string& text) {
   return {text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1)};
 }
 
-// Runs a UdpForwarder's loop on a thread for the length of a test.
-class RunningForwarder {
- public:
-  RunningForwarder(ForwarderOptions options, const SocketAddress& target, RecordingLog& log,
-                   TargetWatcher* watcher = nullptr)
-      : forwarder_(std::move(options), log) {
-    Status started = forwarder_.Start(target);
-    EXPECT_TRUE(started.ok()) << started.message();
-    thread_ = std::thread([this, watcher] { forwarder_.Run(stop_, watcher); });
-  }
-  ~RunningForwarder() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  const SocketAddress& address() const { return forwarder_.listen_address(); }
-
- private:
-  UdpForwarder forwarder_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-ForwarderOptions Options() {
-  ForwarderOptions options;
-  options.listen = *SocketAddress::FromIpLiteral("127.0.0.1", 0);
-  return options;
-}
-
 TEST(UdpForwarder, EachClientGetsOnlyItsOwnReplies) {
   RecordingLog log;
   EchoTarget target("echo");
-  RunningForwarder forwarder(Options(), target.address(), log);
+  RunningForwarder<UdpForwarder> forwarder(LoopbackOptions(), target.address(), log);
   TestSocket a, b;
   constexpr int kEach = 50;
   // Interleaved, without waiting for replies, so a forwarder that shared one upstream socket
@@ -211,9 +146,9 @@ TEST(UdpForwarder, EachClientGetsOnlyItsOwnReplies) {
 TEST(UdpForwarder, IdleSessionsEndAndTheClientGetsANewOne) {
   RecordingLog log;
   EchoTarget target("echo");
-  ForwarderOptions options = Options();
+  ForwarderOptions options = LoopbackOptions();
   options.idle_timeout = 300ms;
-  RunningForwarder forwarder(options, target.address(), log);
+  RunningForwarder<UdpForwarder> forwarder(options, target.address(), log);
   TestSocket client;
   client.SendTo("first", forwarder.address());
   ASSERT_TRUE(client.Receive());
@@ -233,9 +168,9 @@ TEST(UdpForwarder, IdleSessionsEndAndTheClientGetsANewOne) {
 TEST(UdpForwarder, FullTableEvictsTheLeastRecentlyActiveSession) {
   RecordingLog log;
   EchoTarget target("echo");
-  ForwarderOptions options = Options();
+  ForwarderOptions options = LoopbackOptions();
   options.max_sessions = 2;
-  RunningForwarder forwarder(options, target.address(), log);
+  RunningForwarder<UdpForwarder> forwarder(options, target.address(), log);
   TestSocket a, b, c;
   a.SendTo("a", forwarder.address());
   ASSERT_TRUE(a.Receive());
@@ -276,7 +211,7 @@ TEST(UdpForwarder, CommandTargetThatChangesMovesTheSessions) {
   EXPECT_EQ(first->ToString(), "127.0.0.2:" + std::to_string(port));
 
   TargetWatcher watcher(spec, SOCK_DGRAM, 100ms);
-  RunningForwarder forwarder(Options(), *first, log, &watcher);
+  RunningForwarder<UdpForwarder> forwarder(LoopbackOptions(), *first, log, &watcher);
   watcher.Start();
   TestSocket client;
   client.SendTo("before", forwarder.address());
