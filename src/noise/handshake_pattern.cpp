@@ -36,10 +36,12 @@ const HandshakePattern* FindPattern(std::string_view name) {
   return nullptr;
 }
 
-std::string ProtocolName(const HandshakePattern& pattern, crypto::CipherKind cipher) {
+std::string ProtocolName(const HandshakePattern& pattern, crypto::CipherKind cipher, DhKind dh) {
   std::string name = "Noise_";
   name += pattern.name;
-  name += "_25519_";
+  name += "_";
+  name += DhName(dh);
+  name += "_";
   name += NoiseCipherName(cipher);
   name += "_SHA256";
   return name;

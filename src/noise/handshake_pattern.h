@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/aead.h"
+#include "noise/dh.h"
 
 namespace flatnet::noise {
 
@@ -40,7 +41,9 @@ const HandshakePattern& PatternIK();
 // One of the patterns above by name ("IX"), or nullptr.
 const HandshakePattern* FindPattern(std::string_view name);
 
-// "Noise_IX_25519_AESGCM_SHA256": DH and hash are fixed to what Nebula uses.
-std::string ProtocolName(const HandshakePattern& pattern, crypto::CipherKind cipher);
+// "Noise_IX_25519_AESGCM_SHA256", or with P256 certificates "Noise_IX_P256_AESGCM_SHA256"
+// (flynn/noise joins pattern, DH, cipher and hash names so). The hash is always SHA256.
+std::string ProtocolName(const HandshakePattern& pattern, crypto::CipherKind cipher,
+                         DhKind dh = DhKind::kCurve25519);
 
 }  // namespace flatnet::noise

@@ -6,8 +6,6 @@
 namespace flatnet::noise {
 namespace {
 
-constexpr size_t kDhSize = 32;
-
 const char* TokenName(Token token) {
   switch (token) {
     case Token::kE:
@@ -26,10 +24,27 @@ const char* TokenName(Token token) {
   return "?";
 }
 
-crypto::X25519Key KeyFrom(ByteSpan bytes) {
-  crypto::X25519Key key;
-  std::copy(bytes.begin(), bytes.begin() + kDhSize, key.begin());
-  return key;
+Status CheckKeyPair(DhKind dh, const DhKeyPair& pair, const char* what) {
+  if (pair.private_key.size() != DhPrivateKeySize(dh) ||
+      pair.public_key.size() != DhPublicKeySize(dh)) {
+    return Status::Error(std::string("noise: ") + what + " is not a " + std::string(DhName(dh)) +
+                         " key pair (" + std::to_string(DhPrivateKeySize(dh)) + "-byte private, " +
+                         std::to_string(DhPublicKeySize(dh)) + "-byte public key)");
+  }
+  return Status::Ok();
+}
+
+// Whether this side's static key takes part: sent in one of its messages or known to the
+// peer in advance (NN, for one, has no static keys at all).
+bool UsesLocalStatic(const HandshakePattern& pattern, Role role) {
+  const bool initiator = role == Role::kInitiator;
+  if (initiator ? pattern.initiator_static_premessage : pattern.responder_static_premessage)
+    return true;
+  for (size_t i = initiator ? 0 : 1; i < pattern.messages.size(); i += 2) {
+    for (Token t : pattern.messages[i])
+      if (t == Token::kS) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -38,6 +53,7 @@ HandshakeState::HandshakeState(const HandshakeOptions& options, const std::strin
     : pattern_(options.pattern),
       cipher_(options.cipher),
       role_(options.role),
+      dh_(options.dh),
       symmetric_(protocol_name, options.cipher),
       static_keys_(options.static_keys),
       ephemeral_(options.ephemeral),
@@ -55,11 +71,40 @@ HandshakeState::HandshakeState(const HandshakeOptions& options, const std::strin
 
 HandshakeState::HandshakeState(crypto::CipherKind cipher, Role role,
                                const crypto::X25519KeyPair& static_keys)
-    : HandshakeState(HandshakeOptions{cipher, role, static_keys, &PatternIX(), {}, {}, {}},
+    : HandshakeState(HandshakeOptions{.cipher = cipher,
+                                      .role = role,
+                                      .static_keys = static_keys,
+                                      .pattern = &PatternIX(),
+                                      .prologue = {},
+                                      .remote_static = {},
+                                      .ephemeral = {}},
                      ProtocolName(PatternIX(), cipher)) {}
+
+Result<HandshakeState> HandshakeState::Create(crypto::CipherKind cipher, Role role, DhKind dh,
+                                              const DhKeyPair& static_keys) {
+  return Create(HandshakeOptions{.cipher = cipher,
+                                 .role = role,
+                                 .static_keys = static_keys,
+                                 .pattern = &PatternIX(),
+                                 .prologue = {},
+                                 .remote_static = {},
+                                 .ephemeral = {},
+                                 .dh = dh});
+}
 
 Result<HandshakeState> HandshakeState::Create(const HandshakeOptions& options) {
   if (options.pattern == nullptr) return Status::Error("noise: no handshake pattern given");
+  if (UsesLocalStatic(*options.pattern, options.role)) {
+    if (Status s = CheckKeyPair(options.dh, options.static_keys, "the static key"); !s.ok())
+      return s;
+  }
+  if (options.ephemeral) {
+    if (Status s = CheckKeyPair(options.dh, *options.ephemeral, "the ephemeral key"); !s.ok())
+      return s;
+  }
+  if (options.remote_static && options.remote_static->size() != DhPublicKeySize(options.dh))
+    return Status::Error("noise: the peer's static key is not a " +
+                         std::string(DhName(options.dh)) + " public key");
   const bool initiator = options.role == Role::kInitiator;
   const bool needs_remote_static = initiator ? options.pattern->responder_static_premessage
                                              : options.pattern->initiator_static_premessage;
@@ -67,7 +112,7 @@ Result<HandshakeState> HandshakeState::Create(const HandshakeOptions& options) {
     return Status::Error("noise: pattern " + std::string(options.pattern->name) +
                          " needs the peer's static key in advance, and none was given");
   }
-  return HandshakeState(options, ProtocolName(*options.pattern, options.cipher));
+  return HandshakeState(options, ProtocolName(*options.pattern, options.cipher, options.dh));
 }
 
 bool HandshakeState::MyTurnToWrite() const {
@@ -76,8 +121,9 @@ bool HandshakeState::MyTurnToWrite() const {
 }
 
 Status HandshakeState::MixDh(SymmetricState& symmetric, Token token,
-                             const std::optional<crypto::X25519Key>& remote_ephemeral,
-                             const std::optional<crypto::X25519Key>& remote_static) const {
+                             const std::optional<DhKeyPair>& ephemeral,
+                             const std::optional<Bytes>& remote_ephemeral,
+                             const std::optional<Bytes>& remote_static) const {
   const bool initiator = role_ == Role::kInitiator;
   // The first letter names the initiator's key, the second the responder's.
   bool local_ephemeral = false, remote_is_ephemeral = false;
@@ -98,9 +144,8 @@ Status HandshakeState::MixDh(SymmetricState& symmetric, Token token,
     default:
       return Status::Error("internal error, token is not a DH");
   }
-  const std::optional<crypto::X25519Key>& theirs =
-      remote_is_ephemeral ? remote_ephemeral : remote_static;
-  if (local_ephemeral && !ephemeral_) {
+  const std::optional<Bytes>& theirs = remote_is_ephemeral ? remote_ephemeral : remote_static;
+  if (local_ephemeral && !ephemeral) {
     return Status::Error(std::string("token ") + TokenName(token) +
                          " comes before our ephemeral key exists");
   }
@@ -108,13 +153,14 @@ Status HandshakeState::MixDh(SymmetricState& symmetric, Token token,
     return Status::Error(std::string("token ") + TokenName(token) +
                          " comes before the peer's key is known");
   }
-  const crypto::X25519KeyPair& ours = local_ephemeral ? *ephemeral_ : static_keys_;
-  crypto::X25519Key shared;
-  if (!crypto::X25519Shared(ours, *theirs, shared)) {
+  const DhKeyPair& ours = local_ephemeral ? *ephemeral : static_keys_;
+  auto shared = DhShared(dh_, ours, *theirs);
+  if (!shared.ok()) {
     return Status::Error(std::string("Diffie-Hellman ") + TokenName(token) +
-                         " failed: the peer's key is invalid (low order)");
+                         " failed: " + shared.status().message());
   }
-  symmetric.MixKey(shared);
+  symmetric.MixKey(*shared);
+  std::fill(shared->begin(), shared->end(), 0);
   return Status::Ok();
 }
 
@@ -127,21 +173,28 @@ Status HandshakeState::WriteMessage(ByteSpan payload, Bytes& out) {
   }
   // Work on copies so that a failure leaves this state (and out) as they were.
   SymmetricState symmetric = symmetric_;
-  std::optional<crypto::X25519KeyPair> ephemeral = ephemeral_;
+  std::optional<DhKeyPair> ephemeral = ephemeral_;
   const size_t start = out.size();
   Status status;
   for (Token token : pattern_->messages[next_message_]) {
     switch (token) {
       case Token::kE:
-        if (!ephemeral_) ephemeral_ = crypto::X25519Generate();
-        out.insert(out.end(), ephemeral_->public_key.begin(), ephemeral_->public_key.end());
-        symmetric.MixHash(ephemeral_->public_key);
+        if (!ephemeral) {
+          auto fresh = DhGenerate(dh_);
+          if (!fresh.ok()) {
+            status = fresh.status();
+            break;
+          }
+          ephemeral = std::move(*fresh);
+        }
+        out.insert(out.end(), ephemeral->public_key.begin(), ephemeral->public_key.end());
+        symmetric.MixHash(ephemeral->public_key);
         break;
       case Token::kS:
         status = symmetric.EncryptAndHash(static_keys_.public_key, out);
         break;
       default:
-        status = MixDh(symmetric, token, remote_ephemeral_, remote_static_);
+        status = MixDh(symmetric, token, ephemeral, remote_ephemeral_, remote_static_);
         break;
     }
     if (!status.ok()) break;
@@ -149,10 +202,10 @@ Status HandshakeState::WriteMessage(ByteSpan payload, Bytes& out) {
   if (status.ok()) status = symmetric.EncryptAndHash(payload, out);
   if (!status.ok()) {
     out.resize(start);
-    ephemeral_ = ephemeral;
     return status.Wrap("noise: writing handshake message " + std::to_string(next_message_ + 1));
   }
   symmetric_ = std::move(symmetric);
+  ephemeral_ = std::move(ephemeral);
   ++next_message_;
   return Status::Ok();
 }
@@ -162,20 +215,21 @@ Result<Bytes> HandshakeState::ReadMessage(ByteSpan message) {
   if (MyTurnToWrite()) return Status::Error("noise: it is our turn to send, not to receive");
   const size_t total = message.size();
   SymmetricState symmetric = symmetric_;
-  std::optional<crypto::X25519Key> remote_ephemeral = remote_ephemeral_;
-  std::optional<crypto::X25519Key> remote_static = remote_static_;
+  std::optional<Bytes> remote_ephemeral = remote_ephemeral_;
+  std::optional<Bytes> remote_static = remote_static_;
+  const size_t key_size = DhPublicKeySize(dh_);
   for (Token token : pattern_->messages[next_message_]) {
     Status status;
     if (token == Token::kE || token == Token::kS) {
-      const size_t need = kDhSize + (token == Token::kS && symmetric.HasKey() ? 16 : 0);
+      const size_t need = key_size + (token == Token::kS && symmetric.HasKey() ? 16 : 0);
       if (message.size() < need) {
         return Status::Error("noise: handshake message " + std::to_string(next_message_ + 1) +
                              " is too short (" + std::to_string(total) + " bytes) to hold the " +
                              (token == Token::kE ? "ephemeral" : "static") + " key");
       }
       if (token == Token::kE) {
-        remote_ephemeral = KeyFrom(message);
-        symmetric.MixHash(message.first(kDhSize));
+        remote_ephemeral = Bytes(message.begin(), message.begin() + key_size);
+        symmetric.MixHash(message.first(key_size));
       } else {
         if (remote_static) return Status::Error("noise: peer sent a static key twice");
         Bytes key;
@@ -184,11 +238,11 @@ Result<Bytes> HandshakeState::ReadMessage(ByteSpan message) {
           return Status::Error("noise: handshake message " + std::to_string(next_message_ + 1) +
                                ": cannot decrypt the peer's static key: " + status.message());
         }
-        remote_static = KeyFrom(key);
+        remote_static = std::move(key);
       }
       message = message.subspan(need);
     } else {
-      status = MixDh(symmetric, token, remote_ephemeral, remote_static);
+      status = MixDh(symmetric, token, ephemeral_, remote_ephemeral, remote_static);
       if (!status.ok()) {
         return status.Wrap("noise: handshake message " + std::to_string(next_message_ + 1));
       }

@@ -1,6 +1,8 @@
 // HandshakeState: the Noise handshake state machine (spec section 5.3), byte-compatible with
-// flynn/noise v1.0.0, which Nebula 1.6.1 uses: DH 25519, hash SHA256, cipher AESGCM or
-// ChaChaPoly (Nebula's `cipher: aes|chachapoly`), no PSK.
+// flynn/noise v1.0.0/v1.1.0, which Nebula 1.6.1/1.11.1 use: DH 25519 or (certificates of
+// curve P256, Nebula 1.7+) Nebula's P256 (noise/dh.h), hash SHA256, cipher AESGCM or
+// ChaChaPoly (Nebula's `cipher: aes|chachapoly`), no PSK. Both peers must use the same DH;
+// with P256 the keys in the messages below are 65 bytes instead of 32.
 //
 // Contract: messages alternate; WriteMessage when MyTurnToWrite(), ReadMessage otherwise.
 // A ReadMessage that fails (short, tampered, wrong key) changes nothing, so a forged packet
@@ -45,6 +47,7 @@
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/x25519.h"
+#include "noise/dh.h"
 #include "noise/handshake_pattern.h"
 #include "noise/session_keys.h"
 #include "noise/symmetric_state.h"
@@ -59,20 +62,28 @@ constexpr size_t kMaxPayloadSize = 65535;
 struct HandshakeOptions {
   crypto::CipherKind cipher = crypto::CipherKind::kAes256Gcm;
   Role role = Role::kInitiator;
-  crypto::X25519KeyPair static_keys{};
+  DhKeyPair static_keys{};  // an X25519KeyPair converts; of `dh`'s sizes
   const HandshakePattern* pattern = &PatternIX();
   Bytes prologue;  // Nebula's is empty
   // The peer's static key, for patterns where it is known in advance (IK's "<- s").
-  std::optional<crypto::X25519Key> remote_static;
+  std::optional<Bytes> remote_static;
   // Tests pin the ephemeral key to reproduce published vectors; otherwise it is fresh.
-  std::optional<crypto::X25519KeyPair> ephemeral;
+  std::optional<DhKeyPair> ephemeral;
+  // The certificate's curve decides: kP256 for P256 certificates (Nebula pki.go).
+  DhKind dh = DhKind::kCurve25519;
 };
 
 class HandshakeState {
  public:
-  // Nebula's handshake: pattern IX, empty prologue, fresh ephemeral key. Cannot fail.
+  // Nebula's handshake with Curve25519: pattern IX, empty prologue, fresh ephemeral key.
+  // Cannot fail.
   HandshakeState(crypto::CipherKind cipher, Role role, const crypto::X25519KeyPair& static_keys);
-  // Any supported pattern; fails when a pre-message key the pattern needs is missing.
+  // Nebula's handshake (IX, empty prologue) with the DH of the certificate's curve; fails
+  // when static_keys do not have that DH's sizes.
+  static Result<HandshakeState> Create(crypto::CipherKind cipher, Role role, DhKind dh,
+                                       const DhKeyPair& static_keys);
+  // Any supported pattern; fails when a pre-message key the pattern needs is missing or a
+  // key has the wrong size for options.dh.
   static Result<HandshakeState> Create(const HandshakeOptions& options);
 
   // Appends the next handshake message carrying payload to out. Fails when it is not our
@@ -85,10 +96,12 @@ class HandshakeState {
   bool MyTurnToWrite() const;
   Role role() const { return role_; }
   crypto::CipherKind cipher() const { return cipher_; }
+  DhKind dh() const { return dh_; }
 
   // The peer's static public key, once a message carrying it has been read (or given as a
-  // pre-message). In Nebula this is the public key of the peer's certificate.
-  const std::optional<crypto::X25519Key>& PeerStatic() const { return remote_static_; }
+  // pre-message): DhPublicKeySize(dh()) bytes. In Nebula this is the public key of the peer's
+  // certificate.
+  const std::optional<Bytes>& PeerStatic() const { return remote_static_; }
   // The handshake hash h; after completion both peers hold the same value.
   const crypto::Sha256Digest& HandshakeHash() const { return symmetric_.handshake_hash(); }
   // The transport keys from this side's point of view; an error before Complete().
@@ -99,17 +112,19 @@ class HandshakeState {
 
   // Every DH token mixes the same way; which keys take part depends on token and role.
   Status MixDh(SymmetricState& symmetric, Token token,
-               const std::optional<crypto::X25519Key>& remote_ephemeral,
-               const std::optional<crypto::X25519Key>& remote_static) const;
+               const std::optional<DhKeyPair>& local_ephemeral,
+               const std::optional<Bytes>& remote_ephemeral,
+               const std::optional<Bytes>& remote_static) const;
 
   const HandshakePattern* pattern_;
   crypto::CipherKind cipher_;
   Role role_;
+  DhKind dh_;
   SymmetricState symmetric_;
-  crypto::X25519KeyPair static_keys_;
-  std::optional<crypto::X25519KeyPair> ephemeral_;  // set by the 'e' token we write
-  std::optional<crypto::X25519Key> remote_ephemeral_;
-  std::optional<crypto::X25519Key> remote_static_;
+  DhKeyPair static_keys_;
+  std::optional<DhKeyPair> ephemeral_;  // set by the 'e' token we write
+  std::optional<Bytes> remote_ephemeral_;
+  std::optional<Bytes> remote_static_;
   size_t next_message_ = 0;
 };
 

@@ -88,7 +88,8 @@ TEST_P(IxHandshake, NebulaStagesCarryIndexesCertificatesAndAgreeOnKeys) {
   EXPECT_EQ(hs1->details().initiatorindex(), 0x1234u);
   EXPECT_EQ(hs1->details().cert(), std::string(initiator_cert.begin(), initiator_cert.end()));
   ASSERT_TRUE(responder_.PeerStatic().has_value());
-  EXPECT_EQ(*responder_.PeerStatic(), initiator_keys_.public_key);
+  EXPECT_EQ(*responder_.PeerStatic(),
+            Bytes(initiator_keys_.public_key.begin(), initiator_keys_.public_key.end()));
   EXPECT_FALSE(responder_.Complete());
 
   // Stage 2: remote index = the initiator's index, counter 2.
@@ -104,7 +105,8 @@ TEST_P(IxHandshake, NebulaStagesCarryIndexesCertificatesAndAgreeOnKeys) {
   EXPECT_EQ(hs2->details().responderindex(), 0xabcdu);
   EXPECT_EQ(hs2->details().cert(), std::string(responder_cert.begin(), responder_cert.end()));
   ASSERT_TRUE(initiator_.PeerStatic().has_value());
-  EXPECT_EQ(*initiator_.PeerStatic(), responder_keys_.public_key);
+  EXPECT_EQ(*initiator_.PeerStatic(),
+            Bytes(responder_keys_.public_key.begin(), responder_keys_.public_key.end()));
 
   ASSERT_TRUE(initiator_.Complete());
   EXPECT_EQ(initiator_.HandshakeHash(), responder_.HandshakeHash());
@@ -295,7 +297,7 @@ TEST(HandshakeOptions, IkWithTheWrongExpectedResponderKeyFailsAtTheResponder) {
   i.static_keys = crypto::X25519Generate();
   r.role = Role::kResponder;
   r.static_keys = crypto::X25519Generate();
-  i.remote_static = crypto::X25519Generate().public_key;  // not the responder's
+  i.remote_static = DhKeyPair(crypto::X25519Generate()).public_key;  // not the responder's
   Result<HandshakeState> initiator = HandshakeState::Create(i);
   Result<HandshakeState> responder = HandshakeState::Create(r);
   ASSERT_TRUE(initiator.ok() && responder.ok());
