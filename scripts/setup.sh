@@ -26,6 +26,67 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# ---- Nebula releases for the interop labs ------------------------------------------------
+# tests/lab/nebula_versions lists them: Debian's 1.6.1 comes with the "nebula" package
+# above; the "go" ones are built from source with `go install` into their directory
+# (GOBIN), skipped when `nebula -version` there already prints the version.
+# Nebula 1.11.1's go.mod says "go 1.26.0": that is the oldest Go that builds every release
+# listed (1.10.3 needs 1.25).
+readonly nebula_min_go=1.26.0
+nebula_version_of() { "$1" -version 2>/dev/null | sed -n 's/^Version: *//p'; }
+go_at_least() {  # go_at_least HAVE WANT: dotted versions, numerically
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]
+}
+nebula_wanted=()
+while read -r version dir how _; do
+  [[ -z $version || $version == \#* ]] && continue
+  if [ "$how" = debian ]; then  # installed above; make sure it is the release listed
+    for tool in nebula nebula-cert; do
+      got=$(nebula_version_of "$dir/$tool")
+      [ "$got" = "$version" ] || {
+        echo "setup: $dir/$tool -version prints '${got:-nothing}', expected $version (tests/lab/nebula_versions)" >&2
+        exit 1
+      }
+    done
+    continue
+  fi
+  ok=1
+  for tool in nebula nebula-cert; do
+    [ "$(nebula_version_of "$dir/$tool")" = "$version" ] || ok=0
+  done
+  [ "$ok" = 1 ] || nebula_wanted+=("$version=$dir")
+done <tests/lab/nebula_versions
+if [ ${#nebula_wanted[@]} -gt 0 ]; then
+  go_bin=$(command -v go || true)
+  [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+  if [ -z "$go_bin" ]; then
+    echo "setup: Go $nebula_min_go or newer is needed to build Nebula ${nebula_wanted[*]%%=*} for the interop labs;" >&2
+    echo "setup: install it from https://go.dev/dl/ (e.g. into /usr/local/go) and run setup again" >&2
+    exit 1
+  fi
+  go_have=$("$go_bin" env GOVERSION | sed 's/^go//')
+  if ! go_at_least "$go_have" "$nebula_min_go"; then
+    echo "setup: $go_bin is Go $go_have; Nebula 1.11.1 needs Go $nebula_min_go or newer (its go.mod);" >&2
+    echo "setup: install a newer Go from https://go.dev/dl/ (e.g. into /usr/local/go) and run setup again" >&2
+    exit 1
+  fi
+  for want in "${nebula_wanted[@]}"; do
+    version=${want%%=*} dir=${want#*=}
+    echo "setup: building nebula $version into $dir with $go_bin (Go $go_have)"
+    mkdir -p "$dir"
+    GOBIN=$dir GOTOOLCHAIN=local "$go_bin" install \
+      "github.com/slackhq/nebula/cmd/nebula@v$version" \
+      "github.com/slackhq/nebula/cmd/nebula-cert@v$version"
+    for tool in nebula nebula-cert; do
+      got=$(nebula_version_of "$dir/$tool")
+      [ "$got" = "$version" ] || {
+        echo "setup: $dir/$tool -version prints '${got:-nothing}', expected $version" >&2
+        exit 1
+      }
+    done
+  done
+fi
+
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"

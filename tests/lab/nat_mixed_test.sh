@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Mixed meshes: a stock nebula lighthouse with flatnet members, a flatnet lighthouse with
-# stock nebula members, and a flatnet/nebula pair under a flatnet lighthouse.
+# Mixed meshes, for every listed nebula release N: an N lighthouse with flatnet members, a
+# flatnet lighthouse with N members, and a flatnet/N pair under a flatnet lighthouse.
+# lab: every nebula version
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-command -v nebula >/dev/null || { echo "nat_mixed_test: nebula is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
-bash "$here/scenarios/nat_direct.sh" --lighthouse nebula --members flatnet,flatnet
-bash "$here/scenarios/nat_direct.sh" --lighthouse flatnet --members nebula,nebula
-bash "$here/scenarios/nat_direct.sh" --lighthouse flatnet --members flatnet,nebula
-echo "nat_mixed_test: 3 runs passed"
+source "$here/lib/netlab.sh"
+source "$here/lib/interop.sh"
+interop_begin nat_mixed_test
+versions=$(interop_versions)  # fails here, naming the binary, if one is missing
+for v in $versions; do
+  n=nebula-$v
+  interop_run "$v" "$here/scenarios/nat_direct.sh" --lighthouse "$n" --members flatnet,flatnet
+  interop_run "$v" "$here/scenarios/nat_direct.sh" --lighthouse flatnet --members "$n,$n"
+  interop_run "$v" "$here/scenarios/nat_direct.sh" --lighthouse flatnet --members "flatnet,$n"
+done
+interop_end

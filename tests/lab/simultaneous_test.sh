@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # Both ends initiate at the same moment: the race ends in one working tunnel that both
 # sides agree on. Run flatnet <-> flatnet (indexes cross-checked through `flatnet status`)
-# and flatnet <-> nebula.
+# and flatnet <-> each listed nebula release.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
 source "$here/lib/flatnet_status.sh"
 
+# Rounds: flatnet, then every listed nebula release (tests/lab/nebula_versions, or
+# LAB_NEBULA_VERSIONS). Hosts a<i>/b<i> for round i.
+versions=$(lab_nebula_versions)
+rounds=(flatnet)
+for v in $versions; do rounds+=("nebula-$v"); done
+
 lab_init simul
 lab_segment wire 198.51.100.0/24
-for round in flatnet nebula; do
-  a=a$round b=b$round
-  lab_host "$a" --on wire
-  lab_host "$b" --on wire
+lab_ca
+for i in "${!rounds[@]}"; do
+  lab_host "a$i" --on wire
+  lab_host "b$i" --on wire
+  lab_cert "a$i" "192.168.100.$((i * 2 + 1))/24"
+  lab_cert "b$i" "192.168.100.$((i * 2 + 2))/24"
 done
-lab_pki aflatnet=192.168.100.1/24 bflatnet=192.168.100.2/24 anebula=192.168.100.3/24 bnebula=192.168.100.4/24
 
-for round in flatnet nebula; do
-  a=a$round b=b$round
+for i in "${!rounds[@]}"; do
+  round=${rounds[$i]} a=a$i b=b$i
   # Long handshake retry interval: the first stage 1 of each side crosses the other's.
   lab_config "$a" --static "$b" --extra $'handshakes:\n  try_interval: 1s'
   lab_config "$b" --static "$a" --extra $'handshakes:\n  try_interval: 1s'

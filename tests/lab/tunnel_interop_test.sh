@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# flatnet <-> the real nebula 1.6.1: each side initiating, with both ciphers: ping, 100 MB
-# each way with matching sha256, and a restarted peer (either kind) reachable within 5 s.
+# flatnet <-> every listed nebula release (tests/lab/nebula_versions): each side initiating,
+# with both ciphers: ping, 100 MB each way with matching sha256, and a restarted peer
+# (either kind) reachable within 5 s.
+# lab: every nebula version
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-command -v nebula >/dev/null || { echo "tunnel_interop_test: nebula is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
-for run in "flatnet nebula a aes" "flatnet nebula a chachapoly" \
-           "flatnet nebula b aes" "flatnet nebula b chachapoly"; do
-  set -- $run
-  bash "$here/scenarios/tunnel.sh" --a "$1" --b "$2" --initiator "$3" --cipher "$4"
+source "$here/lib/netlab.sh"
+source "$here/lib/interop.sh"
+interop_begin tunnel_interop_test
+versions=$(interop_versions)  # fails here, naming the binary, if one is missing
+for v in $versions; do
+  for run in "a aes" "a chachapoly" "b aes" "b chachapoly"; do
+    set -- $run
+    interop_run "$v" "$here/scenarios/tunnel.sh" --a flatnet --b "nebula-$v" --initiator "$1" --cipher "$2"
+  done
 done
-echo "tunnel_interop_test: 4 runs passed"
+interop_end

@@ -3,7 +3,9 @@
 # through the overlay host whose certificate carries it (-subnets). The network here is a
 # veth pair inside the gateway's namespace, one end holding 10.99.0.1/24 (as docker0 holds
 # a bridge's address). Run with a flatnet client and a
-# flatnet gateway, and mixed both ways with nebula.
+# flatnet gateway, and mixed both ways with every listed nebula release
+# (tests/lab/nebula_versions, or LAB_NEBULA_VERSIONS). The gateway's config allows inbound
+# traffic to 10.99.0.0/24 with local_cidr, as nebula 1.10+ requires (lab_config --local-cidr).
 # Checks: the client pings 10.99.0.1 and its replies come back through the tunnel; a
 # gateway whose certificate lacks the subnet does not get the traffic past the client's
 # firewall (the packet's address is not one the peer's certificate holds).
@@ -11,6 +13,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
 source "$here/lib/flatnet_status.sh"
+versions=$(lab_nebula_versions)
+pairs=("flatnet flatnet")
+for v in $versions; do pairs+=("nebula-$v flatnet" "flatnet nebula-$v"); done
 
 add_docker_net() {
   lab_exec "$1" ip link add docker0 type veth peer name docker0p
@@ -23,7 +28,7 @@ lab_init unsafe
 lab_segment wire 198.51.100.0/24
 lab_ca
 round=0
-for pair in "flatnet flatnet" "nebula flatnet" "flatnet nebula"; do
+for pair in "${pairs[@]}"; do
   set -- $pair
   round=$((round + 1))
   client=c$round gateway=g$round
@@ -33,7 +38,7 @@ for pair in "flatnet flatnet" "nebula flatnet" "flatnet nebula"; do
   lab_cert "$gateway" "192.168.100.$((round * 2 + 1))/24" --subnets 10.99.0.0/24
   add_docker_net "$gateway"
   lab_config "$client" --static "$gateway" --unsafe-route "10.99.0.0/24=$gateway"
-  lab_config "$gateway" --static "$client"
+  lab_config "$gateway" --static "$client" --local-cidr 10.99.0.0/24
   lab_start_daemon "$client" "$1"
   lab_start_daemon "$gateway" "$2"
   lab_wait_for --timeout 10 -- lab_ping "$client" 10.99.0.1 ||
@@ -42,20 +47,20 @@ for pair in "flatnet flatnet" "nebula flatnet" "flatnet nebula"; do
 done
 
 # A gateway whose certificate does not hold the subnet: the client refuses to send there.
-lab_host c4 --on wire
-lab_host g4 --on wire
-lab_cert c4 192.168.100.20/24
-lab_cert g4 192.168.100.21/24
-add_docker_net g4
-lab_config c4 --static g4 --unsafe-route "10.99.0.0/24=g4"
-lab_config g4 --static c4
-lab_start_daemon c4 flatnet
-lab_start_daemon g4 flatnet
-lab_wait_for --timeout 10 -- lab_ping c4 192.168.100.21 || lab_fail "c4 cannot reach g4 itself"
-if lab_ping c4 10.99.0.1 2; then
-  lab_fail "c4 reached 10.99.0.1 through g4, whose certificate does not hold 10.99.0.0/24"
+lab_host cx --on wire
+lab_host gx --on wire
+lab_cert cx 192.168.100.200/24
+lab_cert gx 192.168.100.201/24
+add_docker_net gx
+lab_config cx --static gx --unsafe-route "10.99.0.0/24=gx"
+lab_config gx --static cx --local-cidr 10.99.0.0/24
+lab_start_daemon cx flatnet
+lab_start_daemon gx flatnet
+lab_wait_for --timeout 10 -- lab_ping cx 192.168.100.201 || lab_fail "cx cannot reach gx itself"
+if lab_ping cx 10.99.0.1 2; then
+  lab_fail "cx reached 10.99.0.1 through gx, whose certificate does not hold 10.99.0.0/24"
 fi
-dropped=$(lab_counter c4 tx_dropped_firewall)
-[ "$dropped" -ge 1 ] || lab_fail "c4's firewall counted no drop for the refused packets"
-echo "ok - a gateway without the subnet in its certificate gets no traffic for it ($dropped dropped by c4's firewall)"
+dropped=$(lab_counter cx tx_dropped_firewall)
+[ "$dropped" -ge 1 ] || lab_fail "cx's firewall counted no drop for the refused packets"
+echo "ok - a gateway without the subnet in its certificate gets no traffic for it ($dropped dropped by cx's firewall)"
 echo "unsafe_routes_test PASSED"

@@ -38,9 +38,97 @@ LAB_SRC=${FLATNET_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 # FLATNET_BIN is <build>/src/app; the lab tools live in <build>/tests/lab/tools.
 FLATNET_BIN=${FLATNET_BIN:-$LAB_SRC/build/src/app}
 LAB_TOOLS=${LAB_TOOLS:-${FLATNET_BIN%/src/app}/tests/lab/tools}
-NEBULA=${NEBULA:-/usr/bin/nebula}
-NEBULA_CERT=${NEBULA_CERT:-/usr/bin/nebula-cert}
 LAB_REGISTRY=${LAB_REGISTRY:-/run/flatnet-lab}
+
+# ---- Implementations -------------------------------------------------------------------
+#
+# A host runs an implementation, IMPL: "flatnet" or "nebula-VERSION" for a Nebula release
+# listed in tests/lab/nebula_versions (the one place that names them, with the directory
+# holding that release's nebula and nebula-cert). "nebula" is an alias for the first
+# release listed (1.6.1, Debian's), so older scenarios and benchmarks keep working.
+# NEBULA and NEBULA_CERT override that alias's binaries (as they always did).
+LAB_NEBULA_LIST=${LAB_NEBULA_LIST:-$LAB_SRC/tests/lab/nebula_versions}
+declare -gA LAB_NEBULA_DIR=()  # version -> directory with nebula and nebula-cert
+LAB_NEBULA_ALL=()              # versions in the list's order
+LAB_NEBULA_ALIAS=""            # what plain "nebula" means
+lab__read_nebula_list() {
+  local version dir _
+  [ -r "$LAB_NEBULA_LIST" ] || { echo "lab: cannot read the Nebula version list $LAB_NEBULA_LIST" >&2; exit 1; }
+  while read -r version dir _; do
+    [[ -z $version || $version == \#* ]] && continue
+    LAB_NEBULA_DIR[$version]=$dir
+    LAB_NEBULA_ALL+=("$version")
+  done <"$LAB_NEBULA_LIST"
+  LAB_NEBULA_ALIAS=${LAB_NEBULA_ALL[0]:-}
+  [ -n "$LAB_NEBULA_ALIAS" ] || { echo "lab: $LAB_NEBULA_LIST lists no version" >&2; exit 1; }
+}
+lab__read_nebula_list
+NEBULA=${NEBULA:-${LAB_NEBULA_DIR[$LAB_NEBULA_ALIAS]}/nebula}
+NEBULA_CERT=${NEBULA_CERT:-${LAB_NEBULA_DIR[$LAB_NEBULA_ALIAS]}/nebula-cert}
+
+# lab_nebula_versions: the Nebula versions an interop lab runs against, one per line: those
+# in LAB_NEBULA_VERSIONS (space- or comma-separated; CTest sets one per entry), else all
+# of tests/lab/nebula_versions. An unknown version fails.
+lab_nebula_versions() {
+  local v
+  if [ -z "${LAB_NEBULA_VERSIONS:-}" ]; then
+    printf '%s\n' "${LAB_NEBULA_ALL[@]}"
+    return 0
+  fi
+  for v in ${LAB_NEBULA_VERSIONS//,/ }; do
+    [ -n "${LAB_NEBULA_DIR[$v]:-}" ] || {
+      echo "lab: LAB_NEBULA_VERSIONS names nebula $v, which $LAB_NEBULA_LIST does not list (${LAB_NEBULA_ALL[*]})" >&2
+      return 1
+    }
+    echo "$v"
+  done
+}
+
+# lab_impl_ok IMPL: true for flatnet, nebula and nebula-VERSION of a listed version.
+# Needs no lab (scenarios check their arguments before lab_init).
+lab_impl_ok() {
+  case $1 in
+    flatnet | nebula) return 0 ;;
+    nebula-*) [ -n "${LAB_NEBULA_DIR[${1#nebula-}]:-}" ] ;;
+    *) return 1 ;;
+  esac
+}
+
+# lab_impl_names: the accepted IMPL names, for usage messages.
+lab_impl_names() {
+  local v out="flatnet|nebula"
+  for v in "${LAB_NEBULA_ALL[@]}"; do out+="|nebula-$v"; done
+  echo "$out"
+}
+
+# lab_impl_version IMPL: the Nebula version IMPL runs ("nebula" -> the alias's), or
+# nothing for flatnet.
+lab_impl_version() {
+  case $1 in
+    flatnet) echo "" ;;
+    nebula) echo "$LAB_NEBULA_ALIAS" ;;
+    nebula-*) lab_impl_ok "$1" || lab_fail "implementation '$1' is not one of $(lab_impl_names)"; echo "${1#nebula-}" ;;
+    *) lab_fail "implementation '$1' is not one of $(lab_impl_names)" ;;
+  esac
+}
+
+# lab_nebula_bin VERSION TOOL: path of nebula or nebula-cert of that release.
+lab_nebula_bin() {
+  local version=$1 tool=$2
+  [ -n "${LAB_NEBULA_DIR[$version]:-}" ] || lab_fail "nebula $version is not listed in $LAB_NEBULA_LIST"
+  if [ "$version" = "$LAB_NEBULA_ALIAS" ]; then
+    [ "$tool" = nebula ] && echo "$NEBULA" || echo "$NEBULA_CERT"
+  else
+    echo "${LAB_NEBULA_DIR[$version]}/$tool"
+  fi
+}
+
+# True when nebula VERSION is at least MAJOR.MINOR (for config and flag differences).
+lab__nebula_at_least() {
+  local major=${1%%.*} rest=${1#*.}
+  local minor=${rest%%.*}
+  [ "$major" -gt "$2" ] || { [ "$major" -eq "$2" ] && [ "$minor" -ge "$3" ]; }
+}
 
 # ---- State (one lab per shell) ---------------------------------------------------------
 
@@ -70,9 +158,10 @@ LAB_TEARDOWN_HOOKS=()
 # Messages go to the stderr the test started with (fd LAB_STDERR, saved by lab_init), so
 # they show even when raised inside a command whose stderr is redirected to a file.
 LAB_STDERR=2
-lab_log() { echo "lab[$LAB_NAME]: $*" >&"$LAB_STDERR"; }
+# LAB_CONTEXT, when set (interop.sh sets "nebula VERSION"), is named in every message.
+lab_log() { echo "lab[$LAB_NAME${LAB_CONTEXT:+, $LAB_CONTEXT}]: $*" >&"$LAB_STDERR"; }
 lab_fail() {
-  echo "lab[$LAB_NAME]: FAIL: $*" >&"$LAB_STDERR"
+  echo "lab[$LAB_NAME${LAB_CONTEXT:+, $LAB_CONTEXT}]: FAIL: $*" >&"$LAB_STDERR"
   exit 1
 }
 # Wall-clock milliseconds, for measuring waits.
@@ -507,15 +596,28 @@ lab_ping() { lab_exec "$1" ping -c1 -W"${3:-1}" -q "$2" >/dev/null 2>&1; }
 
 # ---- Certificates ------------------------------------------------------------------------
 
-# The cert tool: nebula-cert, or flatnet-cert when LAB_CERT_TOOL=flatnet.
+# The cert tool, LAB_CERT_TOOL: "flatnet" (flatnet-cert), or nebula / nebula-VERSION
+# (that release's nebula-cert; default "nebula", i.e. 1.6.1). A missing tool fails the test.
 lab__cert_tool() {
-  if [ "${LAB_CERT_TOOL:-nebula}" = flatnet ]; then
-    [ -x "$FLATNET_BIN/flatnet-cert" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN"
+  local tool=${LAB_CERT_TOOL:-nebula} bin
+  if [ "$tool" = flatnet ]; then
+    [ -x "$FLATNET_BIN/flatnet-cert" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN (build target flatnet-cert)"
     echo "$FLATNET_BIN/flatnet-cert"
-  else
-    [ -x "$NEBULA_CERT" ] || lab_fail "nebula-cert not found at $NEBULA_CERT (install the nebula package)"
-    echo "$NEBULA_CERT"
+    return 0
   fi
+  lab_impl_ok "$tool" && [ "$tool" != flatnet ] ||
+    lab_fail "LAB_CERT_TOOL '$tool' is not one of $(lab_impl_names)"
+  bin=$(lab_nebula_bin "$(lab_impl_version "$tool")" nebula-cert)
+  [ -x "$bin" ] || lab_fail "nebula-cert $(lab_impl_version "$tool") not found at $bin (scripts/setup.sh installs it)"
+  echo "$bin"
+}
+
+# Flags every `ca` of the cert tool gets: nebula-cert 1.10+ makes v2 CAs unless told
+# otherwise, and the lab's certificates are v1 (what every listed version and flatnet read).
+lab__cert_ca_flags() {
+  local tool=${LAB_CERT_TOOL:-nebula}
+  [ "$tool" != flatnet ] || return 0
+  if lab__nebula_at_least "$(lab_impl_version "$tool")" 1 10; then echo "-version 1"; fi
 }
 
 # lab_ca [--out BASENAME] [--name NAME] [--duration D]: a CA in $LAB_DIR/pki/BASENAME.crt
@@ -530,7 +632,8 @@ lab_ca() {
       *) lab_fail "lab_ca: unknown argument '$1'" ;;
     esac
   done
-  "$(lab__cert_tool)" ca -name "${name:-$LAB_NAME $out}" -duration "$duration" \
+  # shellcheck disable=SC2046
+  "$(lab__cert_tool)" ca $(lab__cert_ca_flags) -name "${name:-$LAB_NAME $out}" -duration "$duration" \
     -out-crt "$LAB_DIR/pki/$out.crt" -out-key "$LAB_DIR/pki/$out.key" >/dev/null ||
     lab_fail "lab_ca: could not create CA '$out'"
 }
@@ -597,6 +700,11 @@ lab_fingerprint() {
 #   --mtu N (default 1300)   --routines N   --extra "YAML"  (appended verbatim)
 #   --serve-dns PORT    (with --am-lighthouse) answer DNS for host names on PORT
 #   --unsafe-route CIDR=PEER   reach network CIDR through PEER (tun.unsafe_routes)
+#   --local-cidr CIDR   (on a gateway) also let any host in to CIDR, the unsafe network it
+#                       routes for: an inbound rule with local_cidr. Nebula 1.10+ needs it
+#                       (firewall.default_local_cidr_any became false: a rule without
+#                       local_cidr only admits traffic to the host's own overlay address);
+#                       1.6.1 ignores the key, and flatnet admits unsafe traffic either way.
 # The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
 # by flatnet; nebula ignores unknown keys.
 lab_config() {
@@ -605,7 +713,7 @@ lab_config() {
   lab__require_node "$host"
   local port=4242 am_lh=false am_relay=false use_relays=true punch=false cipher=aes
   local level=info ca=ca cert=$host mtu=1300 routines="" extra="" dns_port="" peer spec
-  local statics=() lighthouses=() relays=() blocklist=() unsafe=()
+  local statics=() lighthouses=() relays=() blocklist=() unsafe=() local_cidrs=()
   while [ $# -gt 0 ]; do
     case $1 in
       --port) port=$2; shift 2 ;;
@@ -626,6 +734,7 @@ lab_config() {
       --extra) extra=$2; shift 2 ;;
       --serve-dns) dns_port=$2; shift 2 ;;
       --unsafe-route) unsafe+=("$2"); shift 2 ;;
+      --local-cidr) local_cidrs+=("$2"); shift 2 ;;
       --lighthouse-at)
         [[ ${2:-} =~ ^([a-zA-Z0-9][a-zA-Z0-9-]*)=([0-9.]+:[0-9]+)$ ]] ||
           lab_fail "lab_config $host: --lighthouse-at '${2:-}' is not PEER=ADDR:PORT"
@@ -706,6 +815,12 @@ lab_config() {
       echo "      proto: $proto"
       echo "      host: any"
     done
+    for spec in "${local_cidrs[@]}"; do
+      echo "    - port: any"
+      echo "      proto: any"
+      echo "      host: any"
+      echo "      local_cidr: $spec"
+    done
     echo "control:"
     echo "  socket: $LAB_DIR/$host.sock"
     [ -z "$extra" ] || echo "$extra"
@@ -734,25 +849,40 @@ lab_tun() { echo "${LAB_PREFIX}t${LAB_NODE_INDEX[$1]}"; }
 
 # ---- Daemons -----------------------------------------------------------------------------
 
-# lab_daemon_binary IMPL: the binary for nebula or flatnet.
+# lab_daemon_binary IMPL: the daemon binary of IMPL (flatnet, nebula, nebula-VERSION).
 lab_daemon_binary() {
   case $1 in
-    nebula) echo "$NEBULA" ;;
     flatnet) echo "$FLATNET_BIN/flatnet" ;;
-    *) lab_fail "implementation '$1' is neither nebula nor flatnet" ;;
+    *) lab_nebula_bin "$(lab_impl_version "$1")" nebula ;;
   esac
 }
 
 # lab_have IMPL: true when that implementation's binary exists.
 lab_have() { [ -x "$(lab_daemon_binary "$1")" ]; }
 
-# lab_start_daemon HOST IMPL [CONFIG] [--no-wait]: runs `IMPL -config CONFIG` (default
+# lab_require IMPL...: fails the test, naming the binary and how to get it, unless every
+# IMPL's daemon binary exists. Interop labs call it first: a missing nebula is a failure,
+# never a skip.
+lab_require() {
+  local impl bin
+  for impl in "$@"; do
+    bin=$(lab_daemon_binary "$impl")
+    [ -x "$bin" ] && continue
+    if [ "$impl" = flatnet ]; then
+      lab_fail "flatnet not found at $bin (build target flatnet)"
+    fi
+    lab_fail "$impl: nebula $(lab_impl_version "$impl") not found at $bin (scripts/setup.sh installs it)"
+  done
+}
+
+# lab_start_daemon HOST IMPL [CONFIG] [--no-wait]: runs IMPL's daemon (flatnet, nebula,
+# nebula-VERSION; see lab_impl_ok) with `-config CONFIG` (default
 # $LAB_DIR/HOST.yml) inside HOST, logging to $LAB_DIR/HOST.log (appended across restarts),
 # and waits up to 10 s for its tun device to come up. Fails with the log's tail if the
 # daemon dies or its tun never appears.
 lab_start_daemon() {
   local host=$1 impl=$2 config="" wait=1 bin tun
-  shift 2 || lab_fail "usage: lab_start_daemon HOST nebula|flatnet [CONFIG]"
+  shift 2 || lab_fail "usage: lab_start_daemon HOST IMPL [CONFIG] [--no-wait]"
   while [ $# -gt 0 ]; do
     case $1 in
       --no-wait) wait=0; shift ;;
@@ -761,8 +891,8 @@ lab_start_daemon() {
   done
   lab__require_node "$host"
   config=${config:-$LAB_DIR/$host.yml}
+  lab_require "$impl"
   bin=$(lab_daemon_binary "$impl")
-  [ -x "$bin" ] || lab_fail "$impl binary not found at $bin"
   [ -f "$config" ] || lab_fail "config $config for '$host' does not exist (run lab_config)"
   if [ -n "${LAB_PID[daemon-$host]:-}" ] && lab__ours "${LAB_PID[daemon-$host]}"; then
     lab_fail "a daemon already runs on '$host' (lab_stop_daemon it first)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Bad-certificate scenario: a victim running IMPL refuses hosts whose certificate it must
-# not trust, and its log says why. The intruders run nebula.
+# not trust, and its log says why. The intruders and the good host run INTRUDERS.
 #
-#   bad_certs.sh --impl nebula|flatnet
+#   bad_certs.sh --impl IMPL [--intruders IMPL]   (IMPL: flatnet, nebula, nebula-VERSION;
+#                                                  intruders default to nebula, i.e. 1.6.1)
 #
 # On one segment: the victim, a good host (control: proves the victim works at all), and
 # three intruders that each try to reach the victim over the overlay:
@@ -17,14 +18,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/netlab.sh"
 
-impl=""
+impl="" intruders=nebula
 while [ $# -gt 0 ]; do
   case $1 in
     --impl) impl=$2; shift 2 ;;
+    --intruders) intruders=$2; shift 2 ;;
     *) echo "bad_certs.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-case $impl in nebula | flatnet) ;; *) echo "bad_certs.sh: --impl '$impl' is not nebula or flatnet" >&2; exit 2 ;; esac
+for arg in "$impl" "$intruders"; do
+  lab_impl_ok "$arg" || { echo "bad_certs.sh: IMPL '$arg' is not one of $(lab_impl_names)" >&2; exit 2; }
+done
 
 # The victim's log line, and the reason for each intruder (cert/cert.go and cert/ca.go).
 readonly REJECTED="Invalid certificate from host"
@@ -36,7 +40,7 @@ declare -A REASON=(
 readonly EXPIRED_LIFETIME=4  # seconds; long enough for nebula to start with it
 
 lab_init badcerts
-echo "bad certificates scenario: victim=$impl, intruders=nebula"
+echo "bad certificates scenario: victim=$impl, intruders=$intruders"
 lab_segment wire 198.51.100.0/24
 for host in victim good other-ca expired blocked; do lab_host "$host" --on wire; done
 
@@ -53,17 +57,17 @@ lab_config good --static victim
 lab_config other-ca --static victim --ca rogue-ca
 lab_config blocked --static victim
 for host in victim good other-ca blocked; do
-  lab_start_daemon "$host" "$([ "$host" = victim ] && echo "$impl" || echo nebula)"
+  lab_start_daemon "$host" "$([ "$host" = victim ] && echo "$impl" || echo "$intruders")"
 done
 lab_cert expired 192.168.100.4/24 --duration "${EXPIRED_LIFETIME}s"
 expires_at=$(($(date +%s) + EXPIRED_LIFETIME))
 lab_config expired --static victim
-lab_start_daemon expired nebula
+lab_start_daemon expired "$intruders"
 victim_ip=$(lab_overlay victim)
 
 # ---- Control: a host with a good cert gets its tunnel ----------------------------------
 lab_wait_for --timeout 10 -- lab_ping good "$victim_ip" ||
-  lab_fail "control host with a good cert cannot reach the $impl victim; logs in $LAB_DIR"
+  lab_fail "control host ($intruders) with a good cert cannot reach the $impl victim; logs in $LAB_DIR"
 echo "ok 1 - good cert: tunnel to the victim up after ${LAB_WAITED_MS} ms"
 
 # ---- Intruders --------------------------------------------------------------------------
@@ -100,4 +104,4 @@ check_refused expired
 lab_wait_for --timeout 5 -- lab_ping good "$victim_ip" ||
   lab_fail "the victim stopped answering the good host after the intruders"
 echo "ok $((n + 1)) - victim still serves the good host"
-echo "bad certificates scenario PASSED: victim=$impl"
+echo "bad certificates scenario PASSED: victim=$impl, intruders=$intruders"

@@ -2,7 +2,7 @@
 # Direct tunnel through two NATs: two members, each behind its own home router (MASQUERADE),
 # and a lighthouse on the internet segment. They must meet directly after hole punching.
 #
-#   nat_direct.sh --lighthouse nebula|flatnet --members IMPL[,IMPL]
+#   nat_direct.sh --lighthouse IMPL --members IMPL[,IMPL]   (IMPL: flatnet, nebula, nebula-VERSION)
 #
 # --members gives a's implementation and then b's (one name: both). Mixed meshes:
 #   nat_direct.sh --lighthouse nebula  --members flatnet,flatnet

@@ -3,7 +3,8 @@
 # share: choosing implementations, telling a direct tunnel from one through the lighthouse,
 # the lab's web service, and the WSL2 topology. Source it after netlab.sh.
 #
-#   nat_impl_list OPTION VALUE       "nebula,flatnet" -> "nebula flatnet"; exits 2 on a bad name
+#   nat_impl_list OPTION VALUE       "nebula-1.10.3,flatnet" -> "nebula-1.10.3 flatnet"; exits 2
+#                                    on a name lab_impl_ok refuses
 #   nat_impl_at LIST I               the I-th (0-based) name of LIST, cycling
 #   nat_count_udp_from NODE ADDR     from now on, count UDP datagrams from ADDR reaching NODE
 #   nat_udp_from NODE ADDR           that count
@@ -34,12 +35,10 @@ nat_impl_list() {
   local option=$1 value=$2 impl out=()
   local me
   me=$(basename "$0")
-  [ -n "$value" ] || { echo "$me: $option is required (nebula or flatnet)" >&2; exit 2; }
+  [ -n "$value" ] || { echo "$me: $option is required ($(lab_impl_names))" >&2; exit 2; }
   for impl in ${value//,/ }; do
-    case $impl in
-      nebula | flatnet) out+=("$impl") ;;
-      *) echo "$me: $option: '$impl' is not nebula or flatnet" >&2; exit 2 ;;
-    esac
+    lab_impl_ok "$impl" || { echo "$me: $option: '$impl' is not one of $(lab_impl_names)" >&2; exit 2; }
+    out+=("$impl")
   done
   echo "${out[*]}"
 }

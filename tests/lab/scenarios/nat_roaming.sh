@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Roaming: a member's NAT mapping changes under a running tunnel, and the mesh recovers.
 #
-#   nat_roaming.sh --impl nebula|flatnet
+#   nat_roaming.sh --impl IMPL      (flatnet, nebula, nebula-VERSION)
 #
 # a sits behind a home router (MASQUERADE). It has tunnels to s, a server on the internet,
 # and to b, behind a home router of its own; a lighthouse is on the internet. Then a's
@@ -27,7 +27,7 @@ impl_arg=""
 while [ $# -gt 0 ]; do
   case $1 in
     --impl) impl_arg=${2:-}; shift 2 ;;
-    *) echo "nat_roaming.sh: unknown argument '$1' (usage: --impl nebula|flatnet)" >&2; exit 2 ;;
+    *) echo "nat_roaming.sh: unknown argument '$1' (usage: --impl IMPL: flatnet, nebula or nebula-VERSION)" >&2; exit 2 ;;
   esac
 done
 impl=$(nat_impl_list --impl "$impl_arg")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two lighthouses, one of them down: members behind NATs still find each other.
 #
-#   nat_two_lighthouses.sh --impl nebula|flatnet
+#   nat_two_lighthouses.sh --impl IMPL      (flatnet, nebula, nebula-VERSION)
 #
 # lh1 and lh2 on the internet; a and b behind their own home routers (MASQUERADE), each
 # configured with both lighthouses (lh1 listed first).
@@ -20,7 +20,7 @@ impl_arg=""
 while [ $# -gt 0 ]; do
   case $1 in
     --impl) impl_arg=${2:-}; shift 2 ;;
-    *) echo "nat_two_lighthouses.sh: unknown argument '$1' (usage: --impl nebula|flatnet)" >&2; exit 2 ;;
+    *) echo "nat_two_lighthouses.sh: unknown argument '$1' (usage: --impl IMPL: flatnet, nebula or nebula-VERSION)" >&2; exit 2 ;;
   esac
 done
 impl=$(nat_impl_list --impl "$impl_arg")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Relay scenario: two members behind symmetric NATs (a new port per destination, so hole
 # punching between them fails) reach each other through a relay that is also the
-# lighthouse. Any host may be nebula or flatnet.
+# lighthouse. Any host may be flatnet or any listed nebula release (IMPL: flatnet, nebula,
+# nebula-VERSION).
 #
 #   relay.sh --relay IMPL --a IMPL --b IMPL
 #
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for impl in "$relay" "$impl_a" "$impl_b"; do
-  case $impl in nebula | flatnet) ;; *) echo "relay.sh: IMPL '$impl' is not nebula or flatnet" >&2; exit 2 ;; esac
+  lab_impl_ok "$impl" || { echo "relay.sh: IMPL '$impl' is not one of $(lab_impl_names)" >&2; exit 2; }
 done
 command -v tcpdump >/dev/null || lab_fail "tcpdump is not installed (scripts/setup.sh installs it)"
 

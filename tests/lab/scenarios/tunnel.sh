@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tunnel scenario: two hosts on one segment, each knows the other from static_host_map,
-# no lighthouse. Either side may be nebula or flatnet, so the same run checks interop.
+# no lighthouse. Either side may be flatnet or any listed nebula release, so the same run
+# checks interop (IMPL: flatnet, nebula, nebula-VERSION; see docs/lab.md).
 #
-#   tunnel.sh --a nebula|flatnet --b nebula|flatnet --initiator a|b --cipher aes|chachapoly
+#   tunnel.sh --a IMPL --b IMPL --initiator a|b --cipher aes|chachapoly
 #             [--size-mb N]   (default 100)   [--routines N]   (default 1)
 #
 # Checks, in order (any failure exits 1 with a line saying what failed):
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
 done
 usage="usage: tunnel.sh --a IMPL --b IMPL --initiator a|b --cipher aes|chachapoly [--size-mb N]"
 for impl in "$impl_a" "$impl_b"; do
-  case $impl in nebula | flatnet) ;; *) echo "tunnel.sh: IMPL '$impl' is not nebula or flatnet; $usage" >&2; exit 2 ;; esac
+  lab_impl_ok "$impl" || { echo "tunnel.sh: IMPL '$impl' is not one of $(lab_impl_names); $usage" >&2; exit 2; }
 done
 case $initiator in a | b) ;; *) echo "tunnel.sh: --initiator '$initiator' is not a or b; $usage" >&2; exit 2 ;; esac
 case $cipher in aes | chachapoly) ;; *) echo "tunnel.sh: --cipher '$cipher' is not aes or chachapoly; $usage" >&2; exit 2 ;; esac
