@@ -65,12 +65,12 @@ CommandOutcome RunCa(const std::vector<std::string>& args, std::ostream&) {
   for (const std::string& group : ca.groups) {
     if (!cert::IsValidUtf8(group)) return CommandOutcome::UsageError("-groups is not valid UTF-8");
   }
-  Result<std::vector<cert::Ipv4Net>> ips = ParseNetList(o.ips, "ips", /*keep_host=*/true);
+  Result<std::vector<IpPrefix>> ips = ParseNetList(o.ips, "ips", /*keep_host=*/true);
   if (!ips.ok()) return CommandOutcome::UsageError(ips.status().message());
-  ca.ips = *ips;
-  Result<std::vector<cert::Ipv4Net>> subnets = ParseNetList(o.subnets, "subnets", false);
+  ca.networks = *ips;
+  Result<std::vector<IpPrefix>> subnets = ParseNetList(o.subnets, "subnets", false);
   if (!subnets.ok()) return CommandOutcome::UsageError(subnets.status().message());
-  ca.subnets = *subnets;
+  ca.unsafe_networks = *subnets;
 
   OutputFiles outputs;
   outputs.Add("out-key", o.out_key, "CA key");
@@ -83,7 +83,7 @@ CommandOutcome RunCa(const std::vector<std::string>& args, std::ostream&) {
   ca.not_after = SecondsAfter(now, o.duration);
   crypto::Ed25519KeyPair key = crypto::Ed25519Generate();
   ca.public_key.assign(key.public_key.begin(), key.public_key.end());
-  if (Status s = ca.Sign(key.private_key); !s.ok()) {
+  if (Status s = ca.Sign(cert::Curve::kCurve25519, key.private_key); !s.ok()) {
     return CommandOutcome::Error("error while signing: " + s.message());
   }
 

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "app/go_flags.h"
+#include "base/ip_prefix.h"
 #include "base/status.h"
-#include "cert/ip_net.h"
 
 namespace flatnet::app {
 
@@ -67,8 +67,11 @@ std::vector<std::string> SplitGroups(const std::string& list);
 // A comma-separated list of CIDRs for `flag` (-ips, -subnets). keep_host keeps the address
 // as written (-ips); otherwise the network address is kept (-subnets), as nebula-cert does.
 // Error: "invalid -subnets definition: invalid CIDR address: 10.0/8".
-Result<std::vector<cert::Ipv4Net>> ParseNetList(const std::string& list, std::string_view flag,
-                                                bool keep_host);
+Result<std::vector<IpPrefix>> ParseNetList(const std::string& list, std::string_view flag,
+                                           bool keep_host);
+// One IPv4 CIDR as nebula-cert 1.6's -ip takes it: "invalid CIDR address: TEXT", or "can only
+// be ipv4, have TEXT" for an IPv6 one.
+Result<IpPrefix> ParseIpv4Cidr(std::string_view text);
 
 // The wall clock as nebula-cert's time.Now(): whole unix seconds, and the nanoseconds past.
 struct WallClock {

@@ -85,17 +85,30 @@ std::vector<std::string> SplitGroups(const std::string& list) {
   return groups;
 }
 
-Result<std::vector<cert::Ipv4Net>> ParseNetList(const std::string& list, std::string_view flag,
-                                                bool keep_host) {
-  std::vector<cert::Ipv4Net> nets;
+Result<IpPrefix> ParseIpv4Cidr(std::string_view text) {
+  size_t slash = text.find('/');
+  if (slash != std::string_view::npos &&
+      text.substr(0, slash).find(':') != std::string_view::npos) {
+    return Status::Error("can only be ipv4, have " + std::string(text));
+  }
+  Result<IpPrefix> prefix = ParseIpPrefix(text);
+  if (!prefix.ok() || !prefix->is_v4()) {
+    return Status::Error("invalid CIDR address: " + std::string(text));
+  }
+  return prefix;
+}
+
+Result<std::vector<IpPrefix>> ParseNetList(const std::string& list, std::string_view flag,
+                                           bool keep_host) {
+  std::vector<IpPrefix> nets;
   if (list.empty()) return nets;
   for (const std::string& raw : SplitComma(list)) {
     // nebula-cert trims only spaces here: "10.0.0.0/8, 10.1.0.0/16" works.
     std::string item = Trim(raw, IsSpaceOnly);
     if (item.empty()) continue;
-    Result<cert::Ipv4Net> net = cert::ParseIpv4Cidr(item);
+    Result<IpPrefix> net = ParseIpv4Cidr(item);
     if (!net.ok()) return net.status().Wrap("invalid -" + std::string(flag) + " definition");
-    nets.push_back(keep_host ? *net : net->Network());
+    nets.push_back(keep_host ? *net : net->Masked());
   }
   return nets;
 }

@@ -1,5 +1,5 @@
-// flatnet-cert print: shows every certificate in a file, as text or one JSON line each,
-// byte for byte as nebula-cert prints them (see cert/certificate_format.h).
+// flatnet-cert print: shows every certificate in a file, as text or as one JSON array, byte
+// for byte as nebula-cert 1.11.1 prints them (see cert/certificate_format.h).
 #include "app/flatnet_cert_command.h"
 #include "app/flatnet_cert_output.h"
 #include "cert/certificate.h"
@@ -39,9 +39,10 @@ CommandOutcome RunPrint(const std::vector<std::string>& args, std::ostream& out)
   Result<std::string> text = ReadWholeFile(o.path);
   if (!text.ok()) return CommandOutcome::Error("unable to read cert; " + text.status().message());
 
-  // Like nebula-cert, print each certificate as it is read: a bad block later in the file
-  // still shows the good ones before it, then fails.
+  // Like nebula-cert, print each certificate's text as it is read: a bad block later in the
+  // file still shows the good ones before it, then fails. JSON is one array at the end.
   std::string qr_text;
+  std::vector<cert::Certificate> certs;
   std::string_view rest = *text;
   int position = 1;
   do {
@@ -52,14 +53,17 @@ CommandOutcome RunPrint(const std::vector<std::string>& args, std::ostream& out)
       return CommandOutcome::Error("error while unmarshaling cert " + where + ": " +
                                    c.status().message());
     }
-    out << (o.json ? cert::CertificateJson(*c) : cert::CertificateText(*c)) << "\n";
+    if (!o.json) out << cert::CertificateText(*c) << "\n";
     qr_text += c->MarshalToPem();
+    certs.push_back(std::move(*c));
     ++position;
   } while (!cert::IsBlank(rest));
+  if (o.json) out << cert::CertificatesJson(certs) << "\n";
   out.flush();
 
   if (!o.out_qr.empty()) {
-    if (Status qr = outputs.SetQrCode(qr_text); !qr.ok()) return CommandOutcome::Error(qr.message());
+    if (Status qr = outputs.SetQrCode(qr_text); !qr.ok())
+      return CommandOutcome::Error(qr.message());
     if (Status s = outputs.Commit(); !s.ok()) return CommandOutcome::Error(s.message());
   }
   return CommandOutcome::Ok();

@@ -88,7 +88,7 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
   if (!ca->is_ca) {
     return CommandOutcome::Error("refusing to sign, " + o.ca_crt + " is not a CA certificate");
   }
-  if (!ca->VerifyPrivateKey(*ca_key).ok()) {
+  if (!ca->VerifyPrivateKey(cert::Curve::kCurve25519, *ca_key).ok()) {
     return CommandOutcome::Error("refusing to sign, root certificate does not match private key (" +
                                  o.ca_crt + ", " + o.ca_key + ")");
   }
@@ -97,20 +97,20 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
     return CommandOutcome::Error("ca certificate is expired: " + o.ca_crt);
   }
 
-  Result<cert::Ipv4Net> ip = cert::ParseIpv4Cidr(o.ip);
+  Result<IpPrefix> ip = ParseIpv4Cidr(o.ip);
   if (!ip.ok())
     return CommandOutcome::UsageError(ip.status().Wrap("invalid -ip definition").message());
 
   cert::Certificate host;
   host.name = o.name;
-  host.ips = {*ip};
+  host.networks = {*ip};
   host.groups = SplitGroups(o.groups);
   for (const std::string& group : host.groups) {
     if (!cert::IsValidUtf8(group)) return CommandOutcome::UsageError("-groups is not valid UTF-8");
   }
-  Result<std::vector<cert::Ipv4Net>> subnets = ParseNetList(o.subnets, "subnets", false);
+  Result<std::vector<IpPrefix>> subnets = ParseNetList(o.subnets, "subnets", false);
   if (!subnets.ok()) return CommandOutcome::UsageError(subnets.status().message());
-  host.subnets = *subnets;
+  host.unsafe_networks = *subnets;
 
   std::optional<crypto::X25519KeyPair> generated;
   if (!o.in_pub.empty()) {
@@ -143,7 +143,7 @@ CommandOutcome RunSign(const std::vector<std::string>& args, std::ostream&) {
   if (!o.out_qr.empty()) outputs.Add("out-qr", o.out_qr, "QR code");
   if (Status s = outputs.CheckWritable(); !s.ok()) return CommandOutcome::Error(s.message());
 
-  if (Status s = host.Sign(*ca_key); !s.ok()) {
+  if (Status s = host.Sign(cert::Curve::kCurve25519, *ca_key); !s.ok()) {
     return FileError("error while signing with", "ca-key", o.ca_key, s);
   }
   std::string pem = host.MarshalToPem();

@@ -40,8 +40,15 @@ Status CaPool::AddCa(const Certificate& ca) {
 
 void CaPool::Blocklist(std::string_view fingerprint) { blocklist_.insert(Lowercase(fingerprint)); }
 
+bool CaPool::IsBlocklisted(std::string_view fingerprint) const {
+  return !blocklist_.empty() && blocklist_.count(Lowercase(fingerprint)) > 0;
+}
+
 bool CaPool::IsBlocklisted(const Certificate& cert) const {
-  return !blocklist_.empty() && blocklist_.count(cert.Fingerprint()) > 0;
+  if (blocklist_.empty()) return false;
+  if (IsBlocklisted(cert.Fingerprint())) return true;
+  std::string alternate = cert.AlternateFingerprint();
+  return !alternate.empty() && IsBlocklisted(alternate);
 }
 
 Result<const Certificate*> CaPool::GetCaForCert(const Certificate& cert) const {
@@ -52,15 +59,21 @@ Result<const Certificate*> CaPool::GetCaForCert(const Certificate& cert) const {
 }
 
 Status CaPool::Verify(const Certificate& cert, int64_t now) const {
-  if (IsBlocklisted(cert)) return Status::Error("certificate has been blocked");
+  const Status blocked = Status::Error("certificate is in the block list");
+  if (IsBlocklisted(cert.Fingerprint())) return blocked;
   Result<const Certificate*> ca = GetCaForCert(cert);
   if (!ca.ok()) return ca.status();
+  if ((*ca)->curve != cert.curve) return Status::Error("certificate curve does not match CA");
   if ((*ca)->Expired(now)) return Status::Error("root certificate is expired");
   if (cert.Expired(now)) return Status::Error("certificate is expired");
   if (!cert.CheckSignature((*ca)->public_key)) {
     return Status::Error("certificate signature did not match");
   }
-  return CheckRootConstraints(cert, **ca);
+  if (Status s = CheckRootConstraints(cert, **ca); !s.ok()) return s;
+  // Last, as in Nebula: the same certificate with its P256 signature's other encoding.
+  std::string alternate = cert.AlternateFingerprint();
+  if (!alternate.empty() && IsBlocklisted(alternate)) return blocked;
+  return Status::Ok();
 }
 
 std::vector<const Certificate*> CaPool::ExpiredCas(int64_t now) const {

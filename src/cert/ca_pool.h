@@ -1,10 +1,16 @@
 // The CAs a host trusts (pki.ca) and the certificates it refuses outright (pki.blocklist),
 // and the check every peer certificate goes through: Verify.
 //
-// Verify follows Nebula's order, so the first failure reported is the same as Nebula's:
-// blocklisted -> issuer known -> CA not expired -> certificate not expired -> signature by
-// that CA -> the CA's constraints (root_constraints.h). CAs are found by the certificate's
-// issuer field, the CA's fingerprint.
+// Verify follows Nebula 1.11.1's order (cert/ca_pool.go), so the first failure reported is
+// the same as Nebula's: blocklisted -> issuer known -> same curve as the CA -> CA not expired
+// -> certificate not expired -> signature by that CA -> the CA's constraints
+// (root_constraints.h) -> the P256 alternate fingerprint not blocklisted. CAs are found by
+// the certificate's issuer field, the CA's fingerprint; a pool may hold v1 and v2 CAs of
+// either curve, and a certificate of either version may name a CA of either version.
+//
+// P256 signatures have two valid encodings ((r, s) and (r, n - s)) and each gives another
+// fingerprint. Nebula 1.10.3 and later also test the other one against the blocklist, so a
+// blocked certificate does not get back in with its signature swapped; so does Verify.
 //
 // Loading keeps expired CAs (certificates they signed then fail with "root certificate is
 // expired") and reports them with ExpiredCas(), because Nebula's callers differ: nebula-cert
@@ -38,15 +44,18 @@ class CaPool {
   // Fingerprints are hex SHA-256 as Certificate::Fingerprint() gives (any letter case).
   void Blocklist(std::string_view fingerprint);
   void ResetBlocklist() { blocklist_.clear(); }
+  // True if the certificate's fingerprint, or for P256 its alternate one, is blocklisted.
   bool IsBlocklisted(const Certificate& cert) const;
+  bool IsBlocklisted(std::string_view fingerprint) const;
 
   // The CA whose fingerprint is cert.issuer, or "could not find ca for the certificate"
   // ("no issuer in certificate" when issuer is empty). The signature is not checked here.
   Result<const Certificate*> GetCaForCert(const Certificate& cert) const;
 
   // Ok if `cert` may be trusted at unix time `now`; otherwise Nebula's message for the first
-  // failing check: "certificate has been blocked", "could not find ca for the certificate",
-  // "root certificate is expired", "certificate is expired", "certificate signature did not
+  // failing check: "certificate is in the block list", "no issuer in certificate", "could
+  // not find ca for the certificate", "certificate curve does not match CA", "root
+  // certificate is expired", "certificate is expired", "certificate signature did not
   // match", or a root-constraint message.
   Status Verify(const Certificate& cert, int64_t now) const;
 

@@ -1,7 +1,10 @@
 #include "cert/certificate_format.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <utility>
+#include <vector>
 
 #include "cert/utf8.h"
 
@@ -90,31 +93,107 @@ std::string GoJsonString(std::string_view text) {
   return out;
 }
 
-std::string JsonArray(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += GoJsonString(items[i]);
+// A JSON value as Go's encoding/json writes a map[string]any: object keys sorted, scalars
+// already encoded. Null is a scalar "null".
+struct Json {
+  enum class Kind { kScalar, kArray, kObject } kind = Kind::kScalar;
+  std::string scalar;
+  std::vector<Json> items;
+  std::vector<std::pair<std::string, Json>> members;
+
+  static Json Scalar(std::string encoded) {
+    return Json{Kind::kScalar, std::move(encoded), {}, {}};
   }
-  return out + "]";
+  static Json String(std::string_view text) { return Scalar(GoJsonString(text)); }
+  static Json Bool(bool value) { return Scalar(value ? "true" : "false"); }
+  static Json Object(std::vector<std::pair<std::string, Json>> members) {
+    std::sort(members.begin(), members.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return Json{Kind::kObject, {}, {}, std::move(members)};
+  }
+  // A Go slice: null when nil, which is how v2 leaves absent fields.
+  static Json Strings(const std::vector<std::string>& items, bool empty_is_null) {
+    if (items.empty() && empty_is_null) return Scalar("null");
+    Json array{Kind::kArray, {}, {}, {}};
+    for (const std::string& item : items) array.items.push_back(String(item));
+    return array;
+  }
+};
+
+// Compact when indent_unit is empty (json.Marshal), else json.MarshalIndent(v, "", unit).
+void WriteJson(const Json& v, const std::string& indent_unit, int depth, std::string* out) {
+  auto newline = [&](int level) {
+    if (indent_unit.empty()) return;
+    *out += '\n';
+    for (int i = 0; i < level; ++i) *out += indent_unit;
+  };
+  switch (v.kind) {
+    case Json::Kind::kScalar:
+      *out += v.scalar;
+      return;
+    case Json::Kind::kArray:
+      if (v.items.empty()) {
+        *out += "[]";
+        return;
+      }
+      *out += '[';
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i > 0) *out += ',';
+        newline(depth + 1);
+        WriteJson(v.items[i], indent_unit, depth + 1, out);
+      }
+      newline(depth);
+      *out += ']';
+      return;
+    case Json::Kind::kObject:
+      if (v.members.empty()) {
+        *out += "{}";
+        return;
+      }
+      *out += '{';
+      for (size_t i = 0; i < v.members.size(); ++i) {
+        if (i > 0) *out += ',';
+        newline(depth + 1);
+        *out += GoJsonString(v.members[i].first);
+        *out += indent_unit.empty() ? ":" : ": ";
+        WriteJson(v.members[i].second, indent_unit, depth + 1, out);
+      }
+      newline(depth);
+      *out += '}';
+      return;
+  }
 }
 
-std::vector<std::string> NetStrings(const std::vector<Ipv4Net>& nets) {
+std::vector<std::string> NetStrings(const std::vector<IpPrefix>& nets) {
   std::vector<std::string> out;
-  for (const Ipv4Net& net : nets) out.push_back(net.ToString());
+  for (const IpPrefix& net : nets) out.push_back(net.ToString());
   return out;
 }
 
-void AppendList(std::string* out, std::string_view label, const std::vector<std::string>& items) {
-  *out += "\t\t";
-  *out += label;
-  if (items.empty()) {
-    *out += ": []\n";
-    return;
-  }
-  *out += ": [\n";
-  for (const std::string& item : items) *out += "\t\t\t" + item + "\n";
-  *out += "\t\t]\n";
+// Nebula's marshalJSON for each version: v1 keeps publicKey and curve inside details and
+// always has lists; v2 has them at the top and null for absent lists.
+Json CertificateValue(const Certificate& cert) {
+  bool v1 = cert.version == Version::kV1;
+  std::vector<std::pair<std::string, Json>> details = {
+      {"name", Json::String(cert.name)},
+      {"networks", Json::Strings(NetStrings(cert.networks), !v1)},
+      {"unsafeNetworks", Json::Strings(NetStrings(cert.unsafe_networks), !v1)},
+      {"groups", Json::Strings(cert.groups, !v1)},
+      {"notBefore", Json::String(FormatRfc3339(cert.not_before))},
+      {"notAfter", Json::String(FormatRfc3339(cert.not_after))},
+      {"isCa", Json::Bool(cert.is_ca)},
+      {"issuer", Json::String(cert.issuer)},
+  };
+  std::vector<std::pair<std::string, Json>> top = {
+      {"version", Json::Scalar(v1 ? "1" : "2")},
+      {"fingerprint", Json::String(cert.Fingerprint())},
+      {"signature", Json::String(ToHex(cert.signature))},
+  };
+  auto& key_place = v1 ? details : top;
+  key_place.push_back({"publicKey", Json::String(ToHex(cert.public_key))});
+  key_place.push_back({"curve", Json::String(CurveName(cert.curve))});
+  top.push_back({"details", Json::Object(std::move(details))});
+  return Json::Object(std::move(top));
 }
 
 }  // namespace
@@ -142,40 +221,24 @@ std::string FormatRfc3339(int64_t unix_seconds) {
 }
 
 std::string CertificateText(const Certificate& cert) {
-  std::string out = "NebulaCertificate {\n\tDetails {\n";
-  out += "\t\tName: " + cert.name + "\n";
-  AppendList(&out, "Ips", NetStrings(cert.ips));
-  AppendList(&out, "Subnets", NetStrings(cert.subnets));
-  std::vector<std::string> quoted_groups;
-  for (const std::string& group : cert.groups) quoted_groups.push_back("\"" + group + "\"");
-  AppendList(&out, "Groups", quoted_groups);
-  out += "\t\tNot before: " + FormatGoTime(cert.not_before) + "\n";
-  out += "\t\tNot After: " + FormatGoTime(cert.not_after) + "\n";
-  out += std::string("\t\tIs CA: ") + (cert.is_ca ? "true" : "false") + "\n";
-  out += "\t\tIssuer: " + cert.issuer + "\n";
-  out += "\t\tPublic key: " + ToHex(cert.public_key) + "\n";
-  out += "\t}\n";
-  out += "\tFingerprint: " + cert.Fingerprint() + "\n";
-  out += "\tSignature: " + ToHex(cert.signature) + "\n";
-  out += "}";
+  std::string out;
+  WriteJson(CertificateValue(cert), "\t", 0, &out);
   return out;
 }
 
 std::string CertificateJson(const Certificate& cert) {
-  std::string out = "{\"details\":{";
-  out += "\"groups\":" + JsonArray(cert.groups);
-  out += ",\"ips\":" + JsonArray(NetStrings(cert.ips));
-  out += std::string(",\"isCa\":") + (cert.is_ca ? "true" : "false");
-  out += ",\"issuer\":" + GoJsonString(cert.issuer);
-  out += ",\"name\":" + GoJsonString(cert.name);
-  out += ",\"notAfter\":" + GoJsonString(FormatRfc3339(cert.not_after));
-  out += ",\"notBefore\":" + GoJsonString(FormatRfc3339(cert.not_before));
-  out += ",\"publicKey\":" + GoJsonString(ToHex(cert.public_key));
-  out += ",\"subnets\":" + JsonArray(NetStrings(cert.subnets));
-  out += "},\"fingerprint\":" + GoJsonString(cert.Fingerprint());
-  out += ",\"signature\":" + GoJsonString(ToHex(cert.signature));
-  out += "}";
+  std::string out;
+  WriteJson(CertificateValue(cert), "", 0, &out);
   return out;
+}
+
+std::string CertificatesJson(const std::vector<Certificate>& certs) {
+  std::string out = "[";
+  for (size_t i = 0; i < certs.size(); ++i) {
+    if (i > 0) out += ',';
+    out += CertificateJson(certs[i]);
+  }
+  return out + "]";
 }
 
 }  // namespace flatnet::cert

@@ -1,9 +1,10 @@
 // Rebuilding and checking a peer's certificate during the Noise IX handshake.
 //
-// Nebula sends its certificate without the public key (Certificate::MarshalWithoutPublicKey):
-// the key already travels as the handshake's Noise static key. The receiver puts that static
-// key back into the certificate and only then verifies it, so a valid signature also proves
-// the peer holds the private key behind the static key it used.
+// Nebula sends its certificate without the public key (Certificate::MarshalForHandshakes):
+// the key already travels as the handshake's Noise static key, and for v2 the curve is the
+// handshake's. The receiver puts that static key back into the certificate and only then
+// verifies it, so a valid signature also proves the peer holds the private key behind the
+// static key it used.
 #pragma once
 
 #include <cstdint>
@@ -15,10 +16,16 @@
 
 namespace flatnet::cert {
 
-// The peer's certificate with `peer_static_public_key` as its public key, if it verifies
-// against `pool` at unix time `now`. Errors: "no peer static key was present", "provided
-// payload was empty", "error unmarshaling cert: ...", "certificate validation failed: ...".
-Result<Certificate> RecombineAndValidate(ByteSpan raw_without_key, ByteSpan peer_static_public_key,
-                                         const CaPool& pool, int64_t now);
+// Nebula's cert.Recombine: the certificate of `version` in `raw` with `public_key` as its key,
+// whose curve must be `curve`. Errors: "no peer static key was present", "provided payload
+// was empty", "certificate has unexpected pubkey present", "certificate curve P256 does not
+// match expected CURVE25519", or the version's parse error.
+Result<Certificate> Recombine(Version version, ByteSpan raw, ByteSpan public_key, Curve curve);
+
+// Recombine, then pool.Verify at unix time `now`. Errors: "no peer static key was present",
+// "provided payload was empty", "error unmarshaling cert: ...", "certificate validation
+// failed: ...".
+Result<Certificate> RecombineAndVerify(Version version, ByteSpan raw, ByteSpan public_key,
+                                       Curve curve, const CaPool& pool, int64_t now);
 
 }  // namespace flatnet::cert

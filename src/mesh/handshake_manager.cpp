@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "cert/ip_net.h"
+#include "net/ip.h"
 #include "cert/recombine.h"
 #include "crypto/random.h"
 #include "mesh/lighthouse.h"
@@ -41,6 +41,19 @@ std::string HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Byt
 
 ByteSpan AsBytes(const std::string& s) {
   return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+// The peer's v1 certificate with its Noise static key put back, verified against the pool.
+// The overlay is IPv4, so a certificate without an IPv4 network is refused as well.
+Result<cert::Certificate> VerifiedPeerCertificate(const std::string& raw, ByteSpan peer_static,
+                                                  const cert::CaPool& pool) {
+  auto peer_cert = cert::RecombineAndVerify(
+      cert::Version::kV1, ByteSpan(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()),
+      peer_static, cert::Curve::kCurve25519, pool, std::time(nullptr));
+  if (peer_cert.ok() && peer_cert->FirstV4Network() == nullptr) {
+    return Status::Error("certificate has no IPv4 network");
+  }
+  return peer_cert;
 }
 
 }  // namespace
@@ -119,7 +132,7 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   Status written = pending->state.WriteMessage(wire::EncodeMessage(message), noise_message);
   if (!written.ok()) {
     node_.logger().Error("Failed to call noise.WriteMessage",
-                         {{"vpnIp", cert::FormatIpv4(vpn_ip)}, {"error", written.message()},
+                         {{"vpnIp", net::Ipv4(vpn_ip).ToString()}, {"error", written.message()},
                           {"handshake", kStage1}});
     return;
   }
@@ -147,7 +160,7 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   ++pending.attempts;
   if (!remotes.empty()) {
     node_.logger().Info("Handshake message sent",
-                        {{"vpnIp", cert::FormatIpv4(pending.vpn_ip)},
+                        {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
                          {"udpAddrs", "[" + sent_to + "]"},
                          {"initiatorIndex", pending.local_index},
                          {"handshake", kStage1}});
@@ -166,8 +179,8 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
     if (node_.relays().EnsurePath(*tunnel, pending.vpn_ip) &&
         node_.relays().SendThrough(relay, pending.vpn_ip, AsBytes(pending.stage1))) {
       node_.logger().Info("Handshake message sent",
-                          {{"vpnIp", cert::FormatIpv4(pending.vpn_ip)},
-                           {"relay", cert::FormatIpv4(relay)},
+                          {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
+                           {"relay", net::Ipv4(relay).ToString()},
                            {"initiatorIndex", pending.local_index}, {"handshake", kStage1}});
     }
   }
@@ -184,7 +197,7 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
     }
     if (pending->attempts >= settings.handshake_retries) {
       node_.logger().Info("Handshake timed out",
-                          {{"vpnIp", cert::FormatIpv4(vpn_ip)},
+                          {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
                            {"initiatorIndex", pending->local_index},
                            {"durationNs", now_ns - pending->started_ns},
                            {"handshake", kStage1}});
@@ -243,7 +256,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   const HostCredentials& me = node_.credentials();
   Counters& counters = node_.control_counters();
   const log::Logger& logger = node_.logger();
-  std::string udp_addr = via_relay ? "relay " + cert::FormatIpv4(via_relay) : from.ToString();
+  std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
   ByteSpan noise_bytes = packet.subspan(wire::kHeaderSize);
 
   noise::HandshakeState state(node_.settings().cipher, noise::Role::kResponder, me.static_keys);
@@ -263,9 +276,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   }
   const auto& details = message->details();
   const auto& peer_static = *state.PeerStatic();
-  auto peer_cert = cert::RecombineAndValidate(
-      ByteSpan(reinterpret_cast<const uint8_t*>(details.cert().data()), details.cert().size()),
-      peer_static, me.ca_pool, std::time(nullptr));
+  auto peer_cert = VerifiedPeerCertificate(details.cert(), peer_static, me.ca_pool);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Invalid certificate from host",
@@ -273,8 +284,8 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                  {"handshake", kStage1}});
     return;
   }
-  uint32_t vpn_ip = peer_cert->ips[0].ip;
-  std::string vpn_ip_text = cert::FormatIpv4(vpn_ip);
+  uint32_t vpn_ip = peer_cert->FirstV4Network()->addr().v4();
+  std::string vpn_ip_text = net::Ipv4(vpn_ip).ToString();
   std::string fingerprint = peer_cert->Fingerprint();
   if (vpn_ip == me.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
@@ -383,8 +394,8 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   PendingHandshake& pending = *found->second;
-  std::string udp_addr = via_relay ? "relay " + cert::FormatIpv4(via_relay) : from.ToString();
-  std::string intended = cert::FormatIpv4(pending.vpn_ip);
+  std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
+  std::string intended = net::Ipv4(pending.vpn_ip).ToString();
 
   // A failed read leaves the state untouched, so a forged stage 2 cannot spoil the real one.
   auto payload = pending.state.ReadMessage(packet.subspan(wire::kHeaderSize));
@@ -404,9 +415,8 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   const auto& details = message->details();
-  auto peer_cert = cert::RecombineAndValidate(
-      ByteSpan(reinterpret_cast<const uint8_t*>(details.cert().data()), details.cert().size()),
-      *pending.state.PeerStatic(), me.ca_pool, std::time(nullptr));
+  auto peer_cert =
+      VerifiedPeerCertificate(details.cert(), *pending.state.PeerStatic(), me.ca_pool);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);
     logger.Error("Invalid certificate from host",
@@ -415,11 +425,11 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     DropPending(pending.vpn_ip);
     return;
   }
-  uint32_t vpn_ip = peer_cert->ips[0].ip;
+  uint32_t vpn_ip = peer_cert->FirstV4Network()->addr().v4();
   if (vpn_ip != pending.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Incorrect host responded to handshake",
-                {{"intendedVpnIp", intended}, {"haveVpnIp", cert::FormatIpv4(vpn_ip)},
+                {{"intendedVpnIp", intended}, {"haveVpnIp", net::Ipv4(vpn_ip).ToString()},
                  {"udpAddr", udp_addr}, {"certName", peer_cert->name}, {"handshake", kStage2}});
     DropPending(pending.vpn_ip);
     return;
@@ -450,7 +460,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
 
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
   if (auto replaced = node_.host_map().Add(tunnel)) {
-    node_.logger().Info("Taking new handshake", {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())}});
+    node_.logger().Info("Taking new handshake", {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
   node_.TunnelEstablished(*tunnel);

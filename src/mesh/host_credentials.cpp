@@ -30,8 +30,8 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
   if (certificate->is_ca) return Status::Error("pki.cert: is a CA certificate, not a host's");
   if (certificate->Expired(now))
     return Status::Error("pki.cert: nebula certificate for this host is expired");
-  if (certificate->ips.empty())
-    return Status::Error("pki.cert: no IPs in the certificate");
+  const IpPrefix* overlay = certificate->FirstV4Network();
+  if (overlay == nullptr) return Status::Error("pki.cert: no IPv4 network in the certificate");
   if (Status verified = out.ca_pool.Verify(*certificate, now); !verified.ok())
     logger.Warn("this host's certificate does not verify against pki.ca",
                 {{"error", verified.message()}});
@@ -40,15 +40,15 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
   if (!key_pem.ok()) return key_pem.status();
   auto key = cert::ParseX25519PrivateKeyPem(*key_pem);
   if (!key.ok()) return key.status().Wrap("pki.key");
-  if (Status pair = certificate->VerifyPrivateKey(*key); !pair.ok())
+  if (Status pair = certificate->VerifyPrivateKey(cert::Curve::kCurve25519, *key); !pair.ok())
     return Status::Error("pki.key: private key is not a pair with public key in nebula cert");
   std::copy(key->begin(), key->end(), out.static_keys.private_key.begin());
   std::copy(certificate->public_key.begin(), certificate->public_key.end(),
             out.static_keys.public_key.begin());
 
-  out.vpn_ip = certificate->ips[0].ip;
-  out.prefix_length = certificate->ips[0].PrefixLength();
-  out.certificate_without_key = certificate->MarshalWithoutPublicKey();
+  out.vpn_ip = overlay->addr().v4();
+  out.prefix_length = overlay->bits();
+  out.certificate_without_key = certificate->MarshalForHandshakes();
   out.certificate = std::make_shared<const cert::Certificate>(std::move(*certificate));
   return out;
 }
@@ -56,14 +56,18 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
 firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaPool& pool) {
   firewall::PeerIdentity identity;
   identity.name = peer.name;
-  identity.overlay_ip = peer.ips.empty() ? 0 : peer.ips[0].ip;
+  const IpPrefix* overlay = peer.FirstV4Network();
+  identity.overlay_ip = overlay ? overlay->addr().v4() : 0;
   identity.groups = peer.groups;
   identity.issuer = peer.issuer;
   if (auto ca = pool.GetCaForCert(peer); ca.ok()) identity.ca_name = (*ca)->name;
-  for (size_t i = 1; i < peer.ips.size(); ++i)
-    identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(peer.ips[i].ip), 32));
-  for (const auto& subnet : peer.subnets)
-    identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), subnet.PrefixLength()));
+  for (const IpPrefix& network : peer.networks)
+    if (network.is_v4() && &network != overlay)
+      identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(network.addr().v4()), 32));
+  for (const IpPrefix& unsafe : peer.unsafe_networks)
+    if (unsafe.is_v4())
+      identity.other_networks.push_back(
+          net::Ipv4Cidr(net::Ipv4(unsafe.addr().v4()), unsafe.bits()));
   return identity;
 }
 

@@ -3,7 +3,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 
-#include "cert/ip_net.h"
+#include "net/ip.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/lighthouse_addresses.h"
 #include "mesh/node.h"
@@ -124,7 +124,7 @@ void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
   auto meta = wire::DecodeMeta(payload);
   if (!meta.ok() || !meta->has_details()) {
     node_.logger().Error("Failed to unmarshal lighthouse packet",
-                         {{"vpnIp", cert::FormatIpv4(from.vpn_ip())},
+                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()},
                           {"udpAddr", from.remote().ToString()}});
     return;
   }

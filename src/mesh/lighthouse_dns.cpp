@@ -45,8 +45,8 @@ void LighthouseDns::Start() {
     const cert::Certificate& c = tunnel->peer_cert();
     dns::CertDetails details;
     details.name = c.name;
-    for (const auto& ip_net : c.ips) details.ips.push_back(ip_net.ToString());
-    for (const auto& subnet : c.subnets) details.subnets.push_back(subnet.ToString());
+    for (const auto& network : c.networks) details.ips.push_back(network.ToString());
+    for (const auto& unsafe : c.unsafe_networks) details.subnets.push_back(unsafe.ToString());
     details.groups = c.groups;
     details.not_before = c.not_before;
     details.not_after = c.not_after;

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "cert/ip_net.h"
+#include "net/ip.h"
 #include "mesh/node.h"
 
 namespace flatnet::mesh {
@@ -33,14 +33,14 @@ int64_t Liveness::Tick(int64_t now_ns) {
     if (now_ns < state.next_check_ns) continue;
     state.next_check_ns = 0;
     if (tunnel->TakeIn()) continue;  // alive, passively
-    node_.logger().Debug("Tunnel status", {{"vpnIp", cert::FormatIpv4(vpn_ip)},
+    node_.logger().Debug("Tunnel status", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
                                            {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
     node_.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
     state.pending_deletion_since_ns = now_ns;
   }
   for (Tunnel* tunnel : dead) {
     node_.logger().Info("Tunnel status",
-                        {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
+                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
                          {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
                          {"certName", tunnel->peer_cert().name}});
     node_.CloseTunnel(*tunnel, "dead");

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "cert/ip_net.h"
+#include "net/ip.h"
 #include "firewall/rule_set.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/lighthouse.h"
@@ -70,10 +70,13 @@ Status Node::Prepare() {
   auto rules = firewall::RuleSet::Compile(config_.firewall.inbound, config_.firewall.outbound);
   if (!rules.ok()) return rules.status();
   std::vector<net::Ipv4Cidr> local_networks;
-  for (const auto& ip : credentials_.certificate->ips)
-    local_networks.push_back(net::Ipv4Cidr(net::Ipv4(ip.ip), 32));
-  for (const auto& subnet : credentials_.certificate->subnets)
-    local_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), subnet.PrefixLength()));
+  // The daemon's overlay is IPv4: IPv6 networks of a v2 certificate are not routed yet.
+  for (const IpPrefix& network : credentials_.certificate->networks)
+    if (network.is_v4())
+      local_networks.push_back(net::Ipv4Cidr(net::Ipv4(network.addr().v4()), 32));
+  for (const IpPrefix& unsafe : credentials_.certificate->unsafe_networks)
+    if (unsafe.is_v4())
+      local_networks.push_back(net::Ipv4Cidr(net::Ipv4(unsafe.addr().v4()), unsafe.bits()));
   firewall::FirewallOptions options;
   options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
   options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();
@@ -87,7 +90,7 @@ Status Node::Prepare() {
     if (!route.via.is_v4() || !InOurNetwork(route.via.v4())) {
       return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
                            route.via.ToString() + " is not in this host's network " +
-                           cert::FormatIpv4(credentials_.vpn_ip) + "/" +
+                           net::Ipv4(credentials_.vpn_ip).ToString() + "/" +
                            std::to_string(credentials_.prefix_length));
     }
     if (route.network.address.is_v4() && InOurNetwork(route.network.address.v4())) {
@@ -176,8 +179,7 @@ Status Node::Start() {
     dns_->Start();
   }
 
-  cert::Ipv4Net network{credentials_.vpn_ip,
-                        credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length)};
+  net::Ipv4Cidr network(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
   logger_.Info("Nebula interface is active",
                {{"interface", tun_device_name_}, {"network", network.ToString()},
                 {"build", std::string(FLATNET_VERSION)},
@@ -272,7 +274,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       auto type = wire::MessageType(event.type);
       if (type == wire::MessageType::kCloseTunnel) {
         logger_.Info("Close tunnel received, tearing down.",
-                     {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
+                     {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
                       {"certName", tunnel->peer_cert().name}, {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
       } else if (type == wire::MessageType::kControl) {
@@ -286,7 +288,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
             now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
         logger_.Debug("Ignoring message flatnet does not handle yet",
-                      {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())},
+                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
                        {"type", wire::TypeName(type)}});
       }
       return;
@@ -367,13 +369,13 @@ void Node::TunnelEstablished(const Tunnel& tunnel) {
 
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
   Counters::Add(control_counters_.tunnels_closed);
-  logger_.Debug("Tunnel closed", {{"vpnIp", cert::FormatIpv4(tunnel.vpn_ip())}, {"reason", reason}});
+  logger_.Debug("Tunnel closed", {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()}, {"reason", reason}});
   host_map_.Remove(tunnel);
 }
 
 NodeStatus Node::Report() const {
   NodeStatus status;
-  status.vpn_ip = cert::FormatIpv4(credentials_.vpn_ip);
+  status.vpn_ip = net::Ipv4(credentials_.vpn_ip).ToString();
   status.cert_name = credentials_.certificate->name;
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
@@ -381,9 +383,9 @@ NodeStatus Node::Report() const {
   auto snapshot = host_map_.Current();
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
     NodeStatus::TunnelStatus t;
-    t.vpn_ip = cert::FormatIpv4(vpn_ip);
+    t.vpn_ip = net::Ipv4(vpn_ip).ToString();
     t.cert_name = tunnel->peer_cert().name;
-    t.remote = tunnel->via_relay() ? "relay " + cert::FormatIpv4(tunnel->via_relay())
+    t.remote = tunnel->via_relay() ? "relay " + net::Ipv4(tunnel->via_relay()).ToString()
                                    : tunnel->remote().ToString();
     t.cipher = CipherName(settings_.cipher);
     t.local_index = tunnel->local_index();

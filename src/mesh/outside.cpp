@@ -19,7 +19,7 @@
 // stranger sends can change a tunnel.
 #include <cstring>
 
-#include "cert/ip_net.h"
+#include "net/ip.h"
 #include "firewall/packet.h"
 #include "mesh/lighthouse.h"
 #include "mesh/node.h"
@@ -282,7 +282,7 @@ void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
   auto moved_from = tunnel.RoamTo(from, now_ns, kRoamingSuppressNs);
   if (moved_from) {
     node_.logger().Info("Host roamed to new udp ip/port.",
-                        {{"vpnIp", cert::FormatIpv4(tunnel.vpn_ip())},
+                        {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()},
                          {"udpAddr", moved_from->ToString()}, {"newAddr", from.ToString()}});
   }
 }

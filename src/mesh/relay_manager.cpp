@@ -1,6 +1,6 @@
 #include "mesh/relay_manager.h"
 
-#include "cert/ip_net.h"
+#include "net/ip.h"
 #include "crypto/random.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/node.h"
@@ -53,7 +53,7 @@ bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
   leg.peer = target;
   node_.host_map().SetRelay(leg);
   node_.logger().Info("Attempt to relay through hosts",
-                      {{"vpnIp", cert::FormatIpv4(target)}, {"relay", cert::FormatIpv4(relay.vpn_ip())}});
+                      {{"vpnIp", net::Ipv4(target).ToString()}, {"relay", net::Ipv4(relay.vpn_ip()).ToString()}});
   SendControl(relay.vpn_ip(), NebulaControl::CreateRelayRequest, leg.local_index, 0, me, target);
   return false;
 }
@@ -75,7 +75,7 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
   auto message = wire::DecodeControl(payload);
   if (!message.ok()) {
     node_.logger().Error("Failed to unmarshal control message",
-                         {{"vpnIp", cert::FormatIpv4(from.vpn_ip())}, {"error", message.status().message()}});
+                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"error", message.status().message()}});
     return;
   }
   if (message->type() == NebulaControl::CreateRelayRequest) HandleRequest(from, *message);
@@ -85,9 +85,9 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
 void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request) {
   uint32_t relay_from = request.relayfromip(), relay_to = request.relaytoip();
   node_.logger().Info("handleCreateRelayRequest",
-                      {{"relayFrom", cert::FormatIpv4(relay_from)}, {"relayTarget", cert::FormatIpv4(relay_to)},
+                      {{"relayFrom", net::Ipv4(relay_from).ToString()}, {"relayTarget", net::Ipv4(relay_to).ToString()},
                        {"initiatorIdx", request.initiatorrelayindex()},
-                       {"hostInfo", cert::FormatIpv4(from.vpn_ip())}});
+                       {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
   auto snapshot = node_.host_map().Current();
   uint32_t me = node_.credentials().vpn_ip;
 
@@ -164,10 +164,10 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request) {
 void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response) {
   uint32_t relay_from = response.relayfromip(), relay_to = response.relaytoip();
   node_.logger().Info("handleCreateRelayResponse",
-                      {{"relayFrom", cert::FormatIpv4(relay_from)}, {"relayTarget", cert::FormatIpv4(relay_to)},
+                      {{"relayFrom", net::Ipv4(relay_from).ToString()}, {"relayTarget", net::Ipv4(relay_to).ToString()},
                        {"initiatorIdx", response.initiatorrelayindex()},
                        {"responderIdx", response.responderrelayindex()},
-                       {"hostInfo", cert::FormatIpv4(from.vpn_ip())}});
+                       {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
   auto snapshot = node_.host_map().Current();
   const Relay* found = snapshot->FindRelay(response.initiatorrelayindex());
   // The response must come over the tunnel the leg runs on.

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "cert/certificate.h"
-#include "cert/ip_net.h"
 #include "cert/key_pem.h"
 #include "cert/pem.h"
 #include "cert/protobuf_wire.h"
@@ -18,7 +17,7 @@ namespace {
 Certificate SampleCert() {
   Certificate c;
   c.name = "sample";
-  c.ips = {{0x0a000001, 0xffffff00}};
+  c.networks = {IpPrefix::From(IpAddr::V4(0x0a000001), 24)};
   c.groups = {"g"};
   c.not_before = 1000;
   c.not_after = 2000;
@@ -72,7 +71,7 @@ TEST(PemBadInput, WrongBannerNamesWhatWasFound) {
   Result<Certificate> c = ParseCertificatePem(FormatX25519PublicKeyPem(key));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message(),
-            "bytes did not contain a proper nebula certificate banner (found \"NEBULA X25519 "
+            "bytes did not contain a proper certificate banner (found \"NEBULA X25519 "
             "PUBLIC KEY\")");
   Result<crypto::X25519Key> k = ParseX25519PrivateKeyPem(SampleCert().MarshalToPem());
   ASSERT_FALSE(k.ok());
@@ -105,46 +104,56 @@ TEST(PemBadInput, WrongKeySizes) {
 
 TEST(CertBadInput, VerifyPrivateKeyOfTheWrongKind) {
   Certificate host = SampleCert();
-  EXPECT_EQ(host.VerifyPrivateKey(Bytes(64, 1)).message(), "bad scalar length: 64, expected 32");
+  EXPECT_EQ(host.VerifyPrivateKey(Curve::kCurve25519, Bytes(64, 1)).message(),
+            "bad scalar length: 64, expected 32");
   Certificate ca = SampleCert();
   ca.is_ca = true;
-  EXPECT_EQ(ca.VerifyPrivateKey(Bytes(32, 1)).message(),
+  EXPECT_EQ(ca.VerifyPrivateKey(Curve::kCurve25519, Bytes(32, 1)).message(),
             "key was not 64 bytes, is invalid ed25519 private key");
 }
 
 TEST(CertBadInput, MalformedProtobuf) {
-  EXPECT_EQ(ParseCertificate({}).status().message(), "certificate is empty (nil byte array)");
+  EXPECT_EQ(ParseCertificateV1({}).status().message(), "certificate is empty (nil byte array)");
   // Every truncation inside a field is refused; none may crash or read past the end. (Cutting
   // the whole 66-byte signature field off leaves a well-formed, unsigned certificate.)
   Certificate unsigned_cert = SampleCert();
   unsigned_cert.signature.clear();
   Bytes details_only = unsigned_cert.Marshal();
   for (size_t cut = 1; cut < details_only.size(); ++cut) {
-    EXPECT_FALSE(ParseCertificate(Without(details_only, cut)).ok()) << "cut " << cut;
+    EXPECT_FALSE(ParseCertificateV1(Without(details_only, cut)).ok()) << "cut " << cut;
   }
   Bytes signed_cert = SampleCert().Marshal();
   for (size_t cut = 1; cut < 66; ++cut) {
-    EXPECT_FALSE(ParseCertificate(Without(signed_cert, cut)).ok()) << "cut " << cut;
+    EXPECT_FALSE(ParseCertificateV1(Without(signed_cert, cut)).ok()) << "cut " << cut;
   }
-  EXPECT_TRUE(ParseCertificate(Without(signed_cert, 66)).ok());
-  EXPECT_EQ(ParseCertificate(Bytes{0x12, 0x00}).status().message(), "encoded Details was nil");
-  EXPECT_TRUE(ParseCertificate(Bytes{0x0a, 0x7f})
+  EXPECT_TRUE(ParseCertificateV1(Without(signed_cert, 66)).ok());
+  EXPECT_EQ(ParseCertificateV1(Bytes{0x12, 0x00}).status().message(), "encoded Details was nil");
+  EXPECT_TRUE(ParseCertificateV1(Bytes{0x0a, 0x7f})
                   .status()
                   .message()
                   .starts_with("certificate protobuf is malformed: field 1 is truncated"));
-  EXPECT_EQ(ParseCertificate(Bytes{0x00, 0x01}).status().message(),
+  EXPECT_EQ(ParseCertificateV1(Bytes{0x00, 0x01}).status().message(),
             "certificate protobuf is malformed: invalid field number 0");
   Bytes group_wire = {0x0b};  // field 1, wire type 3 (start group)
-  EXPECT_FALSE(ParseCertificate(group_wire).ok());
+  EXPECT_FALSE(ParseCertificateV1(group_wire).ok());
   Bytes long_varint = {0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
-  EXPECT_FALSE(ParseCertificate(long_varint).ok());
+  EXPECT_FALSE(ParseCertificateV1(long_varint).ok());
 }
 
 TEST(CertBadInput, StructurallyInvalidDetails) {
   Certificate c = SampleCert();
-  c.public_key.assign(31, 1);
-  EXPECT_EQ(ParseCertificate(c.Marshal()).status().message(),
-            "Public key was fewer than 32 bytes; 31");
+  c.public_key.clear();
+  EXPECT_EQ(ParseCertificateV1(c.Marshal()).status().message(), "invalid public key");
+  c = SampleCert();
+  c.networks.clear();
+  EXPECT_EQ(ParseCertificateV1(c.Marshal()).status().message(),
+            "non-CA certificates must contain exactly one network");
+  c.networks = {IpPrefix::From(IpAddr::V4(0), 8)};
+  EXPECT_EQ(ParseCertificateV1(c.Marshal()).status().message(),
+            "non-CA certificates must not use the zero address as a network: 0.0.0.0/8");
+  c = SampleCert();
+  c.curve = Curve(7);
+  EXPECT_EQ(ParseCertificateV1(c.Marshal()).status().message(), "unknown curve 7");
 
   ProtoWriter details;
   std::vector<uint32_t> odd = {0x0a000001, 0xffffff00, 0x0a000002};
@@ -152,7 +161,7 @@ TEST(CertBadInput, StructurallyInvalidDetails) {
   details.LengthDelimitedField(7, Bytes(32, 1));
   ProtoWriter cert;
   cert.LengthDelimitedField(1, details.bytes());
-  EXPECT_EQ(ParseCertificate(cert.bytes()).status().message(),
+  EXPECT_EQ(ParseCertificateV1(cert.bytes()).status().message(),
             "encoded IPs should be in pairs, an odd number was found");
 
   ProtoWriter subnets;
@@ -160,7 +169,7 @@ TEST(CertBadInput, StructurallyInvalidDetails) {
   subnets.LengthDelimitedField(7, Bytes(32, 1));
   ProtoWriter cert2;
   cert2.LengthDelimitedField(1, subnets.bytes());
-  EXPECT_EQ(ParseCertificate(cert2.bytes()).status().message(),
+  EXPECT_EQ(ParseCertificateV1(cert2.bytes()).status().message(),
             "encoded Subnets should be in pairs, an odd number was found");
 
   ProtoWriter bad_name;
@@ -168,7 +177,7 @@ TEST(CertBadInput, StructurallyInvalidDetails) {
   bad_name.LengthDelimitedField(7, Bytes(32, 1));
   ProtoWriter cert3;
   cert3.LengthDelimitedField(1, bad_name.bytes());
-  EXPECT_EQ(ParseCertificate(cert3.bytes()).status().message(),
+  EXPECT_EQ(ParseCertificateV1(cert3.bytes()).status().message(),
             "certificate protobuf is malformed: name is not valid UTF-8");
 }
 
@@ -179,7 +188,7 @@ TEST(CertBadInput, UnknownFieldsAreDroppedSoTheSignatureNoLongerMatches) {
   Bytes raw = c.Marshal();
   Bytes extended = raw;
   extended.insert(extended.end(), {0x98, 0x06, 0x01});  // field 99, varint 1
-  Result<Certificate> parsed = ParseCertificate(extended);
+  Result<Certificate> parsed = ParseCertificateV1(extended);
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->Marshal(), raw);
 }
@@ -191,10 +200,10 @@ TEST(CertBadInput, UnpackedRepeatedIpsAreAccepted) {
   details.LengthDelimitedField(7, Bytes(32, 1));
   ProtoWriter cert;
   cert.LengthDelimitedField(1, details.bytes());
-  Result<Certificate> parsed = ParseCertificate(cert.bytes());
+  Result<Certificate> parsed = ParseCertificateV1(cert.bytes());
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
-  ASSERT_EQ(parsed->ips.size(), 1u);
-  EXPECT_EQ(parsed->ips[0].ToString(), "10.0.0.1/24");
+  ASSERT_EQ(parsed->networks.size(), 1u);
+  EXPECT_EQ(parsed->networks[0].ToString(), "10.0.0.1/24");
 }
 
 TEST(CertBadInput, RandomBytesNeverCrashAndWhatParsesIsStable) {
@@ -210,11 +219,11 @@ TEST(CertBadInput, RandomBytesNeverCrashAndWhatParsesIsStable) {
       buf[2] = 0x0a;
     }
     ByteSpan input(buf.data(), length);
-    Result<Certificate> c = ParseCertificate(input);
+    Result<Certificate> c = ParseCertificateV1(input);
     if (c.ok()) {
       ++parsed_count;
       // Whatever parses must re-marshal to something that parses to the same certificate.
-      Result<Certificate> again = ParseCertificate(c->Marshal());
+      Result<Certificate> again = ParseCertificateV1(c->Marshal());
       ASSERT_TRUE(again.ok()) << again.status().message();
       EXPECT_EQ(again->Marshal(), c->Marshal());
     } else {
@@ -227,19 +236,34 @@ TEST(CertBadInput, RandomBytesNeverCrashAndWhatParsesIsStable) {
   RecordProperty("parsed", parsed_count);
 }
 
-TEST(IpNetBadInput, CidrParsing) {
-  EXPECT_EQ(ParseIpv4Cidr("10.0.0/24").status().message(), "invalid CIDR address: 10.0.0/24");
-  EXPECT_EQ(ParseIpv4Cidr("10.0.0.1").status().message(), "invalid CIDR address: 10.0.0.1");
-  EXPECT_FALSE(ParseIpv4Cidr("10.0.0.1/33").ok());
-  EXPECT_FALSE(ParseIpv4Cidr("10.0.0.256/24").ok());
-  EXPECT_FALSE(ParseIpv4Cidr("010.0.0.1/24").ok());
-  EXPECT_FALSE(ParseIpv4Cidr("10.0.0.1/").ok());
-  EXPECT_FALSE(ParseIpv4Cidr(" 10.0.0.1/24").ok());
-  EXPECT_EQ(ParseIpv4Cidr("fd00::1/64").status().message(), "can only be ipv4, have fd00::1/64");
-  Result<Ipv4Net> ok = ParseIpv4Cidr("192.168.100.7/24");
-  ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(ok->ToString(), "192.168.100.7/24");
-  EXPECT_EQ(ok->Network().ToString(), "192.168.100.0/24");
+TEST(CertBadInput, NonContiguousMaskBecomesSlashZeroAsInNebula) {
+  // Nebula 1.11 reads an (ip, mask) pair through Go's IPMask.Size(), which gives 0 for a mask
+  // whose one bits are not contiguous; re-marshaling then writes mask 0, so such a certificate
+  // reads but its signature (made over the original mask) no longer verifies.
+  ProtoWriter details;
+  std::vector<uint32_t> pair = {0x0a010203, 0xff00ff00};
+  details.PackedVarintField(2, pair);
+  details.LengthDelimitedField(7, Bytes(32, 1));
+  ProtoWriter cert;
+  cert.LengthDelimitedField(1, details.bytes());
+  Result<Certificate> parsed = ParseCertificateV1(cert.bytes());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->networks.size(), 1u);
+  EXPECT_EQ(parsed->networks[0].ToString(), "10.1.2.3/0");
+  EXPECT_NE(parsed->Marshal(), cert.bytes());
+}
+
+TEST(CertBadInput, HandshakeBytesMustNotCarryAPublicKey) {
+  Certificate c = SampleCert();
+  EXPECT_EQ(
+      ParseCertificateWithPublicKey(Version::kV1, c.Marshal(), Bytes(32, 2), Curve::kCurve25519)
+          .status()
+          .message(),
+      "certificate has unexpected pubkey present");
+  Result<Certificate> ok = ParseCertificateWithPublicKey(Version::kV1, c.MarshalForHandshakes(),
+                                                         Bytes(32, 2), Curve::kCurve25519);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->public_key, Bytes(32, 2));
 }
 
 }  // namespace

@@ -88,12 +88,12 @@ class CertCli : public ::testing::Test {
     cert::Certificate ca = ParsedCert("ca.crt");
     cert::Certificate c;
     c.name = name;
-    c.ips = {{0x0a000001, 0xffffff00}};
+    c.networks = {IpPrefix::From(IpAddr::V4(0x0a000001), 24)};
     c.not_before = not_before;
     c.not_after = not_after;
     c.public_key.assign(32, 5);
     c.issuer = ca.Fingerprint();
-    ASSERT_TRUE(c.Sign(*key).ok());
+    ASSERT_TRUE(c.Sign(cert::Curve::kCurve25519, *key).ok());
     Write(name, c.MarshalToPem());
   }
 
@@ -117,7 +117,7 @@ TEST_F(CertCli, CaUsesNebulaDefaultsInTheCurrentDirectory) {
   EXPECT_TRUE(ca.CheckSignature(ca.public_key));
   Result<crypto::Ed25519PrivateKey> key = cert::ParseEd25519PrivateKeyPem(Read("ca.key"));
   ASSERT_TRUE(key.ok());
-  EXPECT_TRUE(ca.VerifyPrivateKey(*key).ok());
+  EXPECT_TRUE(ca.VerifyPrivateKey(cert::Curve::kCurve25519, *key).ok());
   EXPECT_EQ(fs::status(Path("ca.key")).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
 }
@@ -128,9 +128,9 @@ TEST_F(CertCli, CaConstraintsAndDuration) {
   cert::Certificate ca = ParsedCert("ca.crt");
   EXPECT_EQ(ca.not_after - ca.not_before, 48 * 3600);
   EXPECT_EQ(ca.groups, (std::vector<std::string>{"admins", "servers"}));
-  ASSERT_EQ(ca.ips.size(), 2u);
-  EXPECT_EQ(ca.ips[1].ToString(), "10.2.3.4/24");         // -ips keeps the address
-  EXPECT_EQ(ca.subnets[0].ToString(), "192.168.7.0/24");  // -subnets keeps the network
+  ASSERT_EQ(ca.networks.size(), 2u);
+  EXPECT_EQ(ca.networks[1].ToString(), "10.2.3.4/24");            // -ips keeps the address
+  EXPECT_EQ(ca.unsafe_networks[0].ToString(), "192.168.7.0/24");  // -subnets keeps the network
 }
 
 TEST_F(CertCli, SignDefaultsToNameFilesAndEndsOneSecondBeforeTheCa) {
@@ -143,13 +143,13 @@ TEST_F(CertCli, SignDefaultsToNameFilesAndEndsOneSecondBeforeTheCa) {
   cert::Certificate ca = ParsedCert("ca.crt");
   cert::Certificate host = ParsedCert("lighthouse.crt");
   EXPECT_EQ(host.name, "lighthouse");
-  EXPECT_EQ(host.ips[0].ToString(), "192.168.100.1/24");
+  EXPECT_EQ(host.networks[0].ToString(), "192.168.100.1/24");
   EXPECT_EQ(host.groups, (std::vector<std::string>{"servers"}));
   EXPECT_EQ(host.not_after, ca.not_after - 1);
   EXPECT_EQ(host.issuer, ca.Fingerprint());
   Result<crypto::X25519Key> key = cert::ParseX25519PrivateKeyPem(Read("lighthouse.key"));
   ASSERT_TRUE(key.ok());
-  EXPECT_TRUE(host.VerifyPrivateKey(*key).ok());
+  EXPECT_TRUE(host.VerifyPrivateKey(cert::Curve::kCurve25519, *key).ok());
   Result<cert::CaPool> pool = cert::CaPool::FromPem(Read("ca.crt"));
   ASSERT_TRUE(pool.ok());
   EXPECT_TRUE(pool->Verify(host, host.not_before + 1).ok());
@@ -167,7 +167,7 @@ TEST_F(CertCli, KeygenThenSignWithInPubWritesNoPrivateKey) {
   EXPECT_EQ(host.not_after - host.not_before, 3600);
   Result<crypto::X25519Key> priv = cert::ParseX25519PrivateKeyPem(Read("h.key"));
   ASSERT_TRUE(priv.ok());
-  EXPECT_TRUE(host.VerifyPrivateKey(*priv).ok());
+  EXPECT_TRUE(host.VerifyPrivateKey(cert::Curve::kCurve25519, *priv).ok());
 }
 
 TEST_F(CertCli, PrintShowsEveryCertInAFile) {
@@ -177,13 +177,16 @@ TEST_F(CertCli, PrintShowsEveryCertInAFile) {
   Write("both.crt", Read("ca.crt") + Read("b.crt"));
   CliRun text = Cli({"print", "-path", Path("both.crt")});
   ASSERT_EQ(text.code, 0) << text.err;
-  EXPECT_TRUE(text.out.starts_with("NebulaCertificate {\n\tDetails {\n\t\tName: Test CA\n"));
-  EXPECT_NE(text.out.find("}\nNebulaCertificate {\n\tDetails {\n\t\tName: Second\n"),
-            std::string::npos);
+  // nebula-cert 1.11.1: each certificate as indented JSON, then one JSON array for -json.
+  EXPECT_TRUE(text.out.starts_with("{\n\t\"details\": {\n\t\t\"curve\": \"CURVE25519\",\n"));
+  EXPECT_NE(text.out.find("\t\t\"name\": \"Test CA\",\n"), std::string::npos);
+  EXPECT_NE(text.out.find("}\n{\n\t\"details\": {"), std::string::npos);
+  EXPECT_NE(text.out.find("\t\t\"name\": \"Second\",\n"), std::string::npos);
   CliRun json = Cli({"print", "-json", "-path", Path("both.crt")});
   ASSERT_EQ(json.code, 0) << json.err;
-  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 2);
-  EXPECT_TRUE(json.out.starts_with("{\"details\":{\"groups\":[],\"ips\":[],\"isCa\":true,"));
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1);
+  EXPECT_TRUE(json.out.starts_with("[{\"details\":{\"curve\":\"CURVE25519\",\"groups\":[],"));
+  EXPECT_NE(json.out.find("},{\"details\":"), std::string::npos);
   EXPECT_NE(json.out.find("\"fingerprint\":\"" + ParsedCert("b.crt").Fingerprint() + "\""),
             std::string::npos);
 }
@@ -414,14 +417,14 @@ TEST_F(CertCli, CaConstraintsAreEnforcedWhenSigning) {
   const std::string prefix = "Error: refusing to sign, root certificate constraints violated: ";
   EXPECT_EQ(sign({"-ip", "10.2.0.1/24"}).first_error_line(),
             prefix +
-                "certificate contained an ip assignment outside the limitations of the signing "
-                "ca: 10.2.0.1/24");
+                "certificate contained a network assignment outside the limitations of the "
+                "signing ca: 10.2.0.1/24");
   EXPECT_EQ(sign({"-ip", "10.1.0.1/24", "-groups", "servers,laptops"}).first_error_line(),
             prefix + "certificate contained a group not present on the signing ca: laptops");
   EXPECT_EQ(sign({"-ip", "10.1.0.1/24", "-subnets", "172.16.0.0/12"}).first_error_line(),
             prefix +
-                "certificate contained a subnet assignment outside the limitations of the "
-                "signing ca: 172.16.0.0/12");
+                "certificate contained an unsafe network assignment outside the limitations of "
+                "the signing ca: 172.16.0.0/12");
   EXPECT_EQ(sign({"-ip", "10.1.0.1/24", "-duration", "11h"}).first_error_line(),
             prefix + "certificate expires after signing certificate");
   EXPECT_EQ(Listing(), (std::vector<std::string>{"ca.crt", "ca.key"}));
@@ -460,7 +463,7 @@ TEST_F(CertCli, AnExpiredCaCannotSign) {
   ca.not_before = 1'000'000'000;
   ca.not_after = 1'000'003'600;
   ca.public_key.assign(key.public_key.begin(), key.public_key.end());
-  ASSERT_TRUE(ca.Sign(key.private_key).ok());
+  ASSERT_TRUE(ca.Sign(cert::Curve::kCurve25519, key.private_key).ok());
   Write("old.crt", ca.MarshalToPem());
   Write("old.key", cert::FormatEd25519PrivateKeyPem(key.private_key));
   CliRun r = Cli({"sign", "-ca-crt", Path("old.crt"), "-ca-key", Path("old.key"), "-name", "h",
