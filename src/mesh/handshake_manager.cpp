@@ -273,7 +273,16 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                  {"handshake", kStage1}});
     return;
   }
-  uint32_t vpn_ip = peer_cert->ips[0].ip;
+  auto overlay_ip = OverlayIpOf(*peer_cert);
+  if (!overlay_ip.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Info("Invalid certificate from host", {{"udpAddr", udp_addr},
+                                                  {"error", overlay_ip.status().message()},
+                                                  {"certName", peer_cert->name},
+                                                  {"handshake", kStage1}});
+    return;
+  }
+  uint32_t vpn_ip = *overlay_ip;
   std::string vpn_ip_text = cert::FormatIpv4(vpn_ip);
   std::string fingerprint = peer_cert->Fingerprint();
   if (vpn_ip == me.vpn_ip) {
@@ -415,7 +424,17 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     DropPending(pending.vpn_ip);
     return;
   }
-  uint32_t vpn_ip = peer_cert->ips[0].ip;
+  auto overlay_ip = OverlayIpOf(*peer_cert);
+  if (!overlay_ip.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid certificate from host", {{"vpnIp", intended},
+                                                   {"udpAddr", udp_addr},
+                                                   {"error", overlay_ip.status().message()},
+                                                   {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
+  uint32_t vpn_ip = *overlay_ip;
   if (vpn_ip != pending.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Incorrect host responded to handshake",

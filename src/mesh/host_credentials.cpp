@@ -48,6 +48,9 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
 
   out.vpn_ip = certificate->ips[0].ip;
   out.prefix_length = certificate->ips[0].PrefixLength();
+  if (out.prefix_length < 0)
+    return Status::Error("pki.cert: the certificate's IP " + certificate->ips[0].ToString() +
+                         " has a mask that is not a prefix length");
   out.certificate_without_key = certificate->MarshalWithoutPublicKey();
   out.certificate = std::make_shared<const cert::Certificate>(std::move(*certificate));
   return out;
@@ -62,9 +65,17 @@ firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaP
   if (auto ca = pool.GetCaForCert(peer); ca.ok()) identity.ca_name = (*ca)->name;
   for (size_t i = 1; i < peer.ips.size(); ++i)
     identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(peer.ips[i].ip), 32));
-  for (const auto& subnet : peer.subnets)
-    identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), subnet.PrefixLength()));
+  for (const auto& subnet : peer.subnets) {
+    int prefix = subnet.PrefixLength();
+    if (prefix < 0) continue;  // not a network a route can name
+    identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), prefix));
+  }
   return identity;
+}
+
+Result<uint32_t> OverlayIpOf(const cert::Certificate& peer) {
+  if (peer.ips.empty()) return Status::Error("certificate has no IP");
+  return peer.ips[0].ip;
 }
 
 }  // namespace flatnet::mesh

@@ -3,7 +3,8 @@
 //
 // Contract: Load fails with one line naming the config key and what is wrong: unreadable or
 // malformed PEM, a key that is not this certificate's pair, an expired certificate, a
-// certificate without an IPv4 address, or a CA bundle in which every CA has expired.
+// certificate without an IPv4 address or whose
+// first IP's mask is not a prefix, or a CA bundle in which every CA has expired.
 #pragma once
 
 #include <memory>
@@ -31,7 +32,12 @@ struct HostCredentials {
   static Result<HostCredentials> Load(const config::PkiConfig& pki, const log::Logger& logger);
 };
 
-// What the firewall and the logs know of a peer, taken from its verified certificate.
+// What the firewall and the logs know of a peer, taken from its verified certificate. A
+// subnet whose mask is not a prefix vouches for no address (it is left out).
 firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaPool& pool);
+
+// A peer's overlay address: its certificate's first IP. A CA may sign a certificate with no
+// IP at all; that is an error here ("certificate has no IP"), never ips[0] of nothing.
+Result<uint32_t> OverlayIpOf(const cert::Certificate& peer);
 
 }  // namespace flatnet::mesh

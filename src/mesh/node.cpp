@@ -73,7 +73,8 @@ Status Node::Prepare() {
   for (const auto& ip : credentials_.certificate->ips)
     local_networks.push_back(net::Ipv4Cidr(net::Ipv4(ip.ip), 32));
   for (const auto& subnet : credentials_.certificate->subnets)
-    local_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), subnet.PrefixLength()));
+    if (int prefix = subnet.PrefixLength(); prefix >= 0)  // a non-prefix mask names no route
+      local_networks.push_back(net::Ipv4Cidr(net::Ipv4(subnet.ip), prefix));
   firewall::FirewallOptions options;
   options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
   options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();
@@ -324,6 +325,11 @@ void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubTy
 }
 
 void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
+  if (raw_sender_) {
+    Counters::Add(control_counters_.tx_packets);
+    raw_sender_(to, datagram);
+    return;
+  }
   if (workers_.empty()) return;
   Status sent = workers_[0]->socket().SendTo(to, datagram);
   if (sent.ok()) {
