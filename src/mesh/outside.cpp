@@ -89,7 +89,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       ControlEvent event;
       event.kind = ControlEvent::Kind::kPunch;
       event.from = from;
-      node_.control_queue().Push(std::move(event));
+      if (!node_.control_queue().Push(std::move(event)))
+        Counters::Add(counters.rx_dropped_queue_stranger);
     }
     return;
   }
@@ -112,7 +113,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       event.local_index = header.remote_index;
       if (handshake) event.bytes.assign(reinterpret_cast<const char*>(datagram), length);
       if (!node_.control_queue().Push(std::move(event)))
-        Counters::Add(counters.handshakes_dropped);
+        Counters::Add(handshake ? counters.handshakes_dropped : counters.rx_dropped_queue_stranger);
       return;
     }
     case MessageType::kMessage:
@@ -214,7 +215,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     event.from = from;
     event.via_relay = via_relay;
     event.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
-    node_.control_queue().Push(std::move(event));
+    if (!node_.control_queue().Push(std::move(event)))
+      Counters::Add(counters.rx_dropped_queue_authenticated);
     if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
   }
   if (!via_relay) Roam(*tunnel, from, now_ns);
