@@ -177,7 +177,16 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
   const NodeSettings& settings = node_.settings();
   int64_t next = now_ns + settings.handshake_try_interval_ns;
   std::vector<uint32_t> expired;
-  for (auto& [vpn_ip, pending] : pending_by_vpn_ip_) {
+  // What is pending now, by key: a resend asks the lighthouses, and a lighthouse without a
+  // tunnel gets a handshake of its own, which inserts into the map (no iterator may live
+  // across that).
+  std::vector<uint32_t> due;
+  due.reserve(pending_by_vpn_ip_.size());
+  for (const auto& [vpn_ip, pending] : pending_by_vpn_ip_) due.push_back(vpn_ip);
+  for (uint32_t vpn_ip : due) {
+    auto found = pending_by_vpn_ip_.find(vpn_ip);
+    if (found == pending_by_vpn_ip_.end()) continue;
+    PendingHandshake* pending = found->second.get();
     if (now_ns < pending->next_send_ns) {
       next = std::min(next, pending->next_send_ns);
       continue;

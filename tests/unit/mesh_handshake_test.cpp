@@ -2,6 +2,8 @@
 // between two created nodes (mesh_test_support.h), and what hostile ones do.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "mesh/handshake_manager.h"
 #include "mesh/host_credentials.h"
 #include "mesh/tunnel.h"
@@ -107,4 +109,46 @@ TEST(MeshCredentials, OwnCertificateWithNonPrefixMaskIsRefusedAtStart) {
   ASSERT_FALSE(node.ok());
   EXPECT_NE(node.status().message().find("pki.cert"), std::string::npos) << node.status().message();
   EXPECT_NE(node.status().message().find("not a prefix"), std::string::npos);
+}
+
+// Finding 8: a resend in Tick asks the lighthouse, and a lighthouse without a tunnel gets a
+// handshake of its own, inserted into the pending map Tick is walking. Every pending
+// handshake must still be resent exactly once (a rehash under a live iterator skips some
+// and repeats others). Peer counts around the map's growth points make the rehash happen.
+TEST(MeshHandshake, TickResendsEachPendingHandshakeOnceWhileALighthouseHandshakeStarts) {
+  TestCa ca = MakeTestCa();
+  TestHost a_host = MakeTestHost(ca, "a", "10.9.0.1/16");
+  for (int peers = 1; peers <= 64; ++peers) {
+    std::string yaml = "static_host_map:\n  \"10.9.255.1\": [\"192.0.2.250:4242\"]\n";
+    for (int i = 0; i < peers; ++i)
+      yaml += "  \"10.9.1." + std::to_string(i + 1) + "\": [\"198.18.0." + std::to_string(i + 1) +
+              ":4242\"]\n";
+    yaml +=
+        "lighthouse:\n  hosts: [\"10.9.255.1\"]\n"
+        "handshakes:\n  try_interval: 100ms\n  retries: 2\n";
+    auto a = TestNode::Create(MeshConfig(ca, a_host, yaml));
+    ASSERT_TRUE(a);
+    HandshakeManager& handshakes = a->node->handshakes();
+    // A tunnel to the lighthouse while the peers start, so the map grows only to `peers`;
+    // then the lighthouse's tunnel goes, and the next resend asks for it again.
+    noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
+    auto lighthouse = std::make_shared<Tunnel>(
+        Ip("10.9.255.1"), 77, 88, keys, std::make_shared<const cert::Certificate>(),
+        firewall::PeerIdentity{}, Addr("192.0.2.250:4242"), 1, true);
+    a->node->host_map().Add(lighthouse);
+    const int64_t ms = 1'000'000, t0 = Node::NowNs();
+    for (int i = 0; i < peers; ++i)
+      handshakes.Initiate(Ip(("10.9.1." + std::to_string(i + 1)).c_str()), t0);
+    ASSERT_FALSE(handshakes.Pending(Ip("10.9.255.1")));
+    a->node->CloseTunnel(*lighthouse, "test");
+    a->Take();
+    handshakes.Tick(t0 + 100 * ms);  // every peer resends and asks for the lighthouse
+    EXPECT_TRUE(handshakes.Pending(Ip("10.9.255.1")));
+    std::map<std::string, int> stage1_to;
+    for (const Sent& s : a->Take())
+      if (s.header().type == wire::MessageType::kHandshake) ++stage1_to[s.to.ToString()];
+    for (int i = 0; i < peers; ++i)
+      EXPECT_EQ(stage1_to["198.18.0." + std::to_string(i + 1) + ":4242"], 1)
+          << peers << " peers, peer " << i;
+  }
 }
