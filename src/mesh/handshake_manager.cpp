@@ -403,6 +403,14 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   PendingHandshake& pending = *found->second;
   std::string udp_addr = via_relay ? "relay " + cert::FormatIpv4(via_relay) : from.ToString();
   std::string intended = cert::FormatIpv4(pending.vpn_ip);
+  // As for stage 1: an answer from an underlay address we may not use is not read (and does
+  // not end our handshake, which a real answer may still complete).
+  if (!via_relay && !node_.lighthouse().addresses().Allowed(pending.vpn_ip, from)) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
+    return;
+  }
 
   // A failed read leaves the state untouched, so a forged stage 2 cannot spoil the real one.
   auto payload = pending.state.ReadMessage(packet.subspan(wire::kHeaderSize));

@@ -111,6 +111,32 @@ TEST(MeshCredentials, OwnCertificateWithNonPrefixMaskIsRefusedAtStart) {
   EXPECT_NE(node.status().message().find("not a prefix"), std::string::npos);
 }
 
+// Finding 7: stage 2 from an underlay address lighthouse.remote_allow_list denies is refused
+// as stage 1 is, and the handshake stays pending for a real answer.
+TEST(MeshHandshake, Stage2FromADeniedAddressIsRefusedAndTheHandshakeStaysPending) {
+  TestCa ca = MakeTestCa();
+  auto a = TestNode::Create(
+      MeshConfig(ca, MakeTestHost(ca, "a", "10.9.0.1/24"),
+                 StaticMapTo("10.9.0.2", kAddrB) +
+                     "lighthouse:\n  remote_allow_list:\n    198.51.100.0/24: false\n"));
+  auto b = TestNode::Create(MeshConfig(ca, MakeTestHost(ca, "b", "10.9.0.2/24"), ""));
+  ASSERT_TRUE(a && b);
+  a->node->handshakes().Initiate(Ip("10.9.0.2"), Node::NowNs());
+  auto stage1 = Stage1s(*a);
+  ASSERT_EQ(stage1.size(), 1u);
+  b->node->handshakes().HandlePacket(Addr(kAddrA), Span(stage1[0]), Node::NowNs());
+  auto replies = b->Take();
+  ASSERT_EQ(replies.size(), 1u);
+  a->node->handshakes().HandlePacket(Addr("198.51.100.7:4242"), Span(replies[0].datagram),
+                                     Node::NowNs());
+  EXPECT_EQ(a->node->host_map().Current()->FindByVpnIp(Ip("10.9.0.2")), nullptr);
+  EXPECT_TRUE(a->node->handshakes().Pending(Ip("10.9.0.2")));
+  EXPECT_EQ(a->Counter("handshakes_dropped"), 1u);
+  // The same answer from an allowed address completes it.
+  a->node->handshakes().HandlePacket(Addr(kAddrB), Span(replies[0].datagram), Node::NowNs());
+  EXPECT_NE(a->node->host_map().Current()->FindByVpnIp(Ip("10.9.0.2")), nullptr);
+}
+
 // Finding 8: a resend in Tick asks the lighthouse, and a lighthouse without a tunnel gets a
 // handshake of its own, inserted into the pending map Tick is walking. Every pending
 // handshake must still be resent exactly once (a rehash under a live iterator skips some
