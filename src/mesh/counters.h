@@ -26,15 +26,17 @@ namespace flatnet::mesh {
   X(rx_dropped_queue_stranger)      /* punch or recv_error refused: strangers' queue share full */ \
   X(rx_dropped_queue_authenticated) /* lighthouse/relay/close message refused: queue full */       \
   X(rx_delivered)                   /* packets written to the TUN device */                        \
+  X(rx_dropped_tun_write)           /* decrypted and allowed, but the TUN write failed */          \
   X(tx_packets)                     /* datagrams sent */                                           \
   X(tx_dropped_firewall)            /* outbound firewall said no */                                \
   X(tx_dropped_no_route)            /* destination not in our network */                           \
   X(tx_dropped_local)               /* broadcast/multicast/self, dropped as configured */          \
   X(tx_dropped_bad_packet)          /* read from the TUN but not a valid IPv4 packet */            \
-  X(tx_queued_handshake)            /* held while a handshake was pending */                       \
-  X(tx_dropped_queue_full)          /* pending-handshake queue full */                             \
-  X(handshakes_received)            /* handshake datagrams accepted for processing */              \
-  X(handshakes_dropped)             /* handshake datagrams refused: flood, invalid, or bad cert */ \
+  X(tx_dropped_seal)       /* sealing or relay-wrapping failed, or would not fit its buffer */     \
+  X(tx_queued_handshake)   /* held while a handshake was pending */                                \
+  X(tx_dropped_queue_full) /* pending-handshake queue full */                                      \
+  X(handshakes_received)   /* handshake datagrams accepted for processing */                       \
+  X(handshakes_dropped)    /* handshake datagrams refused: flood, invalid, or bad cert */          \
   X(handshakes_completed)                                                                          \
   X(handshakes_timed_out)                                                                          \
   X(tunnels_closed)                                                                                \

@@ -38,7 +38,8 @@ noise::TunnelCipher& Tunnel::CipherFor(int slot) {
 }
 
 long Tunnel::SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype,
-                         ByteSpan payload, uint8_t* out) {
+                         ByteSpan payload, uint8_t* out, size_t capacity) {
+  if (wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize > capacity) return -1;
   wire::Header header;
   header.type = type;
   header.subtype = subtype;

@@ -58,10 +58,11 @@ class Tunnel {
   noise::TunnelCipher& CipherFor(int slot);
 
   // Writes a header naming the peer's index and the next counter, then `payload` sealed with
-  // the header as associated data, at `out` (room for 16 + payload + 16 bytes; out + 16 may
-  // alias payload exactly). Marks outgoing traffic. Returns the length, or -1.
-  long SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype,
-                   ByteSpan payload, uint8_t* out);
+  // the header as associated data, at `out` (out + 16 may alias payload exactly). Marks
+  // outgoing traffic. Returns the length (16 + payload + 16), or -1 when that exceeds
+  // `capacity` (nothing is written) or sealing fails.
+  long SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
+                   uint8_t* out, size_t capacity);
 
   uint64_t NextSendCounter() { return send_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
   uint64_t SendCounter() const { return send_counter_.load(std::memory_order_relaxed); }
