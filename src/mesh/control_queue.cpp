@@ -9,6 +9,7 @@ ControlQueue::Class ControlQueue::ClassOf(ControlEvent::Kind kind) {
     case ControlEvent::Kind::kPunch:
       return kStranger;
     case ControlEvent::Kind::kAuthenticated:
+    case ControlEvent::Kind::kProven:
       return kAuthenticated;
     default:
       return kLocal;

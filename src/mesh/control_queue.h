@@ -7,7 +7,8 @@
 // memory:
 //   strangers      unauthenticated datagrams: handshakes (at most kMaxHandshakes of them),
 //                  recv_errors and punches, together at most kMaxStrangers
-//   authenticated  decrypted lighthouse/relay/close messages from peers, kMaxAuthenticated
+//   authenticated  decrypted lighthouse/relay/close messages from peers and tunnels' first
+//                  proofs, kMaxAuthenticated
 //   local          packets from our own TUN waiting for a tunnel, kMaxOutbound
 // kWake is never refused. Pop waits until an event arrives or the deadline passes.
 #pragma once
@@ -30,6 +31,7 @@ struct ControlEvent {
     kAuthenticated,  // a decrypted lighthouse/close/control/test message on tunnel `local_index`
     kRecvError,      // a peer says it has no tunnel for `local_index` (our remote index there)
     kPunch,          // a hole-punch datagram from `from`: its NAT is open towards us now
+    kProven,         // the first message opened on unproven tunnel `local_index` (tunnel.h)
     kWake,           // nothing to do but run due timers (used to stop the thread)
   };
   Kind kind = Kind::kWake;

@@ -207,6 +207,16 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
     next = std::min(next, pending->next_send_ns);
   }
   for (uint32_t vpn_ip : expired) DropPending(vpn_ip);
+  // Candidates that never proved themselves (a forged or replayed stage 1, or a peer that
+  // gave up) go after kCandidateLifetimeNs.
+  for (auto it = candidates_.begin(); it != candidates_.end();) {
+    std::deque<Candidate>& list = it->second;
+    while (!list.empty() && now_ns - list.front().since_ns >= kCandidateLifetimeNs) {
+      node_.host_map().Remove(*list.front().tunnel);
+      list.pop_front();
+    }
+    it = list.empty() ? candidates_.erase(it) : std::next(it);
+  }
   std::vector<uint32_t> relays;
   relays.swap(relays_to_reach_);
   for (uint32_t relay : relays)
@@ -311,22 +321,27 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
 
   std::string stage1_noise(reinterpret_cast<const char*>(noise_bytes.data()), noise_bytes.size());
   auto snapshot = node_.host_map().Current();
-  if (Tunnel* existing = snapshot->FindByVpnIp(vpn_ip)) {
-    if (existing->control().stage1_packet == stage1_noise) {
-      // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
-      Reply(from, via_relay, vpn_ip, AsBytes(existing->control().stage2_packet));
-      logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr},
-                                             {"handshake", kStage2}, {"cached", true}});
-      return;
-    }
-    if (existing->handshake_time_ns() >= details.time()) {
-      logger.Info("Handshake too old",
-                  {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
-                   {"oldHandshakeTime", existing->handshake_time_ns()},
-                   {"newHandshakeTime", details.time()}, {"handshake", kStage1}});
-      node_.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
-      return;
-    }
+  Tunnel* existing = snapshot->FindByVpnIp(vpn_ip);
+  if (Tunnel* answered = AnsweredStage1(vpn_ip, existing, stage1_noise)) {
+    // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
+    Reply(from, via_relay, vpn_ip, AsBytes(answered->control().stage2_packet));
+    logger.Info(
+        "Handshake message sent",
+        {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"handshake", kStage2}, {"cached", true}});
+    return;
+  }
+  // Only a proven tunnel is worth keeping against a newer handshake: a newer one then waits
+  // as a candidate until it proves itself.
+  const bool keep_existing = existing && existing->proven();
+  if (keep_existing && existing->handshake_time_ns() >= details.time()) {
+    logger.Info("Handshake too old", {{"vpnIp", vpn_ip_text},
+                                      {"udpAddr", udp_addr},
+                                      {"certName", peer_cert->name},
+                                      {"oldHandshakeTime", existing->handshake_time_ns()},
+                                      {"newHandshakeTime", details.time()},
+                                      {"handshake", kStage1}});
+    node_.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
+    return;
   }
   if (!via_relay && !node_.lighthouse().addresses().Allowed(vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
@@ -370,15 +385,30 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   }
   std::string stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
+  // Never later than our clock: a time far in the future would make every real handshake
+  // after it look older.
+  uint64_t handshake_time = std::min<uint64_t>(details.time(), WallClockNs());
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, local_index, details.initiatorindex(), *keys,
                                          certificate, IdentityOf(*certificate, me.ca_pool), from,
-                                         details.time(), /*initiator=*/false, via_relay);
+                                         handshake_time, /*initiator=*/false, via_relay);
   tunnel->control().stage1_packet = std::move(stage1_noise);
   tunnel->control().stage2_packet = stage2;
   // Published before stage 2 leaves: the initiator sends data the moment stage 2 arrives,
   // and our workers must already know the tunnel it names. Queued packets wait for stage 2,
   // or the initiator, not yet finished, would drop them.
-  Publish(tunnel);
+  if (keep_existing) {
+    node_.host_map().AddCandidate(tunnel);
+    RememberCandidate(tunnel, now_ns);
+    Counters::Add(counters.handshakes_completed);
+  } else {
+    // An unproven tunnel we replace stays reachable: it may yet be the real one.
+    if (auto replaced = node_.host_map().Add(tunnel, /*keep_replaced_index=*/true)) {
+      logger.Info("Taking new handshake", {{"vpnIp", vpn_ip_text}});
+      RememberCandidate(replaced, now_ns);
+    }
+    Counters::Add(counters.handshakes_completed);
+    node_.TunnelEstablished(*tunnel);
+  }
   Reply(from, via_relay, vpn_ip, AsBytes(stage2));
   logger.Info("Handshake message sent",
               {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", certificate->name},
@@ -484,12 +514,55 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   SendQueued(*tunnel, queued);
 }
 
+Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
+                                         const std::string& stage1_noise) {
+  if (existing && existing->control().stage1_packet == stage1_noise) return existing;
+  if (auto it = candidates_.find(vpn_ip); it != candidates_.end())
+    for (Candidate& candidate : it->second)
+      if (candidate.tunnel->control().stage1_packet == stage1_noise) return candidate.tunnel.get();
+  return nullptr;
+}
+
+void HandshakeManager::RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns) {
+  std::deque<Candidate>& list = candidates_[tunnel->vpn_ip()];
+  while (list.size() >= kMaxCandidatesPerPeer) {
+    node_.host_map().Remove(*list.front().tunnel);
+    list.pop_front();
+  }
+  list.push_back({std::move(tunnel), now_ns});
+}
+
+void HandshakeManager::DropCandidates(uint32_t vpn_ip, const Tunnel* keep) {
+  auto it = candidates_.find(vpn_ip);
+  if (it == candidates_.end()) return;
+  for (Candidate& candidate : it->second)
+    if (candidate.tunnel.get() != keep) node_.host_map().Remove(*candidate.tunnel);
+  candidates_.erase(it);
+}
+
+void HandshakeManager::Proven(uint32_t local_index) {
+  auto snapshot = node_.host_map().Current();
+  auto found = snapshot->by_local_index.find(local_index);
+  if (found == snapshot->by_local_index.end()) return;
+  const std::shared_ptr<Tunnel>& tunnel = found->second;
+  uint32_t vpn_ip = tunnel->vpn_ip();
+  if (snapshot->FindByVpnIp(vpn_ip) != tunnel.get()) {
+    node_.host_map().Add(tunnel);  // the tunnel it replaces is forgotten, as nebula's goes
+    node_.logger().Info(
+        "Taking new handshake",
+        {{"vpnIp", cert::FormatIpv4(vpn_ip)}, {"localIndex", local_index}, {"proven", true}});
+    node_.TunnelEstablished(*tunnel);
+  }
+  DropCandidates(vpn_ip, tunnel.get());
+}
+
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
   if (auto replaced = node_.host_map().Add(tunnel)) {
     node_.logger().Info("Taking new handshake", {{"vpnIp", cert::FormatIpv4(tunnel->vpn_ip())}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
   node_.TunnelEstablished(*tunnel);
+  DropCandidates(tunnel->vpn_ip(), tunnel.get());  // stage 2 proved this one
 }
 
 void HandshakeManager::SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued) {

@@ -252,6 +252,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
     case Kind::kPunch:
       handshakes_->Punched(event.from);
       return;
+    case Kind::kProven:
+      handshakes_->Proven(event.local_index);
+      return;
     case Kind::kRecvError: {
       // The peer at `from` has no tunnel for the index we send it: it restarted or dropped
       // the tunnel. Unauthenticated, so it only ever triggers a handshake (which a forger

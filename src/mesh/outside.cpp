@@ -167,6 +167,16 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     return;
   }
   ByteSpan payload(plaintext, size_t(opened));
+  if (tunnel->NoteAuthenticated()) {
+    // The first message under a responder tunnel's keys: the peer really made it.
+    ControlEvent event;
+    event.kind = ControlEvent::Kind::kProven;
+    event.local_index = header.remote_index;
+    if (!node_.control_queue().Push(std::move(event))) {
+      tunnel->Unprove();  // the next message tries again
+      Counters::Add(counters.rx_dropped_queue_authenticated);
+    }
+  }
 
   if (header.type == MessageType::kMessage) {
     firewall::Packet packet;

@@ -78,6 +78,19 @@ class Tunnel {
   // the tunnel moved.
   std::optional<net::UdpAddr> RoamTo(const net::UdpAddr& from, int64_t now_ns, int64_t suppress_ns);
 
+  // Proof. Stage 1 is unauthenticated (anyone who has seen a member's certificate and key,
+  // both sent in clear, can send one), so a responder's tunnel is unproven until a message
+  // from the peer opens under its keys; an initiator's is proven by stage 2 itself. Workers
+  // call NoteAuthenticated after every successful open: true exactly once, the first time,
+  // and then they tell the control thread (ControlEvent::kProven). If they cannot,
+  // Unprove lets a later message try again.
+  bool proven() const { return proven_.load(std::memory_order_relaxed); }
+  bool NoteAuthenticated() {
+    return !proven_.load(std::memory_order_relaxed) &&
+           !proven_.exchange(true, std::memory_order_relaxed);
+  }
+  void Unprove() { proven_.store(false, std::memory_order_relaxed); }
+
   // Liveness, set per packet by workers and read-and-cleared by the control thread's timers.
   void MarkIn() { if (!in_seen_.load(std::memory_order_relaxed)) in_seen_.store(true, std::memory_order_relaxed); }
   void MarkOut() { if (!out_seen_.load(std::memory_order_relaxed)) out_seen_.store(true, std::memory_order_relaxed); }
@@ -109,6 +122,7 @@ class Tunnel {
   alignas(64) std::atomic<uint64_t> send_counter_{2};
   alignas(64) std::atomic<bool> out_seen_{false};
   alignas(64) std::atomic<bool> in_seen_{false};
+  std::atomic<bool> proven_;
 
   std::mutex window_mutex_;
   wire::ReplayWindow window_;

@@ -8,6 +8,8 @@
 #include "mesh/host_credentials.h"
 #include "mesh/tunnel.h"
 #include "mesh_test_support.h"
+#include "noise/handshake_state.h"
+#include "wire/messages.h"
 
 using namespace flatnet;
 using namespace flatnet::mesh;
@@ -177,4 +179,157 @@ TEST(MeshHandshake, TickResendsEachPendingHandshakeOnceWhileALighthouseHandshake
       EXPECT_EQ(stage1_to["198.18.0." + std::to_string(i + 1) + ":4242"], 1)
           << peers << " peers, peer " << i;
   }
+}
+
+namespace {
+
+// What a worker's outside path does with a sealed message for `to`: find the tunnel by index,
+// open it, and report a tunnel's first proof to the handshake manager.
+bool DeliverLikeWorker(TestNode& to, const Bytes& datagram) {
+  auto header = wire::ParseHeader(datagram);
+  if (!header.ok()) return false;
+  auto snapshot = to.node->host_map().Current();
+  Tunnel* tunnel = snapshot->FindByIndex(header->remote_index);
+  if (!tunnel || !tunnel->ReplayCheck(header->message_counter)) return false;
+  Bytes plain(datagram.size());
+  ByteSpan bytes = Span(datagram);
+  if (tunnel->CipherFor(1).Open(header->message_counter, bytes.first(wire::kHeaderSize),
+                                bytes.subspan(wire::kHeaderSize), plain.data()) < 0)
+    return false;
+  tunnel->ReplayUpdate(header->message_counter);
+  if (tunnel->NoteAuthenticated()) to.node->handshakes().Proven(header->remote_index);
+  return true;
+}
+
+// Runs a whole handshake from `a` to the peer at vpn_ip, node `b`, and returns b's tunnel.
+Tunnel* Handshake(TestNode& a, TestNode& b, const char* b_vpn_ip, const char* a_addr) {
+  a.node->handshakes().Initiate(Ip(b_vpn_ip), Node::NowNs());
+  auto stage1 = Stage1s(a);
+  EXPECT_EQ(stage1.size(), 1u);
+  if (stage1.empty()) return nullptr;
+  b.node->handshakes().HandlePacket(Addr(a_addr), Span(stage1[0]), Node::NowNs());
+  for (Sent& s : b.Take())
+    if (s.header().type == wire::MessageType::kHandshake)
+      a.node->handshakes().HandlePacket(Addr(kAddrB), Span(s.datagram), Node::NowNs());
+  return b.node->host_map().Current()->FindByIndex(
+      a.node->host_map().Current()->FindByVpnIp(Ip(b_vpn_ip))
+          ? a.node->host_map().Current()->FindByVpnIp(Ip(b_vpn_ip))->remote_index()
+          : 0);
+}
+
+// `a` sends one authenticated message on its tunnel to vpn_ip, delivered to `b`.
+bool SendOneMessage(TestNode& a, TestNode& b, const char* b_vpn_ip) {
+  Tunnel* tunnel = a.node->host_map().Current()->FindByVpnIp(Ip(b_vpn_ip));
+  if (!tunnel) return false;
+  a.Take();
+  a.node->SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
+  auto sent = a.Take();
+  return sent.size() == 1 && DeliverLikeWorker(b, sent[0].datagram);
+}
+
+// A stage 1 as a forger makes it: the member's certificate and static public key (seen in
+// clear) with a private key of its own, and any time it likes.
+Bytes ForgedStage1(const TestHost& member, uint64_t time_ns) {
+  crypto::X25519KeyPair keys = crypto::X25519Generate();
+  keys.public_key = member.keys.public_key;  // message 1 of IX sends it; no DH proves it
+  noise::HandshakeState state(crypto::CipherKind::kAes256Gcm, noise::Role::kInitiator, keys);
+  nebula::NebulaHandshake message;
+  auto* details = message.mutable_details();
+  details->set_initiatorindex(0x1234567);
+  details->set_time(time_ns);
+  Bytes cert = member.cert.MarshalWithoutPublicKey();
+  details->set_cert(cert.data(), cert.size());
+  Bytes noise_message;
+  EXPECT_TRUE(state.WriteMessage(wire::EncodeMessage(message), noise_message).ok());
+  Bytes out(wire::kHeaderSize + noise_message.size());
+  wire::Header header;
+  header.type = wire::MessageType::kHandshake;
+  header.subtype = wire::MessageSubType::kIxPsk0;
+  header.message_counter = 1;
+  wire::EncodeHeader(header, out.data());
+  std::copy(noise_message.begin(), noise_message.end(), out.begin() + wire::kHeaderSize);
+  return out;
+}
+
+constexpr uint64_t kFarFuture = uint64_t(4'000'000'000) * 1'000'000'000;  // year 2096
+
+}  // namespace
+
+// Finding 2: a forged stage 1 claiming to be a member, with a time far in the future, must
+// neither replace the member's live tunnel nor lock out its real handshakes; a real restart
+// of the member still takes over at its first packet.
+TEST(MeshHandshake, ForgedFarFutureStage1NeitherReplacesALiveTunnelNorLocksOutTheMember) {
+  TestCa ca = MakeTestCa();
+  TestHost a_host = MakeTestHost(ca, "a", "10.9.0.1/24");
+  config::Config a_config = MeshConfig(ca, a_host, StaticMapTo("10.9.0.2", kAddrB));
+  auto a = TestNode::Create(a_config);
+  auto b = TestNode::Create(MeshConfig(ca, MakeTestHost(ca, "b", "10.9.0.2/24"), ""));
+  ASSERT_TRUE(a && b);
+  Tunnel* live = Handshake(*a, *b, "10.9.0.2", kAddrA);
+  ASSERT_NE(live, nullptr);
+  EXPECT_FALSE(live->proven());
+  ASSERT_TRUE(SendOneMessage(*a, *b, "10.9.0.2"));  // a's first packet proves b's tunnel
+  EXPECT_TRUE(live->proven());
+  const uint32_t vpn_a = Ip("10.9.0.1");
+  ASSERT_EQ(b->node->host_map().Current()->FindByVpnIp(vpn_a), live);
+
+  // The forgery: answered (it can't be told from a real one yet), but b keeps using the
+  // live tunnel, which still carries a's packets.
+  b->node->handshakes().HandlePacket(Addr("203.0.113.66:4242"),
+                                     Span(ForgedStage1(a_host, kFarFuture)), Node::NowNs());
+  EXPECT_EQ(b->node->host_map().Current()->FindByVpnIp(vpn_a), live);
+  EXPECT_TRUE(SendOneMessage(*a, *b, "10.9.0.2"));
+  EXPECT_EQ(b->node->host_map().Current()->FindByVpnIp(vpn_a), live);
+
+  // a restarts (same cert and key, a fresh handshake at the real time): not "too old", and
+  // its first packet makes its new tunnel b's tunnel to a.
+  auto a2 = TestNode::Create(a_config);
+  ASSERT_TRUE(a2);
+  b->Take();
+  Tunnel* fresh = Handshake(*a2, *b, "10.9.0.2", kAddrA);
+  ASSERT_NE(fresh, nullptr) << *b->log;
+  EXPECT_EQ(b->log->find("Handshake too old"), std::string::npos) << *b->log;
+  EXPECT_EQ(b->node->host_map().Current()->FindByVpnIp(vpn_a), live);  // not before proof
+  ASSERT_TRUE(SendOneMessage(*a2, *b, "10.9.0.2"));
+  auto snapshot = b->node->host_map().Current();
+  EXPECT_EQ(snapshot->FindByVpnIp(vpn_a), fresh);
+  // The forged candidate and the old tunnel are gone: one index left for a.
+  size_t indexes_for_a = 0;
+  for (const auto& [index, tunnel] : snapshot->by_local_index)
+    indexes_for_a += tunnel->vpn_ip() == vpn_a;
+  EXPECT_EQ(indexes_for_a, 1u);
+}
+
+TEST(MeshHandshake, ForgedStage1BeforeAnyTunnelDoesNotLockOutTheMember) {
+  TestCa ca = MakeTestCa();
+  TestHost a_host = MakeTestHost(ca, "a", "10.9.0.1/24");
+  auto a = TestNode::Create(MeshConfig(ca, a_host, StaticMapTo("10.9.0.2", kAddrB)));
+  auto b = TestNode::Create(MeshConfig(ca, MakeTestHost(ca, "b", "10.9.0.2/24"), ""));
+  ASSERT_TRUE(a && b);
+  b->node->handshakes().HandlePacket(Addr("203.0.113.66:4242"),
+                                     Span(ForgedStage1(a_host, kFarFuture)), Node::NowNs());
+  Tunnel* real = Handshake(*a, *b, "10.9.0.2", kAddrA);
+  ASSERT_NE(real, nullptr);
+  EXPECT_EQ(b->log->find("Handshake too old"), std::string::npos) << *b->log;
+  ASSERT_TRUE(SendOneMessage(*a, *b, "10.9.0.2"));
+  EXPECT_EQ(b->node->host_map().Current()->FindByVpnIp(Ip("10.9.0.1")), real);
+  EXPECT_EQ(b->node->host_map().Current()->by_local_index.size(), 1u);
+}
+
+TEST(MeshHandshake, UnprovenCandidatesArePerPeerBoundedAndExpire) {
+  TestCa ca = MakeTestCa();
+  TestHost a_host = MakeTestHost(ca, "a", "10.9.0.1/24");
+  auto a = TestNode::Create(MeshConfig(ca, a_host, StaticMapTo("10.9.0.2", kAddrB)));
+  auto b = TestNode::Create(MeshConfig(ca, MakeTestHost(ca, "b", "10.9.0.2/24"), ""));
+  ASSERT_TRUE(a && b);
+  ASSERT_NE(Handshake(*a, *b, "10.9.0.2", kAddrA), nullptr);
+  ASSERT_TRUE(SendOneMessage(*a, *b, "10.9.0.2"));
+  const int64_t now = Node::NowNs();
+  for (int i = 0; i < 20; ++i)
+    b->node->handshakes().HandlePacket(Addr("203.0.113.66:4242"),
+                                       Span(ForgedStage1(a_host, kFarFuture + i)), now);
+  EXPECT_EQ(b->node->host_map().Current()->by_local_index.size(),
+            1 + HandshakeManager::kMaxCandidatesPerPeer);
+  b->node->handshakes().Tick(now + HandshakeManager::kCandidateLifetimeNs);
+  EXPECT_EQ(b->node->host_map().Current()->by_local_index.size(), 1u);
 }
