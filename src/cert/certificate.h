@@ -42,6 +42,7 @@ inline constexpr size_t kMaxCertificateSize = 65536;
 inline constexpr size_t kMaxNameLength = 253;
 
 enum class Version : uint8_t { kV1 = 1, kV2 = 2 };
+// Curve and CurveName come from cert/curve.h (shared with the key files).
 
 struct Certificate {
   Version version = Version::kV1;

@@ -25,6 +25,20 @@ std::string JsonQuote(std::string_view text) {
   return out + "\"";
 }
 
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (uint8_t(c) < 0x20 || uint8_t(c) == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", unsigned(uint8_t(c)));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string StatusToJson(const mesh::NodeStatus& s) {
   std::string out = "{\"vpnIp\":" + JsonQuote(s.vpn_ip) + ",\"certName\":" + JsonQuote(s.cert_name) +
                     ",\"tunDevice\":" + JsonQuote(s.tun_device) +
@@ -48,13 +62,14 @@ std::string StatusToJson(const mesh::NodeStatus& s) {
 }
 
 std::string StatusToText(const mesh::NodeStatus& s) {
-  std::string out = s.cert_name + " " + s.vpn_ip + " on " + s.tun_device + ", UDP port " +
-                    std::to_string(s.listen_port) + "\n";
+  std::string out = Printable(s.cert_name) + " " + s.vpn_ip + " on " + Printable(s.tun_device) +
+                    ", UDP port " + std::to_string(s.listen_port) + "\n";
   if (s.tunnels.empty()) out += "no tunnels\n";
   for (const auto& t : s.tunnels) {
     char line[256];
     std::snprintf(line, sizeof line, "  %-15s %-20s via %-24s %s\n", t.vpn_ip.c_str(),
-                  t.cert_name.c_str(), t.remote.c_str(), t.initiator ? "(we initiated)" : "");
+                  Printable(t.cert_name).c_str(), t.remote.c_str(),
+                  t.initiator ? "(we initiated)" : "");
     out += line;
   }
   bool any_drop = false;

@@ -15,8 +15,12 @@
 namespace flatnet::control {
 
 std::string StatusToJson(const mesh::NodeStatus& status);
-// A short human-readable table of the same, for `flatnet status`.
+// A short human-readable table of the same, for `flatnet status`. Names come from peers'
+// certificates: control characters in them are shown escaped (\x1b), never raw, so a
+// certificate name cannot move the cursor or fake lines on the operator's terminal.
 std::string StatusToText(const mesh::NodeStatus& status);
+// `text` with every control character (below 0x20, and 0x7f) written as \xNN.
+std::string Printable(std::string_view text);
 // JSON string literal with escapes.
 std::string JsonQuote(std::string_view text);
 

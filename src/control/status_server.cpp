@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -26,6 +28,12 @@ Result<sockaddr_un> AddressOf(const std::string& path) {
 }
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -75,24 +83,50 @@ void StatusServer::Serve() {
       return;
     }
     if (fds[1].revents) return;
-    int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (client < 0) continue;
-    // The client names the format it wants on one short line: "json" or "text".
-    char request[16] = {};
-    pollfd wait{client, POLLIN, 0};
-    if (::poll(&wait, 1, 1000) == 1) {
-      [[maybe_unused]] auto n = ::recv(client, request, sizeof request - 1, 0);
-    }
-    mesh::NodeStatus status = report_();
-    std::string body = std::strncmp(request, "text", 4) == 0 ? StatusToText(status)
-                                                             : StatusToJson(status);
-    size_t sent = 0;
-    while (sent < body.size()) {
-      ssize_t n = ::send(client, body.data() + sent, body.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += size_t(n);
-    }
+    ServeClient(client);
     ::close(client);
+  }
+}
+
+bool StatusServer::WaitFor(int client, short events, int64_t deadline_ms) {
+  for (;;) {
+    int64_t left = deadline_ms - NowMs();
+    if (left <= 0 || stopping_.load()) return false;
+    pollfd fds[2] = {{client, events, 0}, {wake_fd_, POLLIN, 0}};
+    int ready = ::poll(fds, 2, int(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0 || fds[1].revents) return false;  // timeout, error, or Stop
+    return true;
+  }
+}
+
+void StatusServer::ServeClient(int client) {
+  // One client at a time, each within kClientTimeoutMs; Stop interrupts any wait, so a
+  // client that connects and stalls (never asks, never reads) delays neither other clients
+  // for long nor shutdown at all.
+  const int64_t deadline = NowMs() + kClientTimeoutMs;
+  // The client names the format it wants on one short line: "json" or "text".
+  char request[16] = {};
+  if (WaitFor(client, POLLIN, std::min(deadline, NowMs() + 1000))) {
+    [[maybe_unused]] auto n = ::recv(client, request, sizeof request - 1, 0);
+  }
+  if (stopping_.load()) return;
+  mesh::NodeStatus status = report_();
+  std::string body =
+      std::strncmp(request, "text", 4) == 0 ? StatusToText(status) : StatusToJson(status);
+  size_t sent = 0;
+  while (sent < body.size()) {
+    ssize_t n = ::send(client, body.data() + sent, body.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += size_t(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) &&
+        WaitFor(client, POLLOUT, deadline))
+      continue;
+    return;  // gone, stalled past the deadline, or stopping
   }
 }
 

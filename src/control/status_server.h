@@ -2,11 +2,14 @@
 //
 // Contract: a client sends one short line naming a format ("json" or "text"), gets the
 // node's status in it (status_json.h), and the connection is closed. Nothing else is read,
-// so the socket can't be used to change anything. The socket file is created with mode 0600 (root only, like the daemon) and
-// removed on Stop. A stale socket file left by a crashed daemon is replaced.
+// so the socket can't be used to change anything. The socket file is created with mode 0600 (root
+// only, like the daemon) and removed on Stop. A stale socket file left by a crashed daemon is
+// replaced. Each client gets at most kClientTimeoutMs; Stop returns at once even while a client
+// stalls.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <thread>
@@ -21,6 +24,9 @@ inline constexpr const char* kDefaultSocketPath = "/run/flatnet/flatnet.sock";
 
 class StatusServer {
  public:
+  // How long one client may take to ask and to read its answer.
+  static constexpr int64_t kClientTimeoutMs = 5000;
+
   StatusServer() = default;
   ~StatusServer() { Stop(); }
 
@@ -29,6 +35,10 @@ class StatusServer {
 
  private:
   void Serve();
+  void ServeClient(int client);
+  // Waits for `events` on client until deadline_ms (steady clock); false on timeout, error
+  // or Stop.
+  bool WaitFor(int client, short events, int64_t deadline_ms);
 
   std::string path_;
   std::function<mesh::NodeStatus()> report_;

@@ -47,6 +47,7 @@ uint64_t RandomSeed() {
 struct alignas(64) Conntrack::Shard {
   struct Entry {
     Packet flow;
+    uint32_t peer = 0;
     int64_t last_seen_ns = 0;
     uint32_t rules_version = 0;
     uint32_t bucket = 0;           // index into buckets
@@ -83,9 +84,10 @@ struct alignas(64) Conntrack::Shard {
 
   uint32_t BucketOf(uint64_t hash) const { return uint32_t(hash & (buckets.size() - 1)); }
 
-  uint32_t Find(const Packet& flow, uint64_t hash) const {
+  uint32_t Find(const Packet& flow, uint32_t peer, uint64_t hash) const {
     uint32_t index = buckets[BucketOf(hash)];
-    while (index != kNone && !(entries[index].flow == flow)) index = entries[index].bucket_next;
+    while (index != kNone && !(entries[index].flow == flow && entries[index].peer == peer))
+      index = entries[index].bucket_next;
     return index;
   }
 
@@ -182,8 +184,8 @@ Conntrack::Conntrack(size_t max_flows, ConntrackTimeouts timeouts)
 
 Conntrack::~Conntrack() = default;
 
-size_t Conntrack::ShardIndexAndHash(const Packet& flow, uint64_t* hash) const {
-  const uint64_t addresses = uint64_t(flow.local_ip) << 32 | flow.remote_ip;
+size_t Conntrack::ShardIndexAndHash(const Packet& flow, uint32_t peer, uint64_t* hash) const {
+  const uint64_t addresses = (uint64_t(flow.local_ip) << 32 | flow.remote_ip) ^ Mix(peer);
   const uint64_t rest = uint64_t(flow.local_port) << 32 | uint64_t(flow.remote_port) << 16 |
                         uint64_t(flow.protocol) << 8 | uint64_t(flow.fragment);
   *hash = Mix(Mix(addresses ^ hash_seed_) ^ rest);
@@ -191,11 +193,11 @@ size_t Conntrack::ShardIndexAndHash(const Packet& flow, uint64_t* hash) const {
   return size_t(*hash >> 60) % kShardCount;
 }
 
-std::optional<FlowOrigin> Conntrack::Touch(const Packet& flow, int64_t now_ns) {
+std::optional<FlowOrigin> Conntrack::Touch(const Packet& flow, int64_t now_ns, uint32_t peer) {
   uint64_t hash;
-  Shard& shard = shards_[ShardIndexAndHash(flow, &hash)];
+  Shard& shard = shards_[ShardIndexAndHash(flow, peer, &hash)];
   std::lock_guard<std::mutex> lock(shard.mu);
-  uint32_t index = shard.Find(flow, hash);
+  uint32_t index = shard.Find(flow, peer, hash);
   if (index == kNone) return std::nullopt;
   if (shard.Expired(shard.entries[index], now_ns)) {
     shard.Remove(index);
@@ -206,17 +208,18 @@ std::optional<FlowOrigin> Conntrack::Touch(const Packet& flow, int64_t now_ns) {
   return FlowOrigin{entry.incoming, entry.rules_version};
 }
 
-void Conntrack::Insert(const Packet& flow, FlowOrigin origin, int64_t now_ns) {
+void Conntrack::Insert(const Packet& flow, FlowOrigin origin, int64_t now_ns, uint32_t peer) {
   uint64_t hash;
-  Shard& shard = shards_[ShardIndexAndHash(flow, &hash)];
+  Shard& shard = shards_[ShardIndexAndHash(flow, peer, &hash)];
   std::lock_guard<std::mutex> lock(shard.mu);
   shard.PurgeExpired(now_ns, kPurgeBudgetPerCall);
-  uint32_t index = shard.Find(flow, hash);
+  uint32_t index = shard.Find(flow, peer, hash);
   if (index == kNone) {
     if (shard.size == shard.capacity) shard.EvictLeastRecentlySeen();
     index = shard.AllocateSlot();
     Shard::Entry& entry = shard.entries[index];
     entry.flow = flow;
+    entry.peer = peer;
     entry.last_seen_ns = now_ns;
     entry.timeout_class = ClassOf(flow.protocol);
     entry.bucket = shard.BucketOf(hash);
@@ -232,11 +235,11 @@ void Conntrack::Insert(const Packet& flow, FlowOrigin origin, int64_t now_ns) {
   entry.rules_version = origin.rules_version;
 }
 
-void Conntrack::Erase(const Packet& flow) {
+void Conntrack::Erase(const Packet& flow, uint32_t peer) {
   uint64_t hash;
-  Shard& shard = shards_[ShardIndexAndHash(flow, &hash)];
+  Shard& shard = shards_[ShardIndexAndHash(flow, peer, &hash)];
   std::lock_guard<std::mutex> lock(shard.mu);
-  uint32_t index = shard.Find(flow, hash);
+  uint32_t index = shard.Find(flow, peer, hash);
   if (index != kNone) shard.Remove(index);
 }
 

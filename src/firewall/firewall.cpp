@@ -44,10 +44,10 @@ bool Firewall::StillAllowed(const Packet& packet, FlowOrigin origin, const Insta
                             const PeerIdentity& peer, int64_t now_ns) {
   if (origin.rules_version == current.version) return true;
   if (!current.rules.Allows(packet, origin.incoming, peer)) {
-    conntrack_.Erase(packet);
+    conntrack_.Erase(packet, peer.overlay_ip);
     return false;
   }
-  conntrack_.Insert(packet, FlowOrigin{origin.incoming, current.version}, now_ns);
+  conntrack_.Insert(packet, FlowOrigin{origin.incoming, current.version}, now_ns, peer.overlay_ip);
   return true;
 }
 
@@ -55,15 +55,18 @@ Verdict Firewall::CheckParsed(const Packet& packet, bool incoming, const PeerIde
                               int64_t now_ns) {
   const InstalledRules& current = *current_rules_.load(std::memory_order_acquire);
 
-  if (std::optional<FlowOrigin> origin = conntrack_.Touch(packet, now_ns)) {
+  // The remote address first: a peer may only speak for addresses its certificate holds,
+  // whatever flows exist (they are the peer's own, keyed by its overlay IP, too).
+  if (!peer.MayUseAddress(packet.remote_ip)) return Verdict::kDropRemoteIp;
+
+  if (std::optional<FlowOrigin> origin = conntrack_.Touch(packet, now_ns, peer.overlay_ip)) {
     if (StillAllowed(packet, *origin, current, peer, now_ns)) return Verdict::kAllow;
   }
 
-  if (!peer.MayUseAddress(packet.remote_ip)) return Verdict::kDropRemoteIp;
   if (!IsLocalAddress(packet.local_ip)) return Verdict::kDropLocalIp;
   if (!current.rules.Allows(packet, incoming, peer)) return Verdict::kDropNoRule;
 
-  conntrack_.Insert(packet, FlowOrigin{incoming, current.version}, now_ns);
+  conntrack_.Insert(packet, FlowOrigin{incoming, current.version}, now_ns, peer.overlay_ip);
   return Verdict::kAllow;
 }
 

@@ -2,9 +2,15 @@
 // path (handshake datagrams, packets waiting for a tunnel, authenticated control traffic).
 //
 // Contract: any thread may Push; only the control thread Pops. The queue is bounded per
-// kind of event, so a flood of handshake initiations from strangers fills only its own
-// budget and is dropped (Push returns false, the caller counts it) without delaying the
-// rest or growing memory. Pop waits until an event arrives or the deadline passes.
+// class of sender, so a flood from one class fills only its own budget and is dropped
+// (Push returns false, the caller counts it) without crowding out the others or growing
+// memory:
+//   strangers      unauthenticated datagrams: handshakes (at most kMaxHandshakes of them),
+//                  recv_errors and punches, together at most kMaxStrangers
+//   authenticated  decrypted lighthouse/relay/close messages from peers and tunnels' first
+//                  proofs, kMaxAuthenticated
+//   local          packets from our own TUN waiting for a tunnel, kMaxOutbound
+// kWake is never refused. Pop waits until an event arrives or the deadline passes.
 #pragma once
 
 #include <chrono>
@@ -25,6 +31,7 @@ struct ControlEvent {
     kAuthenticated,  // a decrypted lighthouse/close/control/test message on tunnel `local_index`
     kRecvError,      // a peer says it has no tunnel for `local_index` (our remote index there)
     kPunch,          // a hole-punch datagram from `from`: its NAT is open towards us now
+    kProven,         // the first message opened on unproven tunnel `local_index` (tunnel.h)
     kWake,           // nothing to do but run due timers (used to stop the thread)
   };
   Kind kind = Kind::kWake;
@@ -39,9 +46,11 @@ struct ControlEvent {
 
 class ControlQueue {
  public:
-  // How many events of each kind may wait at once.
+  // How many events of each class may wait at once.
   static constexpr size_t kMaxHandshakes = 256;
-  static constexpr size_t kMaxOther = 4096;
+  static constexpr size_t kMaxStrangers = 512;
+  static constexpr size_t kMaxAuthenticated = 4096;
+  static constexpr size_t kMaxOutbound = 4096;
 
   bool Push(ControlEvent event);
   // Waits until an event is available or `deadline`; false on timeout.
@@ -50,8 +59,12 @@ class ControlQueue {
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
+  enum Class { kStranger, kAuthenticated, kLocal, kClassCount };
+  static Class ClassOf(ControlEvent::Kind kind);
+
   std::deque<ControlEvent> events_;
   size_t handshakes_ = 0;
+  size_t waiting_[kClassCount] = {};
 };
 
 }  // namespace flatnet::mesh

@@ -12,31 +12,35 @@
 
 namespace flatnet::mesh {
 
-#define FLATNET_COUNTERS(X)                                                                 \
-  X(rx_packets)            /* datagrams received on the UDP port */                         \
-  X(rx_dropped_short)      /* shorter than a header, or not version 1 */                     \
-  X(rx_dropped_unknown_type) /* a message type flatnet does not know */                      \
-  X(rx_dropped_oversize)   /* larger than any packet a peer may send */                      \
-  X(rx_dropped_no_tunnel)  /* names a tunnel index we don't have */                          \
-  X(rx_dropped_replay)     /* counter already seen or too old for the replay window */       \
-  X(rx_dropped_auth)       /* failed AEAD authentication: corrupted or forged */             \
-  X(rx_dropped_bad_inner)  /* decrypted, but not a valid IPv4 packet */                      \
-  X(rx_dropped_firewall)   /* inbound firewall said no */                                    \
-  X(rx_dropped_self)       /* underlay source inside our own overlay network */              \
-  X(rx_delivered)          /* packets written to the TUN device */                           \
-  X(tx_packets)            /* datagrams sent */                                              \
-  X(tx_dropped_firewall)   /* outbound firewall said no */                                   \
-  X(tx_dropped_no_route)   /* destination not in our network */                              \
-  X(tx_dropped_local)      /* broadcast/multicast/self, dropped as configured */             \
-  X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4 packet */               \
-  X(tx_queued_handshake)   /* held while a handshake was pending */                          \
-  X(tx_dropped_queue_full) /* pending-handshake queue full */                                \
-  X(handshakes_received)   /* handshake datagrams accepted for processing */                 \
-  X(handshakes_dropped)    /* handshake datagrams refused: flood, invalid, or bad cert */    \
-  X(handshakes_completed)                                                                    \
-  X(handshakes_timed_out)                                                                    \
-  X(tunnels_closed)                                                                          \
-  X(relay_forwarded)       /* relayed messages we passed on as a relay */
+#define FLATNET_COUNTERS(X)                                                                        \
+  X(rx_packets)                     /* datagrams received on the UDP port */                       \
+  X(rx_dropped_short)               /* shorter than a header, or not version 1 */                  \
+  X(rx_dropped_unknown_type)        /* a message type flatnet does not know */                     \
+  X(rx_dropped_oversize)            /* larger than any packet a peer may send */                   \
+  X(rx_dropped_no_tunnel)           /* names a tunnel index we don't have */                       \
+  X(rx_dropped_replay)              /* counter already seen or too old for the replay window */    \
+  X(rx_dropped_auth)                /* failed AEAD authentication: corrupted or forged */          \
+  X(rx_dropped_bad_inner)           /* decrypted, but not a valid IPv4 packet */                   \
+  X(rx_dropped_firewall)            /* inbound firewall said no */                                 \
+  X(rx_dropped_self)                /* underlay source inside our own overlay network */           \
+  X(rx_dropped_queue_stranger)      /* punch or recv_error refused: strangers' queue share full */ \
+  X(rx_dropped_queue_authenticated) /* lighthouse/relay/close message refused: queue full */       \
+  X(rx_delivered)                   /* packets written to the TUN device */                        \
+  X(rx_dropped_tun_write)           /* decrypted and allowed, but the TUN write failed */          \
+  X(tx_packets)                     /* datagrams sent */                                           \
+  X(tx_dropped_firewall)            /* outbound firewall said no */                                \
+  X(tx_dropped_no_route)            /* destination not in our network */                           \
+  X(tx_dropped_local)               /* broadcast/multicast/self, dropped as configured */          \
+  X(tx_dropped_bad_packet)          /* read from the TUN but not a valid IPv4 packet */            \
+  X(tx_dropped_seal)       /* sealing or relay-wrapping failed, or would not fit its buffer */     \
+  X(tx_queued_handshake)   /* held while a handshake was pending */                                \
+  X(tx_dropped_queue_full) /* pending-handshake queue full */                                      \
+  X(handshakes_received)   /* handshake datagrams accepted for processing */                       \
+  X(handshakes_dropped)    /* handshake datagrams refused: flood, invalid, or bad cert */          \
+  X(handshakes_completed)                                                                          \
+  X(handshakes_timed_out)                                                                          \
+  X(tunnels_closed)                                                                                \
+  X(relay_forwarded) /* relayed messages we passed on as a relay */
 
 struct alignas(64) Counters {
 #define FLATNET_DECLARE_COUNTER(name) std::atomic<uint64_t> name{0};

@@ -190,7 +190,16 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
   const NodeSettings& settings = node_.settings();
   int64_t next = now_ns + settings.handshake_try_interval_ns;
   std::vector<uint32_t> expired;
-  for (auto& [vpn_ip, pending] : pending_by_vpn_ip_) {
+  // What is pending now, by key: a resend asks the lighthouses, and a lighthouse without a
+  // tunnel gets a handshake of its own, which inserts into the map (no iterator may live
+  // across that).
+  std::vector<uint32_t> due;
+  due.reserve(pending_by_vpn_ip_.size());
+  for (const auto& [vpn_ip, pending] : pending_by_vpn_ip_) due.push_back(vpn_ip);
+  for (uint32_t vpn_ip : due) {
+    auto found = pending_by_vpn_ip_.find(vpn_ip);
+    if (found == pending_by_vpn_ip_.end()) continue;
+    PendingHandshake* pending = found->second.get();
     if (now_ns < pending->next_send_ns) {
       next = std::min(next, pending->next_send_ns);
       continue;
@@ -211,6 +220,16 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
     next = std::min(next, pending->next_send_ns);
   }
   for (uint32_t vpn_ip : expired) DropPending(vpn_ip);
+  // Candidates that never proved themselves (a forged or replayed stage 1, or a peer that
+  // gave up) go after kCandidateLifetimeNs.
+  for (auto it = candidates_.begin(); it != candidates_.end();) {
+    std::deque<Candidate>& list = it->second;
+    while (!list.empty() && now_ns - list.front().since_ns >= kCandidateLifetimeNs) {
+      node_.host_map().Remove(*list.front().tunnel);
+      list.pop_front();
+    }
+    it = list.empty() ? candidates_.erase(it) : std::next(it);
+  }
   std::vector<uint32_t> relays;
   relays.swap(relays_to_reach_);
   for (uint32_t relay : relays)
@@ -284,7 +303,16 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                  {"handshake", kStage1}});
     return;
   }
-  uint32_t vpn_ip = peer_cert->FirstV4Network()->addr().v4();
+  auto overlay_ip = OverlayIpOf(*peer_cert);
+  if (!overlay_ip.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Info("Invalid certificate from host", {{"udpAddr", udp_addr},
+                                                  {"error", overlay_ip.status().message()},
+                                                  {"certName", peer_cert->name},
+                                                  {"handshake", kStage1}});
+    return;
+  }
+  uint32_t vpn_ip = *overlay_ip;
   std::string vpn_ip_text = net::Ipv4(vpn_ip).ToString();
   std::string fingerprint = peer_cert->Fingerprint();
   if (vpn_ip == me.vpn_ip) {
@@ -304,22 +332,27 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
 
   std::string stage1_noise(reinterpret_cast<const char*>(noise_bytes.data()), noise_bytes.size());
   auto snapshot = node_.host_map().Current();
-  if (Tunnel* existing = snapshot->FindByVpnIp(vpn_ip)) {
-    if (existing->control().stage1_packet == stage1_noise) {
-      // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
-      Reply(from, via_relay, vpn_ip, AsBytes(existing->control().stage2_packet));
-      logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr},
-                                             {"handshake", kStage2}, {"cached", true}});
-      return;
-    }
-    if (existing->handshake_time_ns() >= details.time()) {
-      logger.Info("Handshake too old",
-                  {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
-                   {"oldHandshakeTime", existing->handshake_time_ns()},
-                   {"newHandshakeTime", details.time()}, {"handshake", kStage1}});
-      node_.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
-      return;
-    }
+  Tunnel* existing = snapshot->FindByVpnIp(vpn_ip);
+  if (Tunnel* answered = AnsweredStage1(vpn_ip, existing, stage1_noise)) {
+    // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
+    Reply(from, via_relay, vpn_ip, AsBytes(answered->control().stage2_packet));
+    logger.Info(
+        "Handshake message sent",
+        {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"handshake", kStage2}, {"cached", true}});
+    return;
+  }
+  // Only a proven tunnel is worth keeping against a newer handshake: a newer one then waits
+  // as a candidate until it proves itself.
+  const bool keep_existing = existing && existing->proven();
+  if (keep_existing && existing->handshake_time_ns() >= details.time()) {
+    logger.Info("Handshake too old", {{"vpnIp", vpn_ip_text},
+                                      {"udpAddr", udp_addr},
+                                      {"certName", peer_cert->name},
+                                      {"oldHandshakeTime", existing->handshake_time_ns()},
+                                      {"newHandshakeTime", details.time()},
+                                      {"handshake", kStage1}});
+    node_.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
+    return;
   }
   if (!via_relay && !node_.lighthouse().addresses().Allowed(vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
@@ -363,15 +396,30 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   }
   std::string stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
+  // Never later than our clock: a time far in the future would make every real handshake
+  // after it look older.
+  uint64_t handshake_time = std::min<uint64_t>(details.time(), WallClockNs());
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, local_index, details.initiatorindex(), *keys,
                                          certificate, IdentityOf(*certificate, me.ca_pool), from,
-                                         details.time(), /*initiator=*/false, via_relay);
+                                         handshake_time, /*initiator=*/false, via_relay);
   tunnel->control().stage1_packet = std::move(stage1_noise);
   tunnel->control().stage2_packet = stage2;
   // Published before stage 2 leaves: the initiator sends data the moment stage 2 arrives,
   // and our workers must already know the tunnel it names. Queued packets wait for stage 2,
   // or the initiator, not yet finished, would drop them.
-  Publish(tunnel);
+  if (keep_existing) {
+    node_.host_map().AddCandidate(tunnel);
+    RememberCandidate(tunnel, now_ns);
+    Counters::Add(counters.handshakes_completed);
+  } else {
+    // An unproven tunnel we replace stays reachable: it may yet be the real one.
+    if (auto replaced = node_.host_map().Add(tunnel, /*keep_replaced_index=*/true)) {
+      logger.Info("Taking new handshake", {{"vpnIp", vpn_ip_text}});
+      RememberCandidate(replaced, now_ns);
+    }
+    Counters::Add(counters.handshakes_completed);
+    node_.TunnelEstablished(*tunnel);
+  }
   Reply(from, via_relay, vpn_ip, AsBytes(stage2));
   logger.Info("Handshake message sent",
               {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", certificate->name},
@@ -396,6 +444,14 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   PendingHandshake& pending = *found->second;
   std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
   std::string intended = net::Ipv4(pending.vpn_ip).ToString();
+  // As for stage 1: an answer from an underlay address we may not use is not read (and does
+  // not end our handshake, which a real answer may still complete).
+  if (!via_relay && !node_.lighthouse().addresses().Allowed(pending.vpn_ip, from)) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
+    return;
+  }
 
   // A failed read leaves the state untouched, so a forged stage 2 cannot spoil the real one.
   auto payload = pending.state.ReadMessage(packet.subspan(wire::kHeaderSize));
@@ -425,7 +481,17 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     DropPending(pending.vpn_ip);
     return;
   }
-  uint32_t vpn_ip = peer_cert->FirstV4Network()->addr().v4();
+  auto overlay_ip = OverlayIpOf(*peer_cert);
+  if (!overlay_ip.ok()) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid certificate from host", {{"vpnIp", intended},
+                                                   {"udpAddr", udp_addr},
+                                                   {"error", overlay_ip.status().message()},
+                                                   {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
+  uint32_t vpn_ip = *overlay_ip;
   if (vpn_ip != pending.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Incorrect host responded to handshake",
@@ -458,12 +524,55 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   SendQueued(*tunnel, queued);
 }
 
+Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
+                                         const std::string& stage1_noise) {
+  if (existing && existing->control().stage1_packet == stage1_noise) return existing;
+  if (auto it = candidates_.find(vpn_ip); it != candidates_.end())
+    for (Candidate& candidate : it->second)
+      if (candidate.tunnel->control().stage1_packet == stage1_noise) return candidate.tunnel.get();
+  return nullptr;
+}
+
+void HandshakeManager::RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns) {
+  std::deque<Candidate>& list = candidates_[tunnel->vpn_ip()];
+  while (list.size() >= kMaxCandidatesPerPeer) {
+    node_.host_map().Remove(*list.front().tunnel);
+    list.pop_front();
+  }
+  list.push_back({std::move(tunnel), now_ns});
+}
+
+void HandshakeManager::DropCandidates(uint32_t vpn_ip, const Tunnel* keep) {
+  auto it = candidates_.find(vpn_ip);
+  if (it == candidates_.end()) return;
+  for (Candidate& candidate : it->second)
+    if (candidate.tunnel.get() != keep) node_.host_map().Remove(*candidate.tunnel);
+  candidates_.erase(it);
+}
+
+void HandshakeManager::Proven(uint32_t local_index) {
+  auto snapshot = node_.host_map().Current();
+  auto found = snapshot->by_local_index.find(local_index);
+  if (found == snapshot->by_local_index.end()) return;
+  const std::shared_ptr<Tunnel>& tunnel = found->second;
+  uint32_t vpn_ip = tunnel->vpn_ip();
+  if (snapshot->FindByVpnIp(vpn_ip) != tunnel.get()) {
+    node_.host_map().Add(tunnel);  // the tunnel it replaces is forgotten, as nebula's goes
+    node_.logger().Info(
+        "Taking new handshake",
+        {{"vpnIp", net::Ipv4(vpn_ip).ToString()}, {"localIndex", local_index}, {"proven", true}});
+    node_.TunnelEstablished(*tunnel);
+  }
+  DropCandidates(vpn_ip, tunnel.get());
+}
+
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
   if (auto replaced = node_.host_map().Add(tunnel)) {
     node_.logger().Info("Taking new handshake", {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
   node_.TunnelEstablished(*tunnel);
+  DropCandidates(tunnel->vpn_ip(), tunnel.get());  // stage 2 proved this one
 }
 
 void HandshakeManager::SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued) {

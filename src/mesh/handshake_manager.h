@@ -8,12 +8,22 @@
 //   arrives or retries run out ("Handshake timed out").
 // - Responder: a stage 1 whose certificate verifies (CA pool, expiry, blocklist) and whose
 //   key is the Noise static key gets a tunnel and a stage 2 at once. A resent stage 1 gets
-//   the cached stage 2; a stage 1 older than the tunnel we hold is refused ("Handshake too
-//   old"). When both ends initiate at once, the side with the higher overlay IP keeps its
-//   own handshake and the other takes the peer's, so exactly one tunnel results (nebula's
-//   rule, so mixed meshes agree).
+//   the cached stage 2; a stage 1 older than the proven tunnel we hold is refused
+//   ("Handshake too old"). When both ends initiate at once, the side with the higher
+//   overlay IP keeps its own handshake and the other takes the peer's, so exactly one
+//   tunnel results (nebula's rule, so mixed meshes agree).
+// - Stage 1 is unauthenticated: anyone who has seen a member's certificate and static key
+//   (both travel in clear) can send one. So a responder's tunnel is unproven (tunnel.h)
+//   until the first message from the peer opens under its keys (Proven). While we hold a
+//   proven tunnel to the peer, a newer stage 1 only adds a candidate, reachable by its
+//   index, and our packets keep using the proven tunnel until the candidate is proven
+//   (a real restart of the peer: its first packet) and replaces it. Without a proven
+//   tunnel the new one is used at once; one it replaces stays a candidate, so whichever
+//   proves itself first wins. At most kMaxCandidatesPerPeer candidates (oldest dropped),
+//   each for kCandidateLifetimeNs. A handshake time is kept no later than our own clock
+//   when it arrived, so a time far in the future wins nothing later.
 // - Every refusal is logged with nebula's wording and counted; nothing a stranger sends can
-//   remove an existing tunnel.
+//   remove or replace a proven tunnel.
 // Not thread-safe: the control thread owns it.
 #pragma once
 
@@ -60,8 +70,15 @@ class HandshakeManager {
   // `via_relay`: the packet came relayed through that host (and `from` is unset).
   void HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
                     uint32_t via_relay = 0);
-  // Resends and times out pending handshakes; returns when it next needs to run.
+  // Resends and times out pending handshakes, drops stale candidates; returns when it next
+  // needs to run.
   int64_t Tick(int64_t now_ns);
+  // The first message opened on responder tunnel `local_index` (ControlEvent::kProven): a
+  // candidate replaces the peer's tunnel, and the peer's other candidates go.
+  void Proven(uint32_t local_index);
+
+  static constexpr size_t kMaxCandidatesPerPeer = 4;
+  static constexpr int64_t kCandidateLifetimeNs = 30'000'000'000;
 
   bool Pending(uint32_t vpn_ip) const { return pending_by_vpn_ip_.count(vpn_ip) > 0; }
   // Any thread (flatnet status reads it).
@@ -81,12 +98,23 @@ class HandshakeManager {
   void Publish(const std::shared_ptr<Tunnel>& tunnel);
   void SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued);
   void DropPending(uint32_t vpn_ip);
+  // Keeps `tunnel` as one of its peer's candidates (in the host map by index only).
+  void RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns);
+  // Forgets every candidate of vpn_ip but `keep`.
+  void DropCandidates(uint32_t vpn_ip, const Tunnel* keep);
+  // The tunnel or candidate that answered this very stage 1, if any.
+  Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const std::string& stage1_noise);
   uint32_t NewLocalIndex() const;
 
   Node& node_;
   std::unordered_map<uint32_t, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
   std::atomic<size_t> pending_count_{0};
+  struct Candidate {
+    std::shared_ptr<Tunnel> tunnel;
+    int64_t since_ns;
+  };
+  std::unordered_map<uint32_t, std::deque<Candidate>> candidates_;  // by overlay IP
   // Relays we need a tunnel to before a pending handshake can use them; started after the
   // pass over pending handshakes that found them.
   std::vector<uint32_t> relays_to_reach_;

@@ -71,4 +71,10 @@ firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaP
   return identity;
 }
 
+Result<uint32_t> OverlayIpOf(const cert::Certificate& peer) {
+  const IpPrefix* overlay = peer.FirstV4Network();
+  if (overlay == nullptr) return Status::Error("certificate has no IPv4 network");
+  return overlay->addr().v4();
+}
+
 }  // namespace flatnet::mesh

@@ -3,7 +3,8 @@
 //
 // Contract: Load fails with one line naming the config key and what is wrong: unreadable or
 // malformed PEM, a key that is not this certificate's pair, an expired certificate, a
-// certificate without an IPv4 address, or a CA bundle in which every CA has expired.
+// certificate without an IPv4 address or whose
+// first IP's mask is not a prefix, or a CA bundle in which every CA has expired.
 #pragma once
 
 #include <memory>
@@ -31,7 +32,13 @@ struct HostCredentials {
   static Result<HostCredentials> Load(const config::PkiConfig& pki, const log::Logger& logger);
 };
 
-// What the firewall and the logs know of a peer, taken from its verified certificate.
+// What the firewall and the logs know of a peer, taken from its verified certificate (its
+// IPv4 networks and unsafe networks; the IPv4-only data path has no use for IPv6 ones).
 firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaPool& pool);
+
+// A peer's overlay address: its certificate's first IPv4 network's address. A CA may sign a
+// certificate without one (none at all, or IPv6 only in v2); that is an error here
+// ("certificate has no IPv4 network"), never networks[0] of nothing.
+Result<uint32_t> OverlayIpOf(const cert::Certificate& peer);
 
 }  // namespace flatnet::mesh

@@ -13,12 +13,13 @@ bool HostMap::IndexInUse(uint32_t local_index) const {
   return Current()->FindByIndex(local_index) != nullptr;
 }
 
-std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel) {
+std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel, bool keep_replaced_index) {
   auto next = std::make_shared<Snapshot>(*Current());
   std::shared_ptr<Tunnel> replaced;
   if (auto it = next->by_vpn_ip.find(tunnel->vpn_ip()); it != next->by_vpn_ip.end()) {
     replaced = it->second;
-    next->by_local_index.erase(replaced->local_index());
+    if (!keep_replaced_index && replaced != tunnel)
+      next->by_local_index.erase(replaced->local_index());
   }
   next->by_vpn_ip[tunnel->vpn_ip()] = tunnel;
   next->by_local_index[tunnel->local_index()] = tunnel;
@@ -26,15 +27,25 @@ std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel) {
   return replaced;
 }
 
+void HostMap::AddCandidate(std::shared_ptr<Tunnel> tunnel) {
+  auto next = std::make_shared<Snapshot>(*Current());
+  next->by_local_index[tunnel->local_index()] = std::move(tunnel);
+  Publish(std::move(next));
+}
+
 void HostMap::Remove(const Tunnel& tunnel) {
   auto next = std::make_shared<Snapshot>(*Current());
+  bool primary = false;
   if (auto it = next->by_vpn_ip.find(tunnel.vpn_ip());
       it != next->by_vpn_ip.end() && it->second.get() == &tunnel) {
     next->by_vpn_ip.erase(it);
+    primary = true;
   }
   if (auto it = next->by_local_index.find(tunnel.local_index());
       it != next->by_local_index.end() && it->second.get() == &tunnel) {
     next->by_local_index.erase(it);
+  }
+  if (primary) {
     // Relay legs that ran over this tunnel have no next hop any more.
     for (auto r = next->relays_by_index.begin(); r != next->relays_by_index.end();) {
       if (r->second.via != tunnel.vpn_ip()) {

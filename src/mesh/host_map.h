@@ -51,9 +51,15 @@ class HostMap {
 
   HostMap();
 
-  // Control thread only. Add replaces any tunnel to the same overlay IP (its index is
-  // forgotten too) and returns the replaced one, if any.
-  std::shared_ptr<Tunnel> Add(std::shared_ptr<Tunnel> tunnel);
+  // Control thread only. Add replaces any tunnel to the same overlay IP and returns the
+  // replaced one, if any; its index is forgotten too unless keep_replaced_index (it stays a
+  // candidate, below).
+  std::shared_ptr<Tunnel> Add(std::shared_ptr<Tunnel> tunnel, bool keep_replaced_index = false);
+  // A candidate: found by its index (the peer's messages reach it) but not by overlay IP
+  // (our packets keep using the tunnel we have) until Add promotes it.
+  void AddCandidate(std::shared_ptr<Tunnel> tunnel);
+  // Forgets the tunnel wherever it is (primary or candidate). Relay legs over its peer go
+  // only with the peer's primary tunnel.
   void Remove(const Tunnel& tunnel);
   // Adds or replaces the leg with relay.local_index (and its route (via, peer)).
   void SetRelay(const Relay& relay);

@@ -101,25 +101,21 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     Counters::Add(inside_counters_.tx_dropped_firewall);
     return;
   }
-  // A relayed tunnel's packet goes inside a relay message: leave room for its header.
-  const size_t offset = tunnel->via_relay() ? wire::kHeaderSize : 0;
-  uint8_t* datagram = out.next_buffer().data();
-  long sealed = tunnel->SealMessage(inside_slot(), wire::MessageType::kMessage,
-                                    wire::MessageSubType::kNone, ip_packet, datagram + offset);
-  if (sealed < 0) return;
-  size_t inner_length = size_t(sealed);
-  if (!tunnel->via_relay()) {
-    out.Commit(tunnel->remote(), inner_length);
-    return;
-  }
-  Tunnel* via;
-  uint32_t relay_index;
-  if (!RelayPathOf(*tunnels, *tunnel, &via, &relay_index)) {
+  // A relayed tunnel's packet goes inside a relay message for the relay.
+  Tunnel* via = nullptr;
+  uint32_t relay_index = 0;
+  if (tunnel->via_relay() && !RelayPathOf(*tunnels, *tunnel, &via, &relay_index)) {
     Counters::Add(inside_counters_.tx_dropped_no_route);
     return;
   }
-  long length = WrapRelayed(*via, inside_slot(), relay_index, datagram, inner_length);
-  if (length > 0) out.Commit(via->remote(), size_t(length));
+  MutableByteSpan buffer = out.next_buffer();
+  long length = SealForPeer(*tunnel, via, relay_index, inside_slot(), wire::MessageType::kMessage,
+                            wire::MessageSubType::kNone, ip_packet, buffer.data(), buffer.size());
+  if (length < 0) {
+    Counters::Add(inside_counters_.tx_dropped_seal);
+    return;
+  }
+  out.Commit(via ? via->remote() : tunnel->remote(), size_t(length));
 }
 
 }  // namespace flatnet::mesh

@@ -253,6 +253,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
     case Kind::kPunch:
       handshakes_->Punched(event.from);
       return;
+    case Kind::kProven:
+      handshakes_->Proven(event.local_index);
+      return;
     case Kind::kRecvError: {
       // The peer at `from` has no tunnel for the index we send it: it restarted or dropped
       // the tunnel. Unauthenticated, so it only ever triggers a handshake (which a forger
@@ -326,6 +329,11 @@ void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubTy
 }
 
 void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
+  if (raw_sender_) {
+    Counters::Add(control_counters_.tx_packets);
+    raw_sender_(to, datagram);
+    return;
+  }
   if (workers_.empty()) return;
   Status sent = workers_[0]->socket().SendTo(to, datagram);
   if (sent.ok()) {
@@ -337,21 +345,21 @@ void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
 
 void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                         ByteSpan payload) {
-  // Room in front for a relay header, used when the tunnel goes through a relay.
-  const size_t offset = tunnel.via_relay() ? wire::kHeaderSize : 0;
-  Bytes datagram(offset + wire::kHeaderSize + payload.size() + 2 * noise::TunnelCipher::kTagSize);
-  long sealed = tunnel.SealMessage(kControlSlot, type, subtype, payload, datagram.data() + offset);
-  if (sealed < 0) return;
-  size_t inner_length = size_t(sealed);
-  if (!tunnel.via_relay()) {
-    SendRaw(tunnel.remote(), ByteSpan(datagram.data(), inner_length));
+  Tunnel* via = nullptr;
+  uint32_t relay_index = 0;
+  if (tunnel.via_relay() && !RelayPathOf(*host_map_.Current(), tunnel, &via, &relay_index)) {
+    Counters::Add(control_counters_.tx_dropped_no_route);
     return;
   }
-  Tunnel* via;
-  uint32_t relay_index;
-  if (!RelayPathOf(*host_map_.Current(), tunnel, &via, &relay_index)) return;
-  long length = WrapRelayed(*via, kControlSlot, relay_index, datagram.data(), inner_length);
-  if (length > 0) SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
+  Bytes datagram(wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize +
+                 (via ? kRelayOverhead : 0));
+  long length = SealForPeer(tunnel, via, relay_index, kControlSlot, type, subtype, payload,
+                            datagram.data(), datagram.size());
+  if (length < 0) {
+    Counters::Add(control_counters_.tx_dropped_seal);
+    return;
+  }
+  SendRaw(via ? via->remote() : tunnel.remote(), ByteSpan(datagram.data(), size_t(length)));
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -115,6 +116,11 @@ class Node {
 
   // Control thread: a datagram with no encryption (handshakes, recv errors).
   void SendRaw(const net::UdpAddr& to, ByteSpan datagram);
+  // Where SendRaw (and so every control-thread send) goes instead of worker 0's socket.
+  // Unit tests drive the control-thread managers of a Node that was never started (no TUN,
+  // no socket) and read what it sent here. Set before anything runs; not thread-safe.
+  using RawSender = std::function<void(const net::UdpAddr& to, ByteSpan datagram)>;
+  void set_raw_sender(RawSender sender) { raw_sender_ = std::move(sender); }
   // Control thread: seals payload for the tunnel's peer and sends it to its remote, or
   // through its relay.
   void SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
@@ -161,6 +167,7 @@ class Node {
   uint16_t listen_port_ = 0;
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
+  RawSender raw_sender_;
 };
 
 }  // namespace flatnet::mesh

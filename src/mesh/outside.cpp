@@ -39,7 +39,7 @@ void Worker::RunOutside() {
   const NodeSettings& settings = node_.settings();
   net::RecvBatchBuffers in(size_t(settings.batch),
                            socket_.gro_enabled() ? net::kMaxGroMessageSize : net::kMaxDatagramSize);
-  net::SendBatchBuffers replies(16, net::kMaxDatagramSize);
+  net::SendBatchBuffers replies(16, kReplyBufferSize);
   SnapshotReader tunnels(node_.host_map());
   // With vnet headers, consecutive TCP segments of a flow go to the kernel as one
   // super-packet: the receive-side half of the offload win.
@@ -89,7 +89,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       ControlEvent event;
       event.kind = ControlEvent::Kind::kPunch;
       event.from = from;
-      node_.control_queue().Push(std::move(event));
+      if (!node_.control_queue().Push(std::move(event)))
+        Counters::Add(counters.rx_dropped_queue_stranger);
     }
     return;
   }
@@ -112,7 +113,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       event.local_index = header.remote_index;
       if (handshake) event.bytes.assign(reinterpret_cast<const char*>(datagram), length);
       if (!node_.control_queue().Push(std::move(event)))
-        Counters::Add(counters.handshakes_dropped);
+        Counters::Add(handshake ? counters.handshakes_dropped : counters.rx_dropped_queue_stranger);
       return;
     }
     case MessageType::kMessage:
@@ -166,6 +167,16 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     return;
   }
   ByteSpan payload(plaintext, size_t(opened));
+  if (tunnel->NoteAuthenticated()) {
+    // The first message under a responder tunnel's keys: the peer really made it.
+    ControlEvent event;
+    event.kind = ControlEvent::Kind::kProven;
+    event.local_index = header.remote_index;
+    if (!node_.control_queue().Push(std::move(event))) {
+      tunnel->Unprove();  // the next message tries again
+      Counters::Add(counters.rx_dropped_queue_authenticated);
+    }
+  }
 
   if (header.type == MessageType::kMessage) {
     firewall::Packet packet;
@@ -186,7 +197,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     tunnel->MarkIn();
     bool written = coalescer ? coalescer->Add(payload).ok()
                              : tun_.Write(payload.data(), payload.size()) >= 0;
-    if (written) Counters::Add(counters.rx_delivered);
+    Counters::Add(written ? counters.rx_delivered : counters.rx_dropped_tun_write);
     return;
   }
 
@@ -199,11 +210,21 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       // A request may come from a new address (the peer checking a better path): move
       // there first, then answer, as nebula does.
       if (!via_relay) Roam(*tunnel, from, now_ns);
-      const size_t offset = tunnel->via_relay() ? wire::kHeaderSize : 0;
-      long sealed = tunnel->SealMessage(outside_slot(), MessageType::kTest,
-                                        MessageSubType::kTestReply, payload,
-                                        replies.next_buffer().data() + offset);
-      if (sealed >= 0) CommitReply(tunnels, *tunnel, replies, size_t(sealed));
+      Tunnel* via = nullptr;
+      uint32_t relay_index = 0;
+      if (tunnel->via_relay() && !RelayPathOf(*tunnels, *tunnel, &via, &relay_index)) {
+        Counters::Add(counters.tx_dropped_no_route);
+      } else {
+        // The reply buffers hold the largest request's reply wrapped for a relay.
+        MutableByteSpan buffer = replies.next_buffer();
+        long length =
+            SealForPeer(*tunnel, via, relay_index, outside_slot(), MessageType::kTest,
+                        MessageSubType::kTestReply, payload, buffer.data(), buffer.size());
+        if (length < 0)
+          Counters::Add(counters.tx_dropped_seal);
+        else
+          replies.Commit(via ? via->remote() : tunnel->remote(), size_t(length));
+      }
     }
   } else {
     ControlEvent event;
@@ -214,25 +235,12 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     event.from = from;
     event.via_relay = via_relay;
     event.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
-    node_.control_queue().Push(std::move(event));
+    if (!node_.control_queue().Push(std::move(event)))
+      Counters::Add(counters.rx_dropped_queue_authenticated);
     if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
   }
   if (!via_relay) Roam(*tunnel, from, now_ns);
   tunnel->MarkIn();
-}
-
-void Worker::CommitReply(SnapshotReader& tunnels, Tunnel& tunnel, net::SendBatchBuffers& replies,
-                         size_t inner_length) {
-  if (!tunnel.via_relay()) {
-    replies.Commit(tunnel.remote(), inner_length);
-    return;
-  }
-  Tunnel* via;
-  uint32_t relay_index;
-  if (!RelayPathOf(*tunnels, tunnel, &via, &relay_index)) return;
-  long length = WrapRelayed(*via, outside_slot(), relay_index, replies.next_buffer().data(),
-                            inner_length);
-  if (length > 0) replies.Commit(via->remote(), size_t(length));
 }
 
 void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
@@ -264,14 +272,18 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
   const Relay* onward = tunnels->FindRelay(leg->peer, leg->via);
   Tunnel* next = tunnels->FindByVpnIp(leg->peer);
   if (!onward || onward->state != RelayState::kEstablished || !next || next->via_relay() != 0 ||
-      replies.full() || inner.size() + 2 * wire::kHeaderSize > replies.buffer_size()) {
+      replies.full() || inner.size() + kRelayOverhead > replies.buffer_size()) {
     Counters::Add(counters.rx_dropped_no_tunnel);
     return;
   }
   uint8_t* out = replies.next_buffer().data();
   std::memcpy(out + wire::kHeaderSize, inner.data(), inner.size());
-  long wrapped = WrapRelayed(*next, outside_slot(), onward->remote_index, out, inner.size());
-  if (wrapped < 0) return;
+  long wrapped = WrapRelayed(*next, outside_slot(), onward->remote_index, out,
+                             replies.buffer_size(), inner.size());
+  if (wrapped < 0) {
+    Counters::Add(counters.tx_dropped_seal);
+    return;
+  }
   replies.Commit(next->remote(), size_t(wrapped));
   Counters::Add(counters.relay_forwarded);
   if (replies.full()) socket_.SendBatch(replies);

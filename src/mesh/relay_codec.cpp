@@ -14,8 +14,9 @@ bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel
   return true;
 }
 
-long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out,
+long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out, size_t capacity,
                  size_t inner_length) {
+  if (inner_length + kRelayOverhead > capacity) return -1;
   wire::Header header;
   header.type = wire::MessageType::kMessage;
   header.subtype = wire::MessageSubType::kRelay;
@@ -30,6 +31,17 @@ long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* ou
   if (tag < 0) return -1;
   via.MarkOut();
   return long(authenticated) + tag;
+}
+
+long SealForPeer(Tunnel& tunnel, Tunnel* via, uint32_t relay_index, int slot,
+                 wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
+                 uint8_t* out, size_t capacity) {
+  if (!via) return tunnel.SealMessage(slot, type, subtype, payload, out, capacity);
+  if (capacity < wire::kHeaderSize) return -1;
+  long sealed = tunnel.SealMessage(slot, type, subtype, payload, out + wire::kHeaderSize,
+                                   capacity - wire::kHeaderSize);
+  if (sealed < 0) return -1;
+  return WrapRelayed(*via, slot, relay_index, out, capacity, size_t(sealed));
 }
 
 UnwrapResult UnwrapRelayed(Tunnel& via, int slot, uint64_t counter, ByteSpan datagram,

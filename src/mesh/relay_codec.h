@@ -12,6 +12,8 @@
 #include "base/bytes.h"
 #include "mesh/host_map.h"
 #include "mesh/tunnel.h"
+#include "noise/tunnel_cipher.h"
+#include "wire/header.h"
 
 namespace flatnet::mesh {
 
@@ -20,9 +22,20 @@ namespace flatnet::mesh {
 bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel** via,
                  uint32_t* remote_index);
 
-// Returns the relayed datagram's length (16 + inner_length + 16), or -1.
-long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out,
+// What a relay message adds around its inner packet: a header in front, a tag behind.
+inline constexpr size_t kRelayOverhead = wire::kHeaderSize + noise::TunnelCipher::kTagSize;
+
+// Returns the relayed datagram's length (16 + inner_length + 16), or -1 when that exceeds
+// `capacity` (nothing is written) or sealing fails.
+long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out, size_t capacity,
                  size_t inner_length);
+
+// A message for `tunnel`'s peer, sealed and, for a tunnel through a relay, wrapped for the
+// relay at `via` with our leg's `relay_index`: the datagram's length at `out`, or -1 when it
+// does not fit `capacity` or sealing fails. For a direct tunnel `via` is null.
+long SealForPeer(Tunnel& tunnel, Tunnel* via, uint32_t relay_index, int slot,
+                 wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
+                 uint8_t* out, size_t capacity);
 
 enum class UnwrapResult { kOk, kReplay, kAuth };
 // `datagram` has already been parsed as message/relay with this counter.

@@ -65,7 +65,8 @@ bool RelayManager::SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) 
   if (!leg || leg->state != RelayState::kEstablished || !via || via->via_relay() != 0) return false;
   Bytes datagram(wire::kHeaderSize + inner.size() + noise::TunnelCipher::kTagSize);
   std::copy(inner.begin(), inner.end(), datagram.begin() + wire::kHeaderSize);
-  long length = WrapRelayed(*via, Node::kControlSlot, leg->remote_index, datagram.data(), inner.size());
+  long length = WrapRelayed(*via, Node::kControlSlot, leg->remote_index, datagram.data(),
+                            datagram.size(), inner.size());
   if (length < 0) return false;
   node_.SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
   return true;

@@ -4,10 +4,10 @@
 
 namespace flatnet::mesh {
 
-Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
-               std::shared_ptr<const cert::Certificate> peer_cert, firewall::PeerIdentity identity,
-               const net::UdpAddr& remote, uint64_t handshake_time_ns, bool initiator,
-               uint32_t via_relay)
+Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index,
+               noise::SessionKeys keys, std::shared_ptr<const cert::Certificate> peer_cert,
+               firewall::PeerIdentity identity, const net::UdpAddr& remote,
+               uint64_t handshake_time_ns, bool initiator, uint32_t via_relay)
     : vpn_ip_(vpn_ip),
       local_index_(local_index),
       remote_index_(remote_index),
@@ -17,6 +17,7 @@ Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noi
       handshake_time_ns_(handshake_time_ns),
       initiator_(initiator),
       via_relay_(via_relay),
+      proven_(initiator),
       remote_(remote) {
   // Counters 0..2 belong to the handshake; marking them seen keeps them from being
   // accepted later and from showing up as lost.
@@ -38,7 +39,8 @@ noise::TunnelCipher& Tunnel::CipherFor(int slot) {
 }
 
 long Tunnel::SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype,
-                         ByteSpan payload, uint8_t* out) {
+                         ByteSpan payload, uint8_t* out, size_t capacity) {
+  if (wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize > capacity) return -1;
   wire::Header header;
   header.type = type;
   header.subtype = subtype;

@@ -58,10 +58,11 @@ class Tunnel {
   noise::TunnelCipher& CipherFor(int slot);
 
   // Writes a header naming the peer's index and the next counter, then `payload` sealed with
-  // the header as associated data, at `out` (room for 16 + payload + 16 bytes; out + 16 may
-  // alias payload exactly). Marks outgoing traffic. Returns the length, or -1.
-  long SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype,
-                   ByteSpan payload, uint8_t* out);
+  // the header as associated data, at `out` (out + 16 may alias payload exactly). Marks
+  // outgoing traffic. Returns the length (16 + payload + 16), or -1 when that exceeds
+  // `capacity` (nothing is written) or sealing fails.
+  long SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
+                   uint8_t* out, size_t capacity);
 
   uint64_t NextSendCounter() { return send_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
   uint64_t SendCounter() const { return send_counter_.load(std::memory_order_relaxed); }
@@ -76,6 +77,19 @@ class Tunnel {
   // already or the address we just left (within suppress_ns). Returns the old remote when
   // the tunnel moved.
   std::optional<net::UdpAddr> RoamTo(const net::UdpAddr& from, int64_t now_ns, int64_t suppress_ns);
+
+  // Proof. Stage 1 is unauthenticated (anyone who has seen a member's certificate and key,
+  // both sent in clear, can send one), so a responder's tunnel is unproven until a message
+  // from the peer opens under its keys; an initiator's is proven by stage 2 itself. Workers
+  // call NoteAuthenticated after every successful open: true exactly once, the first time,
+  // and then they tell the control thread (ControlEvent::kProven). If they cannot,
+  // Unprove lets a later message try again.
+  bool proven() const { return proven_.load(std::memory_order_relaxed); }
+  bool NoteAuthenticated() {
+    return !proven_.load(std::memory_order_relaxed) &&
+           !proven_.exchange(true, std::memory_order_relaxed);
+  }
+  void Unprove() { proven_.store(false, std::memory_order_relaxed); }
 
   // Liveness, set per packet by workers and read-and-cleared by the control thread's timers.
   void MarkIn() { if (!in_seen_.load(std::memory_order_relaxed)) in_seen_.store(true, std::memory_order_relaxed); }
@@ -108,6 +122,7 @@ class Tunnel {
   alignas(64) std::atomic<uint64_t> send_counter_{2};
   alignas(64) std::atomic<bool> out_seen_{false};
   alignas(64) std::atomic<bool> in_seen_{false};
+  std::atomic<bool> proven_;
 
   std::mutex window_mutex_;
   wire::ReplayWindow window_;

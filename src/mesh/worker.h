@@ -15,6 +15,7 @@
 
 #include "mesh/counters.h"
 #include "mesh/host_map.h"
+#include "mesh/relay_codec.h"
 #include "net/udp_batch.h"
 #include "net/udp_socket.h"
 #include "tun/tun_device.h"
@@ -32,6 +33,11 @@ class Worker {
   void Start();
   // Wakes both threads and joins them.
   void Stop();
+
+  // What the outside path writes into its reply buffers: at most a datagram a peer may send
+  // (a test reply is as long as its request) wrapped for a relay, or a relayed datagram we
+  // forward (never longer than what came in).
+  static constexpr size_t kReplyBufferSize = net::kMaxDatagramSize + kRelayOverhead;
 
   net::UdpSocket& socket() { return socket_; }
   const Counters& inside_counters() const { return inside_counters_; }
@@ -56,10 +62,6 @@ class Worker {
   void ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from, const wire::Header& header,
                       uint8_t* datagram, size_t length, int64_t now_ns,
                       net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer);
-  // Queues an inner packet written at buffer + 16 for `tunnel`'s peer: directly, or wrapped
-  // for its relay.
-  void CommitReply(SnapshotReader& tunnels, Tunnel& tunnel, net::SendBatchBuffers& replies,
-                   size_t inner_length);
   void Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns);
 
   int inside_slot() const { return 1 + 2 * index_; }

@@ -40,15 +40,20 @@ class Ipv4 {
 class Ipv4Cidr {
  public:
   constexpr Ipv4Cidr() = default;
-  // prefix_len must be 0..32; Parse is the checked way in.
-  constexpr Ipv4Cidr(Ipv4 address, int prefix_len) : address_(address), prefix_len_(prefix_len) {}
+  // prefix_len should be 0..32; Parse is the checked way in. One outside that range (a
+  // caller's bug, e.g. a certificate mask that is not a prefix, PrefixLength() -1) is kept
+  // as /32, the narrowest network, so it never widens a check and never shifts by 32+.
+  constexpr Ipv4Cidr(Ipv4 address, int prefix_len)
+      : address_(address), prefix_len_(prefix_len >= 0 && prefix_len <= 32 ? prefix_len : 32) {}
   // "10.0.0.0/8". A bare address without "/n" is an error: a route needs a prefix.
   static Result<Ipv4Cidr> Parse(std::string_view text);
 
   constexpr Ipv4 address() const { return address_; }
   constexpr int prefix_len() const { return prefix_len_; }
   constexpr uint32_t mask() const {
-    return prefix_len_ == 0 ? 0 : ~uint32_t(0) << (32 - prefix_len_);
+    return prefix_len_ <= 0    ? 0
+           : prefix_len_ >= 32 ? ~uint32_t(0)
+                               : ~uint32_t(0) << (32 - prefix_len_);
   }
   constexpr Ipv4 network() const { return Ipv4(address_.value() & mask()); }
   constexpr bool Contains(Ipv4 ip) const { return (ip.value() & mask()) == network().value(); }

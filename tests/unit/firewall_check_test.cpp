@@ -321,3 +321,33 @@ TEST(FirewallLocalDrops, BroadcastAndMulticastAreDroppedOnlyWhenAsked) {
   EXPECT_TRUE(IsMulticast(0xe00000fb));  // mDNS
   EXPECT_FALSE(IsMulticast(0xdfffffff));
 }
+
+// Finding 3: peer B must not reach a flow between us and peer C, neither by claiming C's
+// address (checked before conntrack) nor through an address both may use (flows are per peer).
+TEST(FirewallCheck, AnotherPeerCannotUseAFlowOpenedWithThisPeer) {
+  Firewall firewall(Rules({}, {kAnyOut}), MyNetworks());
+  const PeerIdentity c = Peer();
+  PeerIdentity b = Peer();
+  b.name = "b";
+  b.overlay_ip = 0xc0a86403;  // 192.168.100.3
+  ASSERT_EQ(firewall.Check(Ipv4(kProtoUdp, kMe, kPeer, 5000, 53), false, c, kStart),
+            Verdict::kAllow);
+  EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kPeer, kMe, 53, 5000), true, c, kStart + 1),
+            Verdict::kAllow);
+  // B forges C's address as the source, on B's own tunnel.
+  EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kPeer, kMe, 53, 5000), true, b, kStart + 1),
+            Verdict::kDropRemoteIp);
+
+  // Both route 10.50.0.0/24 (unsafe routes); a flow to 10.50.0.9 through C is C's alone.
+  PeerIdentity c_router = c, b_router = b;
+  c_router.other_networks = {net::Ipv4Cidr(net::Ipv4(0x0a320000), 24)};
+  b_router.other_networks = c_router.other_networks;
+  ASSERT_EQ(firewall.Check(Ipv4(kProtoTcp, kMe, 0x0a320009, 40000, 443), false, c_router, kStart),
+            Verdict::kAllow);
+  EXPECT_EQ(
+      firewall.Check(Ipv4(kProtoTcp, 0x0a320009, kMe, 443, 40000), true, c_router, kStart + 1),
+      Verdict::kAllow);
+  EXPECT_EQ(
+      firewall.Check(Ipv4(kProtoTcp, 0x0a320009, kMe, 443, 40000), true, b_router, kStart + 1),
+      Verdict::kDropNoRule);
+}

@@ -175,3 +175,12 @@ TEST(FirewallConntrack, ConcurrentUseStaysConsistent) {
   EXPECT_EQ(conntrack.PurgeExpired(kStart + 100 * kMinute), tracked);
   EXPECT_EQ(conntrack.size(), 0u);
 }
+
+TEST(Conntrack, TheSameTupleOnAnotherPeersTunnelIsAnotherFlow) {
+  Conntrack conntrack(64, ConntrackTimeouts{});
+  conntrack.Insert(Flow(kProtoTcp, 40000), {}, kStart, /*peer=*/7);
+  EXPECT_TRUE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, 7));
+  EXPECT_FALSE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, 8));
+  conntrack.Erase(Flow(kProtoTcp, 40000), 8);  // not that peer's: nothing happens
+  EXPECT_TRUE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, 7));
+}

@@ -6,6 +6,8 @@
 #include "crypto/random.h"
 #include "mesh/host_map.h"
 #include "mesh/relay_codec.h"
+#include "mesh/worker.h"
+#include "net/udp_batch.h"
 #include "wire/header.h"
 
 using namespace flatnet;
@@ -33,7 +35,7 @@ TEST(RelayCodec, WrappedMessageUnwrapsOnTheOtherEndWithTheInnerPacketIntact) {
   Bytes inner = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   Bytes datagram(16 + inner.size() + 16);
   std::copy(inner.begin(), inner.end(), datagram.begin() + 16);
-  long length = WrapRelayed(*a, 0, 777, datagram.data(), inner.size());
+  long length = WrapRelayed(*a, 0, 777, datagram.data(), datagram.size(), inner.size());
   ASSERT_EQ(length, long(datagram.size()));
   auto header = wire::ParseHeader(datagram);
   ASSERT_TRUE(header.ok());
@@ -51,7 +53,7 @@ TEST(RelayCodec, WrappedMessageUnwrapsOnTheOtherEndWithTheInnerPacketIntact) {
 TEST(RelayCodec, AnyChangedByteOfHeaderOrInnerPacketIsRefused) {
   auto [a, r] = TunnelPair(1, 2);
   Bytes datagram(16 + 32 + 16, 0x42);
-  long length = WrapRelayed(*a, 0, 5, datagram.data(), 32);
+  long length = WrapRelayed(*a, 0, 5, datagram.data(), datagram.size(), 32);
   ASSERT_GT(length, 0);
   uint64_t counter = wire::ParseHeader(datagram)->message_counter;
   for (size_t i : {size_t(3), size_t(20), size_t(47), size_t(60)}) {
@@ -106,4 +108,59 @@ TEST(HostMap, ReadersKeepTheirSnapshotUntilTheyRefresh) {
   EXPECT_NE(reader->FindByVpnIp(7), nullptr);
   reader.Refresh();
   EXPECT_EQ(reader->FindByVpnIp(7), nullptr);
+}
+
+// Finding 1: a test request as large as a peer may send, arriving directly on a tunnel that
+// runs through a relay, is answered (same payload) and wrapped for the relay. The reply must
+// fit the worker's reply buffer, and nothing may be written past a buffer too small for it.
+TEST(RelayCodec, ReplyToTheLargestTestRequestThroughARelayFitsTheReplyBuffer) {
+  auto [to_peer, peer] = TunnelPair(1, 3);    // end to end with the peer (through the relay)
+  auto [to_relay, relay] = TunnelPair(1, 2);  // our tunnel to the relay
+  const size_t largest_request =
+      net::kMaxDatagramSize - wire::kHeaderSize - noise::TunnelCipher::kTagSize;
+  Bytes payload(largest_request, 0x5a);
+  constexpr size_t kGuard = 64;
+  Bytes buffer(Worker::kReplyBufferSize + kGuard, 0xee);
+  long length = SealForPeer(*to_peer, to_relay.get(), 99, 0, wire::MessageType::kTest,
+                            wire::MessageSubType::kTestReply, payload, buffer.data(),
+                            Worker::kReplyBufferSize);
+  ASSERT_GT(length, 0);
+  EXPECT_EQ(size_t(length), largest_request + 2 * kRelayOverhead);
+  EXPECT_TRUE(
+      std::all_of(buffer.end() - kGuard, buffer.end(), [](uint8_t b) { return b == 0xee; }));
+  // The relay authenticates it, the peer opens the reply inside with the payload intact.
+  ByteSpan datagram(buffer.data(), size_t(length)), inner;
+  ASSERT_EQ(
+      UnwrapRelayed(*relay, 0, wire::ParseHeader(datagram)->message_counter, datagram, &inner),
+      UnwrapResult::kOk);
+  auto header = wire::ParseHeader(inner);
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(header->subtype, wire::MessageSubType::kTestReply);
+  Bytes opened(inner.size());
+  long plain = peer->CipherFor(0).Open(header->message_counter, inner.first(wire::kHeaderSize),
+                                       inner.subspan(wire::kHeaderSize), opened.data());
+  ASSERT_EQ(plain, long(largest_request));
+  EXPECT_TRUE(std::equal(payload.begin(), payload.end(), opened.begin()));
+
+  // One byte less room: refused, and not a byte written past it.
+  Bytes small(Worker::kReplyBufferSize - 1 + kGuard, 0xee);
+  EXPECT_EQ(SealForPeer(*to_peer, to_relay.get(), 99, 0, wire::MessageType::kTest,
+                        wire::MessageSubType::kTestReply, payload, small.data(),
+                        Worker::kReplyBufferSize - 1),
+            -1);
+  EXPECT_TRUE(std::all_of(small.end() - kGuard, small.end(), [](uint8_t b) { return b == 0xee; }));
+}
+
+TEST(RelayCodec, WrapAndSealRefuseWhatDoesNotFitTheirBuffer) {
+  auto [a, r] = TunnelPair(1, 2);
+  Bytes datagram(16 + 32 + 16 + 8, 0x42);
+  EXPECT_EQ(WrapRelayed(*a, 0, 5, datagram.data(), 16 + 32 + 15, 32), -1);
+  EXPECT_EQ(WrapRelayed(*a, 0, 5, datagram.data(), 16 + 32 + 16, 32), 64);
+  Bytes payload(32, 1);
+  EXPECT_EQ(a->SealMessage(0, wire::MessageType::kMessage, wire::MessageSubType::kNone, payload,
+                           datagram.data(), 63),
+            -1);
+  EXPECT_EQ(a->SealMessage(0, wire::MessageType::kMessage, wire::MessageSubType::kNone, payload,
+                           datagram.data(), 64),
+            64);
 }

@@ -188,3 +188,16 @@ TEST(Resolve, LiteralsSkipDnsAndNamesResolve) {
   EXPECT_NE(bad.status().message().find("no-such-host.invalid"), std::string::npos);
   EXPECT_FALSE(Resolve("", 1).ok());
 }
+
+// A prefix outside 0..32 (a caller's bug, e.g. a certificate mask that is not a prefix) is
+// the narrowest network, never a shift by 32 or more and never "everything".
+TEST(Ipv4Cidr, OutOfRangePrefixIsReadAsSingleHost) {
+  for (int prefix : {-1, 33, 40, 1000}) {
+    Ipv4Cidr cidr(Ipv4::FromOctets(10, 1, 2, 3), prefix);
+    EXPECT_EQ(cidr.mask(), 0xffffffffu) << prefix;
+    EXPECT_TRUE(cidr.Contains(Ipv4::FromOctets(10, 1, 2, 3))) << prefix;
+    EXPECT_FALSE(cidr.Contains(Ipv4::FromOctets(10, 1, 2, 4))) << prefix;
+  }
+  EXPECT_EQ(Ipv4Cidr(Ipv4::FromOctets(10, 1, 2, 3), 32).mask(), 0xffffffffu);
+  EXPECT_EQ(Ipv4Cidr(Ipv4::FromOctets(10, 1, 2, 3), 0).mask(), 0u);
+}
