@@ -11,6 +11,8 @@ packages=(
   libargon2-dev
   libqrencode-dev libpng-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
+  clang libclang-rt-14-dev llvm
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
   # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
   g++-mingw-w64-x86-64-posix wine wine64

@@ -5,6 +5,13 @@
 #include <algorithm>
 
 namespace flatnet::config {
+
+YamlNode::YamlNode() = default;
+YamlNode::YamlNode(const YamlNode&) = default;
+YamlNode::YamlNode(YamlNode&&) noexcept = default;
+YamlNode& YamlNode::operator=(const YamlNode&) = default;
+YamlNode& YamlNode::operator=(YamlNode&&) noexcept = default;
+YamlNode::~YamlNode() = default;
 namespace {
 
 // Aliases can make a tiny file expand into a huge tree ("billion laughs"); a config file
@@ -166,7 +173,10 @@ Result<YamlNode> ParseYaml(std::string_view text, const std::string& source,
 
 void MergeYaml(YamlNode& later, const YamlNode& earlier) {
   if (later.is_map() && earlier.is_map()) {
-    for (const auto& [key, value] : earlier.entries) {
+    for (const auto& entry : earlier.entries) {
+      // Not a structured binding: clang 14 cannot capture one in the lambda below.
+      const std::string& key = entry.first;
+      const YamlNode& value = entry.second;
       auto it = std::find_if(later.entries.begin(), later.entries.end(),
                              [&](const auto& e) { return e.first == key; });
       if (it == later.entries.end()) {

@@ -30,6 +30,15 @@ struct YamlNode {
   std::string source;                                     // file name as given by the user
   int line = 0;                                           // 1-based; 0 when unknown
 
+  // Out of line: `entries` holds pairs of this still-incomplete type, which clang with
+  // libstdc++ refuses to destroy or copy in an implicit inline member.
+  YamlNode();
+  YamlNode(const YamlNode&);
+  YamlNode(YamlNode&&) noexcept;
+  YamlNode& operator=(const YamlNode&);
+  YamlNode& operator=(YamlNode&&) noexcept;
+  ~YamlNode();
+
   bool is_null() const { return kind == Kind::kNull; }
   bool is_scalar() const { return kind == Kind::kScalar; }
   bool is_sequence() const { return kind == Kind::kSequence; }

@@ -17,12 +17,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/check.h"
 #include "net/udp_addr.h"
 
 namespace flatnet::net {
@@ -102,7 +102,7 @@ class SendBatchBuffers {
   MutableByteSpan next_buffer() { return {buffer(size_), buffer_size_}; }
   // Queues the first `length` bytes of next_buffer() for `dest`.
   void Commit(const UdpAddr& dest, size_t length) {
-    assert(!full() && length <= buffer_size_);
+    FLATNET_CHECK(!full() && length <= buffer_size_);
     dests_[size_] = dest;
     lengths_[size_] = length;
     ++size_;

@@ -28,6 +28,9 @@
 #    the test failed or LAB_KEEP=1. A lab killed with SIGKILL leaves a registry entry in
 #    /run/flatnet-lab; the next lab_init sweeps the namespaces of labs whose shell is gone.
 #    A test that needs its own cleanup registers it with lab_on_teardown, not with trap.
+#  - After the daemons are stopped, teardown searches every log in the temp dir for a
+#    sanitizer report (a build with -DFLATNET_SANITIZE, see scripts/sanitizers.sh) and
+#    fails the test if it finds one, printing the report, even if the test itself passed.
 #  - Functions fail the test (exit 1 with "lab: ..." naming the bad argument) on misuse.
 #    Waiting is always bounded: lab_wait_for polls with a timeout.
 #  - Works under `set -euo pipefail`.
@@ -197,7 +200,7 @@ lab_on_teardown() { LAB_TEARDOWN_HOOKS+=("$*"); }
 
 lab__on_exit() {
   local rc=$?
-  lab_teardown "$rc"
+  lab_teardown "$rc" || rc=1
   exit "$rc"
 }
 lab__on_signal() {
@@ -257,10 +260,31 @@ lab__sweep_orphans() {
   done
 }
 
+# What AddressSanitizer, LeakSanitizer, ThreadSanitizer and UBSan print when they find
+# something (UBSan's "file:line:col: runtime error: ...").
+LAB_SANITIZER_REPORT='ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Leak|Thread|UndefinedBehavior)Sanitizer|:[0-9]+: runtime error: '
+
+# lab__sanitizer_reports: prints the first lines of every sanitizer report in the lab's
+# logs and returns 1 if there was one.
+lab__sanitizer_reports() {
+  local log found=0
+  [ -d "$LAB_DIR" ] || return 0
+  for log in "$LAB_DIR"/*.log; do
+    [ -f "$log" ] || continue
+    if grep -Eq "$LAB_SANITIZER_REPORT" "$log"; then
+      found=1
+      echo "lab[$LAB_NAME]: FAIL: sanitizer report in $log:" >&"$LAB_STDERR"
+      grep -E -A 30 "$LAB_SANITIZER_REPORT" "$log" | head -n 60 >&"$LAB_STDERR"
+    fi
+  done
+  [ "$found" = 0 ]
+}
+
 # lab_teardown [STATUS]: stops everything the lab started and deletes its namespaces.
 # Safe to call more than once; STATUS != 0 keeps the temp dir (logs) for the post-mortem.
+# Returns 1 when a daemon's log holds a sanitizer report (the dir is then kept too).
 lab_teardown() {
-  local rc=${1:-0} hook label
+  local rc=${1:-0} hook label reported=0
   [ -n "$LAB_PREFIX" ] || return 0
   if [ "$LAB_TORN_DOWN" -eq 0 ]; then
     LAB_TORN_DOWN=1
@@ -269,6 +293,8 @@ lab_teardown() {
   fi
   lab__remove_namespaces "$LAB_PREFIX"
   rm -f "$LAB_REGISTRY/$LAB_PREFIX"
+  # Daemons write their sanitizer reports when they stop, so look only now.
+  lab__sanitizer_reports || { reported=1; rc=1; }
   if [ -d "$LAB_DIR" ]; then
     if [ "$rc" -ne 0 ] || [ "${LAB_KEEP:-0}" = 1 ]; then
       lab_log "kept logs and configs in $LAB_DIR"
@@ -276,6 +302,7 @@ lab_teardown() {
       rm -rf "$LAB_DIR"
     fi
   fi
+  return "$reported"
 }
 
 # lab_leftovers: prints the lab's namespaces that still exist (none after teardown).

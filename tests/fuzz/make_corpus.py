@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in tests/fuzz/corpus/<target>/: small, real inputs for each fuzz
+target (see each tests/fuzz/<target>_fuzz.cpp for its input layout). Certificates and keys
+are the nebula-cert 1.6.1 test PKI of tests/unit/data/cert; datagrams are built to Nebula's
+wire layout (16-byte header, Noise IX stage 1, protobuf messages). Run it again after
+changing a target's input layout: python3 tests/fuzz/make_corpus.py"""
+import base64, os, shutil, struct, sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(ROOT, "..", "unit", "data")
+OUT = os.path.join(ROOT, "corpus")
+
+
+def read(path):
+    with open(os.path.join(DATA, path), "rb") as f:
+        return f.read()
+
+
+def pem_body(text):
+    lines = [l for l in text.decode().splitlines() if l and not l.startswith("-----")]
+    return base64.b64decode("".join(lines))
+
+
+# ---- protobuf, by hand (no protobuf module needed) ----
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def field_varint(num, value):
+    return varint(num << 3) + varint(value) if value else b""
+
+
+def field_bytes(num, value):
+    return varint(num << 3 | 2) + varint(len(value)) + value
+
+
+def fields(buf):
+    i = 0
+    while i < len(buf):
+        key, i = read_varint(buf, i)
+        num, kind = key >> 3, key & 7
+        start = i
+        if kind == 0:
+            _, i = read_varint(buf, i)
+        elif kind == 2:
+            n, i = read_varint(buf, i)
+            i += n
+        else:
+            sys.exit("unexpected wire type %d" % kind)
+        yield num, kind, buf[start:i], buf[start:i] if kind == 0 else buf[i - n:i]
+
+
+def read_varint(buf, i):
+    shift = value = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
+def cert_without_key(raw):
+    """RawNebulaCertificate with Details.PublicKey (7) left out, and that key."""
+    out, key = b"", None
+    for num, kind, _, value in fields(raw):
+        if num == 1:
+            details = b""
+            for dnum, dkind, encoded, dvalue in fields(value):
+                if dnum == 7:
+                    key = dvalue
+                    continue
+                details += varint(dnum << 3 | dkind) + encoded
+            out += field_bytes(1, details)
+        else:
+            out += field_bytes(num, value)
+    return out, key
+
+
+# ---- Nebula's header ----
+def header(mtype, subtype=0, remote_index=0, counter=0):
+    return struct.pack(">BBHIQ", 0x10 | mtype, subtype, 0, remote_index, counter)
+
+
+# ---- IPv4 / TCP / UDP ----
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4(proto, payload, src=0x0A400203, dst=0x0A400102, ident=1, frag=0x4000):
+    h = struct.pack(">BBHHHBBHII", 0x45, 0, 20 + len(payload), ident, frag, 64, proto, 0, src, dst)
+    h = h[:10] + struct.pack(">H", csum(h)) + h[12:]
+    return h + payload
+
+
+def pseudo(src, dst, proto, length):
+    return struct.pack(">IIBBH", src, dst, 0, proto, length)
+
+
+def tcp(payload, seq=1000, flags=0x10, sport=40000, dport=80, src=0x0A400203, dst=0x0A400102):
+    t = struct.pack(">HHIIBBHHH", sport, dport, seq, 5000, 5 << 4, flags, 65535, 0, 0) + payload
+    c = csum(pseudo(src, dst, 6, len(t)) + t)
+    return t[:16] + struct.pack(">H", c) + t[18:]
+
+
+def udp(payload, sport=5353, dport=53, src=0x0A400203, dst=0x0A400102):
+    u = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+    c = csum(pseudo(src, dst, 17, len(u)) + u) or 0xFFFF
+    return u[:6] + struct.pack(">H", c) + u[8:]
+
+
+def icmp_echo():
+    body = struct.pack(">BBHHH", 8, 0, 0, 7, 1) + b"flatnet-ping"
+    return body[:2] + struct.pack(">H", csum(body)) + body[4:]
+
+
+def ipv6_udp():
+    u = struct.pack(">HHHH", 1000, 2000, 12, 0) + b"six!"
+    return struct.pack(">IHBB", 0x60000000, len(u), 17, 64) + bytes(15) + b"\1" + bytes(15) + b"\2" + u
+
+
+def vnet(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0):
+    return struct.pack("<BBHHHH", flags, gso_type, hdr_len, gso_size, csum_start, csum_offset)
+
+
+# ---- DNS ----
+def dns_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def dns_query(name, qtype, ident=0x1234, flags=0x0100, opt=False):
+    q = dns_name(name) + struct.pack(">HH", qtype, 1)
+    ar = b""
+    if opt:  # EDNS0 OPT with a 1232-byte UDP size
+        ar = b"\0" + struct.pack(">HHIH", 41, 1232, 0, 0)
+    return struct.pack(">HHHHHH", ident, flags, 1, 0, 0, 1 if opt else 0) + q + ar
+
+
+def main():
+    if os.path.isdir(OUT):
+        shutil.rmtree(OUT)
+    seeds = {}
+
+    def add(target, name, data):
+        seeds.setdefault(target, []).append((name, data))
+
+    ca_raw = pem_body(read("cert/ca.crt"))
+    host1_raw = pem_body(read("cert/host1.crt"))
+    host2_raw = pem_body(read("cert/host2.crt"))
+    host2_nokey, host2_key = cert_without_key(host2_raw)
+    host1_nokey, _ = cert_without_key(host1_raw)
+
+    # The stage 1 host2 sends host1: e || s || NebulaHandshake{Details{cert, index, time}}.
+    details = field_bytes(1, host2_nokey) + field_varint(2, 0x01020304) + field_varint(5, 1795000000000000000)
+    handshake = field_bytes(1, details)
+    ephemeral = bytes(range(1, 33))
+    stage1 = header(0, 0, 0, 1) + ephemeral + host2_key + handshake
+    stage2_details = field_bytes(1, host2_nokey) + field_varint(2, 0x01020304) + field_varint(3, 0x0A0B0C0D) + field_varint(5, 1795000000000000000)
+    stage2_payload = field_bytes(1, stage2_details)
+    add("handshake", "stage1", b"\0" + stage1)
+    add("handshake", "stage2_payload", b"\1" + stage2_payload)
+
+    meta_query = field_varint(1, 1) + field_bytes(2, field_varint(1, 0x0A400203))
+    ip4 = field_bytes(2, field_varint(1, 0xCB007102) + field_varint(2, 4242))
+    ip6 = field_bytes(4, field_varint(1, 0x20010DB800000000) + field_varint(2, 1) + field_varint(3, 4242))
+    meta_reply = field_varint(1, 2) + field_bytes(2, field_varint(1, 0x0A400203) + ip4 + ip6)
+    meta_update = field_varint(1, 3) + field_bytes(2, field_varint(1, 0x0A400102) + ip4 + field_varint(3, 7))
+    meta_punch = field_varint(1, 5) + field_bytes(2, field_varint(1, 0x0A400203) + ip4)
+    control = field_varint(1, 1) + field_varint(2, 77) + field_varint(4, 0x0A400203) + field_varint(5, 0x0A400102)
+    ping = field_varint(1, 0) + field_varint(2, 123456789)
+    for name, m in [("meta_query", meta_query), ("meta_reply", meta_reply),
+                    ("meta_update", meta_update), ("meta_punch", meta_punch)]:
+        add("wire_messages", name, b"\0" + m)
+    add("wire_messages", "control_request", b"\1" + control)
+    add("wire_messages", "ping", b"\2" + ping)
+    add("wire_messages", "handshake", b"\3" + handshake)
+
+    # datagram_fuzz seals everything after the header itself: seeds carry the plaintext.
+    tcp_syn = ipv4(6, tcp(b"", flags=0x02))
+    add("datagram", "handshake_stage1", stage1)
+    add("datagram", "message_icmp", header(1, 0, 11, 3) + ipv4(1, icmp_echo()))
+    add("datagram", "message_tcp", header(1, 0, 11, 4) + tcp_syn)
+    add("datagram", "lighthouse_reply", header(3, 0, 11, 5) + meta_reply)
+    add("datagram", "control_relay_request", header(6, 0, 11, 6) + control)
+    add("datagram", "test_request", header(4, 0, 11, 7) + b"\x01\x02")
+    add("datagram", "close_tunnel", header(5, 0, 11, 8))
+    add("datagram", "relayed_message", header(1, 1, 11, 9) + header(1, 0, 11, 10) + ipv4(1, icmp_echo()))
+    add("datagram", "recv_error", header(2, 0, 11, 0))
+    add("datagram", "punch", b"\0")
+
+    add("cert", "ca", b"\0" + ca_raw)
+    add("cert", "host1", b"\0" + host1_raw)
+    add("cert", "host2_with_key", b"\1" + host2_nokey)
+    add("cert", "host1_recombine", b"\2" + host1_nokey)
+
+    for f in ["ca.crt", "ca.key", "host1.crt", "host1.key", "host2.pub", "bundle.crt"]:
+        add("pem", f.replace(".", "_"), read("cert/" + f))
+
+    add("dns", "a_host1", b"\0" + dns_query("host1.", 1))
+    add("dns", "txt_ip_edns", b"\1" + dns_query("10.64.1.2.", 16, opt=True))
+    add("dns", "aaaa_stranger", b"\2" + dns_query("Host1.", 28))
+    add("dns", "notify", b"\0" + dns_query("host1.", 1, flags=0x2000))
+
+    add("firewall_packet", "tcp_syn", tcp_syn)
+    add("firewall_packet", "udp", ipv4(17, udp(b"query")))
+    add("firewall_packet", "icmp", ipv4(1, icmp_echo()))
+    add("firewall_packet", "fragment", ipv4(17, b"later-fragment", frag=0x0010))
+    add("firewall_packet", "ipv6", ipv6_udp())
+
+    # A 3-segment TCP super-packet with a partial checksum, as a TUN with TSO hands it over.
+    payload = bytes(range(256)) * 6
+    t = struct.pack(">HHIIBBHHH", 40000, 80, 1000, 5000, 5 << 4, 0x18, 65535, 0, 0) + payload
+    partial = csum(pseudo(0x0A400203, 0x0A400102, 6, len(t))) ^ 0xFFFF
+    t = t[:16] + struct.pack(">H", partial) + t[18:]
+    add("tun_segment", "tcp4_tso", vnet(1, 1, 40, 512, 20, 16) + ipv4(6, t))
+    u = struct.pack(">HHHH", 5000, 6000, 8 + 900, 0) + bytes(900)
+    add("tun_segment", "udp4_uso", vnet(1, 5, 28, 300, 20, 6) + ipv4(17, u))
+    add("tun_segment", "plain", vnet() + tcp_syn)
+
+    segs = b""
+    for i in range(3):
+        seg = ipv4(6, tcp(bytes([i]) * 100, seq=1000 + 100 * i), ident=10 + i)
+        segs += struct.pack(">H", len(seg)) + seg
+    add("tun_coalesce", "three_segments", segs + b"\0\0")
+    add("tun_coalesce", "syn_then_data", struct.pack(">H", len(tcp_syn)) + tcp_syn + segs)
+
+    add("config", "nebula_example", read("config/nebula_example.yml"))
+    add("config", "small", b"""pki:
+  ca: /etc/nebula/ca.crt
+  cert: /etc/nebula/host.crt
+  key: /etc/nebula/host.key
+static_host_map:
+  "192.168.100.1": ["203.0.113.2:4242"]
+lighthouse:
+  hosts: ["192.168.100.1"]
+listen: {host: 0.0.0.0, port: 4242}
+tun: {dev: nebula1}
+firewall:
+  outbound: [{port: any, proto: any, host: any}]
+  inbound: [{port: 22, proto: tcp, groups: [admins, servers]}]
+""")
+
+    for target, items in seeds.items():
+        os.makedirs(os.path.join(OUT, target))
+        for name, data in items:
+            with open(os.path.join(OUT, target, name), "wb") as f:
+                f.write(data)
+    print("wrote", sum(len(v) for v in seeds.values()), "seeds for", len(seeds), "targets in", OUT)
+
+
+main()
