@@ -1,5 +1,7 @@
 #include "app/flatnet_cert_cli.h"
 
+#include <sstream>
+
 #include "app/flatnet_cert_command.h"
 #include "app/go_flags.h"
 
@@ -9,6 +11,10 @@
 
 namespace flatnet::app {
 namespace {
+
+// Shown under each mode's usage line, as nebula-cert 1.11.1 does.
+constexpr std::string_view kStdioHelp =
+    "  Pass \"-\" to any path flag to read from stdin or write to stdout.\n";
 
 std::vector<Subcommand> AllSubcommands() {
   return {CaSubcommand(), KeygenSubcommand(), SignSubcommand(), PrintSubcommand(),
@@ -23,32 +29,35 @@ void PrintHelp(std::string_view program, std::string_view error, std::ostream& e
       << "    -h, -help: Prints this help message\n\n"
       << "  Modes:\n";
   for (const Subcommand& mode : AllSubcommands()) err << "    " << mode.summary << "\n";
+  err << "\n  To see usage for a given mode, use " << program << " <mode> -h\n";
 }
 
 void PrintModeHelp(std::string_view program, const Subcommand& mode, std::ostream& err) {
-  err << "Usage of " << program << " " << mode.summary << "\n" << mode.flag_usage();
+  err << "Usage of " << program << " " << mode.summary << "\n" << kStdioHelp << mode.flag_usage();
 }
 
 }  // namespace
 
 int RunFlatnetCert(std::string_view program, const std::vector<std::string>& args,
-                   std::ostream& out, std::ostream& err) {
+                   const CertCliIo& io) {
   bool version = false, help = false, h = false;
   FlagSet global("flatnet-cert");
   global.Bool(&version, "version", false, "Print version");
   global.Bool(&help, "help", false, "Print command line usage");
   global.Bool(&h, "h", false, "Print command line usage");
   if (Status s = global.Parse(args); !s.ok()) {
-    PrintHelp(program, s.message(), err);
+    // Go's flag package prints the reason, then the usage, which exits 1.
+    io.err << s.message() << "\n";
+    PrintHelp(program, "", io.err);
     return 1;
   }
   if (version) {
-    out << "Version: " << FLATNET_VERSION << "\n";
+    io.out << "Version: " << FLATNET_VERSION << "\n";
     return 0;
   }
   const std::vector<std::string>& rest = global.args();
   if (rest.empty()) {
-    PrintHelp(program, help || h ? "" : "No mode was provided", err);
+    PrintHelp(program, help || h ? "" : "No mode was provided", io.err);
     return help || h ? 0 : 1;
   }
 
@@ -57,31 +66,42 @@ int RunFlatnetCert(std::string_view program, const std::vector<std::string>& arg
   for (const Subcommand& m : modes) {
     if (m.name == rest[0]) mode = &m;
   }
-  if (!mode) {
-    err << "Error: unknown mode: " << rest[0] << "\n";
-    return 1;
-  }
-  if (help || h) {  // "flatnet-cert -h sign" shows sign's flags
-    PrintModeHelp(program, *mode, err);
+  if (help || h) {  // "flatnet-cert -h sign" shows sign's flags; an unknown mode shows nothing
+    if (mode) PrintModeHelp(program, *mode, io.err);
     return 0;
   }
+  if (!mode) {
+    io.err << "Error: unknown mode: " << rest[0] << "\n";
+    return 1;
+  }
 
-  CommandOutcome outcome = mode->run(std::vector<std::string>(rest.begin() + 1, rest.end()), out);
+  CommandOutcome outcome = mode->run(std::vector<std::string>(rest.begin() + 1, rest.end()), io);
+  io.out.flush();
   switch (outcome.kind) {
     case CommandOutcome::Kind::kOk:
       return 0;
     case CommandOutcome::Kind::kHelp:
-      PrintModeHelp(program, *mode, err);
+      PrintModeHelp(program, *mode, io.err);
       return 0;
     case CommandOutcome::Kind::kUsageError:
-      err << "Error: " << outcome.message << "\n";
-      PrintModeHelp(program, *mode, err);
+      io.err << "Error: " << outcome.message << "\n";
+      PrintModeHelp(program, *mode, io.err);
       return 1;
+    case CommandOutcome::Kind::kFlagError:
+      io.err << outcome.message << "\n";
+      [[fallthrough]];
     case CommandOutcome::Kind::kError:
-      err << "Error: " << outcome.message << "\n";
+      io.err << "Error: " << outcome.message << "\n";
       return 1;
   }
   return 1;
+}
+
+int RunFlatnetCert(std::string_view program, const std::vector<std::string>& args,
+                   std::ostream& out, std::ostream& err) {
+  std::istringstream no_input;
+  CertCliIo io{no_input, out, err, nullptr, nullptr};
+  return RunFlatnetCert(program, args, io);
 }
 
 }  // namespace flatnet::app

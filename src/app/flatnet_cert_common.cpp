@@ -5,15 +5,77 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 
 #include "app/flatnet_cert_command.h"
+#include "crypto/ed25519.h"
+#include "crypto/p256.h"
+#include "crypto/x25519.h"
 
 namespace flatnet::app {
 
 CommandOutcome CommandOutcome::FromFlags(const Status& parsed, const FlagSet& flags) {
-  if (!parsed.ok()) return Error(parsed.message());
+  if (!parsed.ok()) return {Kind::kFlagError, parsed.message()};
   if (flags.help_requested()) return Help();
   return Ok();
+}
+
+Status StdioClaims::ReserveInputs(
+    const std::vector<std::pair<std::string, std::string>>& flag_paths) {
+  for (const auto& [flag, path] : flag_paths) {
+    if (path != kStdioPath) continue;
+    if (!in_.empty() && in_ != flag) {
+      return Status::Error("-" + in_ + " and -" + flag +
+                           " both set to \"-\", only one input may read from stdin");
+    }
+    in_ = flag;
+  }
+  return Status::Ok();
+}
+
+Status StdioClaims::ReserveOutputs(
+    const std::vector<std::pair<std::string, std::string>>& flag_paths) {
+  for (const auto& [flag, path] : flag_paths) {
+    if (path != kStdioPath) continue;
+    if (!out_.empty() && out_ != flag) {
+      return Status::Error("-" + out_ + " and -" + flag +
+                           " both set to \"-\", only one output may write to stdout");
+    }
+    out_ = flag;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadInput(const std::string& path, const CertCliIo& io) {
+  if (path != kStdioPath) return ReadWholeFile(path);
+  std::string content((std::istreambuf_iterator<char>(io.in)), std::istreambuf_iterator<char>());
+  if (io.in.bad()) return Status::Error("read /dev/stdin: input/output error");
+  return content;
+}
+
+Result<std::string> AskPassphrase(const CertCliIo& io) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    io.err << "Enter passphrase: " << std::flush;
+    Result<std::string> typed = io.read_passphrase
+                                    ? io.read_passphrase()
+                                    : Result<std::string>(Status::Error(std::string(kNoTerminal)));
+    if (!typed.ok()) return typed.status();
+    if (!typed->empty()) return typed;
+  }
+  return std::string();
+}
+
+std::string EnvironmentPassphrase(const CertCliIo& io) {
+  if (!io.getenv) return "";
+  return io.getenv("NEBULA_CA_PASSPHRASE").value_or("");
+}
+
+Result<cert::Curve> ParseCurveFlag(const std::string& name) {
+  if (name == "25519" || name == "X25519" || name == "Curve25519" || name == "CURVE25519") {
+    return cert::Curve::kCurve25519;
+  }
+  if (name == "P256") return cert::Curve::kP256;
+  return Status::Error("invalid curve: " + name);
 }
 
 std::string SystemError(std::string_view operation, const std::string& path, int error_number) {
@@ -85,32 +147,40 @@ std::vector<std::string> SplitGroups(const std::string& list) {
   return groups;
 }
 
-Result<IpPrefix> ParseIpv4Cidr(std::string_view text) {
-  size_t slash = text.find('/');
-  if (slash != std::string_view::npos &&
-      text.substr(0, slash).find(':') != std::string_view::npos) {
-    return Status::Error("can only be ipv4, have " + std::string(text));
-  }
-  Result<IpPrefix> prefix = ParseIpPrefix(text);
-  if (!prefix.ok() || !prefix->is_v4()) {
-    return Status::Error("invalid CIDR address: " + std::string(text));
-  }
-  return prefix;
-}
-
-Result<std::vector<IpPrefix>> ParseNetList(const std::string& list, std::string_view flag,
-                                           bool keep_host) {
+Result<std::vector<IpPrefix>> ParseNetList(const std::string& list, std::string_view flag) {
   std::vector<IpPrefix> nets;
   if (list.empty()) return nets;
   for (const std::string& raw : SplitComma(list)) {
     // nebula-cert trims only spaces here: "10.0.0.0/8, 10.1.0.0/16" works.
     std::string item = Trim(raw, IsSpaceOnly);
     if (item.empty()) continue;
-    Result<IpPrefix> net = ParseIpv4Cidr(item);
-    if (!net.ok()) return net.status().Wrap("invalid -" + std::string(flag) + " definition");
-    nets.push_back(keep_host ? *net : net->Masked());
+    Result<IpPrefix> net = ParseIpPrefix(item);
+    if (!net.ok()) {
+      return Status::Error("invalid -" + std::string(flag) + " definition: " + item);
+    }
+    nets.push_back(*net);
   }
   return nets;
+}
+
+Result<GeneratedKey> GenerateKey(cert::Curve curve, bool for_ca) {
+  GeneratedKey key;
+  if (curve == cert::Curve::kP256) {
+    // One P-256 key serves ECDSA (CA) and ECDH (host) alike; only the file banner differs.
+    Result<crypto::P256KeyPair> pair = crypto::GenerateP256KeyPair();
+    if (!pair.ok()) return pair.status();
+    key.private_key = pair->private_key;
+    key.public_key = pair->public_key;
+  } else if (for_ca) {
+    crypto::Ed25519KeyPair pair = crypto::Ed25519Generate();
+    key.private_key.assign(pair.private_key.begin(), pair.private_key.end());
+    key.public_key.assign(pair.public_key.begin(), pair.public_key.end());
+  } else {
+    crypto::X25519KeyPair pair = crypto::X25519Generate();
+    key.private_key.assign(pair.private_key.begin(), pair.private_key.end());
+    key.public_key.assign(pair.public_key.begin(), pair.public_key.end());
+  }
+  return key;
 }
 
 WallClock Now() {

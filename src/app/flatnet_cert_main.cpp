@@ -7,6 +7,8 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return flatnet::app::RunFlatnetCert(argc > 0 ? argv[0] : "flatnet-cert", args, std::cout,
-                                      std::cerr);
+  int code = flatnet::app::RunFlatnetCert(argc > 0 ? argv[0] : "flatnet-cert", args,
+                                          flatnet::app::ProcessCertCliIo());
+  std::cout.flush();
+  return code;
 }

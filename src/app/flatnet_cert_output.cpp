@@ -86,8 +86,19 @@ void OutputFiles::SetContent(const std::string& flag, std::string content) {
   }
 }
 
+Status OutputFiles::CheckWritable(const std::string& flag) const {
+  for (const File& file : files_) {
+    if (file.flag != flag || file.path == kStdioPath) continue;
+    if (Exists(file.path)) {
+      return Status::Error("refusing to overwrite existing " + file.what + ": " + file.path);
+    }
+  }
+  return Status::Ok();
+}
+
 Status OutputFiles::CheckWritable() const {
   for (const File& file : files_) {
+    if (file.path == kStdioPath) continue;
     for (const File& other : files_) {
       if (&other == &file) break;
       if (other.path == file.path) {
@@ -102,17 +113,19 @@ Status OutputFiles::CheckWritable() const {
   return Status::Ok();
 }
 
-Status OutputFiles::Commit() {
+Status OutputFiles::Commit(std::ostream& out) {
   Status status = CheckWritable();
   std::vector<std::string> temps(files_.size());  // "" once moved into place (or never made)
   std::vector<bool> placed(files_.size(), false);
   // Everything is written to disk before anything is moved into place, so a full disk or
   // a bad directory for the last file leaves no earlier file behind.
   for (size_t i = 0; status.ok() && i < files_.size(); ++i) {
+    if (files_[i].path == kStdioPath) continue;
     status = WriteTemporary(files_[i].path, files_[i].content, &temps[i]);
     if (!status.ok()) status = status.Wrap("error while writing " + files_[i].flag);
   }
   for (size_t i = 0; status.ok() && i < files_.size(); ++i) {
+    if (files_[i].path == kStdioPath) continue;
     status = PlaceWithoutReplacing(temps[i], files_[i].path);
     if (!status.ok()) {
       status = status.Wrap("error while writing " + files_[i].flag);
@@ -126,6 +139,14 @@ Status OutputFiles::Commit() {
       if (placed[i]) unlink(files_[i].path.c_str());
       if (!temps[i].empty()) unlink(temps[i].c_str());
     }
+    return status;
+  }
+  for (const File& file : files_) {
+    if (file.path != kStdioPath) continue;
+    out.write(file.content.data(), std::streamsize(file.content.size()));
+    out.flush();
+    if (!out)
+      return Status::Error("error while writing " + file.flag + ": write /dev/stdout: broken pipe");
   }
   return status;
 }

@@ -7,12 +7,16 @@
 // a file that appeared meanwhile is not clobbered either. If any step fails, the files
 // already placed by this commit and all temporary files are removed: a failed run leaves
 // nothing behind. Files are created with mode 0600, as nebula-cert creates them.
+//
+// A path of "-" is standard output (StdioClaims has made sure only one flag names it): it is
+// never checked for existence and its content is written only after every file is in place,
+// so a failed commit writes nothing there either.
 #pragma once
 
+#include <ostream>
 #include <string>
-#include <vector>
-
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -31,8 +35,11 @@ class OutputFiles {
   // Fails if two flags name the same path, or any path already exists (even as a dangling
   // symlink): "refusing to overwrite existing CA key: ca.key".
   Status CheckWritable() const;
-  // Writes every registered file. Errors: "error while writing out-crt: open dir/ca.crt: ...".
-  Status Commit();
+  // The same for the file registered for `flag` only (nebula-cert's order of refusals).
+  Status CheckWritable(const std::string& flag) const;
+  // Writes every registered file, then the one named "-" (if any) to `out`. Errors: "error
+  // while writing out-crt: open dir/ca.crt: ...".
+  Status Commit(std::ostream& out);
 
  private:
   struct File {

@@ -19,13 +19,12 @@ bool ParseGoBool(std::string_view text, bool* out) {
   return false;
 }
 
-// strconv.ParseInt(text, 0, 64): optional sign, then decimal, 0x hex, 0o/0 octal or 0b binary.
-bool ParseGoInt(std::string_view text, int64_t* out) {
-  bool negative = false;
-  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
-    negative = text.front() == '-';
-    text.remove_prefix(1);
-  }
+enum class NumberError { kNone, kSyntax, kRange };
+
+// strconv.ParseUint(text, 0, 64) of an unsigned magnitude no larger than `limit`: decimal,
+// 0x hex, 0o/0 octal or 0b binary, with Go's "_" digit separators not accepted (base 0 does
+// accept them in Go, but no Nebula flag value has them).
+NumberError ParseGoMagnitude(std::string_view text, uint64_t limit, uint64_t* out) {
   int base = 10;
   if (text.size() > 1 && text[0] == '0') {
     char prefix = char(text[1] | 0x20);
@@ -37,21 +36,47 @@ bool ParseGoInt(std::string_view text, int64_t* out) {
       text.remove_prefix(1);
     }
   }
-  if (text.empty()) return false;
-  uint64_t limit = negative ? uint64_t(std::numeric_limits<int64_t>::max()) + 1
-                            : uint64_t(std::numeric_limits<int64_t>::max());
+  if (text.empty()) return NumberError::kSyntax;
   uint64_t value = 0;
   for (char c : text) {
     int digit = c >= '0' && c <= '9'   ? c - '0'
                 : c >= 'a' && c <= 'f' ? c - 'a' + 10
                 : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                        : 99;
-    if (digit >= base) return false;
-    if (value > (limit - uint64_t(digit)) / uint64_t(base)) return false;
+    if (digit >= base) return NumberError::kSyntax;
+    // Go stops at the first digit that overflows: "99999999999999999999x" is out of range.
+    if (value > (limit - uint64_t(digit)) / uint64_t(base)) return NumberError::kRange;
     value = value * uint64_t(base) + uint64_t(digit);
   }
-  *out = negative ? int64_t(0 - value) : int64_t(value);
-  return true;
+  *out = value;
+  return NumberError::kNone;
+}
+
+// strconv.ParseInt(text, 0, 64): optional sign, then a magnitude as above.
+NumberError ParseGoInt(std::string_view text, int64_t* out) {
+  bool negative = false;
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  uint64_t limit = negative ? uint64_t(std::numeric_limits<int64_t>::max()) + 1
+                            : uint64_t(std::numeric_limits<int64_t>::max());
+  uint64_t value = 0;
+  NumberError error = ParseGoMagnitude(text, limit, &value);
+  if (error == NumberError::kNone) *out = negative ? int64_t(0 - value) : int64_t(value);
+  return error;
+}
+
+// strconv.ParseUint(text, 0, 64): no sign at all.
+NumberError ParseGoUint(std::string_view text, uint64_t* out) {
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) return NumberError::kSyntax;
+  return ParseGoMagnitude(text, std::numeric_limits<uint64_t>::max(), out);
+}
+
+std::string NumberReason(NumberError error) {
+  return error == NumberError::kNone    ? ""
+         : error == NumberError::kRange ? "value out of range"
+                                        : "parse error";
 }
 
 // Go's two-character escapes, or nullptr for a character without one.
@@ -122,29 +147,37 @@ void FlagSet::Int(int64_t* target, std::string_view name, int64_t default_value,
   Define(name, Kind::kInt, target, usage, std::to_string(default_value));
 }
 
+void FlagSet::Uint(uint64_t* target, std::string_view name, uint64_t default_value,
+                   std::string_view usage) {
+  *target = default_value;
+  Define(name, Kind::kUint, target, usage, std::to_string(default_value));
+}
+
 void FlagSet::Duration(std::chrono::nanoseconds* target, std::string_view name,
                        std::chrono::nanoseconds default_value, std::string_view usage) {
   *target = default_value;
   Define(name, Kind::kDuration, target, usage, FormatGoDuration(default_value));
 }
 
-bool FlagSet::Assign(const Flag& flag, std::string_view value) {
+std::string FlagSet::Assign(const Flag& flag, std::string_view value) {
   switch (flag.kind) {
     case Kind::kString:
       *static_cast<std::string*>(flag.target) = std::string(value);
-      return true;
+      return "";
     case Kind::kBool:
-      return ParseGoBool(value, static_cast<bool*>(flag.target));
+      return ParseGoBool(value, static_cast<bool*>(flag.target)) ? "" : "parse error";
     case Kind::kInt:
-      return ParseGoInt(value, static_cast<int64_t*>(flag.target));
+      return NumberReason(ParseGoInt(value, static_cast<int64_t*>(flag.target)));
+    case Kind::kUint:
+      return NumberReason(ParseGoUint(value, static_cast<uint64_t*>(flag.target)));
     case Kind::kDuration: {
       Result<std::chrono::nanoseconds> d = ParseGoDuration(value);
-      if (!d.ok()) return false;
+      if (!d.ok()) return "parse error";
       *static_cast<std::chrono::nanoseconds*>(flag.target) = *d;
-      return true;
+      return "";
     }
   }
-  return false;
+  return "parse error";
 }
 
 Status FlagSet::Parse(const std::vector<std::string>& args) {
@@ -182,9 +215,9 @@ Status FlagSet::Parse(const std::vector<std::string>& args) {
     Flag& flag = it->second;
     if (flag.kind == Kind::kBool) {
       if (!has_value) value = "true";
-      if (!Assign(flag, value)) {
+      if (std::string why = Assign(flag, value); !why.empty()) {
         return Status::Error("invalid boolean value " + GoQuote(value) + " for -" +
-                             std::string(name) + ": parse error");
+                             std::string(name) + ": " + why);
       }
     } else {
       if (!has_value) {
@@ -193,9 +226,9 @@ Status FlagSet::Parse(const std::vector<std::string>& args) {
         }
         value = args[i++];
       }
-      if (!Assign(flag, value)) {
+      if (std::string why = Assign(flag, value); !why.empty()) {
         return Status::Error("invalid value " + GoQuote(value) + " for flag -" + std::string(name) +
-                             ": parse error");
+                             ": " + why);
       }
     }
     flag.set = true;
@@ -226,6 +259,8 @@ std::string FlagSet::Usage() const {
       value_name = "string";
     } else if (flag.kind == Kind::kInt) {
       value_name = "int";
+    } else if (flag.kind == Kind::kUint) {
+      value_name = "uint";
     } else if (flag.kind == Kind::kDuration) {
       value_name = "duration";
     }
@@ -233,10 +268,11 @@ std::string FlagSet::Usage() const {
     // A one-letter flag without a value name fits its usage on the same line, after a tab.
     line += line.size() <= 4 ? "\t" : "\n    \t";
     for (char c : usage) line += c == '\n' ? std::string("\n    \t") : std::string(1, c);
-    bool is_zero = (flag.kind == Kind::kString && flag.default_text.empty()) ||
-                   (flag.kind == Kind::kBool && flag.default_text == "false") ||
-                   (flag.kind == Kind::kInt && flag.default_text == "0") ||
-                   (flag.kind == Kind::kDuration && flag.default_text == "0s");
+    bool is_zero =
+        (flag.kind == Kind::kString && flag.default_text.empty()) ||
+        (flag.kind == Kind::kBool && flag.default_text == "false") ||
+        ((flag.kind == Kind::kInt || flag.kind == Kind::kUint) && flag.default_text == "0") ||
+        (flag.kind == Kind::kDuration && flag.default_text == "0s");
     if (!is_zero) {
       line += " (default " +
               (flag.kind == Kind::kString ? GoQuote(flag.default_text) : flag.default_text) + ")";

@@ -7,7 +7,8 @@
 // Parsing stops at the first argument that is not a flag ("-" counts as one) or after "--";
 // what is left is in args(). A flag given twice keeps its last value. Errors are Go's,
 // word for word: "flag provided but not defined: -foo", "flag needs an argument: -name",
-// "invalid value \"x\" for flag -duration: parse error", "invalid boolean value \"x\" for
+// "invalid value \"x\" for flag -duration: parse error" (or "...: value out of range" for a
+// number too large), "invalid boolean value \"x\" for
 // -json: parse error", "bad flag syntax: ---x". -h and -help, unless defined, stop parsing
 // and set help_requested(). Usage() lists the flags as Go's PrintDefaults does.
 //
@@ -37,6 +38,10 @@ class FlagSet {
               std::string_view usage);
   void Bool(bool* target, std::string_view name, bool default_value, std::string_view usage);
   void Int(int64_t* target, std::string_view name, int64_t default_value, std::string_view usage);
+  // Go's flag.Uint: strconv.ParseUint(text, 0, 64) ("-1" is a parse error, too large a value
+  // "value out of range").
+  void Uint(uint64_t* target, std::string_view name, uint64_t default_value,
+            std::string_view usage);
   // Go duration syntax ("8760h", "1h30m", "100ms"), see base/duration.h.
   void Duration(std::chrono::nanoseconds* target, std::string_view name,
                 std::chrono::nanoseconds default_value, std::string_view usage);
@@ -56,7 +61,7 @@ class FlagSet {
   std::string Usage() const;
 
  private:
-  enum class Kind { kString, kBool, kInt, kDuration };
+  enum class Kind { kString, kBool, kInt, kUint, kDuration };
   struct Flag {
     Kind kind;
     void* target;
@@ -67,8 +72,9 @@ class FlagSet {
 
   void Define(std::string_view name, Kind kind, void* target, std::string_view usage,
               std::string default_text);
-  // Stores `value` into the flag; false if the text is not a valid value of its kind.
-  static bool Assign(const Flag& flag, std::string_view value);
+  // Stores `value` into the flag; "" on success, else Go's reason ("parse error", "value out
+  // of range").
+  static std::string Assign(const Flag& flag, std::string_view value);
 
   std::string name_;
   std::map<std::string, Flag, std::less<>> flags_;

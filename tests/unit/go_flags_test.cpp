@@ -104,7 +104,7 @@ TEST(GoFlags, IntsAndDurations) {
   EXPECT_EQ(flags.Parse({"-count", "ten"}).message(),
             "invalid value \"ten\" for flag -count: parse error");
   EXPECT_EQ(flags.Parse({"-count", "99999999999999999999"}).message(),
-            "invalid value \"99999999999999999999\" for flag -count: parse error");
+            "invalid value \"99999999999999999999\" for flag -count: value out of range");
   EXPECT_EQ(flags.Parse({"-duration", "abc"}).message(),
             "invalid value \"abc\" for flag -duration: parse error");
   EXPECT_EQ(flags.Parse({"-duration", "10"}).message(),
@@ -239,6 +239,32 @@ TEST(GoDuration, FormatsLikeGo) {
         std::chrono::nanoseconds(25h), std::chrono::nanoseconds(1001us)}) {
     EXPECT_EQ(*ParseGoDuration(FormatGoDuration(d)), d);
   }
+}
+
+TEST(GoFlags, UintsAsGoParsesThem) {
+  uint64_t version = 7;
+  app::FlagSet flags("ca");
+  flags.Uint(&version, "version", 2, "Optional: version of the certificate format to use");
+  EXPECT_EQ(version, 2u);
+  EXPECT_EQ(flags.Usage(),
+            "  -version uint\n    \tOptional: version of the certificate format to use (default "
+            "2)\n");
+  ASSERT_TRUE(flags.Parse({"-version", "0x10"}).ok());
+  EXPECT_EQ(version, 16u);
+  ASSERT_TRUE(flags.Parse({"-version=18446744073709551615"}).ok());
+  EXPECT_EQ(version, UINT64_MAX);
+  EXPECT_EQ(flags.Parse({"-version", "-1"}).message(),
+            "invalid value \"-1\" for flag -version: parse error");
+  EXPECT_EQ(flags.Parse({"-version", "+1"}).message(),
+            "invalid value \"+1\" for flag -version: parse error");
+  EXPECT_EQ(flags.Parse({"-version", "18446744073709551616"}).message(),
+            "invalid value \"18446744073709551616\" for flag -version: value out of range");
+  EXPECT_EQ(flags.Parse({"-version", ""}).message(),
+            "invalid value \"\" for flag -version: parse error");
+  uint64_t zero = 5;
+  app::FlagSet other("sign");
+  other.Uint(&zero, "version", 0, "Optional: version");
+  EXPECT_EQ(other.Usage(), "  -version uint\n    \tOptional: version\n");  // 0 shows no default
 }
 
 }  // namespace
