@@ -23,10 +23,13 @@ namespace flatnet::mesh {
   X(rx_dropped_bad_inner)  /* decrypted, but not a valid IPv4 packet */                      \
   X(rx_dropped_firewall)   /* inbound firewall said no */                                    \
   X(rx_dropped_self)       /* underlay source inside our own overlay network */              \
+  X(rx_dropped_recv_error) /* recv_error from a sender listen.accept_recv_error refuses */   \
+  X(rx_rejected)           /* inbound refusals answered with a reject through the tunnel */  \
   X(rx_delivered)          /* packets written to the TUN device */                           \
   X(tx_packets)            /* datagrams sent */                                              \
   X(tx_dropped_firewall)   /* outbound firewall said no */                                   \
   X(tx_dropped_no_route)   /* destination not in our network */                              \
+  X(tx_rejected)           /* outbound refusals answered with a reject into the TUN */       \
   X(tx_dropped_local)      /* broadcast/multicast/self, dropped as configured */             \
   X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4 packet */               \
   X(tx_queued_handshake)   /* held while a handshake was pending */                          \

@@ -5,6 +5,7 @@
 #include "cert/ip_net.h"
 #include "firewall/rule_set.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/kernel_routes.h"
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
@@ -31,6 +32,11 @@ NodeSettings SettingsFrom(const config::Config& config) {
   s.routines = std::max(1, config.routines);
   s.batch = std::max(1, config.listen.batch);
   s.send_recv_error = config.listen.send_recv_error;
+  s.accept_recv_error = config.listen.accept_recv_error;
+  s.inbound_reject = config.firewall.inbound_action == config::FirewallAction::kReject;
+  s.outbound_reject = config.firewall.outbound_action == config::FirewallAction::kReject;
+  s.drop_inactive = config.tunnels.drop_inactive;
+  s.inactivity_timeout_ns = config.tunnels.inactivity_timeout.count();
   return s;
 }
 
@@ -67,7 +73,16 @@ Status Node::Prepare() {
       credentials_.vpn_ip, credentials_.prefix_length, config_.tun.drop_local_broadcast,
       config_.tun.drop_multicast);
 
-  auto rules = firewall::RuleSet::Compile(config_.firewall.inbound, config_.firewall.outbound);
+  // Rules without local_cidr: the overlay networks only when the certificate has unsafe
+  // networks (Nebula 1.10+), unless firewall.default_local_cidr_any.
+  std::vector<net::Ipv4Cidr> overlay_networks;
+  for (const auto& ip : credentials_.certificate->ips)
+    overlay_networks.push_back(net::Ipv4Cidr(net::Ipv4(ip.ip), ip.PrefixLength()));
+  auto rules = firewall::RuleSet::Compile(
+      config_.firewall.inbound, config_.firewall.outbound,
+      firewall::RuleDefaults::For(std::move(overlay_networks),
+                                  !credentials_.certificate->subnets.empty(),
+                                  config_.firewall.default_local_cidr_any));
   if (!rules.ok()) return rules.status();
   std::vector<net::Ipv4Cidr> local_networks;
   for (const auto& ip : credentials_.certificate->ips)
@@ -117,7 +132,14 @@ Status Node::Prepare() {
                       {"error", resolved.status().message()}});
         continue;
       }
-      remotes.insert(remotes.end(), resolved->begin(), resolved->end());
+      for (const net::UdpAddr& remote : *resolved) {
+        // static_map.network picks the families a name's lookup may give (ip4 by default,
+        // so the lighthouse sees our public IPv4 address); a literal IP is taken as written.
+        bool wanted = address.ip || config_.static_map.network == config::StaticMapNetwork::kIp ||
+                      remote.is_v4() == (config_.static_map.network ==
+                                         config::StaticMapNetwork::kIp4);
+        if (wanted) remotes.push_back(remote);
+      }
     }
     lighthouse_->addresses().SetStatic(host.vpn_ip.v4(), std::move(remotes));
   }
@@ -139,16 +161,7 @@ Status Node::Start() {
   addressing.address = net::Ipv4Cidr(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
   addressing.mtu = config_.tun.mtu;
   addressing.tx_queue = config_.tun.tx_queue;
-  for (const config::Route& route : config_.tun.routes) {
-    addressing.routes.push_back(
-        {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
-         route.mtu, 0});
-  }
-  for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
-    addressing.routes.push_back(
-        {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
-         route.mtu, route.metric});
-  }
+  addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out
   if (Status active = tun_->Activate(addressing); !active.ok()) return active.Wrap("tun");
   tun_device_name_ = tun_->name();
 
@@ -162,6 +175,13 @@ Status Node::Start() {
     options.gro = true;
     auto socket = net::UdpSocket::Open(options);
     if (!socket.ok()) return socket.status().Wrap("listen");
+    if (config_.listen.so_mark != 0) {
+      // Like nebula: a mark that cannot be set is logged, and the node runs without it.
+      if (Status marked = socket->SetMark(config_.listen.so_mark); !marked.ok())
+        logger_.Error("Failed to set listen.so_mark", {{"error", marked.message()}});
+      else if (i == 0)
+        logger_.Info("listen.so_mark was set", {{"mark", int64_t(config_.listen.so_mark)}});
+    }
     if (i == 0) {
       auto local = socket->LocalAddr();
       if (local.ok()) listen_port_ = local->port();
