@@ -45,13 +45,37 @@ struct PkiConfig {
   PemSource ca, cert, key;             // required
   std::vector<std::string> blocklist;  // certificate fingerprints (hex sha256); includes
                                        // the deprecated pki.blacklist
-  bool disconnect_invalid = false;
+  bool disconnect_invalid = true;      // nebula's default since 1.8
+  // pki.initiating_version: the certificate version offered when this host starts a
+  // handshake, 1 or 2; 0 = not set (nebula then uses 1 when pki.cert holds a v1 certificate,
+  // else 2; checking it against the certificates is the caller's job).
+  int initiating_version = 0;
+};
+
+enum class StaticMapNetwork { kIp4, kIp6, kIp };  // static_map.network: ip4, ip6, ip
+
+struct StaticMapConfig {                        // how static_host_map names are looked up
+  Duration cadence = std::chrono::seconds(30);  // re-resolve every so often
+  StaticMapNetwork network = StaticMapNetwork::kIp4;
+  Duration lookup_timeout = std::chrono::milliseconds(250);
 };
 
 struct StaticHost {
   IpAddress vpn_ip;
   std::vector<HostPort> addresses;  // names are resolved by the caller
   std::string source;
+  int line = 0;
+};
+
+// lighthouse.calculated_remotes: for overlay IPs in `network`, guess an underlay address by
+// keeping the host bits of the overlay IP and taking the rest from `mask`, at `port`.
+struct CalculatedRemote {
+  IpNetwork mask;
+  uint16_t port = 0;
+};
+struct CalculatedRemotes {
+  IpNetwork network;
+  std::vector<CalculatedRemote> remotes;
   int line = 0;
 };
 
@@ -65,6 +89,7 @@ struct LighthouseConfig {
   RemoteAllowList remote_allow_list;  // with lighthouse.remote_allow_ranges
   LocalAllowList local_allow_list;
   std::vector<HostPort> advertise_addrs;  // port 0 = our listen port
+  std::vector<CalculatedRemotes> calculated_remotes;
 };
 
 enum class SendRecvError { kAlways, kNever, kPrivate };
@@ -76,14 +101,23 @@ struct ListenConfig {
   int read_buffer = 0;           // bytes; 0 = the system default
   int write_buffer = 0;
   SendRecvError send_recv_error = SendRecvError::kAlways;
+  // listen.accept_recv_error: whose recv_error messages are believed (kPrivate: senders
+  // with a private address: 10/8, 172.16/12, 192.168/16, fc00::/7).
+  SendRecvError accept_recv_error = SendRecvError::kAlways;
+  uint32_t so_mark = 0;  // listen.so_mark: SO_MARK on the UDP sockets; 0 = none
 };
+
+// True when a recv_error to or from `address` is sent / accepted under `policy` (nebula's
+// recvErrorConfig.ShouldRecvError; kPrivate is Go's netip.Addr.IsPrivate).
+bool RecvErrorAllowed(SendRecvError policy, const IpAddress& address);
 
 struct PunchyConfig {
   bool punch = false;    // punchy.punch, or the legacy top-level `punchy: true`
   bool respond = false;  // punchy.respond, or the legacy top-level `punch_back: true`
   Duration delay = std::chrono::seconds(1);
   Duration respond_delay =
-      std::chrono::seconds(5);  // fixed at 5s in nebula 1.6.1; the key is from later versions
+      std::chrono::seconds(5);      // fixed at 5s in nebula 1.6.1; the key is from later versions
+  bool target_all_remotes = false;  // punchy.target_all_remotes (1.11)
 };
 
 enum class Cipher { kAes, kChaChaPoly };
@@ -100,11 +134,18 @@ struct Route {  // tun.routes: an MTU for part of the overlay network
   int line = 0;
 };
 
+struct Gateway {  // one `via` of an unsafe route; weight for ECMP (nebula: 1 by default)
+  IpAddress address;
+  int weight = 1;
+};
+
 struct UnsafeRoute {  // tun.unsafe_routes: a non-overlay network reached through `via`
   IpNetwork network;
-  IpAddress via;
-  int mtu = 0;  // 0 = tun.mtu
+  IpAddress via;                  // gateways[0]: the gateway flatnet routes through
+  std::vector<Gateway> gateways;  // `via: IP` gives one; `via: [{gateway:, weight:}]` several
+  int mtu = 0;                    // 0 = tun.mtu
   int metric = 0;
+  bool install = true;  // false: nebula routes it inside, but adds no kernel route
   int line = 0;
 };
 
@@ -117,6 +158,8 @@ struct TunConfig {
   int mtu = 1300;
   std::vector<Route> routes;
   std::vector<UnsafeRoute> unsafe_routes;
+  bool use_system_route_table = false;  // linux: unsafe routes from the kernel table
+  int use_system_route_table_buffer_size = 0;
 };
 
 struct LoggingConfig {
@@ -135,6 +178,11 @@ struct HandshakesConfig {
   int query_buffer = 64;  // a later nebula key; 1.6.1 has no such buffer
 };
 
+struct TunnelsConfig {  // tunnels: close tunnels that carry nothing for a while
+  bool drop_inactive = false;
+  Duration inactivity_timeout = std::chrono::minutes(10);
+};
+
 struct TimersConfig {
   int connection_alive_interval_seconds = 5;
   int pending_deletion_interval_seconds = 10;
@@ -147,8 +195,17 @@ struct ConntrackConfig {
   Duration routine_cache_timeout{0};  // 1s by default when routines > 1
 };
 
+// firewall.inbound_action / outbound_action: what a refused packet gets.
+enum class FirewallAction { kDrop, kReject };
+
 struct FirewallConfig {
   ConntrackConfig conntrack;
+  FirewallAction inbound_action = FirewallAction::kDrop;
+  FirewallAction outbound_action = FirewallAction::kDrop;
+  // firewall.default_local_cidr_any (false since nebula 1.10): a rule without local_cidr
+  // matches every local address, not only this host's overlay addresses, when the
+  // certificate has unsafe networks.
+  bool default_local_cidr_any = false;
   std::vector<FirewallRule> outbound;  // as written; src/firewall validates each rule
   std::vector<FirewallRule> inbound;
 };
@@ -180,13 +237,14 @@ struct SshdConfig {  // parsed; flatnet has no ssh server yet
 };
 
 struct ControlConfig {  // flatnet's own: where `flatnet status` finds this daemon
-  std::string socket;    // control.socket; "" = /run/flatnet/flatnet.sock
+  std::string socket;   // control.socket; "" = /run/flatnet/flatnet.sock
 };
 
 struct Config {
   std::string source;  // the file or directory it was loaded from
   PkiConfig pki;
   std::vector<StaticHost> static_host_map;
+  StaticMapConfig static_map;
   LighthouseConfig lighthouse;
   ListenConfig listen;
   PunchyConfig punchy;
@@ -197,6 +255,7 @@ struct Config {
   LoggingConfig logging;
   HandshakesConfig handshakes;
   TimersConfig timers;
+  TunnelsConfig tunnels;
   int routines = 1;
   FirewallConfig firewall;
   StatsConfig stats;
@@ -211,6 +270,7 @@ Result<Config> LoadConfig(const std::string& path, std::vector<Warning>* warning
 Result<Config> LoadConfigFromString(std::string_view text, const std::string& source_name,
                                     std::vector<Warning>* warnings);
 
-std::string_view CipherName(Cipher cipher);  // "aes", "chachapoly"
+std::string_view CipherName(Cipher cipher);                  // "aes", "chachapoly"
+std::string_view FirewallActionName(FirewallAction action);  // "drop", "reject"
 
 }  // namespace flatnet::config

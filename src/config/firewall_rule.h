@@ -17,7 +17,7 @@ struct FirewallRule {
   std::string local_cidr;           // local CIDR (unsafe routes)
   std::string ca_name;
   std::string ca_sha;
-  int line = 0;                     // line in config.yml, for error messages
+  int line = 0;  // line in config.yml, for error messages
 };
 
 }  // namespace flatnet::config

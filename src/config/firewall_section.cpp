@@ -1,5 +1,6 @@
-// firewall: conntrack timeouts and the inbound/outbound rule lists. Rules stay text here;
-// src/firewall parses ports, protocols and CIDRs and blames FirewallRule::line.
+// firewall: inbound_action/outbound_action, default_local_cidr_any, conntrack timeouts and
+// the inbound/outbound rule lists. Rules stay text here; src/firewall parses ports,
+// protocols and CIDRs and blames FirewallRule::line.
 #include "config/sections.h"
 
 namespace flatnet::config {
@@ -81,13 +82,36 @@ void ParseRules(ConfigReader& reader, const std::string& path, std::vector<Firew
         ok = false;
       }
     }
+    // Nebula 1.11 ignores a port (or code) on an icmp rule, with a warning: ICMP has no ports.
+    if (ok && rule.proto == "icmp" && (!rule.port.empty() || !rule.code.empty())) {
+      const bool code = rule.port.empty();
+      const std::string& value = code ? rule.code : rule.port;
+      if (value != "any" && value != "0") {
+        reader.Warn(item.Find(code ? "code" : "port"), rule_path + (code ? ".code" : ".port"),
+                    "\"" + value + "\" is ignored: icmp rules match every ICMP packet");
+      }
+    }
     if (ok) out->push_back(std::move(rule));
   }
+}
+
+FirewallAction ParseAction(ConfigReader& reader, const char* path) {
+  const YamlNode* node = reader.Get(path);
+  if (!node) return FirewallAction::kDrop;
+  auto text = reader.ToString(*node, path);
+  if (text == "drop") return FirewallAction::kDrop;
+  if (text == "reject") return FirewallAction::kReject;
+  // Nebula warns and drops; flatnet refuses, like every value it cannot read.
+  if (text) reader.Error(node, path, "\"" + *text + "\" is not one of drop, reject");
+  return FirewallAction::kDrop;
 }
 
 }  // namespace
 
 void ParseFirewall(ConfigReader& reader, FirewallConfig* firewall) {
+  firewall->inbound_action = ParseAction(reader, "firewall.inbound_action");
+  firewall->outbound_action = ParseAction(reader, "firewall.outbound_action");
+  firewall->default_local_cidr_any = reader.Bool("firewall.default_local_cidr_any", false);
   ConntrackConfig& conntrack = firewall->conntrack;
   conntrack.tcp_timeout =
       reader.Duration("firewall.conntrack.tcp_timeout", std::chrono::minutes(12));

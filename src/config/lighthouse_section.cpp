@@ -1,5 +1,5 @@
-// static_host_map and lighthouse: am_lighthouse, serve_dns, dns, interval, hosts,
-// advertise_addrs (allow lists are in allow_list_section.cpp).
+// static_host_map, static_map and lighthouse: am_lighthouse, serve_dns, dns, interval, hosts,
+// advertise_addrs, calculated_remotes (allow lists are in allow_list_section.cpp).
 #include "config/sections.h"
 
 namespace flatnet::config {
@@ -46,6 +46,89 @@ void ParseStaticHostMap(ConfigReader& reader, std::vector<StaticHost>* hosts) {
   }
 }
 
+void ParseStaticMap(ConfigReader& reader, StaticMapConfig* static_map) {
+  static_map->cadence = reader.Duration("static_map.cadence", std::chrono::seconds(30));
+  static_map->lookup_timeout =
+      reader.Duration("static_map.lookup_timeout", std::chrono::milliseconds(250));
+  if (const YamlNode* node = reader.Get("static_map.network")) {
+    auto text = reader.ToString(*node, "static_map.network");
+    if (text == "ip4") {
+      static_map->network = StaticMapNetwork::kIp4;
+    } else if (text == "ip6") {
+      static_map->network = StaticMapNetwork::kIp6;
+    } else if (text == "ip") {
+      static_map->network = StaticMapNetwork::kIp;
+    } else if (text) {
+      reader.Error(node, "static_map.network", "\"" + *text + "\" is not one of ip4, ip6, ip");
+    }
+  }
+}
+
+namespace {
+
+// lighthouse.calculated_remotes: {CIDR: [{mask: CIDR, port: N}, ...]}, the mask of the same
+// address family as its CIDR (nebula's check).
+void ParseCalculatedRemotes(ConfigReader& reader, std::vector<CalculatedRemotes>* out) {
+  const std::string path = "lighthouse.calculated_remotes";
+  const YamlNode* map = reader.GetOpaque(path);
+  if (!map) return;
+  if (!map->is_map()) {
+    reader.Error(map, path, "must be a map of overlay CIDR to [{mask: CIDR, port: N}]");
+    return;
+  }
+  for (const auto& [key, value] : map->entries) {
+    const std::string entry_path = path + "." + key;
+    auto network = IpNetwork::Parse(key);
+    if (!network) {
+      reader.Error(&value, path, "\"" + key + "\" is not a CIDR (like 10.0.10.0/24)");
+      continue;
+    }
+    CalculatedRemotes entry{*network, {}, value.line};
+    if (!value.is_sequence()) {
+      reader.Error(&value, entry_path, "must be a list of {mask: CIDR, port: N}");
+      continue;
+    }
+    bool ok = true;
+    for (const YamlNode& item : value.items) {
+      if (!item.is_map()) {
+        reader.Error(&item, entry_path, "each entry must be a map with mask: and port:");
+        ok = false;
+        continue;
+      }
+      reader.WarnUnknownFields(item, entry_path, {"mask", "port"});
+      CalculatedRemote remote;
+      const YamlNode* mask = item.Find("mask");
+      const YamlNode* port = item.Find("port");
+      if (!mask || mask->is_null()) {
+        reader.Error(&item, entry_path + ".mask", "is required");
+        ok = false;
+      } else if (auto parsed = reader.ToNetwork(*mask, entry_path + ".mask")) {
+        if (parsed->address.is_v6 != network->address.is_v6) {
+          reader.Error(
+              mask, entry_path + ".mask",
+              parsed->ToString() + " is not of the same address family as " + network->ToString());
+          ok = false;
+        }
+        remote.mask = *parsed;
+      } else {
+        ok = false;
+      }
+      if (!port || port->is_null()) {
+        reader.Error(&item, entry_path + ".port", "is required");
+        ok = false;
+      } else if (auto parsed = reader.ToInt(*port, entry_path + ".port", 0, 65535)) {
+        remote.port = static_cast<uint16_t>(*parsed);
+      } else {
+        ok = false;
+      }
+      entry.remotes.push_back(remote);
+    }
+    if (ok) out->push_back(std::move(entry));
+  }
+}
+
+}  // namespace
+
 void ParseLighthouse(ConfigReader& reader, LighthouseConfig* lighthouse) {
   lighthouse->am_lighthouse = reader.Bool("lighthouse.am_lighthouse", false);
   lighthouse->serve_dns = reader.Bool("lighthouse.serve_dns", false);
@@ -66,6 +149,7 @@ void ParseLighthouse(ConfigReader& reader, LighthouseConfig* lighthouse) {
       }
     }
   }
+  ParseCalculatedRemotes(reader, &lighthouse->calculated_remotes);
   ParseRemoteAllowList(reader, &lighthouse->remote_allow_list);
   ParseLocalAllowList(reader, &lighthouse->local_allow_list);
 }

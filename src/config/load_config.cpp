@@ -55,6 +55,37 @@ void WarnNotYetSupported(ConfigReader& reader, const Config& config) {
   if (!config.stats.type.empty() && config.stats.type != "none") {
     reader.Warn(reader.Get("stats.type"), "stats", "not supported by flatnet yet; ignored");
   }
+  const char* kIgnored = "flatnet does not act on this yet; ignored";
+  if (config.pki.disconnect_invalid && reader.IsSet("pki.disconnect_invalid")) {
+    reader.Warn(reader.Get("pki.disconnect_invalid"), "pki.disconnect_invalid",
+                "flatnet does not yet close tunnels whose certificate expires; ignored");
+  }
+  if (reader.IsSet("pki.initiating_version")) {
+    reader.Warn(reader.Get("pki.initiating_version"), "pki.initiating_version", kIgnored);
+  }
+  for (const char* key : {"static_map.cadence", "static_map.lookup_timeout"}) {
+    if (reader.IsSet(key)) {
+      reader.Warn(reader.Get(key), key,
+                  "flatnet resolves static_host_map names once, at start; ignored");
+    }
+  }
+  if (!config.lighthouse.calculated_remotes.empty()) {
+    reader.Warn(reader.Get("lighthouse.calculated_remotes"), "lighthouse.calculated_remotes",
+                kIgnored);
+  }
+  if (config.punchy.target_all_remotes) {
+    reader.Warn(reader.Get("punchy.target_all_remotes"), "punchy.target_all_remotes", kIgnored);
+  }
+  if (config.tun.use_system_route_table) {
+    reader.Warn(reader.Get("tun.use_system_route_table"), "tun.use_system_route_table", kIgnored);
+  }
+  for (const UnsafeRoute& route : config.tun.unsafe_routes) {
+    if (route.gateways.size() > 1) {
+      reader.Warn(reader.Get("tun.unsafe_routes"), "tun.unsafe_routes.via",
+                  route.network.ToString() + ": flatnet has no ECMP yet and routes through " +
+                      route.via.ToString() + " only");
+    }
+  }
 }
 
 Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings) {
@@ -63,6 +94,7 @@ Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings)
   config.source = root.source;
   ParsePki(reader, &config.pki);
   ParseStaticHostMap(reader, &config.static_host_map);
+  ParseStaticMap(reader, &config.static_map);
   ParseLighthouse(reader, &config.lighthouse);
   ParseListen(reader, &config.listen);
   ParsePunchy(reader, &config.punchy);
@@ -126,7 +158,11 @@ Result<Config> LoadConfig(const std::string& path, std::vector<Warning>* warning
              it(path, fs::directory_options::follow_directory_symlink, error),
          end;
          !error && it != end; it.increment(error)) {
-      if (!it->is_directory() && IsYamlFile(it->path())) files.push_back(it->path().string());
+      // Like nebula, an entry that cannot be stat'ed (a dangling symlink) is skipped.
+      std::error_code stat_error;
+      fs::file_status entry = fs::status(it->path(), stat_error);
+      if (stat_error || fs::is_directory(entry)) continue;
+      if (IsYamlFile(it->path())) files.push_back(it->path().string());
     }
     if (error) return Status::Error(path + ": cannot list config directory: " + error.message());
     std::sort(files.begin(), files.end());
@@ -148,6 +184,10 @@ Result<Config> LoadConfig(const std::string& path, std::vector<Warning>* warning
   }
   merged.source = path;
   return BuildConfig(merged, warnings);
+}
+
+std::string_view FirewallActionName(FirewallAction action) {
+  return action == FirewallAction::kReject ? "reject" : "drop";
 }
 
 std::string_view CipherName(Cipher cipher) {

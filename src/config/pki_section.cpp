@@ -1,4 +1,4 @@
-// pki: ca, cert, key (path or inline PEM), blocklist, disconnect_invalid.
+// pki: ca, cert, key (path or inline PEM), blocklist, disconnect_invalid, initiating_version.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -57,7 +57,8 @@ void ParsePki(ConfigReader& reader, PkiConfig* pki) {
                       "\" is not a certificate fingerprint (64 hex digits); it matches nothing");
     }
   }
-  pki->disconnect_invalid = reader.Bool("pki.disconnect_invalid", false);
+  pki->disconnect_invalid = reader.Bool("pki.disconnect_invalid", true);
+  pki->initiating_version = static_cast<int>(reader.Int("pki.initiating_version", 0, 1, 2));
 }
 
 Result<std::string> ReadPem(const PemSource& pem) {

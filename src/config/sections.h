@@ -9,6 +9,7 @@ namespace flatnet::config {
 
 void ParsePki(ConfigReader& reader, PkiConfig* pki);
 void ParseStaticHostMap(ConfigReader& reader, std::vector<StaticHost>* hosts);
+void ParseStaticMap(ConfigReader& reader, StaticMapConfig* static_map);
 void ParseLighthouse(ConfigReader& reader, LighthouseConfig* lighthouse);
 void ParseRemoteAllowList(ConfigReader& reader, RemoteAllowList* list);
 void ParseLocalAllowList(ConfigReader& reader, LocalAllowList* list);

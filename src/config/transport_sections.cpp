@@ -1,10 +1,42 @@
 // listen, punchy, relay, and the engine settings: cipher, preferred_ranges / local_range,
-// handshakes, timers, routines.
+// handshakes, tunnels, timers, routines.
 #include <algorithm>
 
 #include "config/sections.h"
 
 namespace flatnet::config {
+
+namespace {
+
+// always, never, private; nebula also takes a boolean here: true = always, false = never.
+SendRecvError ParseRecvError(ConfigReader& reader, const char* path) {
+  const YamlNode* node = reader.Get(path);
+  if (!node) return SendRecvError::kAlways;
+  auto text = reader.ToString(*node, path);
+  if (!text) return SendRecvError::kAlways;
+  if (text == "always") return SendRecvError::kAlways;
+  if (text == "never") return SendRecvError::kNever;
+  if (text == "private") return SendRecvError::kPrivate;
+  if (auto yes = ParseBoolWord(*text)) return *yes ? SendRecvError::kAlways : SendRecvError::kNever;
+  reader.Error(node, path, "\"" + *text + "\" is not one of always, never, private");
+  return SendRecvError::kAlways;
+}
+
+}  // namespace
+
+bool RecvErrorAllowed(SendRecvError policy, const IpAddress& address) {
+  switch (policy) {
+    case SendRecvError::kAlways:
+      return true;
+    case SendRecvError::kNever:
+      return false;
+    case SendRecvError::kPrivate:
+      break;
+  }
+  const auto& b = address.bytes;
+  if (address.is_v6) return (b[0] & 0xfe) == 0xfc;  // fc00::/7
+  return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168);
+}
 
 void ParseListen(ConfigReader& reader, ListenConfig* listen) {
   listen->host = reader.String("listen.host", "0.0.0.0");
@@ -12,24 +44,9 @@ void ParseListen(ConfigReader& reader, ListenConfig* listen) {
   listen->batch = static_cast<int>(reader.Int("listen.batch", 64, 1, 1024));
   listen->read_buffer = static_cast<int>(reader.Int("listen.read_buffer", 0, 0, INT32_MAX));
   listen->write_buffer = static_cast<int>(reader.Int("listen.write_buffer", 0, 0, INT32_MAX));
-  if (const YamlNode* node = reader.Get("listen.send_recv_error")) {
-    auto text = reader.ToString(*node, "listen.send_recv_error");
-    if (text == "always") {
-      listen->send_recv_error = SendRecvError::kAlways;
-    } else if (text == "never") {
-      listen->send_recv_error = SendRecvError::kNever;
-    } else if (text == "private") {
-      listen->send_recv_error = SendRecvError::kPrivate;
-    } else if (text) {
-      // nebula also takes a boolean here: true = always, false = never.
-      if (auto yes = ParseBoolWord(*text)) {
-        listen->send_recv_error = *yes ? SendRecvError::kAlways : SendRecvError::kNever;
-      } else {
-        reader.Error(node, "listen.send_recv_error",
-                     "\"" + *text + "\" is not one of always, never, private");
-      }
-    }
-  }
+  listen->send_recv_error = ParseRecvError(reader, "listen.send_recv_error");
+  listen->accept_recv_error = ParseRecvError(reader, "listen.accept_recv_error");
+  listen->so_mark = static_cast<uint32_t>(reader.Int("listen.so_mark", 0, 0, UINT32_MAX));
 }
 
 void ParsePunchy(ConfigReader& reader, PunchyConfig* punchy) {
@@ -53,6 +70,7 @@ void ParsePunchy(ConfigReader& reader, PunchyConfig* punchy) {
   }
   punchy->delay = reader.Duration("punchy.delay", std::chrono::seconds(1));
   punchy->respond_delay = reader.Duration("punchy.respond_delay", std::chrono::seconds(5));
+  punchy->target_all_remotes = reader.Bool("punchy.target_all_remotes", false);
 }
 
 void ParseRelay(ConfigReader& reader, RelayConfig* relay) {
@@ -112,6 +130,10 @@ void ParseEngine(ConfigReader& reader, Config* config) {
   handshakes.trigger_buffer =
       static_cast<int>(reader.Int("handshakes.trigger_buffer", 64, 0, 1 << 20));
   handshakes.query_buffer = static_cast<int>(reader.Int("handshakes.query_buffer", 64, 0, 1 << 20));
+
+  config->tunnels.drop_inactive = reader.Bool("tunnels.drop_inactive", false);
+  config->tunnels.inactivity_timeout =
+      reader.Duration("tunnels.inactivity_timeout", std::chrono::minutes(10));
 
   config->timers.connection_alive_interval_seconds =
       static_cast<int>(reader.Int("timers.connection_alive_interval", 5, 1, 24 * 3600));

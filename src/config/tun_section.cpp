@@ -1,5 +1,5 @@
 // tun: disabled, dev, drop_local_broadcast, drop_multicast, tx_queue, mtu, routes,
-// unsafe_routes.
+// unsafe_routes (via one IP or a weighted gateway list, install), use_system_route_table.
 #include "config/sections.h"
 
 namespace flatnet::config {
@@ -37,6 +37,41 @@ std::optional<int> RouteMtu(ConfigReader& reader, const YamlNode& mtu, const std
   return static_cast<int>(*value);
 }
 
+// `via` as a list of gateways: [{gateway: IP, weight: N}], weight 1 by default (ECMP).
+bool ParseGateways(ConfigReader& reader, const YamlNode& list, std::vector<Gateway>* out) {
+  const std::string path = "tun.unsafe_routes.via";
+  if (list.items.empty()) {
+    reader.Error(&list, path, "is an empty list; give an overlay IP or [{gateway: IP}]");
+    return false;
+  }
+  bool ok = true;
+  for (const YamlNode& item : list.items) {
+    if (!item.is_map()) {
+      reader.Error(&item, path, "each gateway must be a map with gateway: and weight:");
+      ok = false;
+      continue;
+    }
+    reader.WarnUnknownFields(item, path, {"gateway", "weight"});
+    Gateway gateway;
+    const YamlNode* address = item.Find("gateway");
+    if (!address || address->is_null()) {
+      reader.Error(&item, path + ".gateway", "is required (the overlay IP to route through)");
+      ok = false;
+    } else if (auto ip = reader.ToIp(*address, path + ".gateway")) {
+      gateway.address = *ip;
+    } else {
+      ok = false;
+    }
+    if (const YamlNode* weight = item.Find("weight"); weight && !weight->is_null()) {
+      auto value = reader.ToInt(*weight, path + ".weight", 1, INT32_MAX);
+      if (value) gateway.weight = static_cast<int>(*value);
+      ok = ok && value.has_value();
+    }
+    out->push_back(gateway);
+  }
+  return ok;
+}
+
 }  // namespace
 
 void ParseTun(ConfigReader& reader, TunConfig* tun) {
@@ -50,6 +85,10 @@ void ParseTun(ConfigReader& reader, TunConfig* tun) {
   tun->drop_multicast = reader.Bool("tun.drop_multicast", false);
   tun->tx_queue = static_cast<int>(reader.Int("tun.tx_queue", 500, 0, INT32_MAX));
   tun->mtu = static_cast<int>(reader.Int("tun.mtu", 1300, kMinMtu, kMaxMtu));
+
+  tun->use_system_route_table = reader.Bool("tun.use_system_route_table", false);
+  tun->use_system_route_table_buffer_size =
+      static_cast<int>(reader.Int("tun.use_system_route_table_buffer_size", 0, 0, INT32_MAX));
 
   for (const YamlNode* item : RouteMaps(reader, "tun.routes")) {
     reader.WarnUnknownFields(*item, "tun.routes", {"mtu", "route"});
@@ -78,7 +117,8 @@ void ParseTun(ConfigReader& reader, TunConfig* tun) {
   }
 
   for (const YamlNode* item : RouteMaps(reader, "tun.unsafe_routes")) {
-    reader.WarnUnknownFields(*item, "tun.unsafe_routes", {"mtu", "route", "via", "metric"});
+    reader.WarnUnknownFields(*item, "tun.unsafe_routes",
+                             {"mtu", "route", "via", "metric", "install"});
     UnsafeRoute route;
     route.line = item->line;
     bool ok = true;
@@ -101,10 +141,18 @@ void ParseTun(ConfigReader& reader, TunConfig* tun) {
     if (!via || via->is_null()) {
       reader.Error(item, "tun.unsafe_routes.via", "is required (the overlay IP to route through)");
       ok = false;
+    } else if (via->is_sequence()) {
+      ok = ParseGateways(reader, *via, &route.gateways) && ok;
     } else if (auto value = reader.ToIp(*via, "tun.unsafe_routes.via")) {
-      route.via = *value;
+      route.gateways.push_back({*value, 1});
     } else {
       ok = false;
+    }
+    if (!route.gateways.empty()) route.via = route.gateways.front().address;
+    if (const YamlNode* install = item->Find("install"); install && !install->is_null()) {
+      auto value = reader.ToBool(*install, "tun.unsafe_routes.install");
+      if (value) route.install = *value;
+      ok = ok && value.has_value();
     }
     const YamlNode* network = item->Find("route");
     if (!network || network->is_null()) {

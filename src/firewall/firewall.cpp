@@ -4,7 +4,8 @@
 
 namespace flatnet::firewall {
 
-Firewall::Firewall(RuleSet rules, std::vector<net::Ipv4Cidr> local_networks, FirewallOptions options)
+Firewall::Firewall(RuleSet rules, std::vector<net::Ipv4Cidr> local_networks,
+                   FirewallOptions options)
     : local_networks_(std::move(local_networks)),
       conntrack_(options.max_tracked_flows, options.timeouts) {
   installed_rules_.push_back(std::make_unique<InstalledRules>(InstalledRules{std::move(rules), 0}));

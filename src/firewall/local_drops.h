@@ -11,7 +11,6 @@
 
 #include "net/ip.h"
 
-
 namespace flatnet::firewall {
 
 inline bool IsMulticast(uint32_t address) { return (address >> 28) == 0xe; }

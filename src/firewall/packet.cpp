@@ -5,6 +5,8 @@ namespace flatnet::firewall {
 namespace {
 // Source and destination port of TCP and UDP (and whatever sits there for other protocols).
 constexpr size_t kPortBytes = 4;
+// ICMP type, code, checksum and the identifier of echo (read for every ICMP type, as Nebula).
+constexpr size_t kIcmpBytes = 6;
 // Fragment offset bits of the flags/fragment-offset field: non-zero means not the first.
 constexpr uint16_t kFragmentOffsetMask = 0x1fff;
 }  // namespace
@@ -23,10 +25,11 @@ Verdict ParsePacket(ByteSpan ip_packet, bool incoming, Packet* out) {
   out->fragment = (LoadBig16(data + 6) & kFragmentOffsetMask) != 0;
   out->protocol = data[9];
 
-  // A later fragment has no transport header and ICMP has no ports: both need only the IP
-  // header, and both are tracked with ports 0.
-  const bool has_ports = !out->fragment && out->protocol != kProtoIcmp;
-  const size_t needed = header_length + (has_ports ? kPortBytes : 0);
+  // A later fragment has no transport header: only the IP header, ports 0. ICMP (Nebula
+  // 1.11) is tracked by its identifier, bytes 4-5 of the ICMP header, as the remote port.
+  const bool icmp = !out->fragment && out->protocol == kProtoIcmp;
+  const bool has_ports = !out->fragment && !icmp;
+  const size_t needed = header_length + (icmp ? kIcmpBytes : has_ports ? kPortBytes : 0);
   if (ip_packet.size() < needed) return Verdict::kDropTooShort;
 
   const uint32_t source = LoadBig32(data + 12);
@@ -48,6 +51,10 @@ Verdict ParsePacket(ByteSpan ip_packet, bool incoming, Packet* out) {
     out->remote_ip = destination;
     out->local_port = source_port;
     out->remote_port = destination_port;
+  }
+  if (icmp) {
+    out->local_port = 0;
+    out->remote_port = LoadBig16(data + header_length + 4);
   }
   return Verdict::kAllow;
 }

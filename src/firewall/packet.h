@@ -1,13 +1,15 @@
 // Packet: the locally oriented 5-tuple the firewall matches rules and tracks flows on.
 //
-// Contract: ParsePacket reads only the IPv4 header and the 4 bytes after it, never
+// Contract: ParsePacket reads only the IPv4 header and the 4 (ICMP: 6) bytes after it, never
 // allocates, and never reads past the span. Addresses are host byte order. "Local" is this
 // host's side: for an incoming packet remote = source and local = destination, for an
 // outgoing packet the reverse, so a packet and its reply produce the same Packet and share
 // one conntrack entry.
 //
-// Semantics follow Nebula's firewall packet: ICMP and non-first fragments carry ports 0 and
-// need only the IP header; every other protocol reads 4 port bytes after the header (also
+// Semantics follow Nebula 1.11.1's firewall packet: non-first fragments carry ports 0 and
+// need only the IP header; ICMP needs 6 bytes after the header and carries its identifier
+// (bytes 4-5, read for every ICMP type) as remote_port and 0 as local_port, so each ping
+// is its own conntrack flow; every other protocol reads 4 port bytes after the header (also
 // protocols without ports, which then only "any" port rules can meaningfully match).
 #pragma once
 

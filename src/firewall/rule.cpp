@@ -1,5 +1,7 @@
 #include "firewall/rule.h"
 
+#include <arpa/inet.h>
+
 #include <string_view>
 
 namespace flatnet::firewall {
@@ -43,14 +45,29 @@ std::string ToLowerAscii(std::string text) {
   return text;
 }
 
+// An IPv6 CIDR ("fd00::/8"), which Nebula accepts; flatnet only needs to know it is one.
+bool IsIpv6Cidr(const std::string& value) {
+  size_t slash = value.find('/');
+  if (slash == std::string::npos || value.find(':') == std::string::npos) return false;
+  in6_addr address;
+  if (inet_pton(AF_INET6, value.substr(0, slash).c_str(), &address) != 1) return false;
+  auto length = ParseDecimal(std::string_view(value).substr(slash + 1));
+  return length && *length <= 128;
+}
+
+// cidr / local_cidr: "" (absent), "any", an IPv4 CIDR (nullopt inside), or an IPv6 CIDR
+// (nullopt outside and *ipv6 set).
 Result<std::optional<net::Ipv4Cidr>> ParseOptionalCidr(const std::string& key,
-                                                       const std::string& value) {
-  if (value.empty()) return std::optional<net::Ipv4Cidr>();
+                                                       const std::string& value, bool* ipv6) {
+  *ipv6 = false;
+  if (value.empty() || value == "any") return std::optional<net::Ipv4Cidr>();
   auto cidr = net::Ipv4Cidr::Parse(value);
-  if (!cidr.ok()) {
-    return Status::Error(key + " " + Quote(value) + " is not an IPv4 CIDR like 192.168.100.0/24");
+  if (cidr.ok()) return std::optional<net::Ipv4Cidr>(*cidr);
+  if (IsIpv6Cidr(value)) {
+    *ipv6 = true;
+    return std::optional<net::Ipv4Cidr>();
   }
-  return std::optional<net::Ipv4Cidr>(*cidr);
+  return Status::Error(key + " " + Quote(value) + " is not a CIDR like 192.168.100.0/24 (or any)");
 }
 
 Result<uint8_t> ParseProtocol(const std::string& value) {
@@ -62,22 +79,22 @@ Result<uint8_t> ParseProtocol(const std::string& value) {
   return Status::Error("proto " + Quote(value) + " is not one of any, tcp, udp, icmp");
 }
 
-// Nebula's "any" shortcut: one selector that admits everyone makes the whole rule do so.
-bool SelectsEveryPeer(const Rule& rule) {
-  if (rule.host.empty() && rule.groups.empty() && !rule.cidr && !rule.local_cidr) return true;
-  if (rule.host == "any") return true;
-  for (const std::string& group : rule.groups) {
+// Nebula's "any" shortcut (FirewallRule.isAny): no peer selector at all, or one that
+// admits everyone, makes the whole rule do so.
+bool SelectsEveryPeer(const config::FirewallRule& text) {
+  if (text.host.empty() && text.groups.empty() && text.cidr.empty()) return true;
+  if (text.host == "any" || text.cidr == "any") return true;
+  for (const std::string& group : text.groups) {
     if (group == "any") return true;
   }
-  // Any network containing 0.0.0.0 (so 0.0.0.0/0, but also e.g. 0.0.0.0/8) counts as "any".
-  if (rule.cidr && rule.cidr->Contains(net::Ipv4(0))) return true;
-  if (rule.local_cidr && rule.local_cidr->Contains(net::Ipv4(0))) return true;
   return false;
 }
 
 }  // namespace
 
 bool PortMatch::Matches(const Packet& packet, bool incoming) const {
+  // ICMP's "ports" (its echo identifier) only tell flows apart; rules never filter on them.
+  if (packet.protocol == kProtoIcmp) return kind == Kind::kAny;
   switch (kind) {
     case Kind::kAny:
       return true;
@@ -114,13 +131,21 @@ bool Rule::MatchesSelectors(const Packet& packet, const PeerIdentity& peer) cons
   }
   if (!host.empty() && host == peer.name) return true;
   if (cidr && cidr->Contains(net::Ipv4(packet.remote_ip))) return true;
-  if (local_cidr && local_cidr->Contains(net::Ipv4(packet.local_ip))) return true;
+  return false;
+}
+
+bool Rule::MatchesLocal(const Packet& packet) const {
+  if (local_any) return true;
+  for (const net::Ipv4Cidr& network : local_networks) {
+    if (network.Contains(net::Ipv4(packet.local_ip))) return true;
+  }
   return false;
 }
 
 bool Rule::Matches(const Packet& packet, bool incoming, const PeerIdentity& peer) const {
   if (protocol != kProtoAny && protocol != packet.protocol) return false;
-  return port.Matches(packet, incoming) && MatchesIssuer(peer) && MatchesSelectors(packet, peer);
+  return port.Matches(packet, incoming) && MatchesIssuer(peer) && MatchesSelectors(packet, peer) &&
+         MatchesLocal(packet);
 }
 
 Result<PortMatch> ParsePortMatch(const std::string& key, const std::string& value) {
@@ -152,24 +177,27 @@ Result<PortMatch> ParsePortMatch(const std::string& key, const std::string& valu
   return match;
 }
 
-Result<Rule> ParseRule(const config::FirewallRule& text) {
+Result<Rule> ParseRule(const config::FirewallRule& text, const RuleDefaults& defaults) {
   Rule rule;
 
   if (!text.port.empty() && !text.code.empty()) {
     return Status::Error("only one of port or code may be given (port " + Quote(text.port) +
                          ", code " + Quote(text.code) + ")");
   }
-  if (text.port.empty() && text.code.empty()) {
-    return Status::Error("port is missing; use any, a number, a range like 200-901, or fragment");
-  }
-  Result<PortMatch> port =
-      text.code.empty() ? ParsePortMatch("port", text.port) : ParsePortMatch("code", text.code);
-  if (!port.ok()) return port.status();
-  rule.port = *port;
-
   Result<uint8_t> protocol = ParseProtocol(text.proto);
   if (!protocol.ok()) return protocol.status();
   rule.protocol = *protocol;
+
+  // ICMP has no ports: Nebula 1.11 takes an icmp rule's port (or code) as any, unread.
+  if (rule.protocol != kProtoIcmp) {
+    if (text.port.empty() && text.code.empty()) {
+      return Status::Error("port is missing; use any, a number, a range like 200-901, or fragment");
+    }
+    Result<PortMatch> port =
+        text.code.empty() ? ParsePortMatch("port", text.port) : ParsePortMatch("code", text.code);
+    if (!port.ok()) return port.status();
+    rule.port = *port;
+  }
 
   if (text.host.empty() && text.groups.empty() && text.cidr.empty() && text.local_cidr.empty() &&
       text.ca_name.empty() && text.ca_sha.empty()) {
@@ -185,13 +213,22 @@ Result<Rule> ParseRule(const config::FirewallRule& text) {
   rule.host = text.host;
   rule.groups = text.groups;
 
-  Result<std::optional<net::Ipv4Cidr>> cidr = ParseOptionalCidr("cidr", text.cidr);
+  bool ipv6 = false;
+  Result<std::optional<net::Ipv4Cidr>> cidr = ParseOptionalCidr("cidr", text.cidr, &ipv6);
   if (!cidr.ok()) return cidr.status();
   rule.cidr = *cidr;
   Result<std::optional<net::Ipv4Cidr>> local_cidr =
-      ParseOptionalCidr("local_cidr", text.local_cidr);
+      ParseOptionalCidr("local_cidr", text.local_cidr, &ipv6);
   if (!local_cidr.ok()) return local_cidr.status();
-  rule.local_cidr = *local_cidr;
+  if (text.local_cidr.empty()) {
+    rule.local_any = defaults.local_any;
+    if (!rule.local_any) rule.local_networks = defaults.overlay_networks;
+  } else if (text.local_cidr == "any") {
+    rule.local_any = true;
+  } else {
+    rule.local_any = false;
+    if (*local_cidr) rule.local_networks.push_back(**local_cidr);  // IPv6: matches nothing
+  }
 
   rule.ca_name = text.ca_name;
   if (!text.ca_sha.empty()) {
@@ -203,7 +240,7 @@ Result<Rule> ParseRule(const config::FirewallRule& text) {
     }
   }
 
-  rule.any_peer = SelectsEveryPeer(rule);
+  rule.any_peer = SelectsEveryPeer(text);
   return rule;
 }
 

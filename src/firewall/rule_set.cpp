@@ -44,9 +44,9 @@ bool RuleSet::Table::Allows(const Packet& packet, bool incoming, const PeerIdent
 }
 
 Status RuleSet::CompileTable(const char* table_name, const std::vector<config::FirewallRule>& rules,
-                             Table* table) {
+                             const RuleDefaults& defaults, Table* table) {
   for (size_t i = 0; i < rules.size(); ++i) {
-    Result<Rule> rule = ParseRule(rules[i]);
+    Result<Rule> rule = ParseRule(rules[i], defaults);
     if (!rule.ok()) {
       std::string where = std::string(table_name) + " rule " + std::to_string(i + 1);
       if (rules[i].line > 0) where += " (line " + std::to_string(rules[i].line) + ")";
@@ -58,11 +58,12 @@ Status RuleSet::CompileTable(const char* table_name, const std::vector<config::F
 }
 
 Result<RuleSet> RuleSet::Compile(const std::vector<config::FirewallRule>& inbound,
-                                 const std::vector<config::FirewallRule>& outbound) {
+                                 const std::vector<config::FirewallRule>& outbound,
+                                 const RuleDefaults& defaults) {
   RuleSet rules;
-  Status status = CompileTable("firewall.inbound", inbound, &rules.inbound_);
+  Status status = CompileTable("firewall.inbound", inbound, defaults, &rules.inbound_);
   if (!status.ok()) return status;
-  status = CompileTable("firewall.outbound", outbound, &rules.outbound_);
+  status = CompileTable("firewall.outbound", outbound, defaults, &rules.outbound_);
   if (!status.ok()) return status;
   return rules;
 }

@@ -23,8 +23,10 @@ class RuleSet {
  public:
   RuleSet() = default;  // denies everything
 
+  // `defaults` says what rules without local_cidr match (rule.h); the default is any.
   static Result<RuleSet> Compile(const std::vector<config::FirewallRule>& inbound,
-                                 const std::vector<config::FirewallRule>& outbound);
+                                 const std::vector<config::FirewallRule>& outbound,
+                                 const RuleDefaults& defaults = {});
 
   bool Allows(const Packet& packet, bool incoming, const PeerIdentity& peer) const {
     return (incoming ? inbound_ : outbound_).Allows(packet, incoming, peer);
@@ -47,7 +49,7 @@ class RuleSet {
   };
 
   static Status CompileTable(const char* table_name, const std::vector<config::FirewallRule>& rules,
-                             Table* table);
+                             const RuleDefaults& defaults, Table* table);
 
   Table inbound_;
   Table outbound_;

@@ -25,13 +25,16 @@ namespace flatnet::mesh {
   X(rx_dropped_self)                /* underlay source inside our own overlay network */           \
   X(rx_dropped_queue_stranger)      /* punch or recv_error refused: strangers' queue share full */ \
   X(rx_dropped_queue_authenticated) /* lighthouse/relay/close message refused: queue full */       \
-  X(rx_delivered)                   /* packets written to the TUN device */                        \
-  X(rx_dropped_tun_write)           /* decrypted and allowed, but the TUN write failed */          \
-  X(tx_packets)                     /* datagrams sent */                                           \
-  X(tx_dropped_firewall)            /* outbound firewall said no */                                \
-  X(tx_dropped_no_route)            /* destination not in our network */                           \
-  X(tx_dropped_local)               /* broadcast/multicast/self, dropped as configured */          \
-  X(tx_dropped_bad_packet)          /* read from the TUN but not a valid IPv4 packet */            \
+  X(rx_dropped_recv_error) /* recv_error from a sender listen.accept_recv_error refuses */         \
+  X(rx_rejected)           /* inbound refusals answered with a reject through the tunnel */        \
+  X(rx_delivered)          /* packets written to the TUN device */                                 \
+  X(rx_dropped_tun_write)  /* decrypted and allowed, but the TUN write failed */                   \
+  X(tx_packets)            /* datagrams sent */                                                    \
+  X(tx_dropped_firewall)   /* outbound firewall said no */                                         \
+  X(tx_dropped_no_route)   /* destination not in our network */                                    \
+  X(tx_rejected)           /* outbound refusals answered with a reject into the TUN */             \
+  X(tx_dropped_local)      /* broadcast/multicast/self, dropped as configured */                   \
+  X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4 packet */                     \
   X(tx_dropped_seal)       /* sealing or relay-wrapping failed, or would not fit its buffer */     \
   X(tx_queued_handshake)   /* held while a handshake was pending */                                \
   X(tx_dropped_queue_full) /* pending-handshake queue full */                                      \
@@ -56,7 +59,8 @@ struct alignas(64) Counters {
   // Calls visit(name, value) for every counter, in declaration order.
   template <typename Visit>
   void ForEach(Visit&& visit) const {
-#define FLATNET_VISIT_COUNTER(name) visit(std::string_view(#name), name.load(std::memory_order_relaxed));
+#define FLATNET_VISIT_COUNTER(name) \
+  visit(std::string_view(#name), name.load(std::memory_order_relaxed));
     FLATNET_COUNTERS(FLATNET_VISIT_COUNTER)
 #undef FLATNET_VISIT_COUNTER
   }

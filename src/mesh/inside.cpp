@@ -7,6 +7,8 @@
 //   -> find the tunnel by the peer's overlay IP
 //        none yet: copy the packet to the control thread, which queues it and handshakes
 //   -> outbound firewall (conntrack first, then rules)
+//        refused (or no route above) with firewall.outbound_action: reject -> a TCP RST or
+//        ICMP prohibited is written back into the TUN device, to the local sender
 //   -> next message counter; header and sealed packet written straight into a send-batch
 //      buffer, the header as associated data
 //      (a tunnel through a relay: that packet is wrapped in a relay message for the relay)
@@ -15,6 +17,7 @@
 #include <poll.h>
 
 #include "firewall/packet.h"
+#include "firewall/reject.h"
 #include "mesh/node.h"
 #include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
@@ -33,8 +36,8 @@ void Worker::RunInside() {
   // A super-packet splits into up to ~45 packets; the batch holds at least one whole frame.
   const size_t batch = std::max<size_t>(size_t(settings.batch), 64);
   // Room for a relay message around the packet: two headers and two tags.
-  net::SendBatchBuffers out(batch, 2 * (wire::kHeaderSize + noise::TunnelCipher::kTagSize) +
-                                       kMaxInsidePacket);
+  net::SendBatchBuffers out(
+      batch, 2 * (wire::kHeaderSize + noise::TunnelCipher::kTagSize) + kMaxInsidePacket);
   tun::TunReadBatch frame;
   SnapshotReader tunnels(node_.host_map());
   while (!stopping_.load(std::memory_order_relaxed)) {
@@ -65,6 +68,13 @@ void Worker::Flush(net::SendBatchBuffers& out) {
                          {{"count", result.failed}, {"error", result.first_error.message()}});
 }
 
+void Worker::RejectInside(ByteSpan ip_packet) {
+  if (!node_.settings().outbound_reject) return;
+  uint8_t reject[firewall::kMaxRejectSize];
+  size_t length = firewall::BuildReject(ip_packet, reject);
+  if (length > 0 && tun_.Write(reject, length) >= 0) Counters::Add(inside_counters_.tx_rejected);
+}
+
 void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, int64_t now_ns,
                                  net::SendBatchBuffers& out) {
   const NodeSettings& settings = node_.settings();
@@ -75,8 +85,7 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     return;
   }
   uint32_t destination = packet.remote_ip;
-  if (settings.local_drops.ShouldDrop(destination) ||
-      destination == node_.credentials().vpn_ip) {
+  if (settings.local_drops.ShouldDrop(destination) || destination == node_.credentials().vpn_ip) {
     Counters::Add(inside_counters_.tx_dropped_local);
     return;
   }
@@ -84,6 +93,7 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
   uint32_t peer = node_.RouteFor(destination);
   if (peer == 0) {
     Counters::Add(inside_counters_.tx_dropped_no_route);
+    RejectInside(ip_packet);
     return;
   }
   Tunnel* tunnel = tunnels->FindByVpnIp(peer);
@@ -99,6 +109,7 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
   if (node_.firewall().CheckParsed(packet, /*incoming=*/false, tunnel->identity(), now_ns) !=
       firewall::Verdict::kAllow) {
     Counters::Add(inside_counters_.tx_dropped_firewall);
+    RejectInside(ip_packet);
     return;
   }
   // A relayed tunnel's packet goes inside a relay message for the relay.

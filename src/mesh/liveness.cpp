@@ -1,9 +1,11 @@
 #include "mesh/liveness.h"
 
+#include <utility>
 #include <vector>
 
-#include "net/ip.h"
+#include "base/duration.h"
 #include "mesh/node.h"
+#include "net/ip.h"
 
 namespace flatnet::mesh {
 
@@ -11,30 +13,47 @@ int64_t Liveness::Tick(int64_t now_ns) {
   const NodeSettings& settings = node_.settings();
   auto snapshot = node_.host_map().Current();
   std::vector<Tunnel*> dead;
+  std::vector<std::pair<Tunnel*, int64_t>> inactive;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
     Tunnel::ControlState& state = tunnel->control();
+    // Take the workers' flags every tick, for the inactivity clock; the checks below judge
+    // what accumulated since they last looked.
+    const bool in = tunnel->TakeIn(), out = tunnel->TakeOut();
+    if (in || out || state.last_used_ns == 0) state.last_used_ns = now_ns;
+    state.seen_in = state.seen_in || in;
+    state.seen_out = state.seen_out || out;
+    auto take_in = [&state] { return std::exchange(state.seen_in, false); };
+    auto take_out = [&state] { return std::exchange(state.seen_out, false); };
+    if (settings.drop_inactive && state.pending_deletion_since_ns == 0 &&
+        now_ns - state.last_used_ns >= settings.inactivity_timeout_ns) {
+      inactive.emplace_back(tunnel.get(), now_ns - state.last_used_ns);
+      continue;
+    }
     if (state.pending_deletion_since_ns != 0) {
-      if (tunnel->TakeIn()) {
+      if (take_in()) {
         state.pending_deletion_since_ns = 0;
         state.next_check_ns = 0;
-      } else if (now_ns - state.pending_deletion_since_ns >= settings.pending_deletion_interval_ns) {
+      } else if (now_ns - state.pending_deletion_since_ns >=
+                 settings.pending_deletion_interval_ns) {
         dead.push_back(tunnel.get());
       }
       continue;
     }
     if (state.next_check_ns == 0) {
       // Watch a tunnel once we send on it; what came in before that says nothing.
-      if (tunnel->TakeOut()) {
-        tunnel->TakeIn();
+      if (take_out()) {
+        take_in();
         state.next_check_ns = now_ns + settings.alive_interval_ns;
       }
       continue;
     }
     if (now_ns < state.next_check_ns) continue;
     state.next_check_ns = 0;
-    if (tunnel->TakeIn()) continue;  // alive, passively
-    node_.logger().Debug("Tunnel status", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                                           {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
+    if (take_in()) continue;  // alive, passively
+    node_.logger().Debug(
+        "Tunnel status",
+        {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+         {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
     node_.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
     state.pending_deletion_since_ns = now_ns;
   }
@@ -44,6 +63,15 @@ int64_t Liveness::Tick(int64_t now_ns) {
                          {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
                          {"certName", tunnel->peer_cert().name}});
     node_.CloseTunnel(*tunnel, "dead");
+  }
+  for (auto [tunnel, idle_ns] : inactive) {
+    // Nebula: tell the peer, then forget the tunnel; the next packet handshakes anew.
+    node_.logger().Info("Dropping tunnel due to inactivity",
+                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                         {"inactiveDuration", FormatGoDuration(std::chrono::nanoseconds(idle_ns))},
+                         {"certName", tunnel->peer_cert().name}});
+    node_.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone, {});
+    node_.CloseTunnel(*tunnel, "inactive");
   }
   return now_ns + 1'000'000'000;
 }

@@ -5,6 +5,11 @@
 //
 // Contract: Tick runs on the control thread about once a second and reads the per-tunnel
 // traffic flags the workers set (Tunnel::MarkIn/MarkOut).
+//
+// tunnels.drop_inactive (Nebula 1.10+, off by default): a tunnel that carried nothing
+// either way for tunnels.inactivity_timeout (10m) is closed, the peer told with a
+// closeTunnel message, to be handshaken again when traffic returns. Lighthouse updates and
+// liveness tests count as traffic, as in Nebula.
 #pragma once
 
 #include <cstdint>

@@ -2,9 +2,9 @@
 
 #include <chrono>
 
-#include "net/ip.h"
 #include "firewall/rule_set.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/kernel_routes.h"
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
@@ -12,6 +12,7 @@
 #include "mesh/relay_manager.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
+#include "net/ip.h"
 #include "net/resolve.h"
 #include "tun/tun_device.h"
 #include "wire/header.h"
@@ -31,6 +32,11 @@ NodeSettings SettingsFrom(const config::Config& config) {
   s.routines = std::max(1, config.routines);
   s.batch = std::max(1, config.listen.batch);
   s.send_recv_error = config.listen.send_recv_error;
+  s.accept_recv_error = config.listen.accept_recv_error;
+  s.inbound_reject = config.firewall.inbound_action == config::FirewallAction::kReject;
+  s.outbound_reject = config.firewall.outbound_action == config::FirewallAction::kReject;
+  s.drop_inactive = config.tunnels.drop_inactive;
+  s.inactivity_timeout_ns = config.tunnels.inactivity_timeout.count();
   return s;
 }
 
@@ -63,11 +69,21 @@ Status Node::Prepare() {
   auto credentials = HostCredentials::Load(config_.pki, logger_);
   if (!credentials.ok()) return credentials.status();
   credentials_ = std::move(*credentials);
-  settings_.local_drops = firewall::LocalDrops::For(
-      credentials_.vpn_ip, credentials_.prefix_length, config_.tun.drop_local_broadcast,
-      config_.tun.drop_multicast);
+  settings_.local_drops =
+      firewall::LocalDrops::For(credentials_.vpn_ip, credentials_.prefix_length,
+                                config_.tun.drop_local_broadcast, config_.tun.drop_multicast);
 
-  auto rules = firewall::RuleSet::Compile(config_.firewall.inbound, config_.firewall.outbound);
+  // Rules without local_cidr: the overlay networks only when the certificate has unsafe
+  // networks (Nebula 1.10+), unless firewall.default_local_cidr_any.
+  std::vector<net::Ipv4Cidr> overlay_networks;
+  for (const IpPrefix& network : credentials_.certificate->networks)
+    if (network.is_v4())
+      overlay_networks.push_back(net::Ipv4Cidr(net::Ipv4(network.addr().v4()), network.bits()));
+  auto rules = firewall::RuleSet::Compile(
+      config_.firewall.inbound, config_.firewall.outbound,
+      firewall::RuleDefaults::For(std::move(overlay_networks),
+                                  !credentials_.certificate->unsafe_networks.empty(),
+                                  config_.firewall.default_local_cidr_any));
   if (!rules.ok()) return rules.status();
   std::vector<net::Ipv4Cidr> local_networks;
   // The daemon's overlay is IPv4: IPv6 networks of a v2 certificate are not routed yet.
@@ -81,8 +97,8 @@ Status Node::Prepare() {
   options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
   options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();
   options.timeouts.other_ns = config_.firewall.conntrack.default_timeout.count();
-  firewall_ = std::make_unique<firewall::Firewall>(std::move(*rules), std::move(local_networks),
-                                                   options);
+  firewall_ =
+      std::make_unique<firewall::Firewall>(std::move(*rules), std::move(local_networks), options);
 
   for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
     // Like nebula: the route's gateway must be a host of our network, and the route itself
@@ -106,9 +122,8 @@ Status Node::Prepare() {
   lighthouse_ = std::make_unique<Lighthouse>(*this);
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
-      return Status::Error(host.source + ":" + std::to_string(host.line) +
-                           ": static_host_map: " + host.vpn_ip.ToString() +
-                           " is not an IPv4 overlay address");
+      return Status::Error(host.source + ":" + std::to_string(host.line) + ": static_host_map: " +
+                           host.vpn_ip.ToString() + " is not an IPv4 overlay address");
     }
     std::vector<net::UdpAddr> remotes;
     for (const config::HostPort& address : host.addresses) {
@@ -116,11 +131,19 @@ Status Node::Prepare() {
       if (!resolved.ok()) {
         // Like nebula: a name that doesn't resolve now is a warning, not a failed start.
         logger_.Warn("Failed to resolve host in static_host_map",
-                     {{"vpnIp", host.vpn_ip.ToString()}, {"host", address.text},
+                     {{"vpnIp", host.vpn_ip.ToString()},
+                      {"host", address.text},
                       {"error", resolved.status().message()}});
         continue;
       }
-      remotes.insert(remotes.end(), resolved->begin(), resolved->end());
+      for (const net::UdpAddr& remote : *resolved) {
+        // static_map.network picks the families a name's lookup may give (ip4 by default,
+        // so the lighthouse sees our public IPv4 address); a literal IP is taken as written.
+        bool wanted =
+            address.ip || config_.static_map.network == config::StaticMapNetwork::kIp ||
+            remote.is_v4() == (config_.static_map.network == config::StaticMapNetwork::kIp4);
+        if (wanted) remotes.push_back(remote);
+      }
     }
     lighthouse_->addresses().SetStatic(host.vpn_ip.v4(), std::move(remotes));
   }
@@ -142,16 +165,7 @@ Status Node::Start() {
   addressing.address = net::Ipv4Cidr(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
   addressing.mtu = config_.tun.mtu;
   addressing.tx_queue = config_.tun.tx_queue;
-  for (const config::Route& route : config_.tun.routes) {
-    addressing.routes.push_back(
-        {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
-         route.mtu, 0});
-  }
-  for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
-    addressing.routes.push_back(
-        {net::Ipv4Cidr(net::Ipv4(route.network.address.v4()), route.network.prefix_length),
-         route.mtu, route.metric});
-  }
+  addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out
   if (Status active = tun_->Activate(addressing); !active.ok()) return active.Wrap("tun");
   tun_device_name_ = tun_->name();
 
@@ -165,11 +179,19 @@ Status Node::Start() {
     options.gro = true;
     auto socket = net::UdpSocket::Open(options);
     if (!socket.ok()) return socket.status().Wrap("listen");
+    if (config_.listen.so_mark != 0) {
+      // Like nebula: a mark that cannot be set is logged, and the node runs without it.
+      if (Status marked = socket->SetMark(config_.listen.so_mark); !marked.ok())
+        logger_.Error("Failed to set listen.so_mark", {{"error", marked.message()}});
+      else if (i == 0)
+        logger_.Info("listen.so_mark was set", {{"mark", int64_t(config_.listen.so_mark)}});
+    }
     if (i == 0) {
       auto local = socket->LocalAddr();
       if (local.ok()) listen_port_ = local->port();
     }
-    workers_.push_back(std::make_unique<Worker>(*this, i, std::move(*socket), tun_->queue(size_t(i))));
+    workers_.push_back(
+        std::make_unique<Worker>(*this, i, std::move(*socket), tun_->queue(size_t(i))));
   }
   for (auto& worker : workers_) worker->Start();
   control_thread_ = std::thread([this] { RunControl(); });
@@ -181,10 +203,12 @@ Status Node::Start() {
 
   net::Ipv4Cidr network(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
   logger_.Info("Nebula interface is active",
-               {{"interface", tun_device_name_}, {"network", network.ToString()},
+               {{"interface", tun_device_name_},
+                {"network", network.ToString()},
                 {"build", std::string(FLATNET_VERSION)},
                 {"udpAddr", config_.listen.host + ":" + std::to_string(listen_port_)},
-                {"cipher", CipherName(settings_.cipher)}, {"routines", settings_.routines},
+                {"cipher", CipherName(settings_.cipher)},
+                {"routines", settings_.routines},
                 {"offloads", tun_->offloads().tso}});
   return Status::Ok();
 }
@@ -238,10 +262,10 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
         SendQueuedPacket(*tunnel, ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()),
                                            event.bytes.size()));
       } else {
-        handshakes_->QueueOutbound(event.vpn_ip,
-                                   {wire::MessageType::kMessage, wire::MessageSubType::kNone,
-                                    std::move(event.bytes)},
-                                   now_ns);
+        handshakes_->QueueOutbound(
+            event.vpn_ip,
+            {wire::MessageType::kMessage, wire::MessageSubType::kNone, std::move(event.bytes)},
+            now_ns);
       }
       return;
     case Kind::kHandshake:
@@ -278,7 +302,8 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       if (type == wire::MessageType::kCloseTunnel) {
         logger_.Info("Close tunnel received, tearing down.",
                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                      {"certName", tunnel->peer_cert().name}, {"udpAddr", event.from.ToString()}});
+                      {"certName", tunnel->peer_cert().name},
+                      {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
       } else if (type == wire::MessageType::kControl) {
         relays_->HandleMessage(
@@ -290,9 +315,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
             ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
             now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
-        logger_.Debug("Ignoring message flatnet does not handle yet",
-                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                       {"type", wire::TypeName(type)}});
+        logger_.Debug(
+            "Ignoring message flatnet does not handle yet",
+            {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}, {"type", wire::TypeName(type)}});
       }
       return;
     }
@@ -324,7 +349,8 @@ void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubTy
     return;
   }
   handshakes_->QueueOutbound(
-      vpn_ip, {type, subtype, std::string(reinterpret_cast<const char*>(payload.data()), payload.size())},
+      vpn_ip,
+      {type, subtype, std::string(reinterpret_cast<const char*>(payload.data()), payload.size())},
       NowNs());
 }
 
@@ -363,7 +389,8 @@ void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSub
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
-  firewall::Verdict verdict = firewall_->Check(ip_packet, /*incoming=*/false, tunnel.identity(), NowNs());
+  firewall::Verdict verdict =
+      firewall_->Check(ip_packet, /*incoming=*/false, tunnel.identity(), NowNs());
   if (verdict != firewall::Verdict::kAllow) {
     Counters::Add(control_counters_.tx_dropped_firewall);
     return;
@@ -377,7 +404,8 @@ void Node::TunnelEstablished(const Tunnel& tunnel) {
 
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
   Counters::Add(control_counters_.tunnels_closed);
-  logger_.Debug("Tunnel closed", {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()}, {"reason", reason}});
+  logger_.Debug("Tunnel closed",
+                {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()}, {"reason", reason}});
   host_map_.Remove(tunnel);
 }
 

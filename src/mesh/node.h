@@ -60,6 +60,14 @@ struct NodeSettings {
   int batch = 64;
   firewall::LocalDrops local_drops;
   config::SendRecvError send_recv_error = config::SendRecvError::kAlways;
+  config::SendRecvError accept_recv_error = config::SendRecvError::kAlways;
+  // firewall.inbound_action / outbound_action: reject answers a refused packet (a TCP RST or
+  // ICMP prohibited, firewall/reject.h): inbound ones through the tunnel to the peer,
+  // outbound ones into our TUN device.
+  bool inbound_reject = false;
+  bool outbound_reject = false;
+  bool drop_inactive = false;  // tunnels.drop_inactive / inactivity_timeout
+  int64_t inactivity_timeout_ns = 600'000'000'000;
 };
 
 // A snapshot of what a Node is doing, for `flatnet status`.

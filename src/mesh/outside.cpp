@@ -5,13 +5,16 @@
 //   -> an underlay source inside our own overlay network: drop (a loop through ourselves)
 //   -> by message type:
 //      handshake      -> the control thread (bounded queue: a flood is dropped and counted)
-//      recvError      -> the control thread (a peer lost our tunnel: handshake again)
+//      recvError      -> unless listen.accept_recv_error refuses its sender: the control
+//                        thread (a peer lost our tunnel: handshake again)
 //      message/relay  -> authenticated with the relay leg's tunnel; forwarded to the next hop
 //                        (we are the relay) or unwrapped and handled like any datagram
 //                        below, only without an address (we are its end)
 //      message        -> tunnel by the index we gave the peer; replay window check; open in
 //                        place with the header as associated data; must be IPv4; replay
-//                        window update; inbound firewall; roaming; TUN write
+//                        window update; inbound firewall (refused, with
+//                        firewall.inbound_action: reject, a TCP RST or ICMP prohibited goes
+//                        back through the tunnel); roaming; TUN write
 //      test           -> same checks; a request is answered with a reply carrying its payload
 //      lightHouse, control, closeTunnel -> same checks, then the control thread
 //      anything else  -> drop and count
@@ -19,13 +22,14 @@
 // stranger sends can change a tunnel.
 #include <cstring>
 
-#include "net/ip.h"
 #include "firewall/packet.h"
+#include "firewall/reject.h"
 #include "mesh/lighthouse.h"
 #include "mesh/node.h"
 #include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
+#include "net/ip.h"
 #include "wire/header.h"
 
 namespace flatnet::mesh {
@@ -33,6 +37,14 @@ namespace {
 // Nebula's: a peer seen at a new address is not moved back to the old one within this time,
 // so two paths that both work don't make the tunnel flap.
 constexpr int64_t kRoamingSuppressNs = 2'000'000'000;
+
+config::IpAddress ConfigAddress(const net::UdpAddr& address) {
+  if (address.is_v4()) return config::IpAddress::V4(address.v4().value());
+  config::IpAddress ip;
+  ip.is_v6 = true;
+  ip.bytes = address.bytes();
+  return ip;
+}
 }  // namespace
 
 void Worker::RunOutside() {
@@ -58,8 +70,8 @@ void Worker::RunOutside() {
         continue;
       }
       in.ForEachDatagram(size_t(i), [&](ByteSpan datagram) {
-        ConsumeOutsidePacket(tunnels, from, const_cast<uint8_t*>(datagram.data()),
-                             datagram.size(), now_ns, replies, coalescer.get());
+        ConsumeOutsidePacket(tunnels, from, const_cast<uint8_t*>(datagram.data()), datagram.size(),
+                             now_ns, replies, coalescer.get());
         if (replies.full()) socket_.SendBatch(replies);
       });
     }
@@ -103,8 +115,15 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
   using wire::MessageSubType;
   using wire::MessageType;
   switch (header.type) {
-    case MessageType::kHandshake:
-    case MessageType::kRecvError: {
+    case MessageType::kRecvError:
+      // listen.accept_recv_error: whose word that they lost our tunnel we take.
+      if (!via_relay &&
+          !config::RecvErrorAllowed(node_.settings().accept_recv_error, ConfigAddress(from))) {
+        Counters::Add(counters.rx_dropped_recv_error);
+        return;
+      }
+      [[fallthrough]];
+    case MessageType::kHandshake: {
       ControlEvent event;
       bool handshake = header.type == MessageType::kHandshake;
       event.kind = handshake ? ControlEvent::Kind::kHandshake : ControlEvent::Kind::kRecvError;
@@ -144,7 +163,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     Counters::Add(counters.rx_dropped_no_tunnel);
     // Tell the sender we have no such tunnel so it can handshake again at once (a restart
     // on our side). 16 bytes for at least 16: no amplification.
-    if (!via_relay && node_.settings().send_recv_error == config::SendRecvError::kAlways &&
+    if (!via_relay &&
+        config::RecvErrorAllowed(node_.settings().send_recv_error, ConfigAddress(from)) &&
         !replies.full()) {
       wire::Header error;
       error.type = MessageType::kRecvError;
@@ -191,12 +211,13 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     if (node_.firewall().CheckParsed(packet, /*incoming=*/true, tunnel->identity(), now_ns) !=
         firewall::Verdict::kAllow) {
       Counters::Add(counters.rx_dropped_firewall);
+      if (node_.settings().inbound_reject) RejectOutside(tunnels, *tunnel, payload, replies);
       return;
     }
     if (!via_relay) Roam(*tunnel, from, now_ns);
     tunnel->MarkIn();
-    bool written = coalescer ? coalescer->Add(payload).ok()
-                             : tun_.Write(payload.data(), payload.size()) >= 0;
+    bool written =
+        coalescer ? coalescer->Add(payload).ok() : tun_.Write(payload.data(), payload.size()) >= 0;
     Counters::Add(written ? counters.rx_delivered : counters.rx_dropped_tun_write);
     return;
   }
@@ -243,6 +264,27 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
   tunnel->MarkIn();
 }
 
+void Worker::RejectOutside(SnapshotReader& tunnels, Tunnel& tunnel, ByteSpan refused,
+                           net::SendBatchBuffers& replies) {
+  if (replies.full()) return;
+  uint8_t reject[firewall::kMaxRejectSize];
+  size_t length = firewall::BuildReject(refused, reject);
+  if (length == 0) return;
+  Tunnel* via = nullptr;
+  uint32_t relay_index = 0;
+  if (tunnel.via_relay() && !RelayPathOf(*tunnels, tunnel, &via, &relay_index)) return;
+  MutableByteSpan buffer = replies.next_buffer();
+  long sealed = SealForPeer(tunnel, via, relay_index, outside_slot(), wire::MessageType::kMessage,
+                            wire::MessageSubType::kNone, ByteSpan(reject, length), buffer.data(),
+                            buffer.size());
+  if (sealed < 0) {
+    Counters::Add(outside_counters_.tx_dropped_seal);
+    return;
+  }
+  replies.Commit(via ? via->remote() : tunnel.remote(), size_t(sealed));
+  Counters::Add(outside_counters_.rx_rejected);
+}
+
 void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
                             const wire::Header& header, uint8_t* datagram, size_t length,
                             int64_t now_ns, net::SendBatchBuffers& replies,
@@ -257,9 +299,14 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
   ByteSpan inner;
   switch (UnwrapRelayed(*via, outside_slot(), header.message_counter, ByteSpan(datagram, length),
                         &inner)) {
-    case UnwrapResult::kReplay: Counters::Add(counters.rx_dropped_replay); return;
-    case UnwrapResult::kAuth: Counters::Add(counters.rx_dropped_auth); return;
-    case UnwrapResult::kOk: break;
+    case UnwrapResult::kReplay:
+      Counters::Add(counters.rx_dropped_replay);
+      return;
+    case UnwrapResult::kAuth:
+      Counters::Add(counters.rx_dropped_auth);
+      return;
+    case UnwrapResult::kOk:
+      break;
   }
   Roam(*via, from, now_ns);
   if (leg->type == RelayType::kTerminal) {
@@ -295,7 +342,8 @@ void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
   if (moved_from) {
     node_.logger().Info("Host roamed to new udp ip/port.",
                         {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()},
-                         {"udpAddr", moved_from->ToString()}, {"newAddr", from.ToString()}});
+                         {"udpAddr", moved_from->ToString()},
+                         {"newAddr", from.ToString()}});
   }
 }
 

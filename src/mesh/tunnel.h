@@ -101,6 +101,9 @@ class Tunnel {
   struct ControlState {
     int64_t next_check_ns = 0;               // 0: not being watched (see liveness.h)
     int64_t pending_deletion_since_ns = 0;   // 0: not pending deletion
+    int64_t last_used_ns = 0;  // last Liveness tick that saw traffic either way (0: none yet)
+    bool seen_in = false;      // traffic flags Liveness took from the workers, not yet judged
+    bool seen_out = false;
     int recv_errors = 0;
     std::string stage1_packet;  // the initiator's stage 1 we answered, to spot resends
     std::string stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1

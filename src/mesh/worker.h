@@ -53,11 +53,15 @@ class Worker {
                            net::SendBatchBuffers& out);
   bool TunReadable() const;
   void Flush(net::SendBatchBuffers& out);
+  // firewall.outbound_action: reject: answers a refused inside packet into the TUN device.
+  void RejectInside(ByteSpan ip_packet);
+  // firewall.inbound_action: reject: answers a refused packet from `tunnel` through it.
+  void RejectOutside(SnapshotReader& tunnels, Tunnel& tunnel, ByteSpan refused,
+                     net::SendBatchBuffers& replies);
   void RunOutside();
-  void ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from,
-                            uint8_t* datagram, size_t length, int64_t now_ns,
-                            net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer,
-                            uint32_t via_relay = 0);
+  void ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from, uint8_t* datagram,
+                            size_t length, int64_t now_ns, net::SendBatchBuffers& replies,
+                            tun::TcpCoalescer* coalescer, uint32_t via_relay = 0);
   // A message/relay datagram: forward it to the next hop, or unwrap it for us.
   void ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from, const wire::Header& header,
                       uint8_t* datagram, size_t length, int64_t now_ns,

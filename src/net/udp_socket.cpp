@@ -129,6 +129,21 @@ Status UdpSocket::SetSendBuffer(int bytes) {
                        Describe() + ": " + Errno(errno));
 }
 
+Status UdpSocket::SetMark(uint32_t mark) {
+  if (setsockopt(fd_, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == 0) return Status();
+  return Status::Error("setting listen.so_mark=" + std::to_string(mark) + " on " + Describe() +
+                       ": " + Errno(errno));
+}
+
+Result<uint32_t> UdpSocket::Mark() const {
+  uint32_t value = 0;
+  socklen_t len = sizeof(value);
+  if (getsockopt(fd_, SOL_SOCKET, SO_MARK, &value, &len) != 0) {
+    return Status::Error("reading SO_MARK of " + Describe() + ": " + Errno(errno));
+  }
+  return value;
+}
+
 Result<int> UdpSocket::RecvBufferSize() const {
   int value = 0;
   socklen_t len = sizeof(value);

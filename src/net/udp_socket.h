@@ -71,6 +71,10 @@ class UdpSocket {
 
   Status SetRecvBuffer(int bytes);
   Status SetSendBuffer(int bytes);
+  // listen.so_mark: SO_MARK on every packet this socket sends, for ip rules (needs
+  // CAP_NET_ADMIN). The error names the key and the mark.
+  Status SetMark(uint32_t mark);
+  Result<uint32_t> Mark() const;
   // What the kernel actually uses (it doubles the request for bookkeeping).
   Result<int> RecvBufferSize() const;
   Result<int> SendBufferSize() const;

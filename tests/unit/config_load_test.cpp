@@ -99,7 +99,7 @@ TEST(ConfigLoad, AbsentKeysTakeNebulasDefaults) {
   std::vector<Warning> warnings;
   Config config = MustLoad("lighthouse: {am_lighthouse: true}\nlisten: {port: 4242}\n", &warnings);
   EXPECT_TRUE(config.pki.blocklist.empty());
-  EXPECT_FALSE(config.pki.disconnect_invalid);
+  EXPECT_TRUE(config.pki.disconnect_invalid);  // nebula 1.8+
   EXPECT_TRUE(config.static_host_map.empty());
   EXPECT_FALSE(config.lighthouse.serve_dns);
   EXPECT_EQ(config.lighthouse.dns_host, "");

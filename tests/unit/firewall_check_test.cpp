@@ -167,7 +167,8 @@ TEST(FirewallCheck, RemoteAddressMustBeThePeersOwn) {
 }
 
 TEST(FirewallCheck, LocalAddressMustBeThisHostsOwn) {
-  std::vector<net::Ipv4Cidr> mine = {net::Ipv4Cidr(net::Ipv4(kMe), 32), net::Ipv4Cidr(net::Ipv4(0x0a630000), 24)};
+  std::vector<net::Ipv4Cidr> mine = {net::Ipv4Cidr(net::Ipv4(kMe), 32),
+                                     net::Ipv4Cidr(net::Ipv4(0x0a630000), 24)};
   Firewall firewall(Rules({{.port = "any", .proto = "any", .host = "any"}}, {}), mine);
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kPeer, 0xc0a86403, 1, 2), true, Peer(), kStart),
             Verdict::kDropLocalIp);

@@ -73,16 +73,34 @@ TEST(FirewallPacket, RequestAndReplyAreTheSameFlow) {
   EXPECT_EQ(request, reply);
 }
 
-TEST(FirewallPacket, IcmpHasNoPortsAndNeedsOnlyTheIpHeader) {
-  Packet packet;
-  Bytes echo = Ipv4(kProtoIcmp, kPeer, kMe, Bytes{8, 0, 0x12, 0x34, 0, 1, 0, 1});
-  ASSERT_EQ(ParsePacket(echo, true, &packet), Verdict::kAllow);
-  EXPECT_EQ(packet.protocol, kProtoIcmp);
-  EXPECT_EQ(packet.local_port, 0);
-  EXPECT_EQ(packet.remote_port, 0);
+TEST(FirewallPacket, IcmpIsTrackedByItsIdentifierAsInNebula111) {
+  Packet request;
+  // Echo request: type 8, code 0, checksum 0x1234, identifier 0x0007, sequence 1.
+  Bytes echo = Ipv4(kProtoIcmp, kMe, kPeer, Bytes{8, 0, 0x12, 0x34, 0, 7, 0, 1});
+  ASSERT_EQ(ParsePacket(echo, false, &request), Verdict::kAllow);
+  EXPECT_EQ(request.protocol, kProtoIcmp);
+  EXPECT_EQ(request.local_port, 0);
+  EXPECT_EQ(request.remote_port, 7);
+  // The reply (type 0, same identifier) coming back is the same flow.
+  Packet reply;
+  ASSERT_EQ(
+      ParsePacket(Ipv4(kProtoIcmp, kPeer, kMe, Bytes{0, 0, 0x1a, 0x34, 0, 7, 0, 1}), true, &reply),
+      Verdict::kAllow);
+  EXPECT_EQ(request, reply);
+  // Another ping (identifier 8) is another flow.
+  Packet other;
+  ASSERT_EQ(ParsePacket(Ipv4(kProtoIcmp, kMe, kPeer, Bytes{8, 0, 0, 0, 0, 8, 0, 1}), false, &other),
+            Verdict::kAllow);
+  EXPECT_NE(request, other);
 
-  Bytes header_only = Ipv4(kProtoIcmp, kPeer, kMe, Bytes{});
-  EXPECT_EQ(ParsePacket(header_only, true, &packet), Verdict::kAllow);
+  // Nebula needs the identifier's 6 bytes: 5 are too short.
+  Packet packet;
+  EXPECT_EQ(ParsePacket(Ipv4(kProtoIcmp, kPeer, kMe, Bytes{8, 0, 0, 0, 0}), true, &packet),
+            Verdict::kDropTooShort);
+  EXPECT_EQ(ParsePacket(Ipv4(kProtoIcmp, kPeer, kMe, Bytes{}), true, &packet),
+            Verdict::kDropTooShort);
+  EXPECT_EQ(ParsePacket(Ipv4(kProtoIcmp, kPeer, kMe, Bytes{3, 13, 0, 0, 0, 0}), true, &packet),
+            Verdict::kAllow);
 }
 
 TEST(FirewallPacket, PortsAreReadAfterIpOptions) {
@@ -197,4 +215,3 @@ TEST(FirewallVerdict, NamesAreStableForMetrics) {
   EXPECT_STREQ(VerdictName(Verdict::kDropNoRule), "no_rule");
   EXPECT_EQ(kVerdictCount, 8u);
 }
-

@@ -152,13 +152,34 @@ TEST(FirewallRules, FragmentPortMatchesOnlyLaterFragments) {
   EXPECT_TRUE(any_port.Allows(Flow(kProtoTcp, 0, true, true), true, Laptop()));
 }
 
-TEST(FirewallRules, IcmpMatchesOnlyAnyPortAndCodeIsAPortAsInNebula) {
-  // ICMP has no ports; Nebula's "code" is parsed like a port, so "code: 8" never matches
-  // (its example config says to use "any").
-  RuleSet code8 = Inbound({{.code = "8", .proto = "icmp", .host = "any"}});
-  EXPECT_FALSE(code8.Allows(Flow(kProtoIcmp, 0), true, Laptop()));
-  RuleSet code_any = Inbound({{.code = "any", .proto = "icmp", .host = "any"}});
-  EXPECT_TRUE(code_any.Allows(Flow(kProtoIcmp, 0), true, Laptop()));
+TEST(FirewallRules, IcmpRulesNeedNoPortAndIgnoreOneAsInNebula111) {
+  Packet ping = Flow(kProtoIcmp, 0);
+  ping.remote_port = 7;  // the echo identifier
+  for (FirewallRule rule :
+       std::vector<FirewallRule>{{.proto = "icmp", .host = "any"},
+                                 {.port = "80", .proto = "icmp", .host = "any"},
+                                 {.code = "8", .proto = "icmp", .host = "any"},
+                                 {.port = "not a port", .proto = "icmp", .host = "any"}}) {
+    RuleSet rules = Inbound({rule});
+    EXPECT_TRUE(rules.Allows(ping, true, Laptop())) << rule.port << rule.code;
+    EXPECT_FALSE(rules.Allows(Flow(kProtoTcp, 80), true, Laptop()));
+  }
+}
+
+TEST(FirewallRules, IcmpPacketsPassOnlyRulesWithAnyPort) {
+  // Nebula 1.11.1 (firewallPort.match): an ICMP packet is looked up under port "any" only,
+  // so a proto:any rule with a port never admits ICMP, whatever its identifier.
+  Packet ping = Flow(kProtoIcmp, 0);
+  ping.remote_port = 80;
+  EXPECT_FALSE(
+      Inbound({{.port = "80", .proto = "any", .host = "any"}}).Allows(ping, true, Laptop()));
+  // A range from 0 is Nebula's "any".
+  EXPECT_TRUE(
+      Inbound({{.port = "0-100", .proto = "any", .host = "any"}}).Allows(ping, true, Laptop()));
+  EXPECT_TRUE(
+      Inbound({{.port = "any", .proto = "any", .host = "any"}}).Allows(ping, true, Laptop()));
+  EXPECT_FALSE(
+      Inbound({{.port = "fragment", .proto = "any", .host = "any"}}).Allows(ping, true, Laptop()));
 }
 
 TEST(FirewallRules, HostMatchesTheCertificateName) {
@@ -192,7 +213,7 @@ TEST(FirewallRules, GroupsMustAllBeHeld) {
 }
 
 TEST(FirewallRules, SelectorsOfOneRuleAreAlternatives) {
-  // Nebula: (host OR groups OR cidr OR local_cidr) within one rule.
+  // Nebula: (host OR groups OR cidr) within one rule.
   RuleSet rules = Inbound({{.port = "any", .proto = "any", .host = "db-1", .groups = {"admins"}}});
   PeerIdentity peer = Laptop();
   EXPECT_FALSE(rules.Allows(Flow(kProtoTcp, 1), true, peer));
@@ -220,6 +241,55 @@ TEST(FirewallRules, LocalCidrMatchesTheLocalAddress) {
   EXPECT_TRUE(rules.Allows(to_routed, true, Laptop()));
 }
 
+TEST(FirewallRules, LocalCidrIsAndedWithTheOtherSelectors) {
+  // Nebula 1.11.1: (host OR groups OR cidr) AND local_cidr.
+  RuleSet rules =
+      Inbound({{.port = "any", .proto = "any", .host = "db-1", .local_cidr = "10.9.0.0/16"}});
+  Packet to_routed = Flow(kProtoTcp, 1);
+  to_routed.local_ip = 0x0a090102;
+  PeerIdentity db = Laptop();
+  db.name = "db-1";
+  EXPECT_TRUE(rules.Allows(to_routed, true, db));
+  EXPECT_FALSE(rules.Allows(to_routed, true, Laptop()));     // right place, wrong host
+  EXPECT_FALSE(rules.Allows(Flow(kProtoTcp, 1), true, db));  // right host, wrong place
+  // "any" is every local address; an IPv6 local_cidr none of flatnet's IPv4 packets.
+  EXPECT_TRUE(Inbound({{.port = "any", .proto = "any", .host = "db-1", .local_cidr = "any"}})
+                  .Allows(to_routed, true, db));
+  EXPECT_FALSE(Inbound({{.port = "any", .proto = "any", .host = "any", .local_cidr = "::/0"}})
+                   .Allows(to_routed, true, db));
+}
+
+TEST(FirewallRules, WithoutLocalCidrUnsafeNetworksNeedARuleOfTheirOwn) {
+  // Nebula 1.10+: a certificate with unsafe networks makes rules without local_cidr match
+  // only the overlay networks, unless firewall.default_local_cidr_any is true.
+  const std::vector<FirewallRule> inbound = {{.port = "any", .proto = "any", .host = "any"}};
+  const std::vector<net::Ipv4Cidr> overlay = {net::Ipv4Cidr(net::Ipv4(kMe), 24)};
+  Packet to_me = Flow(kProtoTcp, 1);
+  Packet to_routed = to_me;
+  to_routed.local_ip = 0x0a090102;  // 10.9.1.2, an unsafe network behind this host
+
+  auto compile = [&](RuleDefaults defaults) {
+    Result<RuleSet> compiled = RuleSet::Compile(inbound, {}, defaults);
+    EXPECT_TRUE(compiled.ok());
+    return compiled.ok() ? std::move(compiled).value() : RuleSet();
+  };
+  RuleSet strict = compile(RuleDefaults::For(overlay, /*has_unsafe_networks=*/true, false));
+  EXPECT_TRUE(strict.Allows(to_me, true, Laptop()));
+  EXPECT_FALSE(strict.Allows(to_routed, true, Laptop()));
+  RuleSet any = compile(RuleDefaults::For(overlay, true, /*default_local_cidr_any=*/true));
+  EXPECT_TRUE(any.Allows(to_routed, true, Laptop()));
+  RuleSet no_unsafe = compile(RuleDefaults::For(overlay, /*has_unsafe_networks=*/false, false));
+  EXPECT_TRUE(no_unsafe.Allows(to_routed, true, Laptop()));
+
+  // A rule naming the unsafe network reaches it under the strict default.
+  Result<RuleSet> named = RuleSet::Compile(
+      {{.port = "any", .proto = "any", .host = "any", .local_cidr = "10.9.0.0/16"}}, {},
+      RuleDefaults::For(overlay, true, false));
+  ASSERT_TRUE(named.ok());
+  EXPECT_TRUE(named->Allows(to_routed, true, Laptop()));
+  EXPECT_FALSE(named->Allows(to_me, true, Laptop()));
+}
+
 TEST(FirewallRules, AnyInHostGroupOrCidrAdmitsEveryPeer) {
   PeerIdentity stranger;
   stranger.name = "stranger";
@@ -228,14 +298,21 @@ TEST(FirewallRules, AnyInHostGroupOrCidrAdmitsEveryPeer) {
            {.port = "any", .proto = "any", .host = "any"},
            {.port = "any", .proto = "any", .groups = {"admins", "any"}},
            {.port = "any", .proto = "any", .host = "db-1", .cidr = "0.0.0.0/0"},
+           {.port = "any", .proto = "any", .cidr = "any"},
            {.port = "any", .proto = "any", .local_cidr = "0.0.0.0/0"},
-           // Nebula treats any network containing 0.0.0.0 as "any", not only /0.
-           {.port = "any", .proto = "any", .cidr = "0.0.0.0/8"},
-           {.port = "any", .proto = "any", .local_cidr = "0.0.0.0/8"}}) {
+           {.port = "any", .proto = "any", .local_cidr = "any"}}) {
     RuleSet rules = Inbound({rule});
     EXPECT_TRUE(rules.Allows(Flow(kProtoTcp, 1), true, stranger))
         << rule.host << rule.cidr << rule.local_cidr;
   }
+  // Nebula 1.11.1 matches a cidr as a network: 0.0.0.0/8 is not "any" (1.6.1 took it so).
+  EXPECT_FALSE(Inbound({{.port = "any", .proto = "any", .cidr = "0.0.0.0/8"}})
+                   .Allows(Flow(kProtoTcp, 1), true, stranger));
+  EXPECT_FALSE(Inbound({{.port = "any", .proto = "any", .local_cidr = "0.0.0.0/8"}})
+                   .Allows(Flow(kProtoTcp, 1), true, stranger));
+  // An IPv6 cidr is accepted and matches no IPv4 peer.
+  EXPECT_FALSE(Inbound({{.port = "any", .proto = "any", .cidr = "fd00::/8"}})
+                   .Allows(Flow(kProtoTcp, 1), true, stranger));
 }
 
 TEST(FirewallRules, CaNameAndCaShaRestrictTheIssuer) {
@@ -318,7 +395,7 @@ TEST(FirewallRuleErrors, EveryBadValueIsNamed) {
       {{.port = "70000", .proto = "tcp", .host = "any"}, "port \"70000\" is out of range 0-65535"},
       {{.port = "90-80", .proto = "tcp", .host = "any"},
        "port range \"90-80\" starts after it ends"},
-      {{.code = "ping", .proto = "icmp", .host = "any"}, "code \"ping\" is not a port or range"},
+      {{.code = "ping", .proto = "tcp", .host = "any"}, "code \"ping\" is not a port or range"},
       {{.port = "80", .code = "0", .proto = "tcp", .host = "any"},
        "only one of port or code may be given (port \"80\", code \"0\")"},
       {{.proto = "tcp", .host = "any"},
@@ -330,11 +407,13 @@ TEST(FirewallRuleErrors, EveryBadValueIsNamed) {
        "needs at least one of host, group, groups, cidr, local_cidr, ca_name or ca_sha"},
       {{.port = "80", .proto = "tcp", .groups = {"a", ""}}, "group name 2 is empty"},
       {{.port = "80", .proto = "tcp", .cidr = "10.0.0.0"},
-       "cidr \"10.0.0.0\" is not an IPv4 CIDR like 192.168.100.0/24"},
-      {{.port = "80", .proto = "tcp", .cidr = "fd00::/8"},
-       "cidr \"fd00::/8\" is not an IPv4 CIDR like 192.168.100.0/24"},
+       "cidr \"10.0.0.0\" is not a CIDR like 192.168.100.0/24 (or any)"},
+      {{.port = "80", .proto = "tcp", .cidr = "fd00::/129"},
+       "cidr \"fd00::/129\" is not a CIDR like 192.168.100.0/24 (or any)"},
       {{.port = "80", .proto = "tcp", .local_cidr = "10.0.0.0/40"},
-       "local_cidr \"10.0.0.0/40\" is not an IPv4 CIDR like 192.168.100.0/24"},
+       "local_cidr \"10.0.0.0/40\" is not a CIDR like 192.168.100.0/24 (or any)"},
+      {{.proto = "udp", .host = "any"},
+       "port is missing; use any, a number, a range like 200-901, or fragment"},
       {{.port = "80", .proto = "tcp", .ca_sha = "abc"},
        "ca_sha \"abc\" is not a CA fingerprint (64 hex digits, as nebula-cert print shows)"},
   };

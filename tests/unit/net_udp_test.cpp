@@ -308,6 +308,15 @@ TEST_F(UdpSocketTest, BufferSizesFollowTheConfig) {
   EXPECT_EQ(*sock.SendBufferSize(), 8 << 20);
 }
 
+TEST_F(UdpSocketTest, SoMarkIsSetAndReadBack) {
+  UdpSocket sock = Open(Loopback());
+  EXPECT_EQ(*sock.Mark(), 0u);           // none until listen.so_mark asks
+  ASSERT_TRUE(sock.SetMark(0x2a).ok());  // CAP_NET_ADMIN: the tests run as root
+  EXPECT_EQ(*sock.Mark(), 0x2au);
+  ASSERT_TRUE(sock.SetMark(0xffffffffu).ok());
+  EXPECT_EQ(*sock.Mark(), 0xffffffffu);
+}
+
 TEST_F(UdpSocketTest, InterruptWakesABlockedReceiver) {
   UdpSocketOptions o = Loopback();
   o.recv_timeout_ms = 0;  // block forever: only Interrupt can end it

@@ -731,7 +731,7 @@ lab_fingerprint() {
 #                       routes for: an inbound rule with local_cidr. Nebula 1.10+ needs it
 #                       (firewall.default_local_cidr_any became false: a rule without
 #                       local_cidr only admits traffic to the host's own overlay address);
-#                       1.6.1 ignores the key, and flatnet admits unsafe traffic either way.
+#                       1.6.1 ignores the key; flatnet follows 1.10+.
 # The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
 # by flatnet; nebula ignores unknown keys.
 lab_config() {
