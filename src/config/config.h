@@ -46,6 +46,9 @@ struct PkiConfig {
   std::vector<std::string> blocklist;  // certificate fingerprints (hex sha256); includes
                                        // the deprecated pki.blacklist
   bool disconnect_invalid = false;
+  // Which certificate version to send when initiating (1 or 2); 0 when not set, which means
+  // 1 if pki.cert holds a v1 certificate, else 2 (Nebula 1.11.1 pki.go).
+  int initiating_version = 0;
 };
 
 struct StaticHost {

@@ -1,4 +1,4 @@
-// pki: ca, cert, key (path or inline PEM), blocklist, disconnect_invalid.
+// pki: ca, cert, key (path or inline PEM), blocklist, disconnect_invalid, initiating_version.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -58,6 +58,9 @@ void ParsePki(ConfigReader& reader, PkiConfig* pki) {
     }
   }
   pki->disconnect_invalid = reader.Bool("pki.disconnect_invalid", false);
+  // 1 or 2; whether the certificates allow it is checked when they are loaded.
+  if (reader.IsSet("pki.initiating_version"))
+    pki->initiating_version = int(reader.Int("pki.initiating_version", 1, 1, 2));
 }
 
 Result<std::string> ReadPem(const PemSource& pem) {
