@@ -689,6 +689,8 @@ lab_cert() {
     done
     cat "$LAB_DIR/pki/$host.v1.crt" "$LAB_DIR/pki/$host.v2.crt" >"$LAB_DIR/pki/$host.crt"
   else
+    # v2 explicitly: a v1 CA (LAB_CERT_VERSION=both made it) signs v1 unless told.
+    [ "$(lab__cert_version)" != 2 ] || sign_flags+=(-version 2)
     "$(lab__cert_tool)" sign -name "$host" -ip "$ip" "${sign_flags[@]}" \
       -ca-crt "$LAB_DIR/pki/$ca.crt" -ca-key "$LAB_DIR/pki/$ca.key" \
       -out-crt "$LAB_DIR/pki/$host.crt" -out-key "$LAB_DIR/pki/$host.key" >/dev/null ||
