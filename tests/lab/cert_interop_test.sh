@@ -8,6 +8,8 @@
 #  (c) each tool signs with the other's CA and keys, and the other verifies the result;
 #  (e) 1.11.1's own v2 and P256 certificates (and a host file with v1 and v2 in it): printed
 #      identically and verified by flatnet-cert;
+#  (f) flatnet's v1/v2 x Curve25519/P256 certificates (tests/lab/tools/lab_cert_make.cpp, as
+#      flatnet-cert cannot make them yet): nebula-cert 1.11.1 verifies and prints them;
 #  plus the same -h text per mode, and the same refusals for CA constraints.
 # Needs no root and no network. Fails, never skips, when nebula-cert is missing.
 set -euo pipefail
@@ -225,6 +227,30 @@ if ! "$FLATNET_CERT" verify -ca p256ca.crt -crt v2host.crt >/dev/null 2>&1; then
   pass "(e) flatnet-cert refuses a Curve25519 cert against a P256 CA"
 else
   fail "(e) flatnet-cert accepted a cert from another CA"
+fi
+cd ..
+
+# (f) flatnet's certificates of every version and curve, read by nebula-cert 1.11.1.
+CERT_MAKE="${FLATNET_BIN}/../../tests/lab/tools/lab-cert-make"
+mkdir f && cd f
+if [ -x "$CERT_MAKE" ] && "$CERT_MAKE" . >made.txt; then
+  while read -r stem fingerprint; do
+    kind="$(basename "$stem")"
+    check "(f) nebula-cert 1.11.1 verifies flatnet's $kind host cert" \
+      "$PRINT_CERT" verify -ca "${kind}_ca.crt" -crt "${kind}_host.crt"
+    printed="$("$PRINT_CERT" print -json -path "${kind}_host.crt" |
+               sed 's/.*"fingerprint":"\([0-9a-f]*\)".*/\1/')"
+    if [ "$printed" = "$fingerprint" ]; then
+      pass "(f) nebula-cert 1.11.1 prints flatnet's $kind fingerprint: $printed"
+    else
+      fail "(f) $kind fingerprint: nebula-cert '$printed', flatnet '$fingerprint'"
+    fi
+    same_output "(f) print of flatnet's $kind host cert matches nebula-cert 1.11.1" \
+      "${kind}_host.crt"
+  done <made.txt
+  [ "$(wc -l <made.txt)" -eq 4 ] || fail "(f) lab-cert-make did not make 4 kinds"
+else
+  fail "(f) $CERT_MAKE is missing or failed (build the lab-tools target)"
 fi
 cd ..
 

@@ -13,7 +13,9 @@
 #   blocked    cert from the right CA whose fingerprint is in the victim's pki.blocklist
 # Each intruder must get no tunnel (its pings go unanswered), and the victim's log must
 # hold nebula's "Invalid certificate from host" line for that intruder's address with the
-# reason nebula 1.6.1 gives (flatnet logs the same wording, so operators grep one thing).
+# reason nebula gives (flatnet logs the same wording, so operators grep one thing). The
+# blocklist reason is the one wording that changed: 1.6.1 says "certificate has been
+# blocked", 1.11 "certificate is in the block list", and flatnet's certificates follow 1.11.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/netlab.sh"
