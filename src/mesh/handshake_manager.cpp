@@ -104,6 +104,10 @@ void HandshakeManager::Trigger(uint32_t vpn_ip) {
 
 void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   if (pending_by_vpn_ip_.count(vpn_ip)) return;
+  if (pending_by_vpn_ip_.size() >= kMaxPendingHandshakes) {
+    Counters::Add(node_.control_counters().handshakes_refused_pending);
+    return;
+  }
   const HostCredentials& me = node_.credentials();
   auto pending = std::make_unique<PendingHandshake>(node_.settings().cipher, me.static_keys);
   pending->vpn_ip = vpn_ip;

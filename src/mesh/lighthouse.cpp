@@ -142,8 +142,14 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   // A host speaks only for itself.
   if (meta.details().vpnip() != from.vpn_ip()) return;
   addresses_.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(meta.details()));
-  addresses_.SetRelays(from.vpn_ip(), from.vpn_ip(),
-                       {meta.details().relayvpnip().begin(), meta.details().relayvpnip().end()});
+  SetRelaysFrom(from.vpn_ip(), from.vpn_ip(), meta);
+}
+
+void Lighthouse::SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const NebulaMeta& meta) {
+  const auto& relays = meta.details().relayvpnip();
+  size_t kept = addresses_.SetRelays(vpn_ip, owner, {relays.begin(), relays.end()});
+  if (size_t(relays.size()) > kept)
+    Counters::Add(node_.control_counters().relay_refused, size_t(relays.size()) - kept);
 }
 
 void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
@@ -184,8 +190,7 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
   if (!IsLighthouse(from.vpn_ip())) return;
   uint32_t target = meta.details().vpnip();
   addresses_.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
-  addresses_.SetRelays(target, from.vpn_ip(),
-                       {meta.details().relayvpnip().begin(), meta.details().relayvpnip().end()});
+  SetRelaysFrom(target, from.vpn_ip(), meta);
   node_.handshakes().Trigger(target);
 }
 
