@@ -134,6 +134,10 @@ void HandshakeManager::Trigger(uint32_t vpn_ip) {
 
 void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   if (pending_by_vpn_ip_.count(vpn_ip)) return;
+  if (pending_by_vpn_ip_.size() >= kMaxPendingHandshakes) {
+    Counters::Add(node_.control_counters().handshakes_refused_pending);
+    return;
+  }
   const HostCredentials& me = node_.credentials();
   auto state = noise::HandshakeState::Create(node_.settings().cipher, noise::Role::kInitiator,
                                              me.dh, me.static_keys);

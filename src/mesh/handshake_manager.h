@@ -61,6 +61,10 @@ class Tunnel;
 class HandshakeManager {
  public:
   static constexpr size_t kMaxQueuedPackets = 100;
+  // Handshakes pending at once: each holds a Noise state and up to kMaxQueuedPackets, and a
+  // local user can aim packets at every address of the overlay (or a relay be asked for
+  // any). More are refused and counted (handshakes_refused_pending).
+  static constexpr size_t kMaxPendingHandshakes = 1024;
 
   explicit HandshakeManager(Node& node);
   ~HandshakeManager();

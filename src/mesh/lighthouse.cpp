@@ -191,7 +191,7 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
     version = named->version;
   }
   addresses_.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(details));
-  addresses_.SetRelays(from.vpn_ip(), from.vpn_ip(), V4RelaysOf(details));
+  SetRelaysFrom(from.vpn_ip(), from.vpn_ip(), meta);
   // Nebula 1.10+ acknowledges every update, in the update's generation: v1 names the host,
   // v2 is empty.
   NebulaMeta ack;
@@ -201,6 +201,14 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   Bytes ack_bytes = wire::EncodeMessage(ack);
   node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                      AsSpan(ack_bytes));
+}
+
+void Lighthouse::SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const NebulaMeta& meta) {
+  // Relays from either generation's list; IPv6 ones (not ours to use) count as refused.
+  size_t announced = wire::MetaRelaysOf(meta.details()).size();
+  size_t kept = addresses_.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
+  if (announced > kept)
+    Counters::Add(node_.control_counters().relay_refused, announced - kept);
 }
 
 void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
@@ -254,7 +262,7 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
   if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
   uint32_t target = named->addr.v4();
   addresses_.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
-  addresses_.SetRelays(target, from.vpn_ip(), V4RelaysOf(meta.details()));
+  SetRelaysFrom(target, from.vpn_ip(), meta);
   node_.handshakes().Trigger(target);
 }
 

@@ -66,6 +66,8 @@ class Lighthouse {
   void HandleQueryReply(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandleUpdate(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandlePunchNotification(Tunnel& from, const nebula::NebulaMeta& meta, int64_t now_ns);
+  // The relays `meta` names for vpn_ip, as `owner` says; what is past the bound is counted.
+  void SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const nebula::NebulaMeta& meta);
   void RunAt(int64_t due_ns, std::function<void()> action);
   // Our certificate's version in the tunnel to `lighthouse` (initiating version without one).
   cert::Version VersionTowards(uint32_t lighthouse) const;

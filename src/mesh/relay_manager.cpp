@@ -136,9 +136,24 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
   if (!am_relay_) return;
   // Only the requester itself may ask for a path from itself.
   if (relay_from != from.vpn_ip()) return;
+  if (relay_to == relay_from || !node_.InOurNetwork(relay_to)) {
+    Counters::Add(node_.control_counters().relay_refused);
+    return;
+  }
+  // A new path must stay within the requester's share of legs.
+  if (!snapshot->FindRelay(relay_from, relay_to)) {
+    size_t paths = 0;
+    for (const auto& [index, leg] : snapshot->relays_by_index)
+      paths += leg.type == RelayType::kForwarding && leg.via == relay_from;
+    if (paths >= kMaxPathsPerPeer) {
+      Counters::Add(node_.control_counters().relay_refused);
+      return;
+    }
+  }
   Tunnel* target = snapshot->FindByVpnIp(relay_to);
   if (!target) {
-    // Get a tunnel to the target ready; the requester will ask again.
+    // Get a tunnel to the target ready; the requester will ask again. Only for an address
+    // of our network, and within the bound on pending handshakes.
     node_.handshakes().Initiate(relay_to, Node::NowNs());
     return;
   }

@@ -29,6 +29,10 @@ class Tunnel;
 
 class RelayManager {
  public:
+  // Paths one peer may have set up through us as a relay (each is two legs). More requests
+  // are refused and counted (relay_refused), so a member cannot fill our host map.
+  static constexpr size_t kMaxPathsPerPeer = 32;
+
   explicit RelayManager(Node& node);
 
   bool am_relay() const { return am_relay_; }
