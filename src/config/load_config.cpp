@@ -60,9 +60,6 @@ void WarnNotYetSupported(ConfigReader& reader, const Config& config) {
     reader.Warn(reader.Get("pki.disconnect_invalid"), "pki.disconnect_invalid",
                 "flatnet does not yet close tunnels whose certificate expires; ignored");
   }
-  if (reader.IsSet("pki.initiating_version")) {
-    reader.Warn(reader.Get("pki.initiating_version"), "pki.initiating_version", kIgnored);
-  }
   for (const char* key : {"static_map.cadence", "static_map.lookup_timeout"}) {
     if (reader.IsSet(key)) {
       reader.Warn(reader.Get(key), key,

@@ -42,8 +42,11 @@ size_t AddressBook::SetReported(uint32_t vpn_ip, uint32_t owner,
   return kept.size();
 }
 
-void AddressBook::SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays) {
+size_t AddressBook::SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays) {
+  if (relays.size() > kMaxRelays) relays.resize(kMaxRelays);
+  size_t kept = relays.size();
   relays_[vpn_ip][owner] = std::move(relays);
+  return kept;
 }
 
 bool AddressBook::Preferred(const net::UdpAddr& address) const {

@@ -28,6 +28,9 @@ config::IpAddress ToConfigIp(const net::UdpAddr& address);
 class AddressBook {
  public:
   static constexpr size_t kMaxCandidates = 10;  // nebula's MaxRemotes
+  // Relays kept per peer and owner: a host announces its relay.relays, which are few; a
+  // longer list is cut here (SetRelays says how many it kept).
+  static constexpr size_t kMaxRelays = 16;
 
   AddressBook(const config::RemoteAllowList& allow, std::vector<config::IpNetwork> preferred,
               uint32_t my_vpn_ip, int my_prefix_length);
@@ -35,7 +38,9 @@ class AddressBook {
   void SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses);
   // Replaces what `owner` says about vpn_ip. Returns how many addresses were kept.
   size_t SetReported(uint32_t vpn_ip, uint32_t owner, const std::vector<net::UdpAddr>& addresses);
-  void SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays);
+  // Replaces what `owner` says vpn_ip's relays are; keeps at most kMaxRelays, returns how
+  // many it kept.
+  size_t SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays);
 
   // Everything known for vpn_ip, with `learned` (the live tunnel's remote, if any) first.
   std::vector<net::UdpAddr> Candidates(uint32_t vpn_ip, const net::UdpAddr* learned = nullptr) const;

@@ -43,7 +43,9 @@ namespace flatnet::mesh {
   X(handshakes_completed)                                                                          \
   X(handshakes_timed_out)                                                                          \
   X(tunnels_closed)                                                                                \
-  X(relay_forwarded) /* relayed messages we passed on as a relay */
+  X(handshakes_refused_pending) /* not started: kMaxPendingHandshakes are pending */               \
+  X(relay_refused)              /* relay legs or relays past their bounds, refused */              \
+  X(relay_forwarded)            /* relayed messages we passed on as a relay */
 
 struct alignas(64) Counters {
 #define FLATNET_DECLARE_COUNTER(name) std::atomic<uint64_t> name{0};

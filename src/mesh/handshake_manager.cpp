@@ -10,6 +10,7 @@
 #include "mesh/relay_manager.h"
 #include "mesh/tunnel.h"
 #include "wire/messages.h"
+#include "wire/versioned_fields.h"
 
 namespace flatnet::mesh {
 namespace {
@@ -43,13 +44,19 @@ ByteSpan AsBytes(const std::string& s) {
   return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
-// The peer's v1 certificate with its Noise static key put back, verified against the pool.
-// The overlay is IPv4, so a certificate without an IPv4 network is refused as well.
-Result<cert::Certificate> VerifiedPeerCertificate(const std::string& raw, ByteSpan peer_static,
-                                                  const cert::CaPool& pool) {
+// The peer's certificate, of the version its handshake names (CertVersion; none from 1.6.1
+// means v1), with its Noise static key put back, verified against the pool. Its curve must
+// be ours (the DH already was). The overlay is IPv4, so a certificate without an IPv4
+// network is refused as well.
+Result<cert::Certificate> VerifiedPeerCertificate(const nebula::NebulaHandshakeDetails& details,
+                                                  ByteSpan peer_static,
+                                                  const HostCredentials& me) {
+  auto version = wire::HandshakeCertVersionOf(details);
+  if (!version.ok()) return version.status();
+  const std::string& raw = details.cert();
   auto peer_cert = cert::RecombineAndVerify(
-      cert::Version::kV1, ByteSpan(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()),
-      peer_static, cert::Curve::kCurve25519, pool, std::time(nullptr));
+      *version, ByteSpan(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()), peer_static,
+      me.curve, me.ca_pool, std::time(nullptr));
   if (peer_cert.ok() && peer_cert->FirstV4Network() == nullptr) {
     return Status::Error("certificate has no IPv4 network");
   }
@@ -57,6 +64,16 @@ Result<cert::Certificate> VerifiedPeerCertificate(const std::string& raw, ByteSp
 }
 
 }  // namespace
+
+cert::Version ResponderCertVersion(const HostCredentials& me, cert::Version peer_version) {
+  return me.For(peer_version) ? peer_version : me.initiating_version;
+}
+
+void SetHandshakeCert(nebula::NebulaHandshakeDetails* details, const HandshakeCredential& mine) {
+  const Bytes& bytes = mine.handshake_bytes;
+  details->set_cert(bytes.data(), bytes.size());
+  details->set_certversion(uint32_t(mine.certificate->version));
+}
 
 struct HandshakeManager::PendingHandshake {
   uint32_t vpn_ip = 0;
@@ -67,9 +84,9 @@ struct HandshakeManager::PendingHandshake {
   int64_t started_ns = 0;
   int64_t next_send_ns = 0;
   std::deque<QueuedMessage> queued;
+  cert::Version my_version = cert::Version::kV1;  // of the certificate stage 1 carries
 
-  PendingHandshake(crypto::CipherKind cipher, const crypto::X25519KeyPair& keys)
-      : state(cipher, noise::Role::kInitiator, keys) {}
+  explicit PendingHandshake(noise::HandshakeState state) : state(std::move(state)) {}
 };
 
 HandshakeManager::HandshakeManager(Node& node) : node_(node) {}
@@ -117,8 +134,21 @@ void HandshakeManager::Trigger(uint32_t vpn_ip) {
 
 void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   if (pending_by_vpn_ip_.count(vpn_ip)) return;
+  if (pending_by_vpn_ip_.size() >= kMaxPendingHandshakes) {
+    Counters::Add(node_.control_counters().handshakes_refused_pending);
+    return;
+  }
   const HostCredentials& me = node_.credentials();
-  auto pending = std::make_unique<PendingHandshake>(node_.settings().cipher, me.static_keys);
+  auto state = noise::HandshakeState::Create(node_.settings().cipher, noise::Role::kInitiator,
+                                             me.dh, me.static_keys);
+  if (!state.ok()) {
+    node_.logger().Error("Failed to create connection state",
+                         {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                          {"error", state.status().message()}, {"handshake", kStage1}});
+    return;
+  }
+  auto pending = std::make_unique<PendingHandshake>(std::move(*state));
+  pending->my_version = me.initiating_version;
   pending->vpn_ip = vpn_ip;
   pending->local_index = NewLocalIndex();
   pending->started_ns = now_ns;
@@ -127,7 +157,7 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   auto* details = message.mutable_details();
   details->set_initiatorindex(pending->local_index);
   details->set_time(WallClockNs());
-  details->set_cert(me.certificate_without_key.data(), me.certificate_without_key.size());
+  SetHandshakeCert(details, *me.For(pending->my_version));
   Bytes noise_message;
   Status written = pending->state.WriteMessage(wire::EncodeMessage(message), noise_message);
   if (!written.ok()) {
@@ -278,7 +308,14 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
   ByteSpan noise_bytes = packet.subspan(wire::kHeaderSize);
 
-  noise::HandshakeState state(node_.settings().cipher, noise::Role::kResponder, me.static_keys);
+  auto created = noise::HandshakeState::Create(node_.settings().cipher, noise::Role::kResponder,
+                                               me.dh, me.static_keys);
+  if (!created.ok()) {
+    logger.Error("Failed to create connection state",
+                 {{"udpAddr", udp_addr}, {"error", created.status().message()}, {"handshake", kStage1}});
+    return;
+  }
+  noise::HandshakeState& state = *created;
   auto payload = state.ReadMessage(noise_bytes);
   if (!payload.ok()) {
     Counters::Add(counters.handshakes_dropped);
@@ -295,7 +332,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   }
   const auto& details = message->details();
   const auto& peer_static = *state.PeerStatic();
-  auto peer_cert = VerifiedPeerCertificate(details.cert(), peer_static, me.ca_pool);
+  auto peer_cert = VerifiedPeerCertificate(details, peer_static, me);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Invalid certificate from host",
@@ -382,7 +419,9 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   reply_details->set_initiatorindex(details.initiatorindex());
   reply_details->set_responderindex(local_index);
   reply_details->set_time(WallClockNs());
-  reply_details->set_cert(me.certificate_without_key.data(), me.certificate_without_key.size());
+  // The initiator's version when we hold a certificate of it (Nebula 1.10+).
+  cert::Version my_version = ResponderCertVersion(me, peer_cert->version);
+  SetHandshakeCert(reply_details, *me.For(my_version));
   Bytes noise_reply;
   if (Status written = state.WriteMessage(wire::EncodeMessage(reply), noise_reply); !written.ok()) {
     logger.Error("Failed to call noise.WriteMessage",
@@ -404,6 +443,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                          handshake_time, /*initiator=*/false, via_relay);
   tunnel->control().stage1_packet = std::move(stage1_noise);
   tunnel->control().stage2_packet = stage2;
+  tunnel->control().my_cert_version = my_version;
   // Published before stage 2 leaves: the initiator sends data the moment stage 2 arrives,
   // and our workers must already know the tunnel it names. Queued packets wait for stage 2,
   // or the initiator, not yet finished, would drop them.
@@ -472,7 +512,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   }
   const auto& details = message->details();
   auto peer_cert =
-      VerifiedPeerCertificate(details.cert(), *pending.state.PeerStatic(), me.ca_pool);
+      VerifiedPeerCertificate(details, *pending.state.PeerStatic(), me);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);
     logger.Error("Invalid certificate from host",
@@ -518,6 +558,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, pending.local_index, details.responderindex(),
                                          *keys, certificate, IdentityOf(*certificate, me.ca_pool),
                                          from, details.time(), /*initiator=*/true, via_relay);
+  tunnel->control().my_cert_version = pending.my_version;
   std::deque<QueuedMessage> queued = std::move(pending.queued);
   DropPending(vpn_ip);
   Publish(tunnel);

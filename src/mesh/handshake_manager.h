@@ -22,6 +22,12 @@
 //   proves itself first wins. At most kMaxCandidatesPerPeer candidates (oldest dropped),
 //   each for kCandidateLifetimeNs. A handshake time is kept no later than our own clock
 //   when it arrived, so a time far in the future wins nothing later.
+// - Certificates (see host_credentials.h): stage 1 carries our certificate of
+//   pki.initiating_version without its key (MarshalForHandshakes) and its version
+//   (CertVersion); the responder answers with its certificate of the initiator's version if
+//   it has one, else of its initiating version. Each side recombines the peer's certificate
+//   with the Noise static key, of the version the peer named, and our curve. The tunnel
+//   remembers which of ours it carried (Tunnel::ControlState::my_cert_version).
 // - Every refusal is logged with nebula's wording and counted; nothing a stranger sends can
 //   remove or replace a proven tunnel.
 // Not thread-safe: the control thread owns it.
@@ -36,11 +42,18 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "cert/certificate.h"
 #include "net/udp_addr.h"
 #include "noise/handshake_state.h"
 #include "wire/header.h"
 
 namespace flatnet::mesh {
+
+struct HostCredentials;
+
+// The version of our certificate a responder answers with: the initiator's when pki.cert
+// holds one of it, else pki.initiating_version's (Nebula 1.10+).
+cert::Version ResponderCertVersion(const HostCredentials& me, cert::Version peer_version);
 
 class Node;
 class Tunnel;
@@ -48,6 +61,10 @@ class Tunnel;
 class HandshakeManager {
  public:
   static constexpr size_t kMaxQueuedPackets = 100;
+  // Handshakes pending at once: each holds a Noise state and up to kMaxQueuedPackets, and a
+  // local user can aim packets at every address of the overlay (or a relay be asked for
+  // any). More are refused and counted (handshakes_refused_pending).
+  static constexpr size_t kMaxPendingHandshakes = 1024;
 
   explicit HandshakeManager(Node& node);
   ~HandshakeManager();

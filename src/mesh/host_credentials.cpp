@@ -6,6 +6,10 @@
 
 namespace flatnet::mesh {
 
+const HandshakeCredential* HostCredentials::For(cert::Version version) const {
+  return version == cert::Version::kV2 ? v2.get() : v1.get();
+}
+
 Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
                                               const log::Logger& logger) {
   HostCredentials out;
@@ -25,31 +29,72 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
 
   auto cert_pem = config::ReadPem(pki.cert);
   if (!cert_pem.ok()) return cert_pem.status();
-  auto certificate = cert::ParseCertificatePem(*cert_pem);
-  if (!certificate.ok()) return certificate.status().Wrap("pki.cert");
-  if (certificate->is_ca) return Status::Error("pki.cert: is a CA certificate, not a host's");
-  if (certificate->Expired(now))
-    return Status::Error("pki.cert: nebula certificate for this host is expired");
-  const IpPrefix* overlay = certificate->FirstV4Network();
+  auto certificates = cert::ParseCertificatesPem(*cert_pem);
+  if (!certificates.ok()) return certificates.status().Wrap("pki.cert");
+  if (certificates->empty()) return Status::Error("pki.cert: no certificates found in pki.cert");
+  const cert::Certificate *v1 = nullptr, *v2 = nullptr;
+  for (const cert::Certificate& c : *certificates) {
+    if (c.is_ca) return Status::Error("pki.cert: host certificate is a CA certificate");
+    if (c.Expired(now))
+      return Status::Error("pki.cert: nebula certificate for this host is expired");
+    if (c.networks.empty()) return Status::Error("pki.cert: no networks encoded in certificate");
+    const cert::Certificate*& slot = c.version == cert::Version::kV2 ? v2 : v1;
+    if (slot)
+      return Status::Error(std::string("pki.cert: ") +
+                           (c.version == cert::Version::kV2 ? "v2" : "v1") +
+                           " certificate already found in pki.cert");
+    slot = &c;
+  }
+  if (v1 && v2) {
+    if (v1->public_key != v2->public_key)
+      return Status::Error("pki.cert: v1 and v2 public keys are not the same");
+    if (v1->curve != v2->curve) return Status::Error("pki.cert: v1 and v2 curve are not the same");
+    if (!(v1->networks[0] == v2->networks[0]))
+      return Status::Error("pki.cert: v1 and v2 networks are not the same");
+  }
+  int wanted = pki.initiating_version ? pki.initiating_version : (v1 ? 1 : 2);
+  if (wanted == 1 && !v1)
+    return Status::Error(
+        "pki.initiating_version: can not use pki.initiating_version 1 without a v1 certificate "
+        "in pki.cert");
+  out.initiating_version = (wanted == 2 && v2) ? cert::Version::kV2 : cert::Version::kV1;
+  if (!v1) out.initiating_version = cert::Version::kV2;
+
+  const cert::Certificate& defining = v2 ? *v2 : *v1;
+  const IpPrefix* overlay = defining.FirstV4Network();
   if (overlay == nullptr) return Status::Error("pki.cert: no IPv4 network in the certificate");
-  if (Status verified = out.ca_pool.Verify(*certificate, now); !verified.ok())
-    logger.Warn("this host's certificate does not verify against pki.ca",
-                {{"error", verified.message()}});
+  for (const cert::Certificate* c : {v1, v2}) {
+    if (!c) continue;
+    if (Status verified = out.ca_pool.Verify(*c, now); !verified.ok())
+      logger.Warn("this host's certificate does not verify against pki.ca",
+                  {{"version", int(c->version)}, {"error", verified.message()}});
+  }
 
   auto key_pem = config::ReadPem(pki.key);
   if (!key_pem.ok()) return key_pem.status();
-  auto key = cert::ParseX25519PrivateKeyPem(*key_pem);
+  auto key = cert::ParsePrivateKeyPem(*key_pem);
   if (!key.ok()) return key.status().Wrap("pki.key");
-  if (Status pair = certificate->VerifyPrivateKey(cert::Curve::kCurve25519, *key); !pair.ok())
-    return Status::Error("pki.key: private key is not a pair with public key in nebula cert");
-  std::copy(key->begin(), key->end(), out.static_keys.private_key.begin());
-  std::copy(certificate->public_key.begin(), certificate->public_key.end(),
-            out.static_keys.public_key.begin());
+  if (key->is_ca_key || key->is_encrypted)
+    return Status::Error("pki.key: is a CA's signing key, not a host's private key");
+  for (const cert::Certificate* c : {v1, v2}) {
+    if (c && !c->VerifyPrivateKey(key->curve, key->key).ok())
+      return Status::Error("pki.key: private key is not a pair with public key in nebula cert");
+  }
+  out.curve = defining.curve;
+  out.dh = out.curve == cert::Curve::kP256 ? noise::DhKind::kP256 : noise::DhKind::kCurve25519;
+  out.static_keys = noise::DhKeyPair(key->key, defining.public_key);
 
   out.vpn_ip = overlay->addr().v4();
   out.prefix_length = overlay->bits();
-  out.certificate_without_key = certificate->MarshalForHandshakes();
-  out.certificate = std::make_shared<const cert::Certificate>(std::move(*certificate));
+  auto credential = [](const cert::Certificate& c) {
+    auto made = std::make_shared<HandshakeCredential>();
+    made->certificate = std::make_shared<const cert::Certificate>(c);
+    made->handshake_bytes = c.MarshalForHandshakes();
+    return std::shared_ptr<const HandshakeCredential>(std::move(made));
+  };
+  if (v1) out.v1 = credential(*v1);
+  if (v2) out.v2 = credential(*v2);
+  out.certificate = (v2 ? out.v2 : out.v1)->certificate;
   return out;
 }
 

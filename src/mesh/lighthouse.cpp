@@ -10,6 +10,7 @@
 #include "mesh/tunnel.h"
 #include "net/resolve.h"
 #include "wire/messages.h"
+#include "wire/versioned_fields.h"
 
 namespace flatnet::mesh {
 namespace {
@@ -21,7 +22,27 @@ constexpr int64_t kPunchKeepaliveNs = 10'000'000'000;
 
 ByteSpan AsSpan(const Bytes& bytes) { return ByteSpan(bytes.data(), bytes.size()); }
 
+// IPv4 relays of a message (the overlay is IPv4; others are not addresses of ours to use).
+std::vector<uint32_t> V4RelaysOf(const nebula::NebulaMetaDetails& details) {
+  std::vector<uint32_t> out;
+  for (const IpAddr& relay : wire::MetaRelaysOf(details))
+    if (relay.is_v4()) out.push_back(relay.v4());
+  return out;
+}
+
 }  // namespace
+
+cert::Version Lighthouse::VersionTowards(uint32_t lighthouse) const {
+  auto snapshot = node_.host_map().Current();
+  if (Tunnel* tunnel = snapshot->FindByVpnIp(lighthouse)) return tunnel->control().my_cert_version;
+  return node_.credentials().initiating_version;
+}
+
+cert::Version Lighthouse::PeerVersionOf(uint32_t vpn_ip) const {
+  auto snapshot = node_.host_map().Current();
+  if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) return tunnel->peer_cert().version;
+  return node_.credentials().initiating_version;
+}
 
 Lighthouse::Lighthouse(Node& node)
     : node_(node),
@@ -98,26 +119,41 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
 }
 
 void Lighthouse::SendUpdate() {
-  NebulaMeta meta;
-  meta.set_type(NebulaMeta::HostUpdateNotification);
-  auto* details = meta.mutable_details();
-  details->set_vpnip(node_.credentials().vpn_ip);
-  for (const net::UdpAddr& address : OwnAddresses()) AddAddress(details, address);
-  for (const auto& relay : node_.config().relay.relays)
-    if (relay.is_v4()) details->add_relayvpnip(relay.v4());
-  Bytes payload = wire::EncodeMessage(meta);
-  for (uint32_t lighthouse : lighthouses_)
-    node_.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone, AsSpan(payload));
+  std::vector<net::UdpAddr> own = OwnAddresses();
+  // One message per generation, each sent to the lighthouses whose tunnel carries it: v1
+  // names us in OldVpnAddr, v2 names nobody (the tunnel says who we are).
+  auto update = [&](cert::Version version) {
+    NebulaMeta meta;
+    meta.set_type(NebulaMeta::HostUpdateNotification);
+    auto* details = meta.mutable_details();
+    if (version == cert::Version::kV1) details->set_oldvpnaddr(node_.credentials().vpn_ip);
+    for (const net::UdpAddr& address : own) AddAddress(details, address);
+    for (const auto& relay : node_.config().relay.relays)
+      if (relay.is_v4()) wire::AddMetaRelay(details, version, IpAddr::V4(relay.v4()));
+    return wire::EncodeMessage(meta);
+  };
+  const Bytes v1 = update(cert::Version::kV1), v2 = update(cert::Version::kV2);
+  for (uint32_t lighthouse : lighthouses_) {
+    const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
+    node_.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                    AsSpan(payload));
+  }
 }
 
 void Lighthouse::Query(uint32_t vpn_ip) {
   if (am_lighthouse_ || IsLighthouse(vpn_ip)) return;
-  NebulaMeta meta;
-  meta.set_type(NebulaMeta::HostQuery);
-  meta.mutable_details()->set_vpnip(vpn_ip);
-  Bytes payload = wire::EncodeMessage(meta);
-  for (uint32_t lighthouse : lighthouses_)
-    node_.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone, AsSpan(payload));
+  auto query = [vpn_ip](cert::Version version) {
+    NebulaMeta meta;
+    meta.set_type(NebulaMeta::HostQuery);
+    (void)wire::SetMetaVpnAddr(meta.mutable_details(), version, IpAddr::V4(vpn_ip));
+    return wire::EncodeMessage(meta);
+  };
+  const Bytes v1 = query(cert::Version::kV1), v2 = query(cert::Version::kV2);
+  for (uint32_t lighthouse : lighthouses_) {
+    const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
+    node_.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                    AsSpan(payload));
+  }
 }
 
 void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
@@ -133,22 +169,57 @@ void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
     case NebulaMeta::HostQueryReply: HandleQueryReply(from, *meta); break;
     case NebulaMeta::HostUpdateNotification: HandleUpdate(from, *meta); break;
     case NebulaMeta::HostPunchNotification: HandlePunchNotification(from, *meta, now_ns); break;
-    default: break;  // HostMoved, Whoami, PathCheck: not used by nebula 1.6.1 either
+    // HostUpdateNotificationAck (1.10+ answers our updates with it): nothing to do, as in
+    // Nebula. HostMoved, Whoami, PathCheck: not sent by any Nebula we meet.
+    default: break;
   }
 }
 
 void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   if (!am_lighthouse_) return;
-  // A host speaks only for itself.
-  if (meta.details().vpnip() != from.vpn_ip()) return;
-  addresses_.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(meta.details()));
-  addresses_.SetRelays(from.vpn_ip(), from.vpn_ip(),
-                       {meta.details().relayvpnip().begin(), meta.details().relayvpnip().end()});
+  // A host speaks only for itself: a v1 update names it (OldVpnAddr), a v2 one may name it
+  // (VpnAddr) or nobody, and then the tunnel says who it is.
+  const auto& details = meta.details();
+  cert::Version version = cert::Version::kV2;
+  if (auto named = wire::MetaVpnAddrOf(details); named.ok()) {
+    if (named->addr != IpAddr::V4(from.vpn_ip())) {
+      node_.logger().Debug("Host sent invalid update",
+                           {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()},
+                            {"answer", named->addr.ToString()}});
+      return;
+    }
+    version = named->version;
+  }
+  addresses_.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(details));
+  SetRelaysFrom(from.vpn_ip(), from.vpn_ip(), meta);
+  // Nebula 1.10+ acknowledges every update, in the update's generation: v1 names the host,
+  // v2 is empty.
+  NebulaMeta ack;
+  ack.set_type(NebulaMeta::HostUpdateNotificationAck);
+  auto* ack_details = ack.mutable_details();
+  if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(from.vpn_ip());
+  Bytes ack_bytes = wire::EncodeMessage(ack);
+  node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                     AsSpan(ack_bytes));
+}
+
+void Lighthouse::SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const NebulaMeta& meta) {
+  // Relays from either generation's list; IPv6 ones (not ours to use) count as refused.
+  size_t announced = wire::MetaRelaysOf(meta.details()).size();
+  size_t kept = addresses_.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
+  if (announced > kept)
+    Counters::Add(node_.control_counters().relay_refused, announced - kept);
 }
 
 void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   if (!am_lighthouse_) return;
-  uint32_t target = meta.details().vpnip();
+  auto named = wire::MetaVpnAddrOf(meta.details());
+  if (!named.ok() || !named->addr.is_v4()) {
+    node_.logger().Debug("Dropping malformed HostQuery",
+                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}});
+    return;
+  }
+  uint32_t target = named->addr.v4();
   auto snapshot = node_.host_map().Current();
   // Where each side is: its tunnel's remote (the outside of its NAT) first, then what it
   // reported about itself (its LAN addresses, advertised ones).
@@ -163,37 +234,45 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   std::vector<net::UdpAddr> target_addresses = known(target);
   if (target_addresses.empty()) return;  // unknown host: nebula stays silent too
 
+  // The reply speaks the query's generation.
   NebulaMeta reply;
   reply.set_type(NebulaMeta::HostQueryReply);
-  reply.mutable_details()->set_vpnip(target);
+  (void)wire::SetMetaVpnAddr(reply.mutable_details(), named->version, IpAddr::V4(target));
   for (const auto& a : target_addresses) AddAddress(reply.mutable_details(), a);
-  for (uint32_t relay : addresses_.Relays(target)) reply.mutable_details()->add_relayvpnip(relay);
+  for (uint32_t relay : addresses_.Relays(target))
+    wire::AddMetaRelay(reply.mutable_details(), named->version, IpAddr::V4(relay));
   Bytes reply_bytes = wire::EncodeMessage(reply);
   node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone, AsSpan(reply_bytes));
 
+  // The punch notification speaks the generation of the target's certificate.
+  cert::Version punch_version = PeerVersionOf(target);
   NebulaMeta punch;
   punch.set_type(NebulaMeta::HostPunchNotification);
-  punch.mutable_details()->set_vpnip(from.vpn_ip());
+  (void)wire::SetMetaVpnAddr(punch.mutable_details(), punch_version, IpAddr::V4(from.vpn_ip()));
   for (const auto& a : known(from.vpn_ip())) AddAddress(punch.mutable_details(), a);
-  for (uint32_t relay : addresses_.Relays(from.vpn_ip())) punch.mutable_details()->add_relayvpnip(relay);
+  for (uint32_t relay : addresses_.Relays(from.vpn_ip()))
+    wire::AddMetaRelay(punch.mutable_details(), punch_version, IpAddr::V4(relay));
   Bytes punch_bytes = wire::EncodeMessage(punch);
   node_.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone, AsSpan(punch_bytes));
 }
 
 void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
   if (!IsLighthouse(from.vpn_ip())) return;
-  uint32_t target = meta.details().vpnip();
+  auto named = wire::MetaVpnAddrOf(meta.details());
+  if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
+  uint32_t target = named->addr.v4();
   addresses_.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
-  addresses_.SetRelays(target, from.vpn_ip(),
-                       {meta.details().relayvpnip().begin(), meta.details().relayvpnip().end()});
+  SetRelaysFrom(target, from.vpn_ip(), meta);
   node_.handshakes().Trigger(target);
 }
 
 void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, int64_t now_ns) {
   if (!IsLighthouse(from.vpn_ip())) return;
   const config::PunchyConfig& punchy = node_.config().punchy;
+  auto named = wire::MetaVpnAddrOf(meta.details());
+  if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
   std::vector<net::UdpAddr> targets = AddressesOf(meta.details());
-  uint32_t asker = meta.details().vpnip();
+  uint32_t asker = named->addr.v4();
   // Kept for punchy.respond's handshake, which then needs no query of its own.
   addresses_.SetReported(asker, from.vpn_ip(), targets);
   // Our 1-byte datagram opens our NAT towards the asker just as its handshake arrives.

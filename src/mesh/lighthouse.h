@@ -15,6 +15,11 @@
 // a HostQuery with the target's learned address (its tunnel's remote: the public side of its
 // NAT) and reported ones, and sends the target a HostPunchNotification with the asker's,
 // so both sides punch towards each other at the same time.
+// Which fields carry overlay addresses follows the certificate version of each tunnel
+// (wire/versioned_fields.h, as Nebula 1.10+): queries and updates to a lighthouse use the
+// version our certificate had in that tunnel (pki.initiating_version before there is one);
+// a reply uses the query's; a punch notification the target's certificate's; a lighthouse
+// answers every update with a HostUpdateNotificationAck in the update's generation.
 // Messages are accepted only from where they belong: replies and punch notifications from
 // configured lighthouses, updates about a host only from that host.
 #pragma once
@@ -25,6 +30,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "cert/certificate.h"
 #include "mesh/address_book.h"
 #include "net/udp_addr.h"
 
@@ -60,7 +66,13 @@ class Lighthouse {
   void HandleQueryReply(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandleUpdate(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandlePunchNotification(Tunnel& from, const nebula::NebulaMeta& meta, int64_t now_ns);
+  // The relays `meta` names for vpn_ip, as `owner` says; what is past the bound is counted.
+  void SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const nebula::NebulaMeta& meta);
   void RunAt(int64_t due_ns, std::function<void()> action);
+  // Our certificate's version in the tunnel to `lighthouse` (initiating version without one).
+  cert::Version VersionTowards(uint32_t lighthouse) const;
+  // The version of vpn_ip's certificate in our tunnel (initiating version without one).
+  cert::Version PeerVersionOf(uint32_t vpn_ip) const;
 
   Node& node_;
   const bool am_lighthouse_;

@@ -1,6 +1,7 @@
 // Underlay addresses in lighthouse messages: NebulaMetaDetails carries IPv4 ones as
-// Ip4AndPort{ip as a host-order uint32, port} and IPv6 ones as Ip6AndPort{hi, lo: the 16
-// address bytes as two big-endian uint64s, port} (nebula's NewIp6AndPort).
+// V4AddrPort{addr as a host-order uint32, port} and IPv6 ones as V6AddrPort{hi, lo: the 16
+// address bytes as two big-endian uint64s, port} (1.6.1 named them Ip4AndPort, Ip6AndPort;
+// the wire is the same for every version).
 #pragma once
 
 #include <vector>

@@ -8,6 +8,7 @@
 #include "mesh/tunnel.h"
 #include "wire/header.h"
 #include "wire/messages.h"
+#include "wire/versioned_fields.h"
 
 namespace flatnet::mesh {
 
@@ -29,8 +30,13 @@ void RelayManager::SendControl(uint32_t to, int type, uint32_t initiator_index,
   message.set_type(NebulaControl::MessageType(type));
   message.set_initiatorrelayindex(initiator_index);
   message.set_responderrelayindex(responder_index);
-  message.set_relayfromip(relay_from);
-  message.set_relaytoip(relay_to);
+  // The fields of the receiver's certificate version: 1.6.1 reads only the old ones, 1.10+
+  // both (Nebula's relay manager picks by the relay's certificate too).
+  auto snapshot = node_.host_map().Current();
+  Tunnel* tunnel = snapshot->FindByVpnIp(to);
+  cert::Version version =
+      tunnel ? tunnel->peer_cert().version : node_.credentials().initiating_version;
+  (void)wire::SetControlRelayAddrs(&message, version, IpAddr::V4(relay_from), IpAddr::V4(relay_to));
   Bytes bytes = wire::EncodeMessage(message);
   node_.SendToVpn(to, wire::MessageType::kControl, wire::MessageSubType::kNone,
                   ByteSpan(bytes.data(), bytes.size()));
@@ -79,12 +85,25 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
                          {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"error", message.status().message()}});
     return;
   }
-  if (message->type() == NebulaControl::CreateRelayRequest) HandleRequest(from, *message);
-  if (message->type() == NebulaControl::CreateRelayResponse) HandleResponse(from, *message);
+  if (message->type() != NebulaControl::CreateRelayRequest &&
+      message->type() != NebulaControl::CreateRelayResponse)
+    return;
+  auto addrs = wire::ControlRelayAddrsOf(*message);
+  if (!addrs.ok() || !addrs->from.is_v4() || !addrs->to.is_v4()) {
+    // Malformed, or an IPv6 overlay, which this daemon does not route.
+    node_.logger().Debug("Control message received without usable relay addresses",
+                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()},
+                          {"type", int(message->type())}});
+    return;
+  }
+  if (message->type() == NebulaControl::CreateRelayRequest)
+    HandleRequest(from, *message, addrs->from.v4(), addrs->to.v4());
+  else
+    HandleResponse(from, *message, addrs->from.v4(), addrs->to.v4());
 }
 
-void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request) {
-  uint32_t relay_from = request.relayfromip(), relay_to = request.relaytoip();
+void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uint32_t relay_from,
+                                 uint32_t relay_to) {
   node_.logger().Info("handleCreateRelayRequest",
                       {{"relayFrom", net::Ipv4(relay_from).ToString()}, {"relayTarget", net::Ipv4(relay_to).ToString()},
                        {"initiatorIdx", request.initiatorrelayindex()},
@@ -117,9 +136,24 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request) {
   if (!am_relay_) return;
   // Only the requester itself may ask for a path from itself.
   if (relay_from != from.vpn_ip()) return;
+  if (relay_to == relay_from || !node_.InOurNetwork(relay_to)) {
+    Counters::Add(node_.control_counters().relay_refused);
+    return;
+  }
+  // A new path must stay within the requester's share of legs.
+  if (!snapshot->FindRelay(relay_from, relay_to)) {
+    size_t paths = 0;
+    for (const auto& [index, leg] : snapshot->relays_by_index)
+      paths += leg.type == RelayType::kForwarding && leg.via == relay_from;
+    if (paths >= kMaxPathsPerPeer) {
+      Counters::Add(node_.control_counters().relay_refused);
+      return;
+    }
+  }
   Tunnel* target = snapshot->FindByVpnIp(relay_to);
   if (!target) {
-    // Get a tunnel to the target ready; the requester will ask again.
+    // Get a tunnel to the target ready; the requester will ask again. Only for an address
+    // of our network, and within the bound on pending handshakes.
     node_.handshakes().Initiate(relay_to, Node::NowNs());
     return;
   }
@@ -162,8 +196,8 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request) {
   }
 }
 
-void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response) {
-  uint32_t relay_from = response.relayfromip(), relay_to = response.relaytoip();
+void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response,
+                                  uint32_t relay_from, uint32_t relay_to) {
   node_.logger().Info("handleCreateRelayResponse",
                       {{"relayFrom", net::Ipv4(relay_from).ToString()}, {"relayTarget", net::Ipv4(relay_to).ToString()},
                        {"initiatorIdx", response.initiatorrelayindex()},

@@ -29,6 +29,10 @@ class Tunnel;
 
 class RelayManager {
  public:
+  // Paths one peer may have set up through us as a relay (each is two legs). More requests
+  // are refused and counted (relay_refused), so a member cannot fill our host map.
+  static constexpr size_t kMaxPathsPerPeer = 32;
+
   explicit RelayManager(Node& node);
 
   bool am_relay() const { return am_relay_; }
@@ -41,8 +45,12 @@ class RelayManager {
   bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner);
 
  private:
-  void HandleRequest(Tunnel& from, const nebula::NebulaControl& request);
-  void HandleResponse(Tunnel& from, const nebula::NebulaControl& response);
+  // relay_from / relay_to: read from either generation's fields (wire/versioned_fields.h).
+  void HandleRequest(Tunnel& from, const nebula::NebulaControl& request, uint32_t relay_from,
+                     uint32_t relay_to);
+  void HandleResponse(Tunnel& from, const nebula::NebulaControl& response, uint32_t relay_from,
+                      uint32_t relay_to);
+  // Sends with the address fields of the receiving tunnel's certificate version.
   void SendControl(uint32_t to, int type, uint32_t initiator_index, uint32_t responder_index,
                    uint32_t relay_from, uint32_t relay_to);
   uint32_t NewRelayIndex() const;

@@ -107,6 +107,9 @@ class Tunnel {
     int recv_errors = 0;
     std::string stage1_packet;  // the initiator's stage 1 we answered, to spot resends
     std::string stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
+    // The version of our certificate this tunnel's handshake carried: lighthouse queries and
+    // updates to the peer use that version's fields (Nebula's myCert.Version()).
+    cert::Version my_cert_version = cert::Version::kV1;
   };
   ControlState& control() { return control_; }
 

@@ -133,9 +133,7 @@ TEST(ConfigNebula111, PkiDisconnectInvalidAndInitiatingVersion) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_FALSE(loaded->pki.disconnect_invalid);
   EXPECT_EQ(loaded->pki.initiating_version, 2);
-  EXPECT_EQ(Texts(warnings), std::vector<std::string>{
-                                 "config.yml:6: pki.initiating_version: flatnet does not act on "
-                                 "this yet; ignored"});
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // acted on: no warning
 
   auto bad = LoadConfigFromString("pki:\n  ca: a\n  cert: b\n  key: c\n  initiating_version: 3\n",
                                   "config.yml", nullptr);

@@ -72,8 +72,10 @@ TEST(MeshHandshake, Stage1WithACertificateWithoutIpIsRefused) {
   auto sender = TestNode::Create(MeshConfig(ca, good, StaticMapTo("10.9.0.2", kAddrB)));
   auto b = TestNode::Create(MeshConfig(ca, MakeTestHost(ca, "b", "10.9.0.2/24"), ""));
   ASSERT_TRUE(sender && b);
-  const_cast<HostCredentials&>(sender->node->credentials()).certificate_without_key =
-      no_ip.MarshalForHandshakes();
+  auto& credentials = const_cast<HostCredentials&>(sender->node->credentials());
+  auto forged = std::make_shared<HandshakeCredential>(*credentials.v1);
+  forged->handshake_bytes = no_ip.MarshalForHandshakes();
+  credentials.v1 = forged;
   sender->node->handshakes().Initiate(Ip("10.9.0.2"), Node::NowNs());
   auto stage1 = Stage1s(*sender);
   ASSERT_EQ(stage1.size(), 1u);

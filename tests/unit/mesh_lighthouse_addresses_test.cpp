@@ -9,19 +9,19 @@ using namespace flatnet;
 TEST(LighthouseAddresses, Ipv4IsAHostOrderIntegerAndAPort) {
   nebula::NebulaMetaDetails details;
   mesh::AddAddress(&details, *net::UdpAddr::Parse("203.0.113.7:4242"));
-  ASSERT_EQ(details.ip4andports_size(), 1);
-  EXPECT_EQ(details.ip4andports(0).ip(), 0xcb007107u);
-  EXPECT_EQ(details.ip4andports(0).port(), 4242u);
-  EXPECT_EQ(details.ip6andports_size(), 0);
+  ASSERT_EQ(details.v4addrports_size(), 1);
+  EXPECT_EQ(details.v4addrports(0).addr(), 0xcb007107u);
+  EXPECT_EQ(details.v4addrports(0).port(), 4242u);
+  EXPECT_EQ(details.v6addrports_size(), 0);
 }
 
 TEST(LighthouseAddresses, Ipv6IsTwoBigEndianHalves) {
   nebula::NebulaMetaDetails details;
   mesh::AddAddress(&details, *net::UdpAddr::Parse("[2001:db8::1:2]:4243"));
-  ASSERT_EQ(details.ip6andports_size(), 1);
-  EXPECT_EQ(details.ip6andports(0).hi(), 0x20010db800000000ull);
-  EXPECT_EQ(details.ip6andports(0).lo(), 0x0000000000010002ull);
-  EXPECT_EQ(details.ip6andports(0).port(), 4243u);
+  ASSERT_EQ(details.v6addrports_size(), 1);
+  EXPECT_EQ(details.v6addrports(0).hi(), 0x20010db800000000ull);
+  EXPECT_EQ(details.v6addrports(0).lo(), 0x0000000000010002ull);
+  EXPECT_EQ(details.v6addrports(0).port(), 4243u);
 }
 
 TEST(LighthouseAddresses, RoundTripThroughTheWireKeepsEveryAddress) {

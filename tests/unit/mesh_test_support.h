@@ -76,14 +76,26 @@ inline std::string IndentedBlock(const std::string& text) {
   return out;
 }
 
-// A whole config.yml: pki inline, then `rest` (static_host_map, lighthouse, ...).
-inline std::string MeshYaml(const TestCa& ca, const TestHost& host, const std::string& rest) {
-  return "pki:\n  ca: " + IndentedBlock(ca.cert.MarshalToPem()) +
-         "  cert: " + IndentedBlock(host.cert.MarshalToPem()) +
-         "  key: " + IndentedBlock(cert::FormatX25519PrivateKeyPem(host.keys.private_key)) +
+// A whole config.yml from PEM texts: pki inline, then `rest` (static_host_map, lighthouse, ...).
+inline std::string MeshYamlPem(const std::string& ca_pem, const std::string& cert_pem,
+                               const std::string& key_pem, const std::string& rest) {
+  return "pki:\n  ca: " + IndentedBlock(ca_pem) + "  cert: " + IndentedBlock(cert_pem) +
+         "  key: " + IndentedBlock(key_pem) +
          "firewall:\n  outbound:\n    - port: any\n      proto: any\n      host: any\n"
          "  inbound:\n    - port: any\n      proto: any\n      host: any\n" +
          rest;
+}
+
+inline std::string MeshYaml(const TestCa& ca, const TestHost& host, const std::string& rest) {
+  return MeshYamlPem(ca.cert.MarshalToPem(), host.cert.MarshalToPem(),
+                     cert::FormatX25519PrivateKeyPem(host.keys.private_key), rest);
+}
+
+inline config::Config ConfigFromYaml(const std::string& yaml) {
+  std::vector<config::Warning> warnings;
+  auto config = config::LoadConfigFromString(yaml, "config.yml", &warnings);
+  EXPECT_TRUE(config.ok()) << config.status().message();
+  return config.ok() ? std::move(*config) : config::Config{};
 }
 
 inline config::Config MeshConfig(const TestCa& ca, const TestHost& host, const std::string& rest) {

@@ -13,46 +13,47 @@ using namespace flatnet::wire;
 
 namespace {
 
-// NebulaMeta{Type: HostQuery, Details{VpnIp 10.0.0.1, Ip4AndPorts [10.0.0.1:4242],
-// counter 7, Ip6AndPorts [{Hi 1, Lo 2, Port 3}], RelayVpnIp [5, 6]}}, encoded by hand from
-// nebula.proto's field numbers (fields in number order, repeated scalars packed).
+// NebulaMeta{Type: HostQuery, Details{OldVpnAddr 10.0.0.1, V4AddrPorts [10.0.0.1:4242],
+// counter 7, V6AddrPorts [{Hi 1, Lo 2, Port 3}], OldRelayVpnAddrs [5, 6]}} (1.6.1's VpnIp,
+// Ip4AndPorts, Ip6AndPorts, RelayVpnIp), encoded by hand from nebula.proto's field numbers
+// (fields in number order, repeated scalars packed).
 const char kMetaHex[] =
     "0801"                  // 1 Type = 1
     "121d"                  // 2 Details, 29 bytes:
-    "0881808050"            //   1 VpnIp = 0x0a000001
-    "12080881808050109221"  //   2 Ip4AndPorts {1 Ip, 2 Port = 4242}
+    "0881808050"            //   1 OldVpnAddr = 0x0a000001
+    "12080881808050109221"  //   2 V4AddrPorts {1 Addr, 2 Port = 4242}
     "1807"                  //   3 counter = 7
-    "2206080110021803"      //   4 Ip6AndPorts {1 Hi = 1, 2 Lo = 2, 3 Port = 3}
-    "2a020506";             //   5 RelayVpnIp = [5, 6], packed
+    "2206080110021803"      //   4 V6AddrPorts {1 Hi = 1, 2 Lo = 2, 3 Port = 3}
+    "2a020506";             //   5 OldRelayVpnAddrs = [5, 6], packed
 
 TEST(WireMessages, NebulaMetaMatchesHandEncodedBytes) {
   nebula::NebulaMeta meta;
   meta.set_type(nebula::NebulaMeta::HostQuery);
   auto* d = meta.mutable_details();
-  d->set_vpnip(0x0a000001);
-  auto* v4 = d->add_ip4andports();
-  v4->set_ip(0x0a000001);
+  d->set_oldvpnaddr(0x0a000001);
+  auto* v4 = d->add_v4addrports();
+  v4->set_addr(0x0a000001);
   v4->set_port(4242);
   d->set_counter(7);
-  auto* v6 = d->add_ip6andports();
+  auto* v6 = d->add_v6addrports();
   v6->set_hi(1);
   v6->set_lo(2);
   v6->set_port(3);
-  d->add_relayvpnip(5);
-  d->add_relayvpnip(6);
+  d->add_oldrelayvpnaddrs(5);
+  d->add_oldrelayvpnaddrs(6);
   EXPECT_EQ(ToHex(EncodeMessage(meta)), kMetaHex);
 
   Result<nebula::NebulaMeta> back = DecodeMeta(FromHex(kMetaHex));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->type(), nebula::NebulaMeta::HostQuery);
-  EXPECT_EQ(back->details().vpnip(), 0x0a000001u);
-  ASSERT_EQ(back->details().ip4andports_size(), 1);
-  EXPECT_EQ(back->details().ip4andports(0).port(), 4242u);
+  EXPECT_EQ(back->details().oldvpnaddr(), 0x0a000001u);
+  ASSERT_EQ(back->details().v4addrports_size(), 1);
+  EXPECT_EQ(back->details().v4addrports(0).port(), 4242u);
   EXPECT_EQ(back->details().counter(), 7u);
-  ASSERT_EQ(back->details().ip6andports_size(), 1);
-  EXPECT_EQ(back->details().ip6andports(0).lo(), 2u);
-  ASSERT_EQ(back->details().relayvpnip_size(), 2);
-  EXPECT_EQ(back->details().relayvpnip(1), 6u);
+  ASSERT_EQ(back->details().v6addrports_size(), 1);
+  EXPECT_EQ(back->details().v6addrports(0).lo(), 2u);
+  ASSERT_EQ(back->details().oldrelayvpnaddrs_size(), 2);
+  EXPECT_EQ(back->details().oldrelayvpnaddrs(1), 6u);
 }
 
 TEST(WireMessages, MetaTypeNumbersAreNebulas) {
@@ -60,6 +61,7 @@ TEST(WireMessages, MetaTypeNumbersAreNebulas) {
   EXPECT_EQ(nebula::NebulaMeta::HostUpdateNotification, 3);
   EXPECT_EQ(nebula::NebulaMeta::HostPunchNotification, 5);
   EXPECT_EQ(nebula::NebulaMeta::PathCheckReply, 9);
+  EXPECT_EQ(nebula::NebulaMeta::HostUpdateNotificationAck, 10);
   EXPECT_EQ(nebula::NebulaControl::CreateRelayRequest, 1);
   EXPECT_EQ(nebula::NebulaControl::CreateRelayResponse, 2);
   EXPECT_EQ(nebula::NebulaPing::Reply, 1);
@@ -90,12 +92,12 @@ TEST(WireMessages, ControlAndPingRoundTrip) {
   control.set_type(nebula::NebulaControl::CreateRelayResponse);
   control.set_initiatorrelayindex(11);
   control.set_responderrelayindex(22);
-  control.set_relaytoip(0xc0a86401);
-  control.set_relayfromip(0xc0a86402);
+  control.set_oldrelaytoaddr(0xc0a86401);
+  control.set_oldrelayfromaddr(0xc0a86402);
   Result<nebula::NebulaControl> c = DecodeControl(EncodeMessage(control));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->SerializeAsString(), control.SerializeAsString());
-  EXPECT_EQ(c->relayfromip(), 0xc0a86402u);
+  EXPECT_EQ(c->oldrelayfromaddr(), 0xc0a86402u);
   EXPECT_EQ(ToHex(EncodeMessage(control)).substr(0, 4), "0802");
 
   nebula::NebulaPing ping;

@@ -623,10 +623,29 @@ lab_ping() { lab_exec "$1" ping -c1 -W"${3:-1}" -q "$2" >/dev/null 2>&1; }
 
 # ---- Certificates ------------------------------------------------------------------------
 
+# Certificate generation, LAB_CERT_VERSION: 1 (default: what every listed version reads),
+# 2 (v2 CA and certificates, Nebula 1.10+), or "both" (a v1 CA, readable by 1.6.1, signing
+# each host a v1 and a v2 certificate for one key, both in HOST.crt: a host migrating from
+# v1 to v2). LAB_CERT_CURVE: 25519 (default) or P256 (needs a 1.10+ cert tool).
+lab__cert_version() {
+  case ${LAB_CERT_VERSION:-1} in 1 | 2 | both) echo "${LAB_CERT_VERSION:-1}" ;;
+    *) lab_fail "LAB_CERT_VERSION '${LAB_CERT_VERSION}' is not 1, 2 or both" ;; esac
+}
+lab__cert_curve() {
+  case ${LAB_CERT_CURVE:-25519} in 25519 | P256) echo "${LAB_CERT_CURVE:-25519}" ;;
+    *) lab_fail "LAB_CERT_CURVE '${LAB_CERT_CURVE}' is not 25519 or P256" ;; esac
+}
+
 # The cert tool, LAB_CERT_TOOL: "flatnet" (flatnet-cert), or nebula / nebula-VERSION
-# (that release's nebula-cert; default "nebula", i.e. 1.6.1). A missing tool fails the test.
+# (that release's nebula-cert; default "nebula", i.e. 1.6.1, or nebula-1.11.1 when
+# LAB_CERT_VERSION or LAB_CERT_CURVE asks for what 1.6.1 cannot make). A missing tool fails
+# the test.
 lab__cert_tool() {
-  local tool=${LAB_CERT_TOOL:-nebula} bin
+  local tool=${LAB_CERT_TOOL:-} bin
+  if [ -z "$tool" ]; then
+    tool=nebula
+    if [ "$(lab__cert_version)" != 1 ] || [ "$(lab__cert_curve)" != 25519 ]; then tool=nebula-1.11.1; fi
+  fi
   if [ "$tool" = flatnet ]; then
     [ -x "$FLATNET_BIN/flatnet-cert" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN (build target flatnet-cert)"
     echo "$FLATNET_BIN/flatnet-cert"
@@ -642,9 +661,13 @@ lab__cert_tool() {
 # Flags every `ca` of the cert tool gets: nebula-cert 1.10+ makes v2 CAs unless told
 # otherwise, and the lab's certificates are v1 (what every listed version and flatnet read).
 lab__cert_ca_flags() {
-  local tool=${LAB_CERT_TOOL:-nebula}
-  [ "$tool" != flatnet ] || return 0
-  if lab__nebula_at_least "$(lab_impl_version "$tool")" 1 10; then echo "-version 1"; fi
+  local tool version
+  tool=$(lab__cert_tool)
+  version=$(lab__cert_version)
+  [ "$version" = both ] && version=1
+  [ "$(lab__cert_curve)" = 25519 ] || echo "-curve P256"
+  [ "$tool" != "$FLATNET_BIN/flatnet-cert" ] || return 0
+  if "$tool" ca -h 2>&1 | grep -q -- '-version'; then echo "-version $version"; fi
 }
 
 # lab_ca [--out BASENAME] [--name NAME] [--duration D]: a CA in $LAB_DIR/pki/BASENAME.crt
@@ -678,11 +701,28 @@ lab_cert() {
     esac
   done
   [[ $ip =~ ^[0-9.]+/[0-9]+$ ]] || lab_fail "lab_cert $host: '$ip' is not OVERLAY/BITS"
-  rm -f "$LAB_DIR/pki/$host.crt" "$LAB_DIR/pki/$host.key"
-  "$(lab__cert_tool)" sign -name "$host" -ip "$ip" "${sign_flags[@]}" \
-    -ca-crt "$LAB_DIR/pki/$ca.crt" -ca-key "$LAB_DIR/pki/$ca.key" \
-    -out-crt "$LAB_DIR/pki/$host.crt" -out-key "$LAB_DIR/pki/$host.key" >/dev/null ||
-    lab_fail "lab_cert $host: signing failed"
+  rm -f "$LAB_DIR/pki/$host.crt" "$LAB_DIR/pki/$host.key" "$LAB_DIR/pki/$host.pub"
+  if [ "$(lab__cert_version)" = both ]; then
+    # One key, a v1 and a v2 certificate of it, in one file (v1 first).
+    local tool v curve_flags=()
+    tool=$(lab__cert_tool)
+    [ "$(lab__cert_curve)" = 25519 ] || curve_flags=(-curve P256)
+    "$tool" keygen "${curve_flags[@]}" -out-key "$LAB_DIR/pki/$host.key" -out-pub "$LAB_DIR/pki/$host.pub" \
+      >/dev/null || lab_fail "lab_cert $host: keygen failed"
+    for v in 1 2; do
+      "$tool" sign -version "$v" -name "$host" -ip "$ip" "${sign_flags[@]}" \
+        -ca-crt "$LAB_DIR/pki/$ca.crt" -ca-key "$LAB_DIR/pki/$ca.key" -in-pub "$LAB_DIR/pki/$host.pub" \
+        -out-crt "$LAB_DIR/pki/$host.v$v.crt" >/dev/null || lab_fail "lab_cert $host: signing v$v failed"
+    done
+    cat "$LAB_DIR/pki/$host.v1.crt" "$LAB_DIR/pki/$host.v2.crt" >"$LAB_DIR/pki/$host.crt"
+  else
+    # v2 explicitly: a v1 CA (LAB_CERT_VERSION=both made it) signs v1 unless told.
+    [ "$(lab__cert_version)" != 2 ] || sign_flags+=(-version 2)
+    "$(lab__cert_tool)" sign -name "$host" -ip "$ip" "${sign_flags[@]}" \
+      -ca-crt "$LAB_DIR/pki/$ca.crt" -ca-key "$LAB_DIR/pki/$ca.key" \
+      -out-crt "$LAB_DIR/pki/$host.crt" -out-key "$LAB_DIR/pki/$host.key" >/dev/null ||
+      lab_fail "lab_cert $host: signing failed"
+  fi
   LAB_OVERLAY[$host]=${ip%/*}
 }
 

@@ -32,14 +32,15 @@ for arg in "$impl" "$intruders"; do
   lab_impl_ok "$arg" || { echo "bad_certs.sh: IMPL '$arg' is not one of $(lab_impl_names)" >&2; exit 2; }
 done
 
-# The victim's log line, and the reason for each intruder (cert/cert.go and cert/ca.go).
+# The victim's log line, and the reason for each intruder (1.11.1's cert/errors.go).
 readonly REJECTED="Invalid certificate from host"
 declare -A REASON=(
   [other-ca]="could not find ca for the certificate"
   [expired]="certificate is expired"
-  [blocked]="certificate has been blocked"
+  [blocked]="certificate is in the block list"
 )
-[ "$impl" = flatnet ] && REASON[blocked]="certificate is in the block list"
+# Nebula 1.6.1 words the blocklist refusal its own way; flatnet and 1.10+ say 1.11.1's.
+case $impl in nebula | nebula-1.6.1) REASON[blocked]="certificate has been blocked" ;; esac
 readonly EXPIRED_LIFETIME=4  # seconds; long enough for nebula to start with it
 
 lab_init badcerts

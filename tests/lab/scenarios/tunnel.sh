@@ -5,6 +5,8 @@
 #
 #   tunnel.sh --a IMPL --b IMPL --initiator a|b --cipher aes|chachapoly
 #             [--size-mb N]   (default 100)   [--routines N]   (default 1)
+#             [--cert-version 1|2|both]   [--curve 25519|P256]   (default 1, 25519; see
+#             LAB_CERT_VERSION and LAB_CERT_CURVE in lib/netlab.sh)
 #
 # Checks, in order (any failure exits 1 with a line saying what failed):
 #  1. the initiator pings the peer over the overlay (the handshake starts on that side);
@@ -25,6 +27,8 @@ while [ $# -gt 0 ]; do
     --cipher) cipher=$2; shift 2 ;;
     --size-mb) size_mb=$2; shift 2 ;;
     --routines) routines=$2; shift 2 ;;
+    --cert-version) export LAB_CERT_VERSION=$2; shift 2 ;;
+    --curve) export LAB_CERT_CURVE=$2; shift 2 ;;
     *) echo "tunnel.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +45,7 @@ declare -A impl=([a]=$impl_a [b]=$impl_b)
 
 lab_init tunnel
 xfer=$(lab_tool lab-tcp-xfer)
-summary="a=$impl_a b=$impl_b initiator=$initiator cipher=$cipher routines=$routines"
+summary="a=$impl_a b=$impl_b initiator=$initiator cipher=$cipher routines=$routines certs=v${LAB_CERT_VERSION:-1}/${LAB_CERT_CURVE:-25519}"
 echo "tunnel scenario: $summary"
 
 lab_segment wire 198.51.100.0/24
