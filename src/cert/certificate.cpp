@@ -59,7 +59,6 @@ std::string FingerprintWith(const Certificate& c, ByteSpan signature) {
 
 }  // namespace
 
-
 Bytes Certificate::MarshalForSigning() const {
   return version == Version::kV1 ? wire::V1Details(*this, true) : wire::V2SignedBytes(*this);
 }

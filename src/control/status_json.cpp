@@ -8,10 +8,18 @@ std::string JsonQuote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (uint8_t(c) < 0x20) {
           char buf[8];
@@ -40,10 +48,11 @@ std::string Printable(std::string_view text) {
 }
 
 std::string StatusToJson(const mesh::NodeStatus& s) {
-  std::string out = "{\"vpnIp\":" + JsonQuote(s.vpn_ip) + ",\"certName\":" + JsonQuote(s.cert_name) +
-                    ",\"tunDevice\":" + JsonQuote(s.tun_device) +
-                    ",\"listenPort\":" + std::to_string(s.listen_port) +
-                    ",\"pendingHandshakes\":" + std::to_string(s.pending_handshakes) + ",\"tunnels\":[";
+  std::string out =
+      "{\"vpnIp\":" + JsonQuote(s.vpn_ip) + ",\"certName\":" + JsonQuote(s.cert_name) +
+      ",\"tunDevice\":" + JsonQuote(s.tun_device) +
+      ",\"listenPort\":" + std::to_string(s.listen_port) +
+      ",\"pendingHandshakes\":" + std::to_string(s.pending_handshakes) + ",\"tunnels\":[";
   for (size_t i = 0; i < s.tunnels.size(); ++i) {
     const auto& t = s.tunnels[i];
     out += (i ? "," : "");
@@ -56,7 +65,8 @@ std::string StatusToJson(const mesh::NodeStatus& s) {
   }
   out += "],\"counters\":{";
   for (size_t i = 0; i < s.counters.size(); ++i) {
-    out += (i ? "," : "") + JsonQuote(s.counters[i].first) + ":" + std::to_string(s.counters[i].second);
+    out += (i ? "," : "") + JsonQuote(s.counters[i].first) + ":" +
+           std::to_string(s.counters[i].second);
   }
   return out + "}}\n";
 }

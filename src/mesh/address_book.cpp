@@ -55,7 +55,8 @@ bool AddressBook::Preferred(const net::UdpAddr& address) const {
                      [&](const config::IpNetwork& range) { return range.Contains(ip); });
 }
 
-std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip, const net::UdpAddr* learned) const {
+std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip,
+                                                  const net::UdpAddr* learned) const {
   std::vector<net::UdpAddr> all;
   auto add = [&](const net::UdpAddr& address) {
     if (std::find(all.begin(), all.end(), address) == all.end()) all.push_back(address);
@@ -67,7 +68,8 @@ std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip, const net::Ud
     for (const auto& [owner, addresses] : it->second)
       for (const auto& address : addresses) add(address);
   // Preferred ranges (a shared LAN) first: stable, so each group keeps its order.
-  std::stable_partition(all.begin(), all.end(), [&](const net::UdpAddr& a) { return Preferred(a); });
+  std::stable_partition(all.begin(), all.end(),
+                        [&](const net::UdpAddr& a) { return Preferred(a); });
   if (all.size() > kMaxCandidates) all.resize(kMaxCandidates);
   return all;
 }

@@ -43,7 +43,8 @@ class AddressBook {
   size_t SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays);
 
   // Everything known for vpn_ip, with `learned` (the live tunnel's remote, if any) first.
-  std::vector<net::UdpAddr> Candidates(uint32_t vpn_ip, const net::UdpAddr* learned = nullptr) const;
+  std::vector<net::UdpAddr> Candidates(uint32_t vpn_ip,
+                                       const net::UdpAddr* learned = nullptr) const;
   // What a lighthouse reports for vpn_ip: the host's own report (and static entries).
   std::vector<net::UdpAddr> Reported(uint32_t vpn_ip) const;
   std::vector<uint32_t> Relays(uint32_t vpn_ip) const;

@@ -2,13 +2,13 @@
 
 #include <ctime>
 
-#include "net/ip.h"
 #include "cert/recombine.h"
 #include "crypto/random.h"
 #include "mesh/lighthouse.h"
 #include "mesh/node.h"
 #include "mesh/relay_manager.h"
 #include "mesh/tunnel.h"
+#include "net/ip.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
 
@@ -49,8 +49,7 @@ ByteSpan AsBytes(const std::string& s) {
 // be ours (the DH already was). The overlay is IPv4, so a certificate without an IPv4
 // network is refused as well.
 Result<cert::Certificate> VerifiedPeerCertificate(const nebula::NebulaHandshakeDetails& details,
-                                                  ByteSpan peer_static,
-                                                  const HostCredentials& me) {
+                                                  ByteSpan peer_static, const HostCredentials& me) {
   auto version = wire::HandshakeCertVersionOf(details);
   if (!version.ok()) return version.status();
   const std::string& raw = details.cert();
@@ -144,7 +143,8 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   if (!state.ok()) {
     node_.logger().Error("Failed to create connection state",
                          {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                          {"error", state.status().message()}, {"handshake", kStage1}});
+                          {"error", state.status().message()},
+                          {"handshake", kStage1}});
     return;
   }
   auto pending = std::make_unique<PendingHandshake>(std::move(*state));
@@ -162,7 +162,8 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   Status written = pending->state.WriteMessage(wire::EncodeMessage(message), noise_message);
   if (!written.ok()) {
     node_.logger().Error("Failed to call noise.WriteMessage",
-                         {{"vpnIp", net::Ipv4(vpn_ip).ToString()}, {"error", written.message()},
+                         {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                          {"error", written.message()},
                           {"handshake", kStage1}});
     return;
   }
@@ -189,11 +190,10 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   }
   ++pending.attempts;
   if (!remotes.empty()) {
-    node_.logger().Info("Handshake message sent",
-                        {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
-                         {"udpAddrs", "[" + sent_to + "]"},
-                         {"initiatorIndex", pending.local_index},
-                         {"handshake", kStage1}});
+    node_.logger().Info("Handshake message sent", {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
+                                                   {"udpAddrs", "[" + sent_to + "]"},
+                                                   {"initiatorIndex", pending.local_index},
+                                                   {"handshake", kStage1}});
   }
   // Also through every relay the peer is reachable by (relay.use_relays): whichever
   // answers first wins, and a direct tunnel later replaces a relayed one.
@@ -211,7 +211,8 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
       node_.logger().Info("Handshake message sent",
                           {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
                            {"relay", net::Ipv4(relay).ToString()},
-                           {"initiatorIndex", pending.local_index}, {"handshake", kStage1}});
+                           {"initiatorIndex", pending.local_index},
+                           {"handshake", kStage1}});
     }
   }
 }
@@ -235,11 +236,10 @@ int64_t HandshakeManager::Tick(int64_t now_ns) {
       continue;
     }
     if (pending->attempts >= settings.handshake_retries) {
-      node_.logger().Info("Handshake timed out",
-                          {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                           {"initiatorIndex", pending->local_index},
-                           {"durationNs", now_ns - pending->started_ns},
-                           {"handshake", kStage1}});
+      node_.logger().Info("Handshake timed out", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                                                  {"initiatorIndex", pending->local_index},
+                                                  {"durationNs", now_ns - pending->started_ns},
+                                                  {"handshake", kStage1}});
       Counters::Add(node_.control_counters().handshakes_timed_out);
       expired.push_back(vpn_ip);
       continue;
@@ -311,16 +311,18 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   auto created = noise::HandshakeState::Create(node_.settings().cipher, noise::Role::kResponder,
                                                me.dh, me.static_keys);
   if (!created.ok()) {
-    logger.Error("Failed to create connection state",
-                 {{"udpAddr", udp_addr}, {"error", created.status().message()}, {"handshake", kStage1}});
+    logger.Error(
+        "Failed to create connection state",
+        {{"udpAddr", udp_addr}, {"error", created.status().message()}, {"handshake", kStage1}});
     return;
   }
   noise::HandshakeState& state = *created;
   auto payload = state.ReadMessage(noise_bytes);
   if (!payload.ok()) {
     Counters::Add(counters.handshakes_dropped);
-    logger.Error("Failed to call noise.ReadMessage",
-                 {{"udpAddr", udp_addr}, {"error", payload.status().message()}, {"handshake", kStage1}});
+    logger.Error(
+        "Failed to call noise.ReadMessage",
+        {{"udpAddr", udp_addr}, {"error", payload.status().message()}, {"handshake", kStage1}});
     return;
   }
   auto message = wire::DecodeHandshake(*payload);
@@ -335,9 +337,9 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   auto peer_cert = VerifiedPeerCertificate(details, peer_static, me);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);
-    logger.Info("Invalid certificate from host",
-                {{"udpAddr", udp_addr}, {"error", peer_cert.status().message()},
-                 {"handshake", kStage1}});
+    logger.Info(
+        "Invalid certificate from host",
+        {{"udpAddr", udp_addr}, {"error", peer_cert.status().message()}, {"handshake", kStage1}});
     return;
   }
   auto overlay_ip = OverlayIpOf(*peer_cert);
@@ -354,18 +356,22 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   std::string fingerprint = peer_cert->Fingerprint();
   if (vpn_ip == me.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
-    logger.Error("Refusing to handshake with myself",
-                 {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
-                  {"handshake", kStage1}});
+    logger.Error("Refusing to handshake with myself", {{"vpnIp", vpn_ip_text},
+                                                       {"udpAddr", udp_addr},
+                                                       {"certName", peer_cert->name},
+                                                       {"handshake", kStage1}});
     return;
   }
   Counters::Add(counters.handshakes_received);
-  logger.Info("Handshake message received",
-              {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
-               {"fingerprint", fingerprint}, {"issuer", peer_cert->issuer},
-               {"initiatorIndex", details.initiatorindex()},
-               {"responderIndex", details.responderindex()},
-               {"remoteIndex", header.remote_index}, {"handshake", kStage1}});
+  logger.Info("Handshake message received", {{"vpnIp", vpn_ip_text},
+                                             {"udpAddr", udp_addr},
+                                             {"certName", peer_cert->name},
+                                             {"fingerprint", fingerprint},
+                                             {"issuer", peer_cert->issuer},
+                                             {"initiatorIndex", details.initiatorindex()},
+                                             {"responderIndex", details.responderindex()},
+                                             {"remoteIndex", header.remote_index},
+                                             {"handshake", kStage1}});
 
   std::string stage1_noise(reinterpret_cast<const char*>(noise_bytes.data()), noise_bytes.size());
   auto snapshot = node_.host_map().Current();
@@ -402,9 +408,10 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     // Both sides initiated. Nebula's rule: the handshake started by the host with the
     // higher overlay IP wins, so both ends keep the same one.
     if (vpn_ip < me.vpn_ip) {
-      logger.Error("Prevented a pending handshake race",
-                   {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
-                    {"handshake", kStage1}});
+      logger.Error("Prevented a pending handshake race", {{"vpnIp", vpn_ip_text},
+                                                          {"udpAddr", udp_addr},
+                                                          {"certName", peer_cert->name},
+                                                          {"handshake", kStage1}});
       return;
     }
     queued = std::move(it->second->queued);
@@ -461,12 +468,16 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     node_.TunnelEstablished(*tunnel);
   }
   Reply(from, via_relay, vpn_ip, AsBytes(stage2));
-  logger.Info("Handshake message sent",
-              {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"certName", certificate->name},
-               {"fingerprint", fingerprint}, {"issuer", certificate->issuer},
-               {"initiatorIndex", details.initiatorindex()}, {"responderIndex", local_index},
-               {"remoteIndex", header.remote_index}, {"handshake", kStage2},
-               {"sentCachedPackets", queued.size()}});
+  logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text},
+                                         {"udpAddr", udp_addr},
+                                         {"certName", certificate->name},
+                                         {"fingerprint", fingerprint},
+                                         {"issuer", certificate->issuer},
+                                         {"initiatorIndex", details.initiatorindex()},
+                                         {"responderIndex", local_index},
+                                         {"remoteIndex", header.remote_index},
+                                         {"handshake", kStage2},
+                                         {"sentCachedPackets", queued.size()}});
   SendQueued(*tunnel, queued);
 }
 
@@ -497,9 +508,10 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   auto payload = pending.state.ReadMessage(packet.subspan(wire::kHeaderSize));
   if (!payload.ok()) {
     Counters::Add(counters.handshakes_dropped);
-    logger.Error("Failed to call noise.ReadMessage",
-                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"error", payload.status().message()},
-                  {"handshake", kStage2}});
+    logger.Error("Failed to call noise.ReadMessage", {{"vpnIp", intended},
+                                                      {"udpAddr", udp_addr},
+                                                      {"error", payload.status().message()},
+                                                      {"handshake", kStage2}});
     return;
   }
   auto message = wire::DecodeHandshake(*payload);
@@ -511,13 +523,13 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   const auto& details = message->details();
-  auto peer_cert =
-      VerifiedPeerCertificate(details, *pending.state.PeerStatic(), me);
+  auto peer_cert = VerifiedPeerCertificate(details, *pending.state.PeerStatic(), me);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);
-    logger.Error("Invalid certificate from host",
-                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"error", peer_cert.status().message()},
-                  {"handshake", kStage2}});
+    logger.Error("Invalid certificate from host", {{"vpnIp", intended},
+                                                   {"udpAddr", udp_addr},
+                                                   {"error", peer_cert.status().message()},
+                                                   {"handshake", kStage2}});
     DropPending(pending.vpn_ip);
     return;
   }
@@ -535,8 +547,11 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   if (vpn_ip != pending.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Incorrect host responded to handshake",
-                {{"intendedVpnIp", intended}, {"haveVpnIp", net::Ipv4(vpn_ip).ToString()},
-                 {"udpAddr", udp_addr}, {"certName", peer_cert->name}, {"handshake", kStage2}});
+                {{"intendedVpnIp", intended},
+                 {"haveVpnIp", net::Ipv4(vpn_ip).ToString()},
+                 {"udpAddr", udp_addr},
+                 {"certName", peer_cert->name},
+                 {"handshake", kStage2}});
     DropPending(pending.vpn_ip);
     return;
   }
@@ -546,14 +561,17 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     DropPending(pending.vpn_ip);
     return;
   }
-  logger.Info("Handshake message received",
-              {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"certName", peer_cert->name},
-               {"fingerprint", peer_cert->Fingerprint()}, {"issuer", peer_cert->issuer},
-               {"initiatorIndex", details.initiatorindex()},
-               {"responderIndex", details.responderindex()},
-               {"remoteIndex", header.remote_index}, {"handshake", kStage2},
-               {"durationNs", now_ns - pending.started_ns},
-               {"sentCachedPackets", pending.queued.size()}});
+  logger.Info("Handshake message received", {{"vpnIp", intended},
+                                             {"udpAddr", udp_addr},
+                                             {"certName", peer_cert->name},
+                                             {"fingerprint", peer_cert->Fingerprint()},
+                                             {"issuer", peer_cert->issuer},
+                                             {"initiatorIndex", details.initiatorindex()},
+                                             {"responderIndex", details.responderindex()},
+                                             {"remoteIndex", header.remote_index},
+                                             {"handshake", kStage2},
+                                             {"durationNs", now_ns - pending.started_ns},
+                                             {"sentCachedPackets", pending.queued.size()}});
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
   auto tunnel = std::make_shared<Tunnel>(vpn_ip, pending.local_index, details.responderindex(),
                                          *keys, certificate, IdentityOf(*certificate, me.ca_pool),
@@ -609,7 +627,8 @@ void HandshakeManager::Proven(uint32_t local_index) {
 
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
   if (auto replaced = node_.host_map().Add(tunnel)) {
-    node_.logger().Info("Taking new handshake", {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
+    node_.logger().Info("Taking new handshake",
+                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
   }
   Counters::Add(node_.control_counters().handshakes_completed);
   node_.TunnelEstablished(*tunnel);

@@ -3,11 +3,11 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 
-#include "net/ip.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/lighthouse_addresses.h"
 #include "mesh/node.h"
 #include "mesh/tunnel.h"
+#include "net/ip.h"
 #include "net/resolve.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
@@ -65,7 +65,8 @@ void Lighthouse::RunAt(int64_t due_ns, std::function<void()> action) {
 
 int64_t Lighthouse::Tick(int64_t now_ns) {
   const config::Config& config = node_.config();
-  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0 && now_ns >= next_update_ns_) {
+  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0 &&
+      now_ns >= next_update_ns_) {
     SendUpdate();
     next_update_ns_ = now_ns + int64_t(config.lighthouse.interval_seconds) * 1'000'000'000;
   }
@@ -101,13 +102,14 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
   for (ifaddrs* i = interfaces; i; i = i->ifa_next) {
     if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
     if (!allow.AllowsInterface(i->ifa_name)) continue;
-    socklen_t length = i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    socklen_t length =
+        i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
     auto address = net::UdpAddr::FromSockaddr(i->ifa_addr, length);
     if (!address) continue;
     address->set_port(port);
     const auto& b = address->bytes();
-    bool loopback = address->is_v4() ? (address->v4().value() >> 24) == 127
-                                     : address->IpString() == "::1";
+    bool loopback =
+        address->is_v4() ? (address->v4().value() >> 24) == 127 : address->IpString() == "::1";
     bool link_local = address->is_v4() ? (address->v4().value() >> 16) == 0xa9fe
                                        : (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
     if (loopback || link_local || !allow.Allows(ToConfigIp(*address))) continue;
@@ -159,19 +161,28 @@ void Lighthouse::Query(uint32_t vpn_ip) {
 void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
   auto meta = wire::DecodeMeta(payload);
   if (!meta.ok() || !meta->has_details()) {
-    node_.logger().Error("Failed to unmarshal lighthouse packet",
-                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()},
-                          {"udpAddr", from.remote().ToString()}});
+    node_.logger().Error(
+        "Failed to unmarshal lighthouse packet",
+        {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"udpAddr", from.remote().ToString()}});
     return;
   }
   switch (meta->type()) {
-    case NebulaMeta::HostQuery: HandleQuery(from, *meta); break;
-    case NebulaMeta::HostQueryReply: HandleQueryReply(from, *meta); break;
-    case NebulaMeta::HostUpdateNotification: HandleUpdate(from, *meta); break;
-    case NebulaMeta::HostPunchNotification: HandlePunchNotification(from, *meta, now_ns); break;
+    case NebulaMeta::HostQuery:
+      HandleQuery(from, *meta);
+      break;
+    case NebulaMeta::HostQueryReply:
+      HandleQueryReply(from, *meta);
+      break;
+    case NebulaMeta::HostUpdateNotification:
+      HandleUpdate(from, *meta);
+      break;
+    case NebulaMeta::HostPunchNotification:
+      HandlePunchNotification(from, *meta, now_ns);
+      break;
     // HostUpdateNotificationAck (1.10+ answers our updates with it): nothing to do, as in
     // Nebula. HostMoved, Whoami, PathCheck: not sent by any Nebula we meet.
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -183,9 +194,9 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   cert::Version version = cert::Version::kV2;
   if (auto named = wire::MetaVpnAddrOf(details); named.ok()) {
     if (named->addr != IpAddr::V4(from.vpn_ip())) {
-      node_.logger().Debug("Host sent invalid update",
-                           {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()},
-                            {"answer", named->addr.ToString()}});
+      node_.logger().Debug(
+          "Host sent invalid update",
+          {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"answer", named->addr.ToString()}});
       return;
     }
     version = named->version;
@@ -207,8 +218,7 @@ void Lighthouse::SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const NebulaMeta
   // Relays from either generation's list; IPv6 ones (not ours to use) count as refused.
   size_t announced = wire::MetaRelaysOf(meta.details()).size();
   size_t kept = addresses_.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
-  if (announced > kept)
-    Counters::Add(node_.control_counters().relay_refused, announced - kept);
+  if (announced > kept) Counters::Add(node_.control_counters().relay_refused, announced - kept);
 }
 
 void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
@@ -242,7 +252,8 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   for (uint32_t relay : addresses_.Relays(target))
     wire::AddMetaRelay(reply.mutable_details(), named->version, IpAddr::V4(relay));
   Bytes reply_bytes = wire::EncodeMessage(reply);
-  node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone, AsSpan(reply_bytes));
+  node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                     AsSpan(reply_bytes));
 
   // The punch notification speaks the generation of the target's certificate.
   cert::Version punch_version = PeerVersionOf(target);
@@ -253,7 +264,8 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   for (uint32_t relay : addresses_.Relays(from.vpn_ip()))
     wire::AddMetaRelay(punch.mutable_details(), punch_version, IpAddr::V4(relay));
   Bytes punch_bytes = wire::EncodeMessage(punch);
-  node_.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone, AsSpan(punch_bytes));
+  node_.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                  AsSpan(punch_bytes));
 }
 
 void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {

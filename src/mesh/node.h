@@ -113,7 +113,8 @@ class Node {
   uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
   bool InOurNetwork(uint32_t ip) const {
-    uint32_t mask = credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
+    uint32_t mask =
+        credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
     return (ip & mask) == (credentials_.vpn_ip & mask);
   }
   // The overlay host that carries traffic for `destination`: itself when it is in our

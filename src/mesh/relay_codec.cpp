@@ -52,7 +52,8 @@ UnwrapResult UnwrapRelayed(Tunnel& via, int slot, uint64_t counter, ByteSpan dat
   ByteSpan authenticated = datagram.first(datagram.size() - kTag);
   ByteSpan tag = datagram.last(kTag);
   uint8_t scratch[1];
-  if (via.CipherFor(slot).Open(counter, authenticated, tag, scratch) != 0) return UnwrapResult::kAuth;
+  if (via.CipherFor(slot).Open(counter, authenticated, tag, scratch) != 0)
+    return UnwrapResult::kAuth;
   if (!via.ReplayUpdate(counter)) return UnwrapResult::kReplay;
   via.MarkIn();
   *inner = authenticated.subspan(wire::kHeaderSize);

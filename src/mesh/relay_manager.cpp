@@ -1,11 +1,11 @@
 #include "mesh/relay_manager.h"
 
-#include "net/ip.h"
 #include "crypto/random.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/node.h"
 #include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
+#include "net/ip.h"
 #include "wire/header.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
@@ -14,8 +14,7 @@ namespace flatnet::mesh {
 
 using nebula::NebulaControl;
 
-RelayManager::RelayManager(Node& node)
-    : node_(node), am_relay_(node.config().relay.am_relay) {}
+RelayManager::RelayManager(Node& node) : node_(node), am_relay_(node.config().relay.am_relay) {}
 
 uint32_t RelayManager::NewRelayIndex() const {
   for (;;) {
@@ -58,8 +57,9 @@ bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
   leg.via = relay.vpn_ip();
   leg.peer = target;
   node_.host_map().SetRelay(leg);
-  node_.logger().Info("Attempt to relay through hosts",
-                      {{"vpnIp", net::Ipv4(target).ToString()}, {"relay", net::Ipv4(relay.vpn_ip()).ToString()}});
+  node_.logger().Info(
+      "Attempt to relay through hosts",
+      {{"vpnIp", net::Ipv4(target).ToString()}, {"relay", net::Ipv4(relay.vpn_ip()).ToString()}});
   SendControl(relay.vpn_ip(), NebulaControl::CreateRelayRequest, leg.local_index, 0, me, target);
   return false;
 }
@@ -81,8 +81,9 @@ bool RelayManager::SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) 
 void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
   auto message = wire::DecodeControl(payload);
   if (!message.ok()) {
-    node_.logger().Error("Failed to unmarshal control message",
-                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"error", message.status().message()}});
+    node_.logger().Error(
+        "Failed to unmarshal control message",
+        {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"error", message.status().message()}});
     return;
   }
   if (message->type() != NebulaControl::CreateRelayRequest &&
@@ -91,9 +92,9 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
   auto addrs = wire::ControlRelayAddrsOf(*message);
   if (!addrs.ok() || !addrs->from.is_v4() || !addrs->to.is_v4()) {
     // Malformed, or an IPv6 overlay, which this daemon does not route.
-    node_.logger().Debug("Control message received without usable relay addresses",
-                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()},
-                          {"type", int(message->type())}});
+    node_.logger().Debug(
+        "Control message received without usable relay addresses",
+        {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"type", int(message->type())}});
     return;
   }
   if (message->type() == NebulaControl::CreateRelayRequest)
@@ -105,7 +106,8 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
 void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uint32_t relay_from,
                                  uint32_t relay_to) {
   node_.logger().Info("handleCreateRelayRequest",
-                      {{"relayFrom", net::Ipv4(relay_from).ToString()}, {"relayTarget", net::Ipv4(relay_to).ToString()},
+                      {{"relayFrom", net::Ipv4(relay_from).ToString()},
+                       {"relayTarget", net::Ipv4(relay_to).ToString()},
                        {"initiatorIdx", request.initiatorrelayindex()},
                        {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
   auto snapshot = node_.host_map().Current();
@@ -173,7 +175,8 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
     node_.host_map().SetRelay(onward);
   }
   if (onward.state == RelayState::kRequested)
-    SendControl(relay_to, NebulaControl::CreateRelayRequest, onward.local_index, 0, relay_from, relay_to);
+    SendControl(relay_to, NebulaControl::CreateRelayRequest, onward.local_index, 0, relay_from,
+                relay_to);
 
   // The leg towards A (via A, peer B), answering A's index.
   const Relay* to_requester = snapshot->FindRelay(relay_from, relay_to);
@@ -196,10 +199,11 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
   }
 }
 
-void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response,
-                                  uint32_t relay_from, uint32_t relay_to) {
+void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response, uint32_t relay_from,
+                                  uint32_t relay_to) {
   node_.logger().Info("handleCreateRelayResponse",
-                      {{"relayFrom", net::Ipv4(relay_from).ToString()}, {"relayTarget", net::Ipv4(relay_to).ToString()},
+                      {{"relayFrom", net::Ipv4(relay_from).ToString()},
+                       {"relayTarget", net::Ipv4(relay_to).ToString()},
                        {"initiatorIdx", response.initiatorrelayindex()},
                        {"responderIdx", response.responderrelayindex()},
                        {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});

@@ -92,15 +92,20 @@ class Tunnel {
   void Unprove() { proven_.store(false, std::memory_order_relaxed); }
 
   // Liveness, set per packet by workers and read-and-cleared by the control thread's timers.
-  void MarkIn() { if (!in_seen_.load(std::memory_order_relaxed)) in_seen_.store(true, std::memory_order_relaxed); }
-  void MarkOut() { if (!out_seen_.load(std::memory_order_relaxed)) out_seen_.store(true, std::memory_order_relaxed); }
+  void MarkIn() {
+    if (!in_seen_.load(std::memory_order_relaxed)) in_seen_.store(true, std::memory_order_relaxed);
+  }
+  void MarkOut() {
+    if (!out_seen_.load(std::memory_order_relaxed))
+      out_seen_.store(true, std::memory_order_relaxed);
+  }
   bool TakeIn() { return in_seen_.exchange(false, std::memory_order_relaxed); }
   bool TakeOut() { return out_seen_.exchange(false, std::memory_order_relaxed); }
 
   // Control-thread bookkeeping (only the control thread touches these).
   struct ControlState {
-    int64_t next_check_ns = 0;               // 0: not being watched (see liveness.h)
-    int64_t pending_deletion_since_ns = 0;   // 0: not pending deletion
+    int64_t next_check_ns = 0;              // 0: not being watched (see liveness.h)
+    int64_t pending_deletion_since_ns = 0;  // 0: not pending deletion
     int64_t last_used_ns = 0;  // last Liveness tick that saw traffic either way (0: none yet)
     bool seen_in = false;      // traffic flags Liveness took from the workers, not yet judged
     bool seen_out = false;

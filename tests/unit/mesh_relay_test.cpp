@@ -16,15 +16,18 @@ using namespace flatnet::mesh;
 namespace {
 
 // Two ends of one tunnel: keys mirrored, as a handshake leaves them.
-std::pair<std::shared_ptr<Tunnel>, std::shared_ptr<Tunnel>> TunnelPair(uint32_t a_ip, uint32_t b_ip) {
+std::pair<std::shared_ptr<Tunnel>, std::shared_ptr<Tunnel>> TunnelPair(uint32_t a_ip,
+                                                                       uint32_t b_ip) {
   noise::SessionKeys a_keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(a_keys.send);
   crypto::RandomBytes(a_keys.receive);
   noise::SessionKeys b_keys{a_keys.cipher, a_keys.receive, a_keys.send};
   auto cert = std::make_shared<const cert::Certificate>();
   auto addr = *net::UdpAddr::Parse("198.51.100.1:4242");
-  auto a = std::make_shared<Tunnel>(b_ip, 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1, true);
-  auto b = std::make_shared<Tunnel>(a_ip, 22, 11, b_keys, cert, firewall::PeerIdentity{}, addr, 1, false);
+  auto a =
+      std::make_shared<Tunnel>(b_ip, 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1, true);
+  auto b = std::make_shared<Tunnel>(a_ip, 22, 11, b_keys, cert, firewall::PeerIdentity{}, addr, 1,
+                                    false);
   return {a, b};
 }
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "base/log.h"
 #include "base/ip_prefix.h"
+#include "base/log.h"
 #include "cert/certificate.h"
 #include "cert/key_pem.h"
 #include "config/config.h"
@@ -65,7 +65,8 @@ inline TestHost MakeTestHost(const TestCa& ca, const std::string& name, const ch
   host.cert.public_key.assign(host.keys.public_key.begin(), host.keys.public_key.end());
   host.cert.issuer = ca.cert.Fingerprint();
   if (edit) edit(host.cert);
-  EXPECT_TRUE(host.cert.Sign(cert::Curve::kCurve25519, ByteSpan(ca.key.data(), ca.key.size())).ok());
+  EXPECT_TRUE(
+      host.cert.Sign(cert::Curve::kCurve25519, ByteSpan(ca.key.data(), ca.key.size())).ok());
   return host;
 }
 

@@ -2,10 +2,9 @@
 // every message, and garbage refused with an error naming the message type.
 #include <gtest/gtest.h>
 
-#include "hex_for_tests.h"
-
 #include <string>
 
+#include "hex_for_tests.h"
 #include "wire/messages.h"
 
 using namespace flatnet;
