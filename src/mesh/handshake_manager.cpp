@@ -333,6 +333,14 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     return;
   }
   const auto& details = message->details();
+  if (details.initiatorindex() == 0) {
+    // Index 0 names no tunnel (it is what a stage 1 header carries); a payload holding only
+    // a time decodes with it. Nebula 1.11 refuses such handshakes too.
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid handshake: zero initiator index",
+                 {{"udpAddr", udp_addr}, {"handshake", kStage1}});
+    return;
+  }
   const auto& peer_static = *state.PeerStatic();
   auto peer_cert = VerifiedPeerCertificate(details, peer_static, me);
   if (!peer_cert.ok()) {
@@ -523,6 +531,13 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   const auto& details = message->details();
+  if (details.responderindex() == 0) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid handshake: zero responder index",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
   auto peer_cert = VerifiedPeerCertificate(details, *pending.state.PeerStatic(), me);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);

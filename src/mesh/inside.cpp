@@ -123,7 +123,8 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
   long length = SealForPeer(*tunnel, via, relay_index, inside_slot(), wire::MessageType::kMessage,
                             wire::MessageSubType::kNone, ip_packet, buffer.data(), buffer.size());
   if (length < 0) {
-    Counters::Add(inside_counters_.tx_dropped_seal);
+    Counters::Add(length == kSendSpent ? inside_counters_.tx_dropped_send_limit
+                                       : inside_counters_.tx_dropped_seal);
     return;
   }
   out.Commit(via ? via->remote() : tunnel->remote(), size_t(length));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/duration.h"
+#include "mesh/handshake_manager.h"
 #include "mesh/node.h"
 #include "net/ip.h"
 
@@ -12,10 +13,24 @@ namespace flatnet::mesh {
 int64_t Liveness::Tick(int64_t now_ns) {
   const NodeSettings& settings = node_.settings();
   auto snapshot = node_.host_map().Current();
-  std::vector<Tunnel*> dead;
+  std::vector<Tunnel*> dead, spent;
   std::vector<std::pair<Tunnel*, int64_t>> inactive;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
     Tunnel::ControlState& state = tunnel->control();
+    // The send counter is the nonce: a tunnel that can send no more goes at once (no
+    // closeTunnel: it cannot be sealed; the peer learns by recv_error), and one past its
+    // rehandshake threshold is replaced by a new handshake while it still works.
+    if (tunnel->SendSpent()) {
+      spent.push_back(tunnel.get());
+      continue;
+    }
+    if (tunnel->SendWornOut() && !node_.handshakes().Pending(vpn_ip)) {
+      node_.logger().Info("Re-handshaking with remote",
+                          {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                           {"reason", "message counter rehandshake threshold reached"}});
+      Counters::Add(node_.control_counters().tunnels_rekeyed);
+      node_.handshakes().Initiate(vpn_ip, now_ns);
+    }
     // Take the workers' flags every tick, for the inactivity clock; the checks below judge
     // what accumulated since they last looked.
     const bool in = tunnel->TakeIn(), out = tunnel->TakeOut();
@@ -56,6 +71,12 @@ int64_t Liveness::Tick(int64_t now_ns) {
          {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
     node_.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
     state.pending_deletion_since_ns = now_ns;
+  }
+  for (Tunnel* tunnel : spent) {
+    node_.logger().Error("Dropping tunnel, message counter is exhausted",
+                         {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                          {"certName", tunnel->peer_cert().name}});
+    node_.CloseTunnel(*tunnel, "message counter exhausted");
   }
   for (Tunnel* tunnel : dead) {
     node_.logger().Info("Tunnel status",

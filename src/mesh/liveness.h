@@ -3,6 +3,10 @@
 // timers.pending_deletion_interval, the tunnel is dead and is removed, so the next packet
 // starts a fresh handshake. Tunnels that carry traffic both ways cost nothing here.
 //
+// Send limits (tunnel.h SendLimits): a tunnel whose send counter passed rehandshake_after
+// gets a new handshake (which replaces it when done); one that reached reject_after can
+// seal nothing more and is closed locally, so the next packet handshakes anew.
+//
 // Contract: Tick runs on the control thread about once a second and reads the per-tunnel
 // traffic flags the workers set (Tunnel::MarkIn/MarkOut).
 //

@@ -382,7 +382,8 @@ void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSub
   long length = SealForPeer(tunnel, via, relay_index, kControlSlot, type, subtype, payload,
                             datagram.data(), datagram.size());
   if (length < 0) {
-    Counters::Add(control_counters_.tx_dropped_seal);
+    Counters::Add(length == kSendSpent ? control_counters_.tx_dropped_send_limit
+                                       : control_counters_.tx_dropped_seal);
     return;
   }
   SendRaw(via ? via->remote() : tunnel.remote(), ByteSpan(datagram.data(), size_t(length)));

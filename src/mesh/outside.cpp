@@ -242,7 +242,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
             SealForPeer(*tunnel, via, relay_index, outside_slot(), MessageType::kTest,
                         MessageSubType::kTestReply, payload, buffer.data(), buffer.size());
         if (length < 0)
-          Counters::Add(counters.tx_dropped_seal);
+          Counters::Add(length == kSendSpent ? counters.tx_dropped_send_limit
+                                             : counters.tx_dropped_seal);
         else
           replies.Commit(via ? via->remote() : tunnel->remote(), size_t(length));
       }
@@ -278,7 +279,8 @@ void Worker::RejectOutside(SnapshotReader& tunnels, Tunnel& tunnel, ByteSpan ref
                             wire::MessageSubType::kNone, ByteSpan(reject, length), buffer.data(),
                             buffer.size());
   if (sealed < 0) {
-    Counters::Add(outside_counters_.tx_dropped_seal);
+    Counters::Add(sealed == kSendSpent ? outside_counters_.tx_dropped_send_limit
+                                       : outside_counters_.tx_dropped_seal);
     return;
   }
   replies.Commit(via ? via->remote() : tunnel.remote(), size_t(sealed));
@@ -328,7 +330,8 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
   long wrapped = WrapRelayed(*next, outside_slot(), onward->remote_index, out,
                              replies.buffer_size(), inner.size());
   if (wrapped < 0) {
-    Counters::Add(counters.tx_dropped_seal);
+    Counters::Add(wrapped == kSendSpent ? counters.tx_dropped_send_limit
+                                        : counters.tx_dropped_seal);
     return;
   }
   replies.Commit(next->remote(), size_t(wrapped));

@@ -22,6 +22,7 @@ long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* ou
   header.subtype = wire::MessageSubType::kRelay;
   header.remote_index = remote_relay_index;
   header.message_counter = via.NextSendCounter();
+  if (header.message_counter == 0) return kSendSpent;
   wire::EncodeHeader(header, out);
   // Nothing is encrypted: the header and the inner packet are all associated data, and
   // the output is just the tag.
@@ -40,7 +41,7 @@ long SealForPeer(Tunnel& tunnel, Tunnel* via, uint32_t relay_index, int slot,
   if (capacity < wire::kHeaderSize) return -1;
   long sealed = tunnel.SealMessage(slot, type, subtype, payload, out + wire::kHeaderSize,
                                    capacity - wire::kHeaderSize);
-  if (sealed < 0) return -1;
+  if (sealed < 0) return sealed;
   return WrapRelayed(*via, slot, relay_index, out, capacity, size_t(sealed));
 }
 

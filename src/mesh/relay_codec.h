@@ -26,13 +26,14 @@ bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel
 inline constexpr size_t kRelayOverhead = wire::kHeaderSize + noise::TunnelCipher::kTagSize;
 
 // Returns the relayed datagram's length (16 + inner_length + 16), or -1 when that exceeds
-// `capacity` (nothing is written) or sealing fails.
+// `capacity` (nothing is written) or sealing fails, kSendSpent when `via` may send no more.
 long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out, size_t capacity,
                  size_t inner_length);
 
 // A message for `tunnel`'s peer, sealed and, for a tunnel through a relay, wrapped for the
 // relay at `via` with our leg's `relay_index`: the datagram's length at `out`, or -1 when it
-// does not fit `capacity` or sealing fails. For a direct tunnel `via` is null.
+// does not fit `capacity` or sealing fails, kSendSpent when either tunnel may send no more.
+// For a direct tunnel `via` is null.
 long SealForPeer(Tunnel& tunnel, Tunnel* via, uint32_t relay_index, int slot,
                  wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
                  uint8_t* out, size_t capacity);
