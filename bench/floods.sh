@@ -22,7 +22,8 @@
 #   test-request    x is a member, then test requests (64-byte payloads) through the tunnel
 # For each kind and implementation it prints the Mbit/s the existing tunnel kept (and the
 # share of the baseline), the victim's VmRSS before and after and its VmHWM, the victim's
-# CPU seconds during the flood, the flood's rate (datagrams/s sent), the datagrams v's
+# CPU seconds during the flood, the flood's rate (datagrams/s sent), how many datagrams v
+# sent back to the attacker (stage 2s, test replies, relay responses), the datagrams v's
 # kernel dropped because the daemon did not read them fast enough (UDP RcvbufErrors),
 # and whether the tunnel still answered a ping afterwards; then flatnet/nebula ratios.
 # The victim's and peer's logs go to /dev/null (a flood makes gigabytes of them) unless
@@ -97,7 +98,7 @@ iperf3_mbits() {
   echo "$out" | awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i}'
 }
 
-declare -A mbits=() rss0=() rss1=() hwm=() cpu=() rate=() drops=() after=()
+declare -A mbits=() rss0=() rss1=() hwm=() cpu=() rate=() drops=() after=() replies=()
 for impl in $impls; do
   if ! lab_have "$impl"; then
     echo "floods: $impl not found at $(lab_daemon_binary "$impl"); measuring without it" >&2
@@ -132,8 +133,9 @@ for impl in $impls; do
         lab_fail "lab-flood $kind did not finish: $(cat "$out")"
       lab_stop "flood-$impl-$kind"
       rate[$key]=$(sed -n 's/.* rate=\([0-9]*\).*/\1/p' "$out" | tail -1)
+      replies[$key]=$(sed -n 's/.* received=\([0-9]*\).*/\1/p' "$out" | tail -1)
     else
-      rate[$key]=0
+      rate[$key]=0 replies[$key]=0
     fi
     if lab_daemon_alive v; then
       rss1[$key]=$(status_kib "$pid" VmRSS)
@@ -154,8 +156,8 @@ done
 echo
 echo "Floods of ${seconds} s at v's UDP port while one TCP stream p -> v runs through the tunnel;"
 echo "cipher $cipher, $(nproc) cores shared by victim, peer, attacker and iperf3"
-printf '%-15s %-14s %9s %6s %16s %8s %7s %10s %12s %7s\n' kind impl "Mbit/s" "kept" \
-  "RSS MiB bef>aft" "HWM MiB" "CPU s" "flood/s" "kernel drop" tunnel
+printf '%-15s %-14s %9s %6s %16s %8s %7s %10s %9s %12s %7s\n' kind impl "Mbit/s" "kept" \
+  "RSS MiB bef>aft" "HWM MiB" "CPU s" "flood/s" "replies" "kernel drop" tunnel
 for kind in $kinds; do
   for impl in $impls; do
     key="$impl/$kind"
@@ -164,8 +166,9 @@ for kind in $kinds; do
     awk -v k="$kind" -v i="$impl" -v m="${mbits[$key]}" -v b="$base" \
       -v r0="$(mib "${rss0[$key]}")" -v r1="$(mib "${rss1[$key]}")" -v h="$(mib "${hwm[$key]}")" \
       -v c="${cpu[$key]}" -v f="${rate[$key]}" -v d="${drops[$key]}" -v t="${after[$key]}" \
-      'BEGIN {printf "%-15s %-14s %9s %5.0f%% %16s %8s %7s %10s %12s %7s\n", k, i, m,
-        (b > 0 ? 100 * m / b : 0), r0 ">" r1, h, c, f, d, t}'
+      -v a="${replies[$key]}" \
+      'BEGIN {printf "%-15s %-14s %9s %5.0f%% %16s %8s %7s %10s %9s %12s %7s\n", k, i, m,
+        (b > 0 ? 100 * m / b : 0), r0 ">" r1, h, c, f, a, d, t}'
   done
 done
 nebula_impl=""

@@ -1,7 +1,7 @@
 // lab-flood: hostile traffic at the highest rate this machine can make, aimed at a
 // Nebula-protocol port, for the flood benchmark (bench/floods.sh) and its lab
 // (tests/lab/flood_test.sh). Datagrams go out in batches with sendmmsg from one connected
-// UDP socket; replies are not read (the kernel drops them when the socket buffer fills).
+// UDP socket; what the victim sends back is read between batches and only counted.
 //
 //   lab-flood --to ADDR:PORT --time S [--from-port P] [--batch N] [--rate PPS]
 //             [--cipher aes|chachapoly] [--cert FILE] [--key FILE] [--relay-to CIDR]
@@ -27,13 +27,14 @@
 //
 // Bounded: --time S (1..600) ends the flood; the handshake waits at most 5 s. --rate caps
 // the datagrams per second (0, the default: as fast as the machine goes). Prints one line
-// "lab-flood: mode=M sent=N seconds=T rate=R errors=E", exits 0 when the flood ran, 1 when
-// the handshake failed or nothing could be sent, 2 on bad usage.
+// "lab-flood: mode=M sent=N seconds=T rate=R received=N errors=E", exits 0 when the flood ran, 1
+// when the handshake failed or nothing could be sent, 2 on bad usage.
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -298,6 +299,13 @@ class Flooder {
     for (auto& s : slots_) s.resize(kMaxDatagram);
     iov_.resize(o.batch);
     msgs_.resize(o.batch);
+    rx_buf_.resize(rx_msgs_.size() * kMaxDatagram);
+    for (size_t i = 0; i < rx_msgs_.size(); ++i) {
+      rx_iov_[i] = {rx_buf_.data() + i * kMaxDatagram, kMaxDatagram};
+      rx_msgs_[i] = {};
+      rx_msgs_[i].msg_hdr.msg_iov = &rx_iov_[i];
+      rx_msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
   }
 
   void UsePool(std::vector<Bytes> pool) { pool_ = std::move(pool); }
@@ -325,11 +333,13 @@ class Flooder {
         done += size_t(r);
         sent_ += uint64_t(r);
       }
+      Drain();
     }
     seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   uint64_t sent() const { return sent_; }
+  uint64_t received() const { return received_; }
   double seconds() const { return seconds_; }
   uint64_t errors() const { return errors_; }
   const std::string& last_error() const { return last_error_; }
@@ -339,6 +349,16 @@ class Flooder {
     double due = double(sent_) / double(o_.rate);
     double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (due > now) usleep(useconds_t((due - now) * 1e6));
+  }
+
+  // Counts (and discards) what the victim sent back: stage 2s, test replies, relay
+  // responses, so a test can see that a flood was answered.
+  void Drain() {
+    for (int round = 0; round < 4; ++round) {
+      int r = recvmmsg(fd_, rx_msgs_.data(), unsigned(rx_msgs_.size()), MSG_DONTWAIT, nullptr);
+      if (r <= 0) return;
+      received_ += uint64_t(r);
+    }
   }
 
   // Points the batch's messages at the next datagrams; returns how many.
@@ -402,8 +422,11 @@ class Flooder {
   std::vector<Bytes> slots_;
   std::vector<iovec> iov_;
   std::vector<mmsghdr> msgs_;
+  std::vector<uint8_t> rx_buf_;
+  std::array<iovec, 64> rx_iov_{};
+  std::array<mmsghdr, 64> rx_msgs_{};
   size_t next_ = 0;
-  uint64_t sent_ = 0, errors_ = 0;
+  uint64_t sent_ = 0, received_ = 0, errors_ = 0;
   double seconds_ = 0;
   std::string last_error_;
 };
@@ -471,10 +494,10 @@ int main(int argc, char** argv) {
   }
   flooder.Run();
   close(fd);
-  std::printf("%s: mode=%s sent=%llu seconds=%.2f rate=%.0f errors=%llu", kTool, o.mode.c_str(),
-              (unsigned long long)flooder.sent(), flooder.seconds(),
+  std::printf("%s: mode=%s sent=%llu seconds=%.2f rate=%.0f received=%llu errors=%llu", kTool,
+              o.mode.c_str(), (unsigned long long)flooder.sent(), flooder.seconds(),
               flooder.seconds() > 0 ? double(flooder.sent()) / flooder.seconds() : 0.0,
-              (unsigned long long)flooder.errors());
+              (unsigned long long)flooder.received(), (unsigned long long)flooder.errors());
   if (flooder.errors()) std::printf(" last_error=\"%s\"", flooder.last_error().c_str());
   std::printf("\n");
   return flooder.sent() > 0 ? 0 : 1;
