@@ -3,7 +3,7 @@
 # nebula 1.11.1, measured in the same run.
 #
 #   bench/floods.sh [--time S] [--impls "nebula-1.11.1 flatnet"] [--kinds "KIND..."]
-#                   [--cipher aes|chachapoly] [--keep-logs]
+#                   [--cipher aes|chachapoly] [--keep-logs] [--relay-to CIDR]
 #
 # Three hosts on one segment: the victim v (relay.am_relay: true), its peer p with a tunnel
 # to v (static_host_map both ways) carrying one iperf3 TCP stream p -> v for S seconds
@@ -17,8 +17,8 @@
 #                   clear), claiming to be p: each completes the responder's side
 #   recv-error      recv_error headers naming random indexes
 #   relay-request   x is a member (a real handshake with v first), then CreateRelayRequests
-#                   through that tunnel to random addresses of 192.168.0.0/16 (the
-#                   overlay's /24 and the networks around it)
+#                   through that tunnel to random addresses of --relay-to (default
+#                   192.168.0.0/16: the overlay's /24 and the networks around it)
 #   test-request    x is a member, then test requests (64-byte payloads) through the tunnel
 # For each kind and implementation it prints the Mbit/s the existing tunnel kept (and the
 # share of the baseline), the victim's VmRSS before and after and its VmHWM, the victim's
@@ -33,7 +33,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
 
-seconds=60 impls="nebula-1.11.1 flatnet" cipher=aes keep_logs=0
+seconds=60 impls="nebula-1.11.1 flatnet" cipher=aes keep_logs=0 relay_to=192.168.0.0/16
 all_kinds="none garbage stage1-foreign stage1-replay recv-error relay-request test-request"
 kinds=$all_kinds
 while [ $# -gt 0 ]; do
@@ -43,6 +43,7 @@ while [ $# -gt 0 ]; do
     --kinds) kinds=$2; shift 2 ;;
     --cipher) cipher=$2; shift 2 ;;
     --keep-logs) keep_logs=1; shift ;;
+    --relay-to) relay_to=$2; shift 2 ;;
     *) echo "floods.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -77,7 +78,7 @@ flood_args() {
     stage1-foreign) echo "--cert $pki/intruder.crt stage1" ;;
     stage1-replay) echo "--cert $pki/p.crt stage1" ;;
     recv-error) echo "recv-error" ;;
-    relay-request) echo "--cert $pki/x.crt --key $pki/x.key --relay-to 192.168.0.0/16 relay-request" ;;
+    relay-request) echo "--cert $pki/x.crt --key $pki/x.key --relay-to $relay_to relay-request" ;;
     test-request) echo "--cert $pki/x.crt --key $pki/x.key --payload 64 test-request" ;;
   esac
 }
