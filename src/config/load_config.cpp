@@ -55,10 +55,6 @@ void WarnNotYetSupported(ConfigReader& reader, const Config& config) {
   if (!config.stats.type.empty() && config.stats.type != "none") {
     reader.Warn(reader.Get("stats.type"), "stats", "not supported by flatnet yet; ignored");
   }
-  const char* kIgnored = "flatnet does not act on this yet; ignored";
-  if (config.tun.use_system_route_table) {
-    reader.Warn(reader.Get("tun.use_system_route_table"), "tun.use_system_route_table", kIgnored);
-  }
 }
 
 Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings) {

@@ -1,6 +1,7 @@
 #include "mesh/node.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 
 #include "firewall/rule_set.h"
@@ -13,6 +14,7 @@
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
 #include "mesh/static_hosts.h"
+#include "mesh/system_routes.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "net/ip.h"
@@ -144,6 +146,10 @@ Status Node::Prepare() {
   }
   static_hosts_ =
       std::make_unique<StaticHostResolver>(config_, std::move(static_addresses), logger_);
+  if (config_.tun.use_system_route_table) {
+    system_routes_ =
+        std::make_unique<SystemRoutes>(logger_, credentials_.vpn_ip, credentials_.prefix_length);
+  }
   relays_ = std::make_unique<RelayManager>(*this);
   handshakes_ = std::make_unique<HandshakeManager>(*this);
   liveness_ = std::make_unique<Liveness>(*this);
@@ -165,6 +171,13 @@ Status Node::Start() {
   addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out
   if (Status active = tun_->Activate(addressing); !active.ok()) return active.Wrap("tun");
   tun_device_name_ = tun_->name();
+  if (system_routes_) {
+    // Like nebula: without the subscription flatnet runs on, with the config's routes only.
+    Status watching =
+        system_routes_->Start(tun_device_name_, config_.tun.use_system_route_table_buffer_size);
+    if (!watching.ok())
+      logger_.Error("failed to subscribe to system route changes", {{"error", watching.message()}});
+  }
 
   for (int i = 0; i < settings_.routines; ++i) {
     net::UdpSocketOptions options;
@@ -214,6 +227,7 @@ Status Node::Start() {
 void Node::Stop() {
   if (stopping_.exchange(true)) return;
   if (static_hosts_) static_hosts_->Stop();
+  if (system_routes_) system_routes_->Stop();
   if (dns_) dns_->Stop();
   if (control_thread_.joinable()) {
     control_queue_.Push(ControlEvent{});  // kWake
@@ -331,17 +345,40 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
 uint32_t Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
   const uint32_t destination = packet.remote_ip;
   if (InOurNetwork(destination)) return destination;
+  const UnsafeRoute* configured = nullptr;
+  for (const UnsafeRoute& route : unsafe_routes_) {
+    if ((destination & route.mask) == route.network) {
+      configured = &route;
+      break;
+    }
+  }
+  if (system_routes_) {
+    std::shared_ptr<const void> hold;
+    const SystemRoutes::Route* learned = system_routes_->Find(destination, &hold);
+    if (learned && (!configured || learned->prefix_length >= std::popcount(configured->mask)))
+      return learned->gateways.PickLive(packet, tunnels);
+  }
+  return configured ? configured->gateways.PickLive(packet, tunnels) : 0;
+}
+
+std::vector<const GatewaySet*> Node::EcmpGatewaySets(std::shared_ptr<const void>* hold) const {
+  std::vector<const GatewaySet*> out;
   for (const UnsafeRoute& route : unsafe_routes_)
-    if ((destination & route.mask) == route.network)
-      return route.gateways.PickLive(packet, tunnels);
-  return 0;
+    if (route.gateways.size() > 1) out.push_back(&route.gateways);
+  if (system_routes_) {
+    auto table = system_routes_->Current();
+    for (const SystemRoutes::Route& route : *table)
+      if (route.gateways.size() > 1) out.push_back(&route.gateways);
+    *hold = std::move(table);
+  }
+  return out;
 }
 
 void Node::HandshakeMissingGateways(int64_t now_ns) {
   auto snapshot = host_map_.Current();
-  for (const UnsafeRoute& route : unsafe_routes_) {
-    if (route.gateways.size() < 2) continue;
-    const std::vector<uint32_t>& gateways = route.gateways.addresses();
+  std::shared_ptr<const void> hold;
+  for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
+    const std::vector<uint32_t>& gateways = set->addresses();
     bool in_use = std::any_of(gateways.begin(), gateways.end(),
                               [&](uint32_t g) { return snapshot->FindByVpnIp(g) != nullptr; });
     if (!in_use) continue;
@@ -352,9 +389,10 @@ void Node::HandshakeMissingGateways(int64_t now_ns) {
 
 std::vector<uint32_t> Node::OtherGateways(uint32_t gateway) const {
   std::vector<uint32_t> out;
-  for (const UnsafeRoute& route : unsafe_routes_) {
-    if (route.gateways.size() < 2 || !route.gateways.Contains(gateway)) continue;
-    for (uint32_t other : route.gateways.addresses())
+  std::shared_ptr<const void> hold;
+  for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
+    if (!set->Contains(gateway)) continue;
+    for (uint32_t other : set->addresses())
       if (other != gateway && std::find(out.begin(), out.end(), other) == out.end())
         out.push_back(other);
   }

@@ -49,6 +49,7 @@ class LighthouseDns;
 class Liveness;
 class RelayManager;
 class StaticHostResolver;
+class SystemRoutes;
 class Worker;
 
 // Settings derived once from the Config, in the units the packet path wants.
@@ -120,11 +121,13 @@ class Node {
     return (ip & mask) == (credentials_.vpn_ip & mask);
   }
   // The overlay host that carries `packet`: its destination when that is in our network, a
-  // gateway of the longest tun.unsafe_routes entry holding it (with several, the flow's
-  // choice, or one with a tunnel while that has none: GatewaySet::PickLive), else 0.
+  // gateway of the longest route holding it, from tun.unsafe_routes or (with
+  // tun.use_system_route_table) the kernel's table, the kernel's winning a tie as in Nebula
+  // (with several gateways, the flow's choice, or one with a tunnel while that has none:
+  // GatewaySet::PickLive), else 0.
   uint32_t RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
-  // The other gateways of every ECMP route `gateway` serves: the control thread starts
-  // handshakes to them when `gateway` has no tunnel, as Nebula does.
+  // The other gateways of every ECMP route `gateway` serves (configured or learned): the
+  // control thread starts handshakes to them when `gateway` has no tunnel, as Nebula does.
   std::vector<uint32_t> OtherGateways(uint32_t gateway) const;
   // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
   std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
@@ -162,6 +165,9 @@ class Node {
   // gateways it has no tunnel to, so flows that fell back return to their own gateway once
   // it is back (Nebula retries the flow's gateway on every packet). About once a second.
   void HandshakeMissingGateways(int64_t now_ns);
+  // The gateway sets of every route with several gateways, configured or learned from the
+  // kernel (`hold` keeps the learned ones alive).
+  std::vector<const GatewaySet*> EcmpGatewaySets(std::shared_ptr<const void>* hold) const;
 
   const config::Config config_;
   log::Logger logger_;
@@ -177,6 +183,7 @@ class Node {
   std::unique_ptr<RelayManager> relays_;
   std::unique_ptr<LighthouseDns> dns_;                // only with am_lighthouse and serve_dns
   std::unique_ptr<StaticHostResolver> static_hosts_;  // static_host_map names, re-resolved
+  std::unique_ptr<SystemRoutes> system_routes_;       // only with tun.use_system_route_table
   struct UnsafeRoute {
     uint32_t network, mask;
     GatewaySet gateways;  // `via`: one, or several with weights (ECMP)

@@ -310,7 +310,7 @@ TEST(ConfigNebula111, UnsafeRoutesInstallAndWeightedGateways) {
             "weight:");
 }
 
-TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotesWarn) {
+TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotes) {
   std::vector<Warning> warnings;
   Config config = MustLoad(
       "tun:\n  use_system_route_table: true\n  use_system_route_table_buffer_size: 4096\n"
@@ -319,10 +319,7 @@ TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotesWarn) {
   EXPECT_TRUE(config.tun.use_system_route_table);
   EXPECT_EQ(config.tun.use_system_route_table_buffer_size, 4096);
   EXPECT_TRUE(config.punchy.target_all_remotes);
-  EXPECT_EQ(Texts(warnings),
-            (std::vector<std::string>{
-                "config.yml:6: tun.use_system_route_table: flatnet does not act on this yet; "
-                "ignored"}));
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // both acted on
   EXPECT_EQ(ErrorOf("punchy:\n  target_all_remotes: 2\n"),
             "config.yml:6: punchy.target_all_remotes: \"2\" is not a boolean (use true or false)");
 }
