@@ -73,8 +73,17 @@ int64_t Lighthouse::Tick(int64_t now_ns) {
   if (config.punchy.punch && now_ns >= next_punch_ns_) {
     static const uint8_t kPunch[1] = {1};
     auto snapshot = node_.host_map().Current();
-    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
-      if (!tunnel->via_relay()) node_.SendRaw(tunnel->remote(), kPunch);
+    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+      if (tunnel->via_relay()) continue;
+      // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
+      // mappings towards its other addresses stay open too; lighthouses are left out, as
+      // Nebula leaves them (their updates keep the way to them open).
+      if (config.punchy.target_all_remotes && !IsLighthouse(vpn_ip)) {
+        for (const net::UdpAddr& remote : node_.RemotesOf(vpn_ip)) node_.SendRaw(remote, kPunch);
+      } else {
+        node_.SendRaw(tunnel->remote(), kPunch);
+      }
+    }
     next_punch_ns_ = now_ns + kPunchKeepaliveNs;
   }
   while (!delayed_.empty() && delayed_.top().due_ns <= now_ns) {

@@ -1,16 +1,19 @@
 #include "mesh/liveness.h"
 
+#include <ctime>
 #include <utility>
 #include <vector>
 
 #include "base/duration.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/invalid_certs.h"
 #include "mesh/node.h"
 #include "net/ip.h"
 
 namespace flatnet::mesh {
 
 int64_t Liveness::Tick(int64_t now_ns) {
+  CloseInvalidTunnels(node_, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
   const NodeSettings& settings = node_.settings();
   auto snapshot = node_.host_map().Current();
   std::vector<Tunnel*> dead, spent;

@@ -14,6 +14,9 @@
 // either way for tunnels.inactivity_timeout (10m) is closed, the peer told with a
 // closeTunnel message, to be handshaken again when traffic returns. Lighthouse updates and
 // liveness tests count as traffic, as in Nebula.
+//
+// Each tick first closes the tunnels whose peer certificate is no longer valid
+// (pki.disconnect_invalid, invalid_certs.h), as Nebula's traffic check does first.
 #pragma once
 
 #include <cstdint>

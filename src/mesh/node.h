@@ -30,6 +30,7 @@
 #include "firewall/local_drops.h"
 #include "mesh/control_queue.h"
 #include "mesh/counters.h"
+#include "mesh/gateways.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
 #include "net/udp_addr.h"
@@ -47,6 +48,8 @@ class Lighthouse;
 class LighthouseDns;
 class Liveness;
 class RelayManager;
+class StaticHostResolver;
+class SystemRoutes;
 class Worker;
 
 // Settings derived once from the Config, in the units the packet path wants.
@@ -117,9 +120,15 @@ class Node {
         credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
     return (ip & mask) == (credentials_.vpn_ip & mask);
   }
-  // The overlay host that carries traffic for `destination`: itself when it is in our
-  // network, the `via` of the longest tun.unsafe_routes entry holding it, else 0 (no route).
-  uint32_t RouteFor(uint32_t destination) const;
+  // The overlay host that carries `packet`: its destination when that is in our network, a
+  // gateway of the longest route holding it, from tun.unsafe_routes or (with
+  // tun.use_system_route_table) the kernel's table, the kernel's winning a tie as in Nebula
+  // (with several gateways, the flow's choice, or one with a tunnel while that has none:
+  // GatewaySet::PickLive), else 0.
+  uint32_t RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
+  // The other gateways of every ECMP route `gateway` serves (configured or learned): the
+  // control thread starts handshakes to them when `gateway` has no tunnel, as Nebula does.
+  std::vector<uint32_t> OtherGateways(uint32_t gateway) const;
   // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
   std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
 
@@ -152,6 +161,13 @@ class Node {
   Status Prepare();
   void RunControl();
   void HandleControlEvent(ControlEvent& event, int64_t now_ns);
+  // ECMP: an unsafe route in use (a tunnel to one of its gateways) gets handshakes to the
+  // gateways it has no tunnel to, so flows that fell back return to their own gateway once
+  // it is back (Nebula retries the flow's gateway on every packet). About once a second.
+  void HandshakeMissingGateways(int64_t now_ns);
+  // The gateway sets of every route with several gateways, configured or learned from the
+  // kernel (`hold` keeps the learned ones alive).
+  std::vector<const GatewaySet*> EcmpGatewaySets(std::shared_ptr<const void>* hold) const;
 
   const config::Config config_;
   log::Logger logger_;
@@ -165,9 +181,12 @@ class Node {
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;
-  std::unique_ptr<LighthouseDns> dns_;  // only with am_lighthouse and serve_dns
+  std::unique_ptr<LighthouseDns> dns_;                // only with am_lighthouse and serve_dns
+  std::unique_ptr<StaticHostResolver> static_hosts_;  // static_host_map names, re-resolved
+  std::unique_ptr<SystemRoutes> system_routes_;       // only with tun.use_system_route_table
   struct UnsafeRoute {
-    uint32_t network, mask, via;
+    uint32_t network, mask;
+    GatewaySet gateways;  // `via`: one, or several with weights (ECMP)
   };
   std::vector<UnsafeRoute> unsafe_routes_;  // longest prefix first
   std::unique_ptr<tun::TunDevice> tun_;
