@@ -5,8 +5,8 @@
 # v (flatnet, relay.am_relay) and p (IMPL_P, default flatnet) hold a tunnel; an attacker x
 # floods v with lab-flood for FLOOD_SECONDS (default 3) per kind, as fast as it can send:
 # garbage, stage 1s with a certificate of another CA, stage 1s replaying p's certificate
-# (claiming to be p), recv_errors, and, after a real handshake as member x, relay requests
-# and test requests through its tunnel. During each flood p sends v 8 MB over the tunnel.
+# (claiming to be p), recv_errors (random indexes, then the index of v's tunnel to p), and,
+# after a real handshake as member x, relay requests and test requests through its tunnel. During each flood p sends v 8 MB over the tunnel.
 # Checks per kind: the transfer's sha256 matches, v's counters show the flood was refused
 # (for test requests: x received replies), v is alive, its tunnel to p is the one it had (same
 # local index), and v's resident memory stayed within 64 MiB of what it was before.
@@ -102,6 +102,11 @@ flood stage1-foreign handshakes_dropped "handshakes_dropped" --cert "$pki/intrud
 # become candidates (at most a few, for 30 s), never the tunnel p uses.
 flood stage1-replay handshakes_completed "handshakes_completed (as candidates)" --cert "$pki/p.crt" stage1
 flood recv-error recv_errors_refused "recv_errors refused (no tunnel or queue full)" recv-error
+# Aimed at the tunnel to p: the index v sends p with, from x's address, not p's.
+remote_index=$(lab_tunnel_field v "$p_ip" remoteIndex)
+[ -n "$remote_index" ] || lab_fail "v reports no remote index for its tunnel to $p_ip"
+flood recv-error-aimed recv_errors_refused "recv_errors refused (not from p's address)" \
+  --index "$remote_index" recv-error
 flood relay-request relay_refused "relay_refused" --cert "$pki/x.crt" --key "$pki/x.key" \
   --relay-to 192.168.0.0/16 relay-request
 flood test-request replies_to_x "test replies x received" --cert "$pki/x.crt" --key "$pki/x.key" \

@@ -5,7 +5,7 @@
 //
 //   lab-flood --to ADDR:PORT --time S [--from-port P] [--batch N] [--rate PPS]
 //             [--cipher aes|chachapoly] [--cert FILE] [--key FILE] [--relay-to CIDR]
-//             [--payload N] [--seed N] MODE
+//             [--payload N] [--index N] [--seed N] MODE
 //
 // Modes without a tunnel (a pool of 1024 different datagrams is made first, then cycled):
 //   garbage        1..1400 random bytes
@@ -14,7 +14,8 @@
 //                  The static key in them is the certificate's public key: IX's first
 //                  message does no DH with it, so anyone holding a certificate (signed by
 //                  another CA, or a member's, which travels in clear) can make them
-//   recv-error     a recv_error header (type 2) naming a random index, nothing after it
+//   recv-error     a recv_error header (type 2) naming a random index (or --index N: the
+//                  index the victim sends to one of its peers with), nothing after it
 // Modes over a tunnel: lab-flood first runs a real handshake as initiator with --cert and
 // --key (a member of the victim's CA), then seals every datagram under the tunnel's keys
 // with counters 3, 4, ... so each one opens and authenticates:
@@ -79,18 +80,20 @@ struct Options {
   std::string cert_path, key_path;
   std::optional<std::pair<uint32_t, int>> relay_to;  // network (host order), bits
   size_t payload = 64;
+  std::optional<uint32_t> index;
   uint64_t seed = 0;
   bool seed_given = false;
   std::string mode;
 };
 
 void Usage() {
-  std::fprintf(stderr,
-               "usage: %s --to ADDR:PORT --time S [--from-port P] [--batch N] [--rate PPS]\n"
-               "         [--cipher aes|chachapoly] [--cert FILE] [--key FILE] [--relay-to CIDR]\n"
-               "         [--payload N] [--seed N] garbage|stage1|recv-error|test-request|"
-               "relay-request\n",
-               kTool);
+  std::fprintf(
+      stderr,
+      "usage: %s --to ADDR:PORT --time S [--from-port P] [--batch N] [--rate PPS]\n"
+      "         [--cipher aes|chachapoly] [--cert FILE] [--key FILE] [--relay-to CIDR]\n"
+      "         [--payload N] [--index N] [--seed N] garbage|stage1|recv-error|test-request|"
+      "relay-request\n",
+      kTool);
   std::exit(2);
 }
 
@@ -140,6 +143,8 @@ Options ParseArgs(int argc, char** argv) {
       o.key_path = value();
     } else if (arg == "--relay-to") {
       o.relay_to = ParseCidr(value());
+    } else if (arg == "--index") {
+      o.index = uint32_t(lab::ParseNumber(kTool, "--index", value(), 0, UINT32_MAX));
     } else if (arg == "--payload") {
       o.payload = size_t(lab::ParseNumber(kTool, "--payload", value(), 0, 1300));
     } else if (arg == "--seed") {
@@ -445,7 +450,7 @@ std::vector<Bytes> MakePool(const Options& o, std::mt19937_64& rng) {
       Bytes d(wire::kHeaderSize);
       wire::Header header;
       header.type = wire::MessageType::kRecvError;
-      header.remote_index = uint32_t(rng());
+      header.remote_index = o.index ? *o.index : uint32_t(rng());
       wire::EncodeHeader(header, d.data());
       pool.push_back(std::move(d));
     }
