@@ -19,12 +19,14 @@ namespace {
 
 constexpr SendLimits kSmallLimits{/*rehandshake_after=*/10, /*reject_after=*/20};
 
-std::shared_ptr<Tunnel> LimitedTunnel(uint32_t vpn_ip, SendLimits limits) {
+std::shared_ptr<Tunnel> LimitedTunnel(
+    uint32_t vpn_ip, SendLimits limits,
+    std::shared_ptr<const cert::Certificate> peer = std::make_shared<const cert::Certificate>()) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
-  return std::make_shared<Tunnel>(vpn_ip, 77, 78, keys, std::make_shared<const cert::Certificate>(),
-                                  firewall::PeerIdentity{}, Addr("198.51.100.7:4242"), 1,
+  return std::make_shared<Tunnel>(vpn_ip, 77, 78, keys, std::move(peer), firewall::PeerIdentity{},
+                                  Addr("198.51.100.7:4242"), 1,
                                   /*initiator=*/true, /*via_relay=*/0, limits);
 }
 
@@ -85,7 +87,11 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
   ASSERT_TRUE(a);
   Node& node = *a->node;
   const uint32_t peer = Ip("10.9.0.2");
-  auto tunnel = LimitedTunnel(peer, kSmallLimits);
+  // A certificate the node's CA signed: Liveness closes the tunnel of one that does not
+  // verify (pki.disconnect_invalid, mesh/invalid_certs.h) before anything else.
+  auto tunnel = LimitedTunnel(
+      peer, kSmallLimits,
+      std::make_shared<const cert::Certificate>(MakeTestHost(ca, "b", "10.9.0.2/16").cert));
   node.host_map().Add(tunnel);
   Liveness liveness(node);
 
