@@ -19,11 +19,15 @@ namespace {
 
 constexpr SendLimits kSmallLimits{/*rehandshake_after=*/10, /*reject_after=*/20};
 
-std::shared_ptr<Tunnel> LimitedTunnel(uint32_t vpn_ip, SendLimits limits) {
+// `peer_cert`: a node's Liveness closes tunnels whose certificate is not valid
+// (pki.disconnect_invalid), so tunnels placed in a node carry a real one.
+std::shared_ptr<Tunnel> LimitedTunnel(uint32_t vpn_ip, SendLimits limits,
+                                      cert::Certificate peer_cert = {}) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
-  return std::make_shared<Tunnel>(vpn_ip, 77, 78, keys, std::make_shared<const cert::Certificate>(),
+  return std::make_shared<Tunnel>(vpn_ip, 77, 78, keys,
+                                  std::make_shared<const cert::Certificate>(std::move(peer_cert)),
                                   firewall::PeerIdentity{}, Addr("198.51.100.7:4242"), 1,
                                   /*initiator=*/true, /*via_relay=*/0, limits);
 }
@@ -85,7 +89,7 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
   ASSERT_TRUE(a);
   Node& node = *a->node;
   const uint32_t peer = Ip("10.9.0.2");
-  auto tunnel = LimitedTunnel(peer, kSmallLimits);
+  auto tunnel = LimitedTunnel(peer, kSmallLimits, MakeTestHost(ca, "b", "10.9.0.2/16").cert);
   node.host_map().Add(tunnel);
   Liveness liveness(node);
 
