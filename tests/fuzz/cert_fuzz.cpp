@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteSpan key = p256 ? ByteSpan(P256HostKey())
                       : ByteSpan(pki.peer_keys.public_key.data(), pki.peer_keys.public_key.size());
   cert::Curve curve = p256 ? cert::Curve::kP256 : cert::Curve::kCurve25519;
-  switch ((data[0] >> 1) % 3) {
+  switch (((data[0] >> 1) & 3) % 3) {
     case 0:
       if (auto cert = cert::ParseCertificate(version, raw); cert.ok()) Exercise(*cert);
       break;
