@@ -17,5 +17,12 @@
 #endif
 
 #if FLATNET_SANITIZER_ALLOCATOR
+#if __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
+#else  // GCC ships the runtimes (which define it) without clang's headers
+#include <cstddef>
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
+                                                                             size_t),
+                                                         void (*free_hook)(const volatile void*));
+#endif
 #endif
