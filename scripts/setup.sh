@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm
+  # scripts/lib/instrumented_build.sh: the ASan and TSan trees recompile only what changed.
+  ccache
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
   # The fault lab: lab-impair's NFQUEUE (the kernel has no netem), one daemon's clock stepped.
   libnetfilter-queue-dev libfaketime

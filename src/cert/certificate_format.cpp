@@ -95,30 +95,43 @@ std::string GoJsonString(std::string_view text) {
 
 // A JSON value as Go's encoding/json writes a map[string]any: object keys sorted, scalars
 // already encoded. Null is a scalar "null".
+struct Json;
+// An object's key and value. A struct of its own, not std::pair<std::string, Json>: clang
+// with libstdc++ refuses to instantiate that pair while Json is still incomplete.
+struct JsonMember;
 struct Json {
   enum class Kind { kScalar, kArray, kObject } kind = Kind::kScalar;
   std::string scalar;
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  std::vector<JsonMember> members;
 
-  static Json Scalar(std::string encoded) {
-    return Json{Kind::kScalar, std::move(encoded), {}, {}};
-  }
-  static Json String(std::string_view text) { return Scalar(GoJsonString(text)); }
-  static Json Bool(bool value) { return Scalar(value ? "true" : "false"); }
-  static Json Object(std::vector<std::pair<std::string, Json>> members) {
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    return Json{Kind::kObject, {}, {}, std::move(members)};
-  }
+  // Defined once JsonMember is complete.
+  static Json Scalar(std::string encoded);
+  static Json String(std::string_view text);
+  static Json Bool(bool value);
+  static Json Object(std::vector<JsonMember> members);
   // A Go slice: null when nil, which is how v2 leaves absent fields.
-  static Json Strings(const std::vector<std::string>& items, bool empty_is_null) {
-    if (items.empty() && empty_is_null) return Scalar("null");
-    Json array{Kind::kArray, {}, {}, {}};
-    for (const std::string& item : items) array.items.push_back(String(item));
-    return array;
-  }
+  static Json Strings(const std::vector<std::string>& items, bool empty_is_null);
 };
+struct JsonMember {
+  std::string first;
+  Json second;
+};
+
+Json Json::Scalar(std::string encoded) { return Json{Kind::kScalar, std::move(encoded), {}, {}}; }
+Json Json::String(std::string_view text) { return Scalar(GoJsonString(text)); }
+Json Json::Bool(bool value) { return Scalar(value ? "true" : "false"); }
+Json Json::Object(std::vector<JsonMember> members) {
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return Json{Kind::kObject, {}, {}, std::move(members)};
+}
+Json Json::Strings(const std::vector<std::string>& items, bool empty_is_null) {
+  if (items.empty() && empty_is_null) return Scalar("null");
+  Json array{Kind::kArray, {}, {}, {}};
+  for (const std::string& item : items) array.items.push_back(String(item));
+  return array;
+}
 
 // Compact when indent_unit is empty (json.Marshal), else json.MarshalIndent(v, "", unit).
 void WriteJson(const Json& v, const std::string& indent_unit, int depth, std::string* out) {
@@ -174,7 +187,7 @@ std::vector<std::string> NetStrings(const std::vector<IpPrefix>& nets) {
 // always has lists; v2 has them at the top and null for absent lists.
 Json CertificateValue(const Certificate& cert) {
   bool v1 = cert.version == Version::kV1;
-  std::vector<std::pair<std::string, Json>> details = {
+  std::vector<JsonMember> details = {
       {"name", Json::String(cert.name)},
       {"networks", Json::Strings(NetStrings(cert.networks), !v1)},
       {"unsafeNetworks", Json::Strings(NetStrings(cert.unsafe_networks), !v1)},
@@ -184,7 +197,7 @@ Json CertificateValue(const Certificate& cert) {
       {"isCa", Json::Bool(cert.is_ca)},
       {"issuer", Json::String(cert.issuer)},
   };
-  std::vector<std::pair<std::string, Json>> top = {
+  std::vector<JsonMember> top = {
       {"version", Json::Scalar(v1 ? "1" : "2")},
       {"fingerprint", Json::String(cert.Fingerprint())},
       {"signature", Json::String(ToHex(cert.signature))},

@@ -4,7 +4,9 @@
 //     handshake (counter 1, index 0) -> the stage-1 parse chain (handshake_chain.h)
 //     message/relay -> relay unwrap on a known tunnel, then the inner datagram again
 //     message, test, lightHouse, control, closeTunnel -> AEAD open, then the payload's parser:
-//       the firewall's IPv4 parser, NebulaMeta + its addresses, NebulaControl
+//       the firewall's packet parser; NebulaMeta with its underlay addresses and its
+//       versioned overlay fields (wire/versioned_fields.h: v1 OldVpnAddr or 1.10+ VpnAddr,
+//       both relay lists); NebulaControl with its v1 or v2 relay addresses
 // Forged tags never open, so each authenticated step is run twice: once on the stranger's
 // bytes (which must be refused) and once on the same bytes sealed by the peer's end of the
 // tunnel, which must come back unchanged and then reach the parser behind the AEAD.
@@ -17,6 +19,7 @@
 #include "mesh/relay_codec.h"
 #include "net/udp_batch.h"
 #include "tests/fuzz/handshake_chain.h"
+#include "wire/versioned_fields.h"
 
 using namespace flatnet;
 using wire::MessageSubType;
@@ -40,12 +43,24 @@ void ParseAuthenticated(const wire::Header& header, ByteSpan payload) {
     }
     case MessageType::kLightHouse: {
       auto meta = wire::DecodeMeta(payload);
-      if (meta.ok()) (void)mesh::AddressesOf(meta->details());
+      if (!meta.ok()) return;
+      (void)mesh::AddressesOf(meta->details());
+      (void)wire::MetaRelaysOf(meta->details());
+      if (auto named = wire::MetaVpnAddrOf(meta->details()); named.ok()) {
+        if (!named->addr.valid()) fuzz::Fail("a lighthouse message named an invalid address");
+        (void)named->addr.ToString();
+      }
       return;
     }
-    case MessageType::kControl:
-      (void)wire::DecodeControl(payload);
+    case MessageType::kControl: {
+      auto control = wire::DecodeControl(payload);
+      if (!control.ok()) return;
+      if (auto addrs = wire::ControlRelayAddrsOf(*control); addrs.ok()) {
+        (void)addrs->from.ToString();
+        (void)addrs->to.ToString();
+      }
       return;
+    }
     default:
       return;
   }
@@ -63,7 +78,8 @@ void ConsumeRelayed(const wire::Header& header, ByteSpan datagram) {
   ByteSpan original = datagram.subspan(wire::kHeaderSize);
   std::vector<uint8_t> buffer(original.size() + 2 * wire::kHeaderSize);
   std::memcpy(buffer.data() + wire::kHeaderSize, original.data(), original.size());
-  long length = mesh::WrapRelayed(*tunnels.outbound, kSlot, 11, buffer.data(), original.size());
+  long length = mesh::WrapRelayed(*tunnels.outbound, kSlot, 11, buffer.data(), buffer.size(),
+                                  original.size());
   if (length < 0) fuzz::Fail("relay wrap failed");
   ByteSpan wrapped(buffer.data(), size_t(length));
   auto wrapped_header = wire::ParseHeader(wrapped);
@@ -89,8 +105,8 @@ void ConsumeTunnelMessage(const wire::Header& header, ByteSpan datagram) {
   // The payload as the peer would have sent it.
   ByteSpan payload = datagram.subspan(wire::kHeaderSize);
   std::vector<uint8_t> sealed(payload.size() + 2 * wire::kHeaderSize);
-  long length =
-      tunnels.outbound->SealMessage(kSlot, header.type, header.subtype, payload, sealed.data());
+  long length = tunnels.outbound->SealMessage(kSlot, header.type, header.subtype, payload,
+                                              sealed.data(), sealed.size());
   if (length < 0) fuzz::Fail("seal failed");
   auto sealed_header = wire::ParseHeader(ByteSpan(sealed.data(), size_t(length)));
   if (!sealed_header.ok() || !in.ReplayCheck(sealed_header->message_counter))

@@ -2,7 +2,8 @@
 // tunnel (incoming) and what the local kernel writes to the TUN (outgoing).
 //
 // The same packet seen from both sides must give the same flow with local and remote
-// swapped, since conntrack relies on it.
+// swapped, since conntrack relies on it; ICMP is the exception packet.h states: its
+// identifier is the remote port and the local port is 0 either way, so each ping is a flow.
 #include <cstdint>
 
 #include "firewall/packet.h"
@@ -17,11 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   firewall::Verdict out_verdict = firewall::ParsePacket(bytes, /*incoming=*/false, &out);
   if (in_verdict != out_verdict) fuzz::Fail("the verdict depends on the direction");
   if (in_verdict != firewall::Verdict::kAllow) return 0;
-  if (in.local_ip != out.remote_ip || in.remote_ip != out.local_ip ||
-      in.local_port != out.remote_port || in.remote_port != out.local_port ||
-      in.protocol != out.protocol || in.fragment != out.fragment)
+  if (in.local_ip != out.remote_ip || in.remote_ip != out.local_ip || in.protocol != out.protocol ||
+      in.fragment != out.fragment)
     fuzz::Fail("incoming and outgoing views of one packet disagree");
-  if ((in.fragment || in.protocol == firewall::kProtoIcmp) && (in.local_port || in.remote_port))
-    fuzz::Fail("a fragment or ICMP packet has ports");
+  if (in.fragment) {
+    if (in.local_port || in.remote_port || out.local_port || out.remote_port)
+      fuzz::Fail("a fragment has ports");
+  } else if (in.protocol == firewall::kProtoIcmp) {
+    if (in.local_port || out.local_port || in.remote_port != out.remote_port)
+      fuzz::Fail("an ICMP packet's identifier is not its remote port both ways");
+  } else if (in.local_port != out.remote_port || in.remote_port != out.local_port) {
+    fuzz::Fail("incoming and outgoing views of one packet disagree on ports");
+  }
   return 0;
 }

@@ -1,18 +1,21 @@
 // The parse chain a handshake datagram goes through in mesh/handshake_manager.cpp, without
-// a running Node: header -> Noise IX ReadMessage -> NebulaHandshake -> certificate rebuilt
-// with the peer's static key and validated against the test CA.
+// a running Node: header -> Noise IX ReadMessage -> NebulaHandshake -> the certificate of the
+// version its CertVersion names (v1 or v2), rebuilt with the peer's static key and verified
+// against the test pool (fuzz_support.h) -> its overlay IPv4 address (OverlayIpOf).
 //
 // Contract: `responder` reads stage 1 (host1 answering); for stage 2, `initiator` must be
-// the state that wrote the matching stage 1. Returns true when the certificate validated,
-// so targets can check what a validated certificate promises (an overlay IP).
+// the state that wrote the matching stage 1. Returns true when the certificate verified and
+// has an overlay address, so targets can check what a verified certificate promises.
 #pragma once
 
 #include "base/bytes.h"
 #include "cert/recombine.h"
+#include "mesh/host_credentials.h"
 #include "noise/handshake_state.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "wire/header.h"
 #include "wire/messages.h"
+#include "wire/versioned_fields.h"
 
 namespace flatnet::fuzz {
 
@@ -24,14 +27,17 @@ inline bool ReadHandshakePayload(noise::HandshakeState& state, ByteSpan noise_by
   const auto& details = message->details();
   const auto& peer_static = state.PeerStatic();
   if (!peer_static) Fail("a read handshake message left no peer static key");
-  auto cert = cert::RecombineAndValidate(
-      ByteSpan(reinterpret_cast<const uint8_t*>(details.cert().data()), details.cert().size()),
-      *peer_static, TestPki().pool, TestPki().now);
+  auto version = wire::HandshakeCertVersionOf(details);
+  if (!version.ok()) return false;
+  const std::string& raw = details.cert();
+  auto cert = cert::RecombineAndVerify(
+      *version, ByteSpan(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()), *peer_static,
+      cert::Curve::kCurve25519, TestPki().pool, TestPki().now);
   if (!cert.ok()) return false;
-  // The handshake manager reads ips[0] of every validated certificate.
-  if (cert->ips.empty()) Fail("a validated certificate has no overlay IP");
+  if (cert->version != *version) Fail("a verified certificate is not of the version named");
+  if (cert->public_key != *peer_static) Fail("a verified certificate has another key");
   (void)cert->Fingerprint();
-  return true;
+  return mesh::OverlayIpOf(*cert).ok();
 }
 
 // A whole stage-1 datagram (16-byte header + Noise message) as host1's control thread sees it.

@@ -2,8 +2,9 @@
 //
 // Input: byte 0 picks the stage, the rest is
 //   stage 1 (even): a whole stage-1 datagram, read by host1 as responder;
-//   stage 2 (odd):  the NebulaHandshake payload of a stage 2. host2 answers a real stage 1
-//                   of host1 with it (encrypted, as a peer would), and host1 reads it back
+//   stage 2 (odd):  the NebulaHandshake payload of a stage 2. The peer (fuzz_support.h's
+//                   "dual", holding a v1 and a v2 certificate) answers a real stage 1 of
+//                   host1 with it (encrypted, as a peer would), and host1 reads it back
 //                   through the same chain. The fuzzer cannot forge AEAD tags, so this is the
 //                   only way its bytes reach the stage-2 payload parser; the same bytes are
 //                   also given raw to host1 as a stage-2 Noise message, which must fail.
@@ -27,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   noise::HandshakeState initiator(crypto::CipherKind::kAes256Gcm, noise::Role::kInitiator,
                                   pki.host1_keys);
   noise::HandshakeState responder(crypto::CipherKind::kAes256Gcm, noise::Role::kResponder,
-                                  pki.host2_keys);
+                                  pki.peer_keys);
   Bytes stage1, stage2;
   if (!initiator.WriteMessage({}, stage1).ok()) fuzz::Fail("stage 1 write");
   if (!responder.ReadMessage(stage1).ok()) fuzz::Fail("stage 1 read");

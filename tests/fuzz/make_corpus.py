@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in tests/fuzz/corpus/<target>/: small, real inputs for each fuzz
 target (see each tests/fuzz/<target>_fuzz.cpp for its input layout). Certificates and keys
-are the nebula-cert 1.6.1 test PKI of tests/unit/data/cert; datagrams are built to Nebula's
-wire layout (16-byte header, Noise IX stage 1, protobuf messages). Run it again after
+are the test PKI of tests/unit/data: nebula-cert 1.6.1's v1 files in cert/, 1.11.1's v1 and
+v2 (DER) files of both curves in cert/v11/, and key files of every kind, encrypted CA keys
+included, in keys/; datagrams are built to Nebula's wire layout (16-byte header, Noise IX
+stage 1, protobuf messages, 1.6.1's and 1.10+'s address fields). Run it again after
 changing a target's input layout: python3 tests/fuzz/make_corpus.py"""
 import base64, os, shutil, struct, sys
 
@@ -85,6 +87,43 @@ def cert_without_key(raw):
     return out, key
 
 
+# ---- DER, by hand: the v2 certificate's outer SEQUENCE ----
+def der_elements(buf):
+    i = 0
+    while i < len(buf):
+        tag, n = buf[i], buf[i + 1]
+        i += 2
+        if n & 0x80:
+            k = n & 0x7F
+            n = int.from_bytes(buf[i:i + k], "big")
+            i += k
+        yield tag, buf[i:i + n]
+        i += n
+
+
+def der(tag, contents):
+    n = len(contents)
+    if n < 128:
+        length = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + length + contents
+
+
+def v2_without_key(raw):
+    """A v2 certificate as a handshake carries it (no curve [1], no public key [2]), and the key."""
+    (tag, body), = list(der_elements(raw))
+    assert tag == 0x30
+    out, key = b"", None
+    for t, contents in der_elements(body):
+        if t == 0x82:
+            key = contents
+        elif t != 0x81:
+            out += der(t, contents)
+    return der(0x30, out), key
+
+
 # ---- Nebula's header ----
 def header(mtype, subtype=0, remote_index=0, counter=0):
     return struct.pack(">BBHIQ", 0x10 | mtype, subtype, 0, remote_index, counter)
@@ -162,19 +201,30 @@ def main():
 
     ca_raw = pem_body(read("cert/ca.crt"))
     host1_raw = pem_body(read("cert/host1.crt"))
-    host2_raw = pem_body(read("cert/host2.crt"))
-    host2_nokey, host2_key = cert_without_key(host2_raw)
-    host1_nokey, _ = cert_without_key(host1_raw)
+    host1_nokey, host1_key = cert_without_key(host1_raw)
+    # The peer of fuzz_support.h: "dual", one key with a v1 and a v2 certificate.
+    dual = read("cert/v11/dual.crt").decode()
+    split = dual.index("-----BEGIN", 1)
+    peer_v1_raw, peer_v2_raw = pem_body(dual[:split].encode()), pem_body(dual[split:].encode())
+    peer_v1_nokey, peer_key = cert_without_key(peer_v1_raw)
+    peer_v2_nokey, peer_key_v2 = v2_without_key(peer_v2_raw)
+    assert peer_key == peer_key_v2 and len(peer_key) == 32
 
-    # The stage 1 host2 sends host1: e || s || NebulaHandshake{Details{cert, index, time}}.
-    details = field_bytes(1, host2_nokey) + field_varint(2, 0x01020304) + field_varint(5, 1795000000000000000)
-    handshake = field_bytes(1, details)
+    # The stage 1 the peer sends host1: e || s || NebulaHandshake{Details{cert, index, time,
+    # CertVersion (8; 1.6.1 sends none, meaning v1)}}.
     ephemeral = bytes(range(1, 33))
-    stage1 = header(0, 0, 0, 1) + ephemeral + host2_key + handshake
-    stage2_details = field_bytes(1, host2_nokey) + field_varint(2, 0x01020304) + field_varint(3, 0x0A0B0C0D) + field_varint(5, 1795000000000000000)
-    stage2_payload = field_bytes(1, stage2_details)
-    add("handshake", "stage1", b"\0" + stage1)
-    add("handshake", "stage2_payload", b"\1" + stage2_payload)
+    stage1 = {}
+    for version, nokey in [(1, peer_v1_nokey), (2, peer_v2_nokey)]:
+        details = field_bytes(1, nokey) + field_varint(2, 0x01020304) + field_varint(5, 1795000000000000000)
+        if version == 2:
+            details += field_varint(8, 2)
+        stage1[version] = header(0, 0, 0, 1) + ephemeral + peer_key + field_bytes(1, details)
+        add("handshake", "stage1_v%d" % version, b"\0" + stage1[version])
+        stage2_details = field_bytes(1, nokey) + field_varint(2, 0x01020304) + field_varint(3, 0x0A0B0C0D) + field_varint(5, 1795000000000000000)
+        if version == 2:
+            stage2_details += field_varint(8, 2)
+        add("handshake", "stage2_payload_v%d" % version, b"\1" + field_bytes(1, stage2_details))
+    handshake = stage1[2][16 + 64:]
 
     meta_query = field_varint(1, 1) + field_bytes(2, field_varint(1, 0x0A400203))
     ip4 = field_bytes(2, field_varint(1, 0xCB007102) + field_varint(2, 4242))
@@ -183,17 +233,36 @@ def main():
     meta_update = field_varint(1, 3) + field_bytes(2, field_varint(1, 0x0A400102) + ip4 + field_varint(3, 7))
     meta_punch = field_varint(1, 5) + field_bytes(2, field_varint(1, 0x0A400203) + ip4)
     control = field_varint(1, 1) + field_varint(2, 77) + field_varint(4, 0x0A400203) + field_varint(5, 0x0A400102)
+
+    # 1.10+ fields (wire/proto/nebula.proto): Addr{hi = 1, lo = 2}, IPv4 as ::ffff:a.b.c.d.
+    def addr(v4=None, hi=0, lo=0):
+        if v4 is not None:
+            hi, lo = 0, 0xFFFF00000000 | v4
+        return field_varint(1, hi) + field_varint(2, lo)
+    meta_query_v2 = field_varint(1, 1) + field_bytes(2, field_bytes(6, addr(0x0A500304)))
+    meta_reply_v2 = field_varint(1, 2) + field_bytes(2, field_bytes(6, addr(0x0A500304)) + ip4 + ip6 +
+                                                         field_bytes(7, addr(0x0A500101)) +
+                                                         field_bytes(7, addr(hi=0xFD00008000000000, lo=1)))
+    meta_update_v6 = field_varint(1, 3) + field_bytes(2, field_bytes(6, addr(hi=0xFD00008000000000, lo=0x30004)) + ip6)
+    control_v2 = field_varint(1, 1) + field_varint(2, 77) + field_bytes(6, addr(0x0A500304)) + field_bytes(7, addr(0x0A400102))
     ping = field_varint(1, 0) + field_varint(2, 123456789)
     for name, m in [("meta_query", meta_query), ("meta_reply", meta_reply),
                     ("meta_update", meta_update), ("meta_punch", meta_punch)]:
         add("wire_messages", name, b"\0" + m)
+    for name, m in [("meta_query_v2", meta_query_v2), ("meta_reply_v2", meta_reply_v2),
+                    ("meta_update_v6", meta_update_v6)]:
+        add("wire_messages", name, b"\0" + m)
+    add("wire_messages", "control_request_v2", b"\1" + control_v2)
     add("wire_messages", "control_request", b"\1" + control)
     add("wire_messages", "ping", b"\2" + ping)
     add("wire_messages", "handshake", b"\3" + handshake)
 
     # datagram_fuzz seals everything after the header itself: seeds carry the plaintext.
     tcp_syn = ipv4(6, tcp(b"", flags=0x02))
-    add("datagram", "handshake_stage1", stage1)
+    add("datagram", "handshake_stage1_v1", stage1[1])
+    add("datagram", "handshake_stage1_v2", stage1[2])
+    add("datagram", "lighthouse_reply_v2", header(3, 0, 11, 11) + meta_reply_v2)
+    add("datagram", "control_relay_request_v2", header(6, 0, 11, 12) + control_v2)
     add("datagram", "message_icmp", header(1, 0, 11, 3) + ipv4(1, icmp_echo()))
     add("datagram", "message_tcp", header(1, 0, 11, 4) + tcp_syn)
     add("datagram", "lighthouse_reply", header(3, 0, 11, 5) + meta_reply)
@@ -204,13 +273,35 @@ def main():
     add("datagram", "recv_error", header(2, 0, 11, 0))
     add("datagram", "punch", b"\0")
 
+    # cert_fuzz byte 0: bit 0 version (v2), bits 1-2 entry (0 parse, 1 with key, 2 verify),
+    # bit 3 a P256 key.
     add("cert", "ca", b"\0" + ca_raw)
     add("cert", "host1", b"\0" + host1_raw)
-    add("cert", "host2_with_key", b"\1" + host2_nokey)
-    add("cert", "host1_recombine", b"\2" + host1_nokey)
+    add("cert", "peer_v1_with_key", b"\2" + peer_v1_nokey)
+    add("cert", "peer_v1_verify", b"\4" + peer_v1_nokey)
+    add("cert", "peer_v2_with_key", b"\3" + peer_v2_nokey)
+    add("cert", "peer_v2_verify", b"\5" + peer_v2_nokey)
+    for name in ["ca_v2", "host_v2", "ca_p256_v2", "host_p256_v2", "host_v6only"]:
+        add("cert", name, b"\1" + pem_body(read("cert/v11/%s.crt" % name)))
+    for name in ["ca_p256_v1", "host_p256_v1", "host_v1_of_v2ca"]:
+        add("cert", name, b"\0" + pem_body(read("cert/v11/%s.crt" % name)))
+    p256_nokey, _ = v2_without_key(pem_body(read("cert/v11/host_p256_v2.crt")))
+    add("cert", "p256_v2_with_key", b"\x0b" + p256_nokey)
 
     for f in ["ca.crt", "ca.key", "host1.crt", "host1.key", "host2.pub", "bundle.crt"]:
         add("pem", f.replace(".", "_"), read("cert/" + f))
+    for f in ["ca_v2.crt", "ca_v2.key", "host_v2.crt", "host_v2.key", "ca_p256_v2.crt",
+              "ca_p256_v2.key", "host_p256_v2.key", "ca_p256_v1.crt", "dual.crt", "dual.pub",
+              "mixed_bundle.crt", "noncontig.crt"]:
+        add("pem", "v11_" + f.replace(".", "_"), read("cert/v11/" + f))
+    for f in ["enc_ed25519_ca.key", "enc_p256_ca.key", "p256_ca.key", "p256_host.key",
+              "p256_host.pub", "x25519_host.pub"]:
+        add("pem", "keys_" + f.replace(".", "_"), read("keys/" + f))
+
+    # der_fuzz: any DER; the v2 certificates and a P256 signature are the real ones.
+    for name in ["ca_v2", "host_v2", "host_p256_v2"]:
+        add("der", name, pem_body(read("cert/v11/%s.crt" % name)))
+    add("der", "integers", der(0x30, der(0x02, b"\x00\x80") + der(0x02, b"\xff\x7f") + der(0x85, b"\x65\x4f\x2b\x00")))
 
     add("dns", "a_host1", b"\0" + dns_query("host1.", 1))
     add("dns", "txt_ip_edns", b"\1" + dns_query("10.64.1.2.", 16, opt=True))
@@ -241,6 +332,7 @@ def main():
     add("tun_coalesce", "syn_then_data", struct.pack(">H", len(tcp_syn)) + tcp_syn + segs)
 
     add("config", "nebula_example", read("config/nebula_example.yml"))
+    add("config", "nebula_1_11_1_example", read("config/nebula_1.11.1_example.yml"))
     add("config", "small", b"""pki:
   ca: /etc/nebula/ca.crt
   cert: /etc/nebula/host.crt

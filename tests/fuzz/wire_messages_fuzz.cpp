@@ -1,15 +1,18 @@
 // Nebula's protobuf messages as a peer sends them inside a tunnel (src/wire/messages.h):
 // lighthouse NebulaMeta (queries, replies, updates, punches) with their addresses,
-// NebulaControl (relay requests), NebulaPing and NebulaHandshake.
+// NebulaControl (relay requests), NebulaPing and NebulaHandshake, with the overlay address
+// fields of both generations (wire/versioned_fields.h: 1.6.1's uint32 ones, 1.10+'s Addr).
 //
 // Input: byte 0 picks the decoder, the rest is the message. Whatever decodes must
 // re-encode to bytes that decode to the same message (flatnet re-sends lighthouse
-// replies it built from such messages).
+// replies it built from such messages), and the overlay addresses read from one must be
+// what writing them back into a fresh message of the same version gives.
 #include <cstdint>
 
 #include "mesh/lighthouse_addresses.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "wire/messages.h"
+#include "wire/versioned_fields.h"
 
 using namespace flatnet;
 
@@ -23,6 +26,35 @@ void CheckRoundTrip(const Message& message, Result<Message> (*decode)(ByteSpan))
   if (wire::EncodeMessage(*again) != encoded) fuzz::Fail("re-encoding is not stable");
 }
 
+void CheckMetaFields(const nebula::NebulaMetaDetails& details) {
+  (void)wire::MetaRelaysOf(details);
+  auto named = wire::MetaVpnAddrOf(details);
+  if (!named.ok()) return;
+  nebula::NebulaMetaDetails fresh;
+  // v1 fields hold IPv4 only; a v1 message's address always is one.
+  if (!wire::SetMetaVpnAddr(&fresh, named->version, named->addr).ok()) {
+    if (named->version == cert::Version::kV1) fuzz::Fail("a v1 address cannot be written back");
+    return;
+  }
+  auto again = wire::MetaVpnAddrOf(fresh);
+  if (!again.ok() || again->version != named->version || again->addr != named->addr)
+    fuzz::Fail("a lighthouse address does not survive being written back");
+}
+
+void CheckControlFields(const nebula::NebulaControl& control) {
+  auto addrs = wire::ControlRelayAddrsOf(control);
+  if (!addrs.ok()) return;
+  nebula::NebulaControl fresh;
+  if (!wire::SetControlRelayAddrs(&fresh, addrs->version, addrs->from, addrs->to).ok()) {
+    if (addrs->version == cert::Version::kV1) fuzz::Fail("v1 relay addresses cannot be written");
+    return;
+  }
+  auto again = wire::ControlRelayAddrsOf(fresh);
+  if (!again.ok() || again->version != addrs->version || again->from != addrs->from ||
+      again->to != addrs->to)
+    fuzz::Fail("relay addresses do not survive being written back");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -33,12 +65,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto meta = wire::DecodeMeta(bytes);
       if (!meta.ok()) return 0;
       (void)mesh::AddressesOf(meta->details());
+      CheckMetaFields(meta->details());
       CheckRoundTrip(*meta, &wire::DecodeMeta);
       return 0;
     }
     case 1: {
       auto control = wire::DecodeControl(bytes);
-      if (control.ok()) CheckRoundTrip(*control, &wire::DecodeControl);
+      if (!control.ok()) return 0;
+      CheckControlFields(*control);
+      CheckRoundTrip(*control, &wire::DecodeControl);
       return 0;
     }
     case 2: {
@@ -48,7 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     default: {
       auto handshake = wire::DecodeHandshake(bytes);
-      if (handshake.ok()) CheckRoundTrip(*handshake, &wire::DecodeHandshake);
+      if (!handshake.ok()) return 0;
+      if (handshake->has_details()) (void)wire::HandshakeCertVersionOf(handshake->details());
+      CheckRoundTrip(*handshake, &wire::DecodeHandshake);
       return 0;
     }
   }

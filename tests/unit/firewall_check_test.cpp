@@ -10,6 +10,7 @@
 #include "config/firewall_rule.h"
 #include "firewall/firewall.h"
 #include "firewall/local_drops.h"
+#include "sanitizer_allocator.h"
 
 // Rules are written with designated initializers; unnamed fields keep their defaults.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -24,6 +25,14 @@ std::atomic<bool> g_counting{false};
 std::atomic<size_t> g_allocations{0};
 }  // namespace
 
+#if FLATNET_SANITIZER_ALLOCATOR
+namespace {
+void CountAllocation(const volatile void*, size_t) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+}
+const int g_hooked = __sanitizer_install_malloc_and_free_hooks(CountAllocation, nullptr);
+}  // namespace
+#else
 // GCC cannot see that the replaced new and delete pair malloc with free.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(size_t size) {
@@ -33,6 +42,7 @@ void* operator new(size_t size) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+#endif
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include "noise/cipher_state.h"
 #include "noise/handshake_state.h"
 #include "noise/tunnel_cipher.h"
+#include "sanitizer_allocator.h"
 
 // Allocation counters: every C++ operator new and every OpenSSL allocation in this binary.
 namespace {
@@ -36,6 +37,12 @@ const bool g_openssl_hooked =
     CRYPTO_set_mem_functions(CountingMalloc, CountingRealloc, CountingFree) == 1;
 }  // namespace
 
+#if FLATNET_SANITIZER_ALLOCATOR
+namespace {
+void CountAllocation(const volatile void*, size_t) { ++g_allocations; }
+const int g_hooked = __sanitizer_install_malloc_and_free_hooks(CountAllocation, nullptr);
+}  // namespace
+#else
 // GCC cannot see that these operators pair with each other and warns about free().
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -47,6 +54,7 @@ void* operator new(size_t n) {
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
+#endif
 
 using namespace flatnet;
 using namespace flatnet::noise;
