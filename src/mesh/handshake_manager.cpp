@@ -28,20 +28,16 @@ uint64_t WallClockNs() {
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Bytes& noise_message) {
-  std::string out(wire::kHeaderSize + noise_message.size(), '\0');
+Bytes HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Bytes& noise_message) {
+  Bytes out(wire::kHeaderSize + noise_message.size());
   wire::Header header;
   header.type = MessageType::kHandshake;
   header.subtype = MessageSubType::kIxPsk0;
   header.remote_index = remote_index;
   header.message_counter = counter;
-  wire::EncodeHeader(header, reinterpret_cast<uint8_t*>(out.data()));
+  wire::EncodeHeader(header, out.data());
   std::copy(noise_message.begin(), noise_message.end(), out.begin() + wire::kHeaderSize);
   return out;
-}
-
-ByteSpan AsBytes(const std::string& s) {
-  return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 // The peer's certificate, of the version its handshake names (CertVersion; none from 1.6.1
@@ -78,7 +74,7 @@ struct HandshakeManager::PendingHandshake {
   uint32_t vpn_ip = 0;
   uint32_t local_index = 0;
   noise::HandshakeState state;
-  std::string stage1;  // whole datagram, resent as is
+  Bytes stage1;  // whole datagram, resent as is
   int attempts = 0;
   int64_t started_ns = 0;
   int64_t next_send_ns = 0;
@@ -118,7 +114,7 @@ void HandshakeManager::Punched(const net::UdpAddr& from) {
   for (auto& [vpn_ip, pending] : pending_by_vpn_ip_) {
     std::vector<net::UdpAddr> remotes = node_.RemotesOf(vpn_ip);
     if (std::find(remotes.begin(), remotes.end(), from) == remotes.end()) continue;
-    node_.SendRaw(from, AsBytes(pending->stage1));
+    node_.SendRaw(from, pending->stage1);
   }
 }
 
@@ -185,7 +181,7 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   std::vector<net::UdpAddr> remotes = node_.RemotesOf(pending.vpn_ip);
   std::string sent_to;
   for (const net::UdpAddr& remote : remotes) {
-    node_.SendRaw(remote, AsBytes(pending.stage1));
+    node_.SendRaw(remote, pending.stage1);
     sent_to += (sent_to.empty() ? "" : " ") + remote.ToString();
   }
   ++pending.attempts;
@@ -207,7 +203,7 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
       continue;
     }
     if (node_.relays().EnsurePath(*tunnel, pending.vpn_ip) &&
-        node_.relays().SendThrough(relay, pending.vpn_ip, AsBytes(pending.stage1))) {
+        node_.relays().SendThrough(relay, pending.vpn_ip, pending.stage1)) {
       node_.logger().Info("Handshake message sent",
                           {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
                            {"relay", net::Ipv4(relay).ToString()},
@@ -373,12 +369,12 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                              {"remoteIndex", header.remote_index},
                                              {"handshake", kStage1}});
 
-  std::string stage1_noise(reinterpret_cast<const char*>(noise_bytes.data()), noise_bytes.size());
+  Bytes stage1_noise(noise_bytes.begin(), noise_bytes.end());
   auto snapshot = node_.host_map().Current();
   Tunnel* existing = snapshot->FindByVpnIp(vpn_ip);
   if (Tunnel* answered = AnsweredStage1(vpn_ip, existing, stage1_noise)) {
     // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
-    Reply(from, via_relay, vpn_ip, AsBytes(answered->control().stage2_packet));
+    Reply(from, via_relay, vpn_ip, answered->control().stage2_packet);
     logger.Info(
         "Handshake message sent",
         {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"handshake", kStage2}, {"cached", true}});
@@ -440,7 +436,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     logger.Error("Noise did not arrive at a key", {{"vpnIp", vpn_ip_text}, {"handshake", kStage1}});
     return;
   }
-  std::string stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
+  Bytes stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
   // Never later than our clock: a time far in the future would make every real handshake
   // after it look older.
@@ -467,7 +463,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     Counters::Add(counters.handshakes_completed);
     node_.TunnelEstablished(*tunnel);
   }
-  Reply(from, via_relay, vpn_ip, AsBytes(stage2));
+  Reply(from, via_relay, vpn_ip, stage2);
   logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text},
                                          {"udpAddr", udp_addr},
                                          {"certName", certificate->name},
@@ -584,7 +580,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
 }
 
 Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
-                                         const std::string& stage1_noise) {
+                                         const Bytes& stage1_noise) {
   if (existing && existing->control().stage1_packet == stage1_noise) return existing;
   if (auto it = candidates_.find(vpn_ip); it != candidates_.end())
     for (Candidate& candidate : it->second)
@@ -638,9 +634,9 @@ void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
 void HandshakeManager::SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued) {
   for (const QueuedMessage& message : queued) {
     if (message.type == MessageType::kMessage)
-      node_.SendQueuedPacket(tunnel, AsBytes(message.bytes));
+      node_.SendQueuedPacket(tunnel, message.bytes);
     else
-      node_.SendOnTunnel(tunnel, message.type, message.subtype, AsBytes(message.bytes));
+      node_.SendOnTunnel(tunnel, message.type, message.subtype, message.bytes);
   }
 }
 

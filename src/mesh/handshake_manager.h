@@ -73,7 +73,7 @@ class HandshakeManager {
   struct QueuedMessage {
     wire::MessageType type;
     wire::MessageSubType subtype;
-    std::string bytes;
+    Bytes bytes;
   };
 
   void QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns);
@@ -120,7 +120,7 @@ class HandshakeManager {
   // Forgets every candidate of vpn_ip but `keep`.
   void DropCandidates(uint32_t vpn_ip, const Tunnel* keep);
   // The tunnel or candidate that answered this very stage 1, if any.
-  Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const std::string& stage1_noise);
+  Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const Bytes& stage1_noise);
   uint32_t NewLocalIndex() const;
 
   Node& node_;

@@ -10,6 +10,7 @@
 #include "mesh/liveness.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
+#include "mesh/seal.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "net/ip.h"
@@ -259,8 +260,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
     case Kind::kOutbound:
       // The tunnel may have come up since the worker looked.
       if (Tunnel* tunnel = snapshot->FindByVpnIp(event.vpn_ip)) {
-        SendQueuedPacket(*tunnel, ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()),
-                                           event.bytes.size()));
+        SendQueuedPacket(*tunnel, event.bytes);
       } else {
         handshakes_->QueueOutbound(
             event.vpn_ip,
@@ -269,10 +269,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       }
       return;
     case Kind::kHandshake:
-      handshakes_->HandlePacket(
-          event.from,
-          ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
-          now_ns, event.via_relay);
+      handshakes_->HandlePacket(event.from, event.bytes, now_ns, event.via_relay);
       return;
     case Kind::kPunch:
       handshakes_->Punched(event.from);
@@ -306,14 +303,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
                       {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
       } else if (type == wire::MessageType::kControl) {
-        relays_->HandleMessage(
-            *tunnel,
-            ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()));
+        relays_->HandleMessage(*tunnel, event.bytes);
       } else if (type == wire::MessageType::kLightHouse) {
-        lighthouse_->HandleMessage(
-            *tunnel,
-            ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
-            now_ns);
+        lighthouse_->HandleMessage(*tunnel, event.bytes, now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
         logger_.Debug(
             "Ignoring message flatnet does not handle yet",
@@ -348,10 +340,8 @@ void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubTy
     SendOnTunnel(*tunnel, type, subtype, payload);
     return;
   }
-  handshakes_->QueueOutbound(
-      vpn_ip,
-      {type, subtype, std::string(reinterpret_cast<const char*>(payload.data()), payload.size())},
-      NowNs());
+  handshakes_->QueueOutbound(vpn_ip, {type, subtype, Bytes(payload.begin(), payload.end())},
+                             NowNs());
 }
 
 void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
@@ -364,28 +354,24 @@ void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
   Status sent = workers_[0]->socket().SendTo(to, datagram);
   if (sent.ok()) {
     Counters::Add(control_counters_.tx_packets);
-  } else if (logger_.Enabled(log::Level::kDebug)) {
-    logger_.Debug("Failed to send", {{"udpAddr", to.ToString()}, {"error", sent.message()}});
+    return;
   }
+  Counters::Add(control_counters_.tx_dropped_send);
+  if (logger_.Enabled(log::Level::kDebug))
+    logger_.Debug("Failed to send", {{"udpAddr", to.ToString()}, {"error", sent.message()}});
 }
 
 void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                         ByteSpan payload) {
-  Tunnel* via = nullptr;
-  uint32_t relay_index = 0;
-  if (tunnel.via_relay() && !RelayPathOf(*host_map_.Current(), tunnel, &via, &relay_index)) {
-    Counters::Add(control_counters_.tx_dropped_no_route);
-    return;
-  }
   Bytes datagram(wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize +
-                 (via ? kRelayOverhead : 0));
-  long length = SealForPeer(tunnel, via, relay_index, kControlSlot, type, subtype, payload,
-                            datagram.data(), datagram.size());
-  if (length < 0) {
-    Counters::Add(control_counters_.tx_dropped_seal);
+                 (tunnel.via_relay() ? kRelayOverhead : 0));
+  SealedDatagram sealed = SealForPeer(*host_map_.Current(), tunnel, kControlSlot, type, subtype,
+                                      payload, MutableByteSpan(datagram));
+  if (!sealed.ok()) {
+    CountSealFailure(control_counters_, sealed.error);
     return;
   }
-  SendRaw(via ? via->remote() : tunnel.remote(), ByteSpan(datagram.data(), size_t(length)));
+  SendRaw(sealed.to, ByteSpan(datagram.data(), sealed.length));
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {

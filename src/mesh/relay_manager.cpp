@@ -73,7 +73,10 @@ bool RelayManager::SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) 
   std::copy(inner.begin(), inner.end(), datagram.begin() + wire::kHeaderSize);
   long length = WrapRelayed(*via, Node::kControlSlot, leg->remote_index, datagram.data(),
                             datagram.size(), inner.size());
-  if (length < 0) return false;
+  if (length < 0) {
+    Counters::Add(node_.control_counters().tx_dropped_wrap);
+    return false;
+  }
   node_.SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
   return true;
 }

@@ -110,8 +110,8 @@ class Tunnel {
     bool seen_in = false;      // traffic flags Liveness took from the workers, not yet judged
     bool seen_out = false;
     int recv_errors = 0;
-    std::string stage1_packet;  // the initiator's stage 1 we answered, to spot resends
-    std::string stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
+    Bytes stage1_packet;  // the initiator's stage 1 we answered, to spot resends
+    Bytes stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
     // The version of our certificate this tunnel's handshake carried: lighthouse queries and
     // updates to the peer use that version's fields (Nebula's myCert.Version()).
     cert::Version my_cert_version = cert::Version::kV1;
