@@ -30,35 +30,44 @@
 //   remembers which of ours it carried (Tunnel::ControlState::my_cert_version).
 // - Every refusal is logged with nebula's wording and counted; nothing a stranger sends can
 //   remove or replace a proven tunnel.
+// - Dependencies (Deps) are explicit and narrow (control_ports.h): how to send, the host map,
+//   the address book, the lighthouse's Query and the relay manager's paths, and the wall
+//   clock; time otherwise comes in as now_ns. A unit test builds one with fakes.
 // Not thread-safe: the control thread owns it.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/log.h"
 #include "cert/certificate.h"
+#include "mesh/control_ports.h"
+#include "mesh/counters.h"
+#include "mesh/settings.h"
 #include "net/udp_addr.h"
 #include "noise/handshake_state.h"
 #include "wire/header.h"
 
 namespace flatnet::mesh {
 
+class AddressBook;
+class HostMap;
 struct HostCredentials;
 
 // The version of our certificate a responder answers with: the initiator's when pki.cert
 // holds one of it, else pki.initiating_version's (Nebula 1.10+).
 cert::Version ResponderCertVersion(const HostCredentials& me, cert::Version peer_version);
 
-class Node;
 class Tunnel;
 
-class HandshakeManager {
+class HandshakeManager : public HandshakeStarter {
  public:
   static constexpr size_t kMaxQueuedPackets = 100;
   // Handshakes pending at once: each holds a Noise state and up to kMaxQueuedPackets, and a
@@ -66,8 +75,25 @@ class HandshakeManager {
   // any). More are refused and counted (handshakes_refused_pending).
   static constexpr size_t kMaxPendingHandshakes = 1024;
 
-  explicit HandshakeManager(Node& node);
-  ~HandshakeManager();
+  struct Deps {
+    const HostCredentials& me;
+    const NodeSettings& settings;  // cipher, handshakes.try_interval and retries
+    bool use_relays;               // relay.use_relays, and we are no relay ourselves
+    const log::Logger& logger;
+    Counters& counters;  // the control thread's
+    HostMap& host_map;
+    const AddressBook& addresses;  // where peers may be, and where they may not
+    ControlSender& send;
+    TunnelEvents& tunnels;
+    PeerQuery& lighthouse;
+    RelayPaths& relays;
+    // Nanoseconds since the epoch: the time our handshakes carry, and the bound on a peer's.
+    // Empty: the system's real-time clock.
+    std::function<uint64_t()> wall_clock_ns = {};
+  };
+
+  explicit HandshakeManager(Deps deps);
+  ~HandshakeManager() override;
 
   // What waits for a handshake: an inside packet (type message) or a control message.
   struct QueuedMessage {
@@ -78,12 +104,12 @@ class HandshakeManager {
 
   void QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns);
   // New addresses arrived for vpn_ip (a lighthouse answered): send stage 1 there now.
-  void Trigger(uint32_t vpn_ip);
+  void Trigger(uint32_t vpn_ip) override;
   // A hole punch arrived from `from`: resend stage 1 to any pending peer known there.
   void Punched(const net::UdpAddr& from);
   // Starts a handshake with vpn_ip unless one is running. A tunnel we may hold stays in
   // use until the new one replaces it.
-  void Initiate(uint32_t vpn_ip, int64_t now_ns);
+  void Initiate(uint32_t vpn_ip, int64_t now_ns) override;
   // `via_relay`: the packet came relayed through that host (and `from` is unset).
   void HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
                     uint32_t via_relay = 0);
@@ -122,8 +148,11 @@ class HandshakeManager {
   // The tunnel or candidate that answered this very stage 1, if any.
   Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const Bytes& stage1_noise);
   uint32_t NewLocalIndex() const;
+  // Where vpn_ip may be: the address book's candidates, its live direct tunnel's remote first.
+  std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
+  uint64_t WallClockNs() const;
 
-  Node& node_;
+  const Deps deps_;
   std::unordered_map<uint32_t, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
   std::atomic<size_t> pending_count_{0};

@@ -22,6 +22,10 @@
 // answers every update with a HostUpdateNotificationAck in the update's generation.
 // Messages are accepted only from where they belong: replies and punch notifications from
 // configured lighthouses, updates about a host only from that host.
+// Dependencies (Deps) are explicit and narrow (control_ports.h): the config's lighthouse,
+// punchy and relay sections, the host map (read only), the address book it fills, how to
+// send, and the handshake manager's Trigger. A unit test builds one with fakes.
+// Control thread only.
 #pragma once
 
 #include <cstdint>
@@ -30,8 +34,12 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/log.h"
 #include "cert/certificate.h"
+#include "config/config.h"
 #include "mesh/address_book.h"
+#include "mesh/control_ports.h"
+#include "mesh/counters.h"
 #include "net/udp_addr.h"
 
 namespace nebula {
@@ -40,20 +48,30 @@ class NebulaMeta;
 
 namespace flatnet::mesh {
 
-class Node;
+class HostMap;
+struct HostCredentials;
 class Tunnel;
 
-class Lighthouse {
+class Lighthouse : public PeerQuery {
  public:
-  explicit Lighthouse(Node& node);
+  struct Deps {
+    const config::Config& config;  // lighthouse, punchy and relay sections
+    const HostCredentials& me;
+    const log::Logger& logger;
+    Counters& counters;  // the control thread's
+    const HostMap& host_map;
+    AddressBook& addresses;  // what hosts and lighthouses report goes here
+    ControlSender& send;
+    HandshakeStarter& handshakes;
+    std::function<uint16_t()> listen_port;  // ours, known once the socket is open
+  };
+  explicit Lighthouse(Deps deps);
 
   bool am_lighthouse() const { return am_lighthouse_; }
   bool IsLighthouse(uint32_t vpn_ip) const;
-  AddressBook& addresses() { return addresses_; }
-  const AddressBook& addresses() const { return addresses_; }
 
   // Asks every lighthouse where vpn_ip is. No-op on a lighthouse or for a lighthouse.
-  void Query(uint32_t vpn_ip);
+  void Query(uint32_t vpn_ip) override;
   // A decrypted lighthouse message from the tunnel's peer.
   void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
   // Periodic work and delayed punches; returns when it next needs to run.
@@ -74,10 +92,9 @@ class Lighthouse {
   // The version of vpn_ip's certificate in our tunnel (initiating version without one).
   cert::Version PeerVersionOf(uint32_t vpn_ip) const;
 
-  Node& node_;
+  const Deps deps_;
   const bool am_lighthouse_;
   std::vector<uint32_t> lighthouses_;
-  AddressBook addresses_;
   int64_t next_update_ns_ = 0;
   int64_t next_punch_ns_ = 0;
 

@@ -4,14 +4,15 @@
 #include <vector>
 
 #include "base/duration.h"
-#include "mesh/node.h"
+#include "mesh/host_map.h"
+#include "mesh/tunnel.h"
 #include "net/ip.h"
 
 namespace flatnet::mesh {
 
 int64_t Liveness::Tick(int64_t now_ns) {
-  const NodeSettings& settings = node_.settings();
-  auto snapshot = node_.host_map().Current();
+  const NodeSettings& settings = deps_.settings;
+  auto snapshot = deps_.host_map.Current();
   std::vector<Tunnel*> dead;
   std::vector<std::pair<Tunnel*, int64_t>> inactive;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
@@ -50,28 +51,29 @@ int64_t Liveness::Tick(int64_t now_ns) {
     if (now_ns < state.next_check_ns) continue;
     state.next_check_ns = 0;
     if (take_in()) continue;  // alive, passively
-    node_.logger().Debug(
-        "Tunnel status",
-        {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-         {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
-    node_.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
+    deps_.logger.Debug("Tunnel status",
+                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                        {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
+    deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest,
+                            {});
     state.pending_deletion_since_ns = now_ns;
   }
   for (Tunnel* tunnel : dead) {
-    node_.logger().Info("Tunnel status",
-                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                         {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
-                         {"certName", tunnel->peer_cert().name}});
-    node_.CloseTunnel(*tunnel, "dead");
+    deps_.logger.Info("Tunnel status",
+                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                       {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
+                       {"certName", tunnel->peer_cert().name}});
+    deps_.tunnels.CloseTunnel(*tunnel, "dead");
   }
   for (auto [tunnel, idle_ns] : inactive) {
     // Nebula: tell the peer, then forget the tunnel; the next packet handshakes anew.
-    node_.logger().Info("Dropping tunnel due to inactivity",
-                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                         {"inactiveDuration", FormatGoDuration(std::chrono::nanoseconds(idle_ns))},
-                         {"certName", tunnel->peer_cert().name}});
-    node_.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone, {});
-    node_.CloseTunnel(*tunnel, "inactive");
+    deps_.logger.Info("Dropping tunnel due to inactivity",
+                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                       {"inactiveDuration", FormatGoDuration(std::chrono::nanoseconds(idle_ns))},
+                       {"certName", tunnel->peer_cert().name}});
+    deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone,
+                            {});
+    deps_.tunnels.CloseTunnel(*tunnel, "inactive");
   }
   return now_ns + 1'000'000'000;
 }

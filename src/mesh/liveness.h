@@ -10,22 +10,37 @@
 // either way for tunnels.inactivity_timeout (10m) is closed, the peer told with a
 // closeTunnel message, to be handshaken again when traffic returns. Lighthouse updates and
 // liveness tests count as traffic, as in Nebula.
+//
+// Dependencies are explicit (control_ports.h): the timers' settings, the host map (read
+// only), how to send, and how to close a tunnel.
 #pragma once
 
 #include <cstdint>
+#include <utility>
+
+#include "base/log.h"
+#include "mesh/control_ports.h"
+#include "mesh/settings.h"
 
 namespace flatnet::mesh {
 
-class Node;
+class HostMap;
 
 class Liveness {
  public:
-  explicit Liveness(Node& node) : node_(node) {}
+  struct Deps {
+    const NodeSettings& settings;  // alive and pending-deletion intervals, drop_inactive
+    const log::Logger& logger;
+    const HostMap& host_map;
+    ControlSender& send;
+    TunnelEvents& tunnels;
+  };
+  explicit Liveness(Deps deps) : deps_(std::move(deps)) {}
   // Returns when it next needs to run.
   int64_t Tick(int64_t now_ns);
 
  private:
-  Node& node_;
+  const Deps deps_;
 };
 
 }  // namespace flatnet::mesh

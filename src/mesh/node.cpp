@@ -120,7 +120,9 @@ Status Node::Prepare() {
   }
   std::stable_sort(unsafe_routes_.begin(), unsafe_routes_.end(),
                    [](const UnsafeRoute& a, const UnsafeRoute& b) { return a.mask > b.mask; });
-  lighthouse_ = std::make_unique<Lighthouse>(*this);
+  addresses_ =
+      std::make_unique<AddressBook>(config_.lighthouse.remote_allow_list, config_.preferred_ranges,
+                                    credentials_.vpn_ip, credentials_.prefix_length);
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
       return Status::Error(host.source + ":" + std::to_string(host.line) + ": static_host_map: " +
@@ -146,11 +148,20 @@ Status Node::Prepare() {
         if (wanted) remotes.push_back(remote);
       }
     }
-    lighthouse_->addresses().SetStatic(host.vpn_ip.v4(), std::move(remotes));
+    addresses_->SetStatic(host.vpn_ip.v4(), std::move(remotes));
   }
-  relays_ = std::make_unique<RelayManager>(*this);
-  handshakes_ = std::make_unique<HandshakeManager>(*this);
-  liveness_ = std::make_unique<Liveness>(*this);
+  // The managers, each given what it needs; the lighthouse and the relay manager reach the
+  // handshake manager, made after them, through this Node's HandshakeStarter.
+  lighthouse_ = std::make_unique<Lighthouse>(
+      Lighthouse::Deps{config_, credentials_, logger_, control_counters_, host_map_, *addresses_,
+                       *this, *this, [this] { return listen_port_; }});
+  relays_ = std::make_unique<RelayManager>(RelayManager::Deps{
+      config_.relay.am_relay, credentials_, logger_, control_counters_, host_map_, *this, *this});
+  handshakes_ = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
+      credentials_, settings_, config_.relay.use_relays && !config_.relay.am_relay, logger_,
+      control_counters_, host_map_, *addresses_, *this, *this, *lighthouse_, *relays_});
+  liveness_ =
+      std::make_unique<Liveness>(Liveness::Deps{settings_, logger_, host_map_, *this, *this});
   return Status::Ok();
 }
 
@@ -303,7 +314,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
                       {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
       } else if (type == wire::MessageType::kControl) {
-        relays_->HandleMessage(*tunnel, event.bytes);
+        relays_->HandleMessage(*tunnel, event.bytes, now_ns);
       } else if (type == wire::MessageType::kLightHouse) {
         lighthouse_->HandleMessage(*tunnel, event.bytes, now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
@@ -323,15 +334,9 @@ uint32_t Node::RouteFor(uint32_t destination) const {
   return 0;
 }
 
-std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
-  auto snapshot = host_map_.Current();
-  Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
-  if (tunnel && !tunnel->via_relay()) {
-    net::UdpAddr learned = tunnel->remote();
-    return lighthouse_->addresses().Candidates(vpn_ip, &learned);
-  }
-  return lighthouse_->addresses().Candidates(vpn_ip);
-}
+void Node::Initiate(uint32_t vpn_ip, int64_t now_ns) { handshakes_->Initiate(vpn_ip, now_ns); }
+
+void Node::Trigger(uint32_t vpn_ip) { handshakes_->Trigger(vpn_ip); }
 
 void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
                      ByteSpan payload) {

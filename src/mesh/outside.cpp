@@ -24,7 +24,6 @@
 
 #include "firewall/packet.h"
 #include "firewall/reject.h"
-#include "mesh/lighthouse.h"
 #include "mesh/node.h"
 #include "mesh/relay_codec.h"
 #include "mesh/seal.h"
@@ -334,7 +333,7 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
 }
 
 void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
-  if (!node_.lighthouse().addresses().Allowed(tunnel.vpn_ip(), from)) return;
+  if (!node_.addresses().Allowed(tunnel.vpn_ip(), from)) return;
   auto moved_from = tunnel.RoamTo(from, now_ns, kRoamingSuppressNs);
   if (moved_from) {
     node_.logger().Info("Host roamed to new udp ip/port.",

@@ -34,6 +34,8 @@ namespace flatnet::mesh {
 // Threads that may seal or open: every worker's inside and outside threads plus the control
 // thread. Each has a fixed slot.
 constexpr int kMaxThreadSlots = 64;
+// The control thread's cipher slot; worker w uses 1 + 2w (inside) and 2 + 2w (outside).
+constexpr int kControlSlot = 0;
 
 class Tunnel {
  public:
