@@ -5,10 +5,12 @@
 // HandshakeManager, which the lighthouse and relay manager are built before) and wires
 // the managers to each other.
 //
-// Contract: every call is made on the control thread; none blocks.
+// Contract: every call is made on the control thread; none blocks. Time is the steady clock
+// in nanoseconds (now_ns), passed in by the caller; timers go through TimerScheduler.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "base/bytes.h"
 #include "net/udp_addr.h"
@@ -72,6 +74,18 @@ class RelayPaths {
   virtual bool EnsurePath(Tunnel& relay, uint32_t target) = 0;
   // Sends a whole inner packet (a handshake) to `target` through `relay`'s established leg.
   virtual bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) = 0;
+};
+
+// The control thread's one timer queue (ControlTimers, control_timers.h, which lists every
+// timer the managers arm).
+using TimerId = uint64_t;
+class TimerScheduler {
+ public:
+  virtual ~TimerScheduler() = default;
+  // Runs `expired(now_ns)` on the control thread once the steady clock reaches due_ns.
+  virtual TimerId At(int64_t due_ns, std::function<void(int64_t now_ns)> expired) = 0;
+  // Disarms the timer; one that fired, was cancelled or never was is ignored.
+  virtual void Cancel(TimerId id) = 0;
 };
 
 }  // namespace flatnet::mesh

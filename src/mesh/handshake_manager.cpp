@@ -78,6 +78,7 @@ struct HandshakeManager::PendingHandshake {
   int attempts = 0;
   int64_t started_ns = 0;
   int64_t next_send_ns = 0;
+  TimerId retry = 0;  // the handshake retry timer, armed for next_send_ns
   std::deque<QueuedMessage> queued;
   cert::Version my_version = cert::Version::kV1;  // of the certificate stage 1 carries
 
@@ -189,6 +190,7 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   // Peers from static_host_map need no lighthouse answer: send now, not at the next tick.
   SendStage1(*raw);
   raw->next_send_ns = now_ns + deps_.settings.handshake_try_interval_ns * raw->attempts;
+  ArmRetry(*raw);
 }
 
 void HandshakeManager::SendStage1(PendingHandshake& pending) {
@@ -226,59 +228,41 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   }
 }
 
-int64_t HandshakeManager::Tick(int64_t now_ns) {
-  const NodeSettings& settings = deps_.settings;
-  int64_t next = now_ns + settings.handshake_try_interval_ns;
-  std::vector<uint32_t> expired;
-  // What is pending now, by key: a resend asks the lighthouses, and a lighthouse without a
-  // tunnel gets a handshake of its own, which inserts into the map (no iterator may live
-  // across that).
-  std::vector<uint32_t> due;
-  due.reserve(pending_by_vpn_ip_.size());
-  for (const auto& [vpn_ip, pending] : pending_by_vpn_ip_) due.push_back(vpn_ip);
-  for (uint32_t vpn_ip : due) {
-    auto found = pending_by_vpn_ip_.find(vpn_ip);
-    if (found == pending_by_vpn_ip_.end()) continue;
-    PendingHandshake* pending = found->second.get();
-    if (now_ns < pending->next_send_ns) {
-      next = std::min(next, pending->next_send_ns);
-      continue;
-    }
-    if (pending->attempts >= settings.handshake_retries) {
-      deps_.logger.Info("Handshake timed out", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                                                {"initiatorIndex", pending->local_index},
-                                                {"durationNs", now_ns - pending->started_ns},
-                                                {"handshake", kStage1}});
-      Counters::Add(deps_.counters.handshakes_timed_out);
-      expired.push_back(vpn_ip);
-      continue;
-    }
-    if (RemotesOf(vpn_ip).size() <= 1) deps_.lighthouse.Query(vpn_ip);
-    SendStage1(*pending);
-    pending->next_send_ns = now_ns + settings.handshake_try_interval_ns * pending->attempts;
-    next = std::min(next, pending->next_send_ns);
+void HandshakeManager::ArmRetry(PendingHandshake& pending) {
+  uint32_t vpn_ip = pending.vpn_ip;
+  pending.retry = deps_.timers.At(pending.next_send_ns,
+                                  [this, vpn_ip](int64_t now_ns) { RetryDue(vpn_ip, now_ns); });
+}
+
+void HandshakeManager::RetryDue(uint32_t vpn_ip, int64_t now_ns) {
+  auto found = pending_by_vpn_ip_.find(vpn_ip);
+  if (found == pending_by_vpn_ip_.end()) return;
+  PendingHandshake& pending = *found->second;
+  pending.retry = 0;
+  if (pending.attempts >= deps_.settings.handshake_retries) {
+    deps_.logger.Info("Handshake timed out", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                                              {"initiatorIndex", pending.local_index},
+                                              {"durationNs", now_ns - pending.started_ns},
+                                              {"handshake", kStage1}});
+    Counters::Add(deps_.counters.handshakes_timed_out);
+    DropPending(vpn_ip);
+    return;
   }
-  for (uint32_t vpn_ip : expired) DropPending(vpn_ip);
-  // Candidates that never proved themselves (a forged or replayed stage 1, or a peer that
-  // gave up) go after kCandidateLifetimeNs.
-  for (auto it = candidates_.begin(); it != candidates_.end();) {
-    std::deque<Candidate>& list = it->second;
-    while (!list.empty() && now_ns - list.front().since_ns >= kCandidateLifetimeNs) {
-      deps_.host_map.Remove(*list.front().tunnel);
-      list.pop_front();
-    }
-    it = list.empty() ? candidates_.erase(it) : std::next(it);
-  }
+  if (RemotesOf(vpn_ip).size() <= 1) deps_.lighthouse.Query(vpn_ip);
+  SendStage1(pending);
+  pending.next_send_ns = now_ns + deps_.settings.handshake_try_interval_ns * pending.attempts;
+  ArmRetry(pending);
+  // `pending` may be gone below: a relay's handshake may start (and a bound refuse others).
   std::vector<uint32_t> relays;
   relays.swap(relays_to_reach_);
   for (uint32_t relay : relays)
     if (!deps_.host_map.Current()->FindByVpnIp(relay)) Initiate(relay, now_ns);
-  return next;
 }
 
 void HandshakeManager::DropPending(uint32_t vpn_ip) {
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
+  if (it->second->retry) deps_.timers.Cancel(it->second->retry);
   pending_by_index_.erase(it->second->local_index);
   pending_by_vpn_ip_.erase(it);
   pending_count_.store(pending_by_vpn_ip_.size(), std::memory_order_relaxed);
@@ -596,25 +580,53 @@ Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
                                          const Bytes& stage1_noise) {
   if (existing && existing->control().stage1_packet == stage1_noise) return existing;
   if (auto it = candidates_.find(vpn_ip); it != candidates_.end())
-    for (Candidate& candidate : it->second)
+    for (Candidate& candidate : it->second.list)
       if (candidate.tunnel->control().stage1_packet == stage1_noise) return candidate.tunnel.get();
   return nullptr;
 }
 
 void HandshakeManager::RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns) {
-  std::deque<Candidate>& list = candidates_[tunnel->vpn_ip()];
-  while (list.size() >= kMaxCandidatesPerPeer) {
-    deps_.host_map.Remove(*list.front().tunnel);
-    list.pop_front();
+  uint32_t vpn_ip = tunnel->vpn_ip();
+  Candidates& candidates = candidates_[vpn_ip];
+  while (candidates.list.size() >= kMaxCandidatesPerPeer) {
+    deps_.host_map.Remove(*candidates.list.front().tunnel);
+    candidates.list.pop_front();
   }
-  list.push_back({std::move(tunnel), now_ns});
+  candidates.list.push_back({std::move(tunnel), now_ns});
+  if (!candidates.expiry) {
+    candidates.expiry =
+        deps_.timers.At(candidates.list.front().since_ns + kCandidateLifetimeNs,
+                        [this, vpn_ip](int64_t now) { ExpireCandidates(vpn_ip, now); });
+  }
+}
+
+void HandshakeManager::ExpireCandidates(uint32_t vpn_ip, int64_t now_ns) {
+  auto it = candidates_.find(vpn_ip);
+  if (it == candidates_.end()) return;
+  Candidates& candidates = it->second;
+  candidates.expiry = 0;
+  // Candidates that never proved themselves (a forged or replayed stage 1, or a peer that
+  // gave up) go after kCandidateLifetimeNs.
+  while (!candidates.list.empty() &&
+         now_ns - candidates.list.front().since_ns >= kCandidateLifetimeNs) {
+    deps_.host_map.Remove(*candidates.list.front().tunnel);
+    candidates.list.pop_front();
+  }
+  if (candidates.list.empty()) {
+    candidates_.erase(it);
+    return;
+  }
+  candidates.expiry =
+      deps_.timers.At(candidates.list.front().since_ns + kCandidateLifetimeNs,
+                      [this, vpn_ip](int64_t now) { ExpireCandidates(vpn_ip, now); });
 }
 
 void HandshakeManager::DropCandidates(uint32_t vpn_ip, const Tunnel* keep) {
   auto it = candidates_.find(vpn_ip);
   if (it == candidates_.end()) return;
-  for (Candidate& candidate : it->second)
+  for (Candidate& candidate : it->second.list)
     if (candidate.tunnel.get() != keep) deps_.host_map.Remove(*candidate.tunnel);
+  if (it->second.expiry) deps_.timers.Cancel(it->second.expiry);
   candidates_.erase(it);
 }
 

@@ -56,32 +56,25 @@ bool Lighthouse::IsLighthouse(uint32_t vpn_ip) const {
   return std::find(lighthouses_.begin(), lighthouses_.end(), vpn_ip) != lighthouses_.end();
 }
 
-void Lighthouse::RunAt(int64_t due_ns, std::function<void()> action) {
-  delayed_.push(Delayed{due_ns, sequence_++, std::move(action)});
+void Lighthouse::Start(int64_t now_ns) {
+  const config::Config& config = deps_.config;
+  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0)
+    deps_.timers.At(now_ns, [this](int64_t now) { UpdateDue(now); });
+  if (config.punchy.punch) deps_.timers.At(now_ns, [this](int64_t now) { PunchKeepaliveDue(now); });
 }
 
-int64_t Lighthouse::Tick(int64_t now_ns) {
-  const config::Config& config = deps_.config;
-  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0 &&
-      now_ns >= next_update_ns_) {
-    SendUpdate();
-    next_update_ns_ = now_ns + int64_t(config.lighthouse.interval_seconds) * 1'000'000'000;
-  }
-  if (config.punchy.punch && now_ns >= next_punch_ns_) {
-    static const uint8_t kPunch[1] = {1};
-    auto snapshot = deps_.host_map.Current();
-    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
-      if (!tunnel->via_relay()) deps_.send.SendRaw(tunnel->remote(), kPunch);
-    next_punch_ns_ = now_ns + kPunchKeepaliveNs;
-  }
-  while (!delayed_.empty() && delayed_.top().due_ns <= now_ns) {
-    auto action = delayed_.top().action;
-    delayed_.pop();
-    action();
-  }
-  int64_t next = now_ns + 1'000'000'000;
-  if (!delayed_.empty()) next = std::min(next, delayed_.top().due_ns);
-  return next;
+void Lighthouse::UpdateDue(int64_t now_ns) {
+  SendUpdate();
+  deps_.timers.At(now_ns + int64_t(deps_.config.lighthouse.interval_seconds) * 1'000'000'000,
+                  [this](int64_t now) { UpdateDue(now); });
+}
+
+void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
+  static const uint8_t kPunch[1] = {1};
+  auto snapshot = deps_.host_map.Current();
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
+    if (!tunnel->via_relay()) deps_.send.SendRaw(tunnel->remote(), kPunch);
+  deps_.timers.At(now_ns + kPunchKeepaliveNs, [this](int64_t now) { PunchKeepaliveDue(now); });
 }
 
 std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
@@ -285,12 +278,13 @@ void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, i
   // Kept for punchy.respond's handshake, which then needs no query of its own.
   deps_.addresses.SetReported(asker, from.vpn_ip(), targets);
   // Our 1-byte datagram opens our NAT towards the asker just as its handshake arrives.
-  RunAt(now_ns + punchy.delay.count(), [this, targets] {
+  // The punch back timer.
+  deps_.timers.At(now_ns + punchy.delay.count(), [this, targets](int64_t) {
     static const uint8_t kPunch[1] = {0};
     for (const net::UdpAddr& target : targets) deps_.send.SendRaw(target, kPunch);
   });
-  if (punchy.respond) {
-    RunAt(now_ns + punchy.respond_delay.count(), [this, asker] {
+  if (punchy.respond) {  // the punch respond timer
+    deps_.timers.At(now_ns + punchy.respond_delay.count(), [this, asker](int64_t) {
       deps_.send.SendToVpn(asker, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
     });
   }

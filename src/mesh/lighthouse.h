@@ -1,7 +1,8 @@
 // Lighthouse: Nebula's lighthouse protocol, both roles, on the control thread.
 //
 // Member (every host with lighthouse.hosts):
-//   - every lighthouse.interval seconds, a HostUpdateNotification to each lighthouse with the
+//   - every lighthouse.interval seconds (the lighthouse update timer), a HostUpdateNotification to
+//   each lighthouse with the
 //     addresses it may be reached at: advertise_addrs, then its interfaces' addresses that
 //     local_allow_list admits (not loopback, link-local or overlay), all with the listen port;
 //   - Query(vpn): a HostQuery to each lighthouse when a handshake lacks addresses; the
@@ -24,13 +25,13 @@
 // configured lighthouses, updates about a host only from that host.
 // Dependencies (Deps) are explicit and narrow (control_ports.h): the config's lighthouse,
 // punchy and relay sections, the host map (read only), the address book it fills, how to
-// send, and the handshake manager's Trigger. A unit test builds one with fakes.
+// send, the handshake manager's Trigger, and the timer queue (its timers are listed in
+// control_timers.h). A unit test builds one with fakes.
 // Control thread only.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <vector>
 
 #include "base/bytes.h"
@@ -63,6 +64,7 @@ class Lighthouse : public PeerQuery {
     AddressBook& addresses;  // what hosts and lighthouses report goes here
     ControlSender& send;
     HandshakeStarter& handshakes;
+    TimerScheduler& timers;
     std::function<uint16_t()> listen_port;  // ours, known once the socket is open
   };
   explicit Lighthouse(Deps deps);
@@ -74,11 +76,15 @@ class Lighthouse : public PeerQuery {
   void Query(uint32_t vpn_ip) override;
   // A decrypted lighthouse message from the tunnel's peer.
   void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
-  // Periodic work and delayed punches; returns when it next needs to run.
-  int64_t Tick(int64_t now_ns);
+  // Arms the periodic timers: the lighthouse update (due at once) and punchy.punch's
+  // keepalive. Called once, when the node's control thread starts.
+  void Start(int64_t now_ns);
 
  private:
   void SendUpdate();
+  // Expiries of the lighthouse update and punch keepalive timers; each re-arms itself.
+  void UpdateDue(int64_t now_ns);
+  void PunchKeepaliveDue(int64_t now_ns);
   std::vector<net::UdpAddr> OwnAddresses() const;
   void HandleQuery(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandleQueryReply(Tunnel& from, const nebula::NebulaMeta& meta);
@@ -86,7 +92,6 @@ class Lighthouse : public PeerQuery {
   void HandlePunchNotification(Tunnel& from, const nebula::NebulaMeta& meta, int64_t now_ns);
   // The relays `meta` names for vpn_ip, as `owner` says; what is past the bound is counted.
   void SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const nebula::NebulaMeta& meta);
-  void RunAt(int64_t due_ns, std::function<void()> action);
   // Our certificate's version in the tunnel to `lighthouse` (initiating version without one).
   cert::Version VersionTowards(uint32_t lighthouse) const;
   // The version of vpn_ip's certificate in our tunnel (initiating version without one).
@@ -95,19 +100,6 @@ class Lighthouse : public PeerQuery {
   const Deps deps_;
   const bool am_lighthouse_;
   std::vector<uint32_t> lighthouses_;
-  int64_t next_update_ns_ = 0;
-  int64_t next_punch_ns_ = 0;
-
-  struct Delayed {
-    int64_t due_ns;
-    uint64_t sequence;
-    std::function<void()> action;
-    bool operator>(const Delayed& other) const {
-      return due_ns != other.due_ns ? due_ns > other.due_ns : sequence > other.sequence;
-    }
-  };
-  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
-  uint64_t sequence_ = 0;
 };
 
 }  // namespace flatnet::mesh

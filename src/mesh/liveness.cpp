@@ -10,7 +10,18 @@
 
 namespace flatnet::mesh {
 
-int64_t Liveness::Tick(int64_t now_ns) {
+namespace {
+constexpr int64_t kCheckIntervalNs = 1'000'000'000;
+}
+
+void Liveness::Start(int64_t now_ns) {
+  deps_.timers.At(now_ns + kCheckIntervalNs, [this](int64_t now) {
+    Check(now);
+    Start(now);
+  });
+}
+
+void Liveness::Check(int64_t now_ns) {
   const NodeSettings& settings = deps_.settings;
   auto snapshot = deps_.host_map.Current();
   std::vector<Tunnel*> dead;
@@ -75,7 +86,6 @@ int64_t Liveness::Tick(int64_t now_ns) {
                             {});
     deps_.tunnels.CloseTunnel(*tunnel, "inactive");
   }
-  return now_ns + 1'000'000'000;
 }
 
 }  // namespace flatnet::mesh

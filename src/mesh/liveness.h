@@ -3,8 +3,9 @@
 // timers.pending_deletion_interval, the tunnel is dead and is removed, so the next packet
 // starts a fresh handshake. Tunnels that carry traffic both ways cost nothing here.
 //
-// Contract: Tick runs on the control thread about once a second and reads the per-tunnel
-// traffic flags the workers set (Tunnel::MarkIn/MarkOut).
+// Contract: Check runs on the control thread once a second (the tunnel check timer,
+// control_timers.h, which Start arms) and reads the per-tunnel traffic flags the workers
+// set (Tunnel::MarkIn/MarkOut).
 //
 // tunnels.drop_inactive (Nebula 1.10+, off by default): a tunnel that carried nothing
 // either way for tunnels.inactivity_timeout (10m) is closed, the peer told with a
@@ -12,7 +13,7 @@
 // liveness tests count as traffic, as in Nebula.
 //
 // Dependencies are explicit (control_ports.h): the timers' settings, the host map (read
-// only), how to send, and how to close a tunnel.
+// only), how to send, how to close a tunnel, and the timer queue.
 #pragma once
 
 #include <cstdint>
@@ -34,10 +35,13 @@ class Liveness {
     const HostMap& host_map;
     ControlSender& send;
     TunnelEvents& tunnels;
+    TimerScheduler& timers;
   };
   explicit Liveness(Deps deps) : deps_(std::move(deps)) {}
-  // Returns when it next needs to run.
-  int64_t Tick(int64_t now_ns);
+  // Arms the tunnel check timer, first due a second from now.
+  void Start(int64_t now_ns);
+  // One pass over every tunnel: test probes, dead and inactive tunnels closed.
+  void Check(int64_t now_ns);
 
  private:
   const Deps deps_;

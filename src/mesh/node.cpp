@@ -1,6 +1,7 @@
 #include "mesh/node.h"
 
 #include <chrono>
+#include <optional>
 
 #include "firewall/rule_set.h"
 #include "mesh/handshake_manager.h"
@@ -154,14 +155,14 @@ Status Node::Prepare() {
   // handshake manager, made after them, through this Node's HandshakeStarter.
   lighthouse_ = std::make_unique<Lighthouse>(
       Lighthouse::Deps{config_, credentials_, logger_, control_counters_, host_map_, *addresses_,
-                       *this, *this, [this] { return listen_port_; }});
+                       *this, *this, timers_, [this] { return listen_port_; }});
   relays_ = std::make_unique<RelayManager>(RelayManager::Deps{
       config_.relay.am_relay, credentials_, logger_, control_counters_, host_map_, *this, *this});
   handshakes_ = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
       credentials_, settings_, config_.relay.use_relays && !config_.relay.am_relay, logger_,
-      control_counters_, host_map_, *addresses_, *this, *this, *lighthouse_, *relays_});
-  liveness_ =
-      std::make_unique<Liveness>(Liveness::Deps{settings_, logger_, host_map_, *this, *this});
+      control_counters_, host_map_, *addresses_, *this, *this, *lighthouse_, *relays_, timers_});
+  liveness_ = std::make_unique<Liveness>(
+      Liveness::Deps{settings_, logger_, host_map_, *this, *this, timers_});
   return Status::Ok();
 }
 
@@ -243,23 +244,25 @@ void Node::Stop() {
 }
 
 void Node::RunControl() {
+  // The timers that run from the start (control_timers.h lists every timer).
   int64_t now = NowNs();
-  int64_t next_handshake_tick = now;
-  int64_t next_liveness_tick = now + 1'000'000'000;
-  int64_t next_lighthouse_tick = now;
+  lighthouse_->Start(now);
+  liveness_->Start(now);
+  timers_.At(now + 1'000'000'000, [this](int64_t due) { PurgeDue(due); });
+  // One loop: the next event from the workers, or the next due timer, whichever is first.
   while (!stopping_.load()) {
-    int64_t deadline = std::min({next_handshake_tick, next_liveness_tick, next_lighthouse_tick});
+    std::optional<int64_t> due = timers_.NextDue();
+    int64_t deadline = due ? *due : NowNs() + 1'000'000'000;
     ControlEvent event;
     auto until = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
     if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
-    now = NowNs();
-    if (now >= next_handshake_tick) next_handshake_tick = handshakes_->Tick(now);
-    if (now >= next_lighthouse_tick) next_lighthouse_tick = lighthouse_->Tick(now);
-    if (now >= next_liveness_tick) {
-      next_liveness_tick = liveness_->Tick(now);
-      firewall_->PurgeExpired(now);
-    }
+    timers_.RunDue(NowNs());
   }
+}
+
+void Node::PurgeDue(int64_t now_ns) {
+  firewall_->PurgeExpired(now_ns);
+  timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { PurgeDue(now); });
 }
 
 void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {

@@ -9,7 +9,8 @@
 // - Threads: `routines` workers, each owning one TUN queue and one UDP socket on the same
 //   port (SO_REUSEPORT) and running two threads, the inside path (inside.cpp: TUN -> UDP)
 //   and the outside path (outside.cpp: UDP -> TUN). One control thread runs handshakes,
-//   tunnel liveness and whatever workers hand it through the ControlQueue.
+//   tunnel liveness and whatever workers hand it through the ControlQueue, and every timer
+//   (ControlTimers, control_timers.h), from one loop.
 // - Node owns what the threads share and wires the control thread's managers
 //   (HandshakeManager, Lighthouse, RelayManager, Liveness) to each other and to itself
 //   through the narrow interfaces of control_ports.h: it is their ControlSender,
@@ -34,6 +35,7 @@
 #include "mesh/address_book.h"
 #include "mesh/control_ports.h"
 #include "mesh/control_queue.h"
+#include "mesh/control_timers.h"
 #include "mesh/counters.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
@@ -96,6 +98,8 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   HandshakeManager& handshakes() { return *handshakes_; }
   Lighthouse& lighthouse() { return *lighthouse_; }
   RelayManager& relays() { return *relays_; }
+  // The control thread's timers; a test of a never started Node runs them itself.
+  ControlTimers& timers() { return timers_; }
   uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
   bool InOurNetwork(uint32_t ip) const { return credentials_.InOurNetwork(ip); }
@@ -131,6 +135,8 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   Status Prepare();
   void RunControl();
   void HandleControlEvent(ControlEvent& event, int64_t now_ns);
+  // The conntrack purge timer's expiry: expired flows go, and it re-arms for a second later.
+  void PurgeDue(int64_t now_ns);
 
   const config::Config config_;
   log::Logger logger_;
@@ -140,6 +146,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   HostMap host_map_;
   ControlQueue control_queue_;
   Counters control_counters_;
+  ControlTimers timers_;
   std::unique_ptr<AddressBook> addresses_;
   std::unique_ptr<HandshakeManager> handshakes_;
   std::unique_ptr<Liveness> liveness_;

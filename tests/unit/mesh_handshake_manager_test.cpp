@@ -27,10 +27,10 @@ struct Peer {
 
   Peer(const TestCa& ca, const TestHost& me, const std::string& rest, bool use_relays = false)
       : host(MeshConfig(ca, me, rest)) {
-    handshakes = std::make_unique<HandshakeManager>(
-        HandshakeManager::Deps{host.me, host.settings, use_relays, host.logger, host.counters,
-                               host.host_map, *host.addresses, host.send, host.tunnels,
-                               host.lighthouse, host.relays, [this] { return wall_ns; }});
+    handshakes = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
+        host.me, host.settings, use_relays, host.logger, host.counters, host.host_map,
+        *host.addresses, host.send, host.tunnels, host.lighthouse, host.relays, host.timers,
+        [this] { return wall_ns; }});
   }
   Tunnel* TunnelTo(const char* vpn_ip) const {
     return host.host_map.Current()->FindByVpnIp(Ip(vpn_ip));
@@ -138,22 +138,49 @@ TEST(HandshakeManager, RetriesBackOffLinearlyThenTimeOut) {
   const Bytes stage1 = a.host.send.Handshakes(1)[0].datagram;
   a.host.send.Clear();
   // try_interval * attempts: the 2nd send after 100 ms, the 3rd 200 ms after that.
-  int64_t next = a.handshakes->Tick(t0 + 99 * kMs);
+  EXPECT_EQ(a.host.timers.NextDue(), t0 + 100 * kMs);  // the handshake retry timer
+  a.host.timers.RunDue(t0 + 99 * kMs);
   EXPECT_TRUE(a.host.send.raw.empty());
-  EXPECT_EQ(next, t0 + 100 * kMs);
-  a.handshakes->Tick(t0 + 100 * kMs);
+  a.host.timers.RunDue(t0 + 100 * kMs);
   ASSERT_EQ(a.host.send.Handshakes(1).size(), 1u);
   EXPECT_EQ(a.host.send.Handshakes(1)[0].datagram, stage1);  // resent as it is
-  a.handshakes->Tick(t0 + 299 * kMs);
+  EXPECT_EQ(a.host.timers.NextDue(), t0 + 300 * kMs);
+  a.host.timers.RunDue(t0 + 299 * kMs);
   EXPECT_EQ(a.host.send.Handshakes(1).size(), 1u);
-  a.handshakes->Tick(t0 + 300 * kMs);
+  a.host.timers.RunDue(t0 + 300 * kMs);
   EXPECT_EQ(a.host.send.Handshakes(1).size(), 2u);
-  // retries: 3 sends, then the next due time gives up.
-  a.handshakes->Tick(t0 + 10'000 * kMs);
+  // retries: 3 sends, then the next due time gives up, and no timer is left.
+  a.host.timers.RunDue(t0 + 10'000 * kMs);
   EXPECT_EQ(a.host.send.Handshakes(1).size(), 2u);
   EXPECT_FALSE(a.handshakes->Pending(Ip("10.9.0.2")));
   EXPECT_EQ(a.host.counters.handshakes_timed_out.load(), 1u);
   EXPECT_NE(a.host.log->find("Handshake timed out"), std::string::npos);
+  EXPECT_EQ(a.host.timers.NextDue(), std::nullopt);
+}
+
+TEST(HandshakeManager, AFinishedHandshakeDisarmsItsRetryAndUnprovenCandidatesExpire) {
+  Mesh m;
+  Peer a(m.ca, m.a_host, Rest()), b(m.ca, m.b_host, "");
+  a.handshakes->Initiate(Ip("10.9.0.2"), 0);
+  ASSERT_NE(Complete(a, b, kMs), nullptr);
+  EXPECT_EQ(a.host.timers.NextDue(), std::nullopt);  // no retry left behind
+  Tunnel* live = b.TunnelTo("10.9.0.1");
+  ASSERT_TRUE(live->NoteAuthenticated());
+  b.handshakes->Proven(live->local_index());
+  // Forged stage 1s: at most kMaxCandidatesPerPeer candidates, gone after their lifetime.
+  const uint64_t far_future = uint64_t(4'000'000'000) * 1'000'000'000;
+  for (int i = 0; i < 10; ++i)
+    b.handshakes->HandlePacket(Addr("203.0.113.66:4242"),
+                               Span(ForgedStage1(m.a_host, far_future + i)), 2 * kMs + i);
+  EXPECT_EQ(b.host.host_map.Current()->by_local_index.size(),
+            1 + HandshakeManager::kMaxCandidatesPerPeer);
+  // One timer for the peer's candidates, armed for the oldest (the 7th forgery now).
+  b.host.timers.RunDue(2 * kMs + 6 + HandshakeManager::kCandidateLifetimeNs);
+  EXPECT_EQ(b.host.host_map.Current()->by_local_index.size(), 1 + 3u);
+  b.host.timers.RunDue(2 * kMs + 9 + HandshakeManager::kCandidateLifetimeNs);
+  EXPECT_EQ(b.host.host_map.Current()->by_local_index.size(), 1u);
+  EXPECT_EQ(b.host.host_map.Current()->FindByVpnIp(Ip("10.9.0.1")), live);
+  EXPECT_EQ(b.host.timers.NextDue(), std::nullopt);
 }
 
 TEST(HandshakeManager, AResentStage1GetsTheSameStage2AndNoSecondTunnel) {
@@ -293,7 +320,7 @@ TEST(HandshakeManager, APeerWithRelaysGetsItsStage1ThroughAnEstablishedPath) {
   // No tunnel to the relay yet: the pass that found it starts one after the resends.
   a.handshakes->Initiate(b, 0);
   EXPECT_TRUE(a.host.relays.ensured.empty());
-  a.handshakes->Tick(100 * kMs);
+  a.host.timers.RunDue(100 * kMs);
   EXPECT_TRUE(a.handshakes->Pending(relay));
   // With a tunnel to the relay and the path up, stage 1 goes through it as it is.
   a.host.host_map.Add(MakeTunnel(relay, 77, Addr("198.51.100.9:4242")));

@@ -26,7 +26,7 @@ struct LighthouseUnderTest {
   explicit LighthouseUnderTest(const std::string& rest)
       : host(MeshConfig(ca, MakeTestHost(ca, "me", "10.9.0.1/24"), rest)),
         lighthouse(Lighthouse::Deps{host.config, host.me, host.logger, host.counters, host.host_map,
-                                    *host.addresses, host.send, host.handshakes,
+                                    *host.addresses, host.send, host.handshakes, host.timers,
                                     [] { return uint16_t(4242); }}) {}
 
   // A tunnel to vpn_ip at `remote`, in the host map.
@@ -168,7 +168,7 @@ TEST(Lighthouse, RepliesAndPunchNotificationsFromOtherHostsAreIgnored) {
   t.Receive(stranger, Meta(NebulaMeta::HostQueryReply, "10.9.0.5", {"198.51.100.5:4242"}));
   t.Receive(stranger, Meta(NebulaMeta::HostPunchNotification, "10.9.0.8", {"198.51.100.8:4242"}),
             0);
-  t.lighthouse.Tick(10'000 * kMs);
+  t.host.timers.RunDue(10'000 * kMs);
   EXPECT_TRUE(t.host.addresses->Candidates(Ip("10.9.0.5")).empty());
   EXPECT_TRUE(t.host.handshakes.triggered.empty());
   for (const auto& sent : t.host.send.raw) EXPECT_NE(sent.to, Addr("198.51.100.8:4242"));
@@ -187,9 +187,9 @@ TEST(Lighthouse, APunchNotificationPunchesAfterTheDelayAndRespondsWhenAsked) {
       n += sent.to == Addr(addr) && sent.datagram.size() == 1;
     return n;
   };
-  t.lighthouse.Tick(t0 + 1999 * kMs);
+  t.host.timers.RunDue(t0 + 1999 * kMs);  // the punch back timer
   EXPECT_EQ(punches_to("198.51.100.8:4242"), 0);
-  t.lighthouse.Tick(t0 + 2000 * kMs);
+  t.host.timers.RunDue(t0 + 2000 * kMs);
   EXPECT_EQ(punches_to("198.51.100.8:4242"), 1);
   auto tests_to_asker = [&] {
     int n = 0;
@@ -199,7 +199,7 @@ TEST(Lighthouse, APunchNotificationPunchesAfterTheDelayAndRespondsWhenAsked) {
     return n;
   };
   EXPECT_EQ(tests_to_asker(), 0);
-  t.lighthouse.Tick(t0 + 5000 * kMs);
+  t.host.timers.RunDue(t0 + 5000 * kMs);  // the punch respond timer
   EXPECT_EQ(tests_to_asker(), 1);
   EXPECT_EQ(punches_to("198.51.100.8:4242"), 1);  // once
   // The asker's addresses are kept for the handshake punchy.respond starts.
@@ -220,7 +220,8 @@ TEST(Lighthouse, AMemberQueriesAndUpdatesItsLighthousesInTheirTunnelsGeneration)
   t.Peer("10.9.0.100", "198.51.100.100:4242", 100, cert::Version::kV2).control().my_cert_version =
       cert::Version::kV2;
   t.host.send.Clear();
-  t.lighthouse.Tick(0);
+  t.lighthouse.Start(0);  // the lighthouse update timer, due at once
+  t.host.timers.RunDue(0);
   ASSERT_EQ(t.host.send.to_vpn.size(), 1u);
   NebulaMeta update = Decoded(t.host.send.to_vpn[0].payload);
   EXPECT_EQ(update.type(), NebulaMeta::HostUpdateNotification);
@@ -230,6 +231,8 @@ TEST(Lighthouse, AMemberQueriesAndUpdatesItsLighthousesInTheirTunnelsGeneration)
             advertised.end());
   // Not again before lighthouse.interval (10 s by default).
   t.host.send.Clear();
-  t.lighthouse.Tick(9'000 * kMs);
+  t.host.timers.RunDue(9'999 * kMs);
   EXPECT_TRUE(t.host.send.to_vpn.empty());
+  t.host.timers.RunDue(10'000 * kMs);
+  EXPECT_EQ(t.host.send.to_vpn.size(), 1u);
 }

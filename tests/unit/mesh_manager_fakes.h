@@ -1,8 +1,9 @@
 // Test support for the control thread's managers built on their own (no Node): fakes of the
 // interfaces in mesh/control_ports.h that record every call, and a ManagerHost holding
 // what a manager's Deps refer to (config, credentials, host map, address book, counters,
-// a log) for one host of a test mesh. A test builds HandshakeManager, Lighthouse or
-// RelayManager from a ManagerHost, feeds it messages and reads what the fakes recorded.
+// a log, a real timer queue the test runs itself) for one host of a test mesh. A test builds
+// HandshakeManager, Lighthouse or RelayManager from a ManagerHost, feeds it messages and reads what
+// the fakes recorded.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "crypto/random.h"
 #include "mesh/address_book.h"
 #include "mesh/control_ports.h"
+#include "mesh/control_timers.h"
 #include "mesh/counters.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
@@ -150,6 +152,7 @@ struct ManagerHost {
   FakeHandshakes handshakes;
   FakeQuery lighthouse;
   FakeRelays relays;
+  ControlTimers timers;  // run by the test: timers.RunDue(now)
 
   explicit ManagerHost(config::Config c)
       : config(std::move(c)), logger([log = log](std::string_view line) {
