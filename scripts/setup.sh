@@ -14,6 +14,8 @@ packages=(
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
+  # The fault lab: lab-impair's NFQUEUE (the kernel has no netem), one daemon's clock stepped.
+  libnetfilter-queue-dev libfaketime
   # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
   g++-mingw-w64-x86-64-posix wine wine64
 )

@@ -32,6 +32,8 @@ struct FlagValues {
   std::chrono::nanoseconds resolve_interval{};
   int64_t target_port = 0;
   int64_t max_sessions = 0;
+  std::chrono::nanoseconds tcp_idle_timeout{};
+  int64_t max_connections = 0;
   std::string log_level;
   bool version = false;
 };
@@ -44,8 +46,12 @@ void DefineFlags(FlagSet& flags, FlagValues& values) {
   flags.Int(&values.target_port, "target-port", 0,
             "Port of the target when TARGET has none (default: LISTEN's port)");
   flags.Int(&values.max_sessions, "max-sessions", 1024,
-            "UDP sessions or TCP connections at once; a new UDP client then replaces the least "
-            "recently active session, a new TCP connection is refused");
+            "UDP sessions at once; a new client then replaces the least recently active session "
+            "the target never answered, else the least recently active one");
+  flags.Duration(&values.tcp_idle_timeout, "tcp-idle-timeout", std::chrono::hours(1),
+                 "Close a TCP connection after this long without a byte either way; 0 never does");
+  flags.Int(&values.max_connections, "max-connections", 256,
+            "TCP connections at once (each holds 128 KiB of buffers); more are refused");
   flags.String(&values.log_level, "log-level", "info", "error, warning, info or debug");
   flags.Bool(&values.version, "version", false, "Print version");
 }
@@ -123,6 +129,13 @@ Result<ForwardCommandLine> ParseForwardCommandLine(const std::vector<std::string
     return BadFlag("max-sessions", std::to_string(values.max_sessions) + " is not in 1.." +
                                        std::to_string(kMaxSessionsLimit));
   }
+  if (values.tcp_idle_timeout < std::chrono::nanoseconds::zero()) {
+    return BadFlag("tcp-idle-timeout", "must be 0 (never) or more");
+  }
+  if (values.max_connections < 1 || values.max_connections > kMaxSessionsLimit) {
+    return BadFlag("max-connections", std::to_string(values.max_connections) + " is not in 1.." +
+                                          std::to_string(kMaxSessionsLimit));
+  }
   Result<forward::LogLevel> level = forward::ParseLogLevel(values.log_level);
   if (!level.ok()) return BadFlag("log-level", level.status().message());
 
@@ -140,6 +153,8 @@ Result<ForwardCommandLine> ParseForwardCommandLine(const std::vector<std::string
   command.idle_timeout = values.idle_timeout;
   command.resolve_interval = values.resolve_interval;
   command.max_sessions = static_cast<size_t>(values.max_sessions);
+  command.tcp_idle_timeout = values.tcp_idle_timeout;
+  command.max_connections = static_cast<size_t>(values.max_connections);
   command.log_level = *level;
   return line;
 }
@@ -180,6 +195,8 @@ int Forward(const ForwardCommand& command, const SocketAddress& target, EventLog
   options.listen = command.listen;
   options.idle_timeout = command.idle_timeout;
   options.max_sessions = command.max_sessions;
+  options.tcp_idle_timeout = command.tcp_idle_timeout;
+  options.max_connections = command.max_connections;
   Forwarder forwarder(options, log);
   if (Status started = forwarder.Start(target); !started.ok()) {
     *error = started.message();
@@ -199,9 +216,20 @@ int Forward(const ForwardCommand& command, const SocketAddress& target, EventLog
                           {"target_spec", command.target.text}});
   forwarder.Run(stop, watcher.get());
   const forward::ForwarderTotals& totals = forwarder.totals();
-  log.Info("forwarder stopped", {{"protocol", protocol},
-                                 {"sessions", totals.sessions_started.load()},
-                                 {"target_changes", totals.retargets.load()}});
+  if (command.protocol == forward::Protocol::kUdp) {
+    log.Info("forwarder stopped", {{"protocol", protocol},
+                                   {"sessions", totals.sessions_started.load()},
+                                   {"target_changes", totals.retargets.load()},
+                                   {"idle_closed", totals.idle_closed.load()},
+                                   {"evicted_unanswered", totals.evicted_unanswered.load()},
+                                   {"evicted_answered", totals.evicted_answered.load()}});
+  } else {
+    log.Info("forwarder stopped", {{"protocol", protocol},
+                                   {"sessions", totals.sessions_started.load()},
+                                   {"target_changes", totals.retargets.load()},
+                                   {"idle_closed", totals.idle_closed.load()},
+                                   {"refused", totals.refused.load()}});
+  }
   return 0;
 }
 

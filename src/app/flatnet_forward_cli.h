@@ -6,7 +6,9 @@
 //   -idle-timeout 60s      UDP sessions idle this long are closed
 //   -resolve-interval 10s  how often a host name or cmd: TARGET is resolved again (0: once)
 //   -target-port N         the target's port when TARGET has none (default: LISTEN's port)
-//   -max-sessions 1024     UDP sessions / TCP connections at once
+//   -max-sessions 1024     UDP sessions at once (a new client evicts one never answered)
+//   -tcp-idle-timeout 1h   TCP connections idle this long are closed (0: never)
+//   -max-connections 256   TCP connections at once; more are refused
 //   -log-level info        error, warning, info or debug
 //
 // LISTEN and TARGET are described in forward/endpoint_syntax.h and docs/forward.md. Flags
@@ -36,6 +38,8 @@ struct ForwardCommand {
   std::chrono::nanoseconds idle_timeout{};
   std::chrono::nanoseconds resolve_interval{};  // 0: resolve once at start
   size_t max_sessions = 0;
+  std::chrono::nanoseconds tcp_idle_timeout{};  // 0: never
+  size_t max_connections = 0;
   forward::LogLevel log_level = forward::LogLevel::kInfo;
 };
 

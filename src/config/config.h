@@ -141,8 +141,9 @@ struct Gateway {  // one `via` of an unsafe route; weight for ECMP (nebula: 1 by
 
 struct UnsafeRoute {  // tun.unsafe_routes: a non-overlay network reached through `via`
   IpNetwork network;
-  IpAddress via;                  // gateways[0]: the gateway flatnet routes through
-  std::vector<Gateway> gateways;  // `via: IP` gives one; `via: [{gateway:, weight:}]` several
+  IpAddress via;                  // gateways[0], for messages
+  std::vector<Gateway> gateways;  // `via: IP` gives one; `via: [{gateway:, weight:}]` several,
+                                  // chosen among per flow (mesh/gateways.h)
   int mtu = 0;                    // 0 = tun.mtu
   int metric = 0;
   bool install = true;  // false: nebula routes it inside, but adds no kernel route

@@ -50,6 +50,17 @@ void ParseStaticMap(ConfigReader& reader, StaticMapConfig* static_map) {
   static_map->cadence = reader.Duration("static_map.cadence", std::chrono::seconds(30));
   static_map->lookup_timeout =
       reader.Duration("static_map.lookup_timeout", std::chrono::milliseconds(250));
+  // Nebula's ticker panics on a zero cadence, and a zero timeout fails every lookup: both are
+  // mistakes, said here rather than at run time (negative ones are refused by Duration).
+  if (static_map->cadence == Duration::zero()) {
+    reader.Error(reader.Get("static_map.cadence"), "static_map.cadence", "must be longer than 0");
+    static_map->cadence = std::chrono::seconds(30);
+  }
+  if (static_map->lookup_timeout == Duration::zero()) {
+    reader.Error(reader.Get("static_map.lookup_timeout"), "static_map.lookup_timeout",
+                 "must be longer than 0");
+    static_map->lookup_timeout = std::chrono::milliseconds(250);
+  }
   if (const YamlNode* node = reader.Get("static_map.network")) {
     auto text = reader.ToString(*node, "static_map.network");
     if (text == "ip4") {

@@ -55,34 +55,6 @@ void WarnNotYetSupported(ConfigReader& reader, const Config& config) {
   if (!config.stats.type.empty() && config.stats.type != "none") {
     reader.Warn(reader.Get("stats.type"), "stats", "not supported by flatnet yet; ignored");
   }
-  const char* kIgnored = "flatnet does not act on this yet; ignored";
-  if (config.pki.disconnect_invalid && reader.IsSet("pki.disconnect_invalid")) {
-    reader.Warn(reader.Get("pki.disconnect_invalid"), "pki.disconnect_invalid",
-                "flatnet does not yet close tunnels whose certificate expires; ignored");
-  }
-  for (const char* key : {"static_map.cadence", "static_map.lookup_timeout"}) {
-    if (reader.IsSet(key)) {
-      reader.Warn(reader.Get(key), key,
-                  "flatnet resolves static_host_map names once, at start; ignored");
-    }
-  }
-  if (!config.lighthouse.calculated_remotes.empty()) {
-    reader.Warn(reader.Get("lighthouse.calculated_remotes"), "lighthouse.calculated_remotes",
-                kIgnored);
-  }
-  if (config.punchy.target_all_remotes) {
-    reader.Warn(reader.Get("punchy.target_all_remotes"), "punchy.target_all_remotes", kIgnored);
-  }
-  if (config.tun.use_system_route_table) {
-    reader.Warn(reader.Get("tun.use_system_route_table"), "tun.use_system_route_table", kIgnored);
-  }
-  for (const UnsafeRoute& route : config.tun.unsafe_routes) {
-    if (route.gateways.size() > 1) {
-      reader.Warn(reader.Get("tun.unsafe_routes"), "tun.unsafe_routes.via",
-                  route.network.ToString() + ": flatnet has no ECMP yet and routes through " +
-                      route.via.ToString() + " only");
-    }
-  }
 }
 
 Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings) {

@@ -17,13 +17,19 @@ namespace flatnet::forward {
 
 struct ForwarderOptions {
   SocketAddress listen;
-  // UDP only: a session with no datagram either way for this long is closed. 60 s outlasts
-  // the 10 s at which nebula's lighthouse updates and punchy keepalives arrive, so a live
-  // nebula peer never loses its session, while a vanished client's socket is freed within a
-  // minute. TCP connections end when their peers close them.
+  // UDP: a session with no datagram either way for this long is closed. 60 s outlasts the
+  // 10 s at which nebula's lighthouse updates and punchy keepalives arrive, so a live nebula
+  // peer never loses its session, while a vanished client's socket is freed within a minute.
   std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);
-  // UDP sessions / TCP connections at once. Each costs one socket (two for TCP).
+  // UDP sessions at once. Each costs one socket.
   size_t max_sessions = 1024;
+  // TCP: a connection with no byte either way for this long is closed (0: never). A peer
+  // that vanished without a FIN or RST would otherwise hold its two sockets and 128 KiB of
+  // buffers forever; an hour spares idle interactive sessions (ssh) that have keepalives.
+  std::chrono::nanoseconds tcp_idle_timeout = std::chrono::hours(1);
+  // TCP connections at once; more are refused. Each costs two sockets and 128 KiB of
+  // buffers, so the default bounds the forwarder at 32 MiB.
+  size_t max_connections = 256;
 };
 
 // How long a loop sleeps at most between looks at the stop flag, the target watcher, idle
@@ -35,6 +41,15 @@ struct ForwarderTotals {
   std::atomic<uint64_t> sessions_started{0};
   std::atomic<uint64_t> sessions_ended{0};
   std::atomic<uint64_t> retargets{0};
+  // Ended for want of traffic: UDP sessions after idle_timeout, TCP connections after
+  // tcp_idle_timeout.
+  std::atomic<uint64_t> idle_closed{0};
+  // UDP sessions ended to make room for a new client at max_sessions, by whether the target
+  // had ever answered them.
+  std::atomic<uint64_t> evicted_unanswered{0};
+  std::atomic<uint64_t> evicted_answered{0};
+  // TCP connections accepted and closed at once at max_connections.
+  std::atomic<uint64_t> refused{0};
 };
 
 // The target address a forwarder uses now, and the watcher's news about it.

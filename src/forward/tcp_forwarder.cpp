@@ -90,6 +90,12 @@ void TcpForwarder::Run(const std::atomic<bool>& stop, TargetWatcher* watcher) {
         it->end_reason =
             "connect to target timed out after " + std::to_string(kConnectTimeout.count()) + "s";
       }
+      if (!it->connecting && it->end_reason.empty() &&
+          options_.tcp_idle_timeout > std::chrono::nanoseconds::zero() &&
+          now - it->last_active >= options_.tcp_idle_timeout) {
+        it->end_reason = "idle";
+        ++totals_.idle_closed;
+      }
       if (it->end_reason.empty()) {
         ++it;
         continue;
@@ -130,11 +136,14 @@ void TcpForwarder::Accept(SteadyTime now) {
       }
       return;
     }
-    if (connections_.size() >= options_.max_sessions) {
+    if (connections_.size() >= options_.max_connections) {
+      ++totals_.refused;
       if (now - last_refusal_log_ >= kRefusalLogInterval) {
         last_refusal_log_ = now;
-        log_.Warn("tcp connection refused: -max-sessions connections are open",
-                  {{"client", peer.ToString()}, {"max_sessions", options_.max_sessions}});
+        log_.Warn("tcp connection refused: -max-connections connections are open",
+                  {{"client", peer.ToString()},
+                   {"max_connections", options_.max_connections},
+                   {"refused", totals_.refused.load()}});
       }
       continue;  // `client` closes here
     }
@@ -163,18 +172,19 @@ void TcpForwarder::Accept(SteadyTime now) {
     if (!connected.ok()) {
       connection.end_reason = connected.message();
     } else if (!in_progress) {
-      FinishConnect(connection);
+      FinishConnect(connection, now);
     }
   }
 }
 
-void TcpForwarder::FinishConnect(Connection& connection) {
+void TcpForwarder::FinishConnect(Connection& connection, SteadyTime now) {
   if (int error = connection.upstream.TakeError(); error != 0) {
     connection.end_reason =
         "cannot connect to " + connection.target.ToString() + ": " + platform::ErrorText(error);
     return;
   }
   connection.connecting = false;
+  connection.last_active = now;
   connection.upstream.SetNoDelay();
   if (Result<SocketAddress> local = connection.upstream.LocalAddress(); local.ok()) {
     connection.upstream_local = *local;
@@ -187,7 +197,7 @@ void TcpForwarder::FinishConnect(Connection& connection) {
 void TcpForwarder::HandleEvents(Connection& connection, bool upstream, short revents,
                                 SteadyTime now) {
   if (connection.connecting) {
-    FinishConnect(connection);
+    FinishConnect(connection, now);
     return;
   }
   Socket& socket = upstream ? connection.upstream : connection.client_socket;
@@ -206,10 +216,10 @@ void TcpForwarder::HandleEvents(Connection& connection, bool upstream, short rev
   // POLLHUP counts as readable: WSAPoll reports a peer's FIN that way, and recv() then
   // returns the end of stream.
   if ((revents & (POLLIN | POLLHUP)) != 0 && in.WantsRead()) {
-    Pump(connection, in, socket, name, other, other_name);
+    Pump(connection, in, socket, name, other, other_name, now);
   }
   if (connection.end_reason.empty() && (revents & (POLLOUT | POLLHUP)) != 0 && out.WantsWrite()) {
-    Flush(connection, out, socket, name);
+    Flush(connection, out, socket, name, now);
   }
   if (connection.end_reason.empty() && connection.to_target.passed_on &&
       connection.to_client.passed_on) {
@@ -218,7 +228,7 @@ void TcpForwarder::HandleEvents(Connection& connection, bool upstream, short rev
 }
 
 void TcpForwarder::Pump(Connection& connection, Pipe& pipe, Socket& from, const char* from_name,
-                        Socket& to, const char* to_name) {
+                        Socket& to, const char* to_name, SteadyTime now) {
   if (pipe.begin == pipe.end) pipe.begin = pipe.end = 0;
   IoResult io = from.Recv(pipe.buffer.data() + pipe.end, pipe.buffer.size() - pipe.end);
   if (io.ok()) {
@@ -226,15 +236,17 @@ void TcpForwarder::Pump(Connection& connection, Pipe& pipe, Socket& from, const 
       pipe.source_closed = true;
     } else {
       pipe.end += static_cast<size_t>(io.bytes);
+      connection.last_active = now;
     }
   } else if (!Transient(io)) {
     connection.end_reason = std::string(from_name) + ": " + platform::ErrorText(io.error);
     return;
   }
-  Flush(connection, pipe, to, to_name);
+  Flush(connection, pipe, to, to_name, now);
 }
 
-void TcpForwarder::Flush(Connection& connection, Pipe& pipe, Socket& to, const char* to_name) {
+void TcpForwarder::Flush(Connection& connection, Pipe& pipe, Socket& to, const char* to_name,
+                         SteadyTime now) {
   while (pipe.WantsWrite()) {
     IoResult io = to.Send(pipe.buffer.data() + pipe.begin, pipe.end - pipe.begin);
     if (!io.ok()) {
@@ -244,6 +256,7 @@ void TcpForwarder::Flush(Connection& connection, Pipe& pipe, Socket& to, const c
     }
     pipe.begin += static_cast<size_t>(io.bytes);
     pipe.bytes += static_cast<uint64_t>(io.bytes);
+    connection.last_active = now;
   }
   if (pipe.begin == pipe.end) pipe.begin = pipe.end = 0;
   if (pipe.source_closed && !pipe.WantsWrite() && !pipe.passed_on) {
@@ -254,7 +267,8 @@ void TcpForwarder::Flush(Connection& connection, Pipe& pipe, Socket& to, const c
 
 void TcpForwarder::EndConnection(Connection& connection, SteadyTime now) {
   ++totals_.sessions_ended;
-  bool clean = connection.end_reason == "closed" || connection.end_reason == "stopped";
+  bool clean = connection.end_reason == "closed" || connection.end_reason == "stopped" ||
+               connection.end_reason == "idle";
   log_.Log(clean ? LogLevel::kInfo : LogLevel::kWarning, "tcp connection end",
            {{"connection", connection.id},
             {"client", connection.client.ToString()},

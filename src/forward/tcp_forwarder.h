@@ -9,9 +9,12 @@
 //    closed once both directions have ended; a reset or error on either side closes both.
 //  - Start and end of each connection are logged (info), the end with bytes each way, how
 //    long it lasted and why it ended; a failed connect to the target ends it with the error.
-//  - At max_sessions connections, new ones are accepted and closed at once (logged at most
-//    once a second): the client learns at once instead of hanging in the backlog, and live
-//    connections are never cut to make room.
+//  - A connection that moved no byte either way for tcp_idle_timeout (0: never) is closed,
+//    reason "idle", counted in totals().idle_closed: a peer that vanished without a FIN or
+//    RST must not hold two sockets and 128 KiB forever. The connect phase has its own limit.
+//  - At max_connections connections, new ones are accepted and closed at once (logged at
+//    most once a second, counted in totals().refused): the client learns at once instead of
+//    hanging in the backlog, and live connections are never cut to make room.
 //  - A new target address (from the watcher) applies to new connections; open ones stay with
 //    the address they connected to, as a TCP connection cannot move.
 //  - Run() returns when `stop` turns true (checked every kLoopTick) and closes everything.
@@ -68,6 +71,7 @@ class TcpForwarder {
     Socket client_socket, upstream;
     bool connecting = true;
     SteadyTime started{}, connect_deadline{};
+    SteadyTime last_active{};  // connected, or last moved a byte either way
     Pipe to_target, to_client;
     std::string end_reason;  // set when the connection is finished; swept after each poll
   };
@@ -79,11 +83,11 @@ class TcpForwarder {
 
   void Accept(SteadyTime now);
   void HandleEvents(Connection& connection, bool upstream, short revents, SteadyTime now);
-  void FinishConnect(Connection& connection);
+  void FinishConnect(Connection& connection, SteadyTime now);
   // Reads what `from` has into `pipe`, then writes onwards; sets end_reason on failure.
   void Pump(Connection& connection, Pipe& pipe, Socket& from, const char* from_name, Socket& to,
-            const char* to_name);
-  void Flush(Connection& connection, Pipe& pipe, Socket& to, const char* to_name);
+            const char* to_name, SteadyTime now);
+  void Flush(Connection& connection, Pipe& pipe, Socket& to, const char* to_name, SteadyTime now);
   void EndConnection(Connection& connection, SteadyTime now);
 
   ForwarderOptions options_;

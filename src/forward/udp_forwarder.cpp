@@ -60,6 +60,7 @@ void UdpForwarder::Run(const std::atomic<bool>& stop, TargetWatcher* watcher) {
       if (poll.revents(0) != 0) ReceiveFromClients(now);
     }
     for (UdpSession& session : sessions_.TakeIdle(now, options_.idle_timeout)) {
+      ++totals_.idle_closed;
       EndSession(std::move(session), "idle");
     }
     CheckTarget(watcher);
@@ -113,7 +114,9 @@ UdpSession* UdpForwarder::OpenSession(const SocketAddress& client, SteadyTime no
     return nullptr;
   }
   if (sessions_.full()) {
-    EndSession(sessions_.EvictLeastRecent(), "evicted: -max-sessions reached");
+    UdpSession evicted = sessions_.Evict();
+    ++(evicted.answered ? totals_.evicted_answered : totals_.evicted_unanswered);
+    EndSession(std::move(evicted), "evicted: -max-sessions reached");
   }
   ++next_session_id_;
   ++totals_.sessions_started;
@@ -162,6 +165,7 @@ bool UdpForwarder::ReceiveFromTarget(UdpSession& session, SteadyTime now) {
       }
     }
     size_t size = static_cast<size_t>(io.bytes);
+    sessions_.MarkAnswered(session);
     sessions_.Touch(session, now);
     IoResult sent = listen_.SendTo(buffer_.data(), size, session.client);
     if (sent.ok()) {

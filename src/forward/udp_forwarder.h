@@ -7,11 +7,14 @@
 //    back to that client only, sent from LISTEN. Replies therefore never cross clients, and
 //    the target sees each client as its own source port.
 //  - A session with no traffic either way for idle_timeout ends. When max_sessions are in
-//    use, a datagram from a new client ends the least recently active session to make room:
-//    refusing would lock new clients out until something times out, and the least recently
-//    active session is the one most likely dead; its client, if alive, gets a new session
-//    with its next datagram (the target sees it move to another port, which nebula handles
-//    as roaming).
+//    use, a datagram from a new client ends a session to make room (UdpSessionTable::Evict):
+//    the least recently active one the target never answered, else the least recently
+//    active of all. Refusing would lock new clients out until something times out; a
+//    session never answered is most likely a datagram from a forged source address, so a
+//    spoofed flood churns only its own sessions and the answered, live ones stay. An
+//    evicted client, if alive, gets a new session with its next datagram (the target sees
+//    it move to another port, which nebula handles as roaming). Evictions are counted in
+//    totals() (evicted_unanswered / evicted_answered), idle ends in idle_closed.
 //  - Each session start and end is logged (info) with its counters: packets and bytes in
 //    each direction, datagrams dropped, how long it was active, and why it ended.
 //  - When the watcher reports a new target address, every session gets a new upstream

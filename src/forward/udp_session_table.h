@@ -3,11 +3,16 @@
 // is a reply for that client and nobody else.
 //
 // Contract:
-//  - Sessions are kept in order of last activity (Touch), so the idle ones and the least
-//    recently active one are found at the front without a scan.
+//  - Sessions are kept in two lists in order of last activity (Touch): those the target has
+//    never answered, and those it has (MarkAnswered moves a session over, once). The idle
+//    ones and the least recently active one of either kind are found at the fronts without
+//    a scan.
 //  - The table holds at most capacity() sessions. It does not decide what happens when a
-//    new client comes to a full table; the forwarder evicts the least recently active
-//    session (EvictLeastRecent) to make room — see udp_forwarder.h for why.
+//    new client comes to a full table; the forwarder makes room with Evict, which takes the
+//    least recently active session the target never answered, and only when every session
+//    was answered the least recently active of all. Anyone can send datagrams from forged
+//    source addresses; the target never answers those, so a flood of them evicts only its
+//    own sessions, never a live answered one (see udp_forwarder.h).
 //  - Times are passed in (steady clock), so tests drive expiry without sleeping. Sessions
 //    handed out by Take*/Evict are removed; their sockets close when they are destroyed.
 //  - A UdpSession* stays valid until that session is removed.
@@ -37,7 +42,8 @@ struct UdpSession {
   SteadyTime last_active{};
   TrafficCounters to_target;
   TrafficCounters to_client;
-  uint64_t dropped = 0;  // datagrams that could not be passed on (either direction)
+  uint64_t dropped = 0;   // datagrams that could not be passed on (either direction)
+  bool answered = false;  // the target has sent something back (UdpSessionTable::MarkAnswered)
 };
 
 class UdpSessionTable {
@@ -46,18 +52,21 @@ class UdpSessionTable {
   UdpSessionTable(const UdpSessionTable&) = delete;
   UdpSessionTable& operator=(const UdpSessionTable&) = delete;
 
-  size_t size() const { return sessions_.size(); }
+  size_t size() const { return unanswered_.size() + answered_.size(); }
   size_t capacity() const { return capacity_; }
-  bool full() const { return sessions_.size() >= capacity_; }
+  bool full() const { return size() >= capacity_; }
 
   UdpSession* Find(const SocketAddress& client);
   // Adds a session for a client that has none; the table must not be full. Its
-  // last_active time is taken as is.
+  // last_active time and answered flag are taken as they are.
   UdpSession& Insert(UdpSession session);
-  // Records activity at `now` and moves the session to the back of the order.
+  // Records activity at `now` and moves the session to the back of its order.
   void Touch(UdpSession& session, SteadyTime now);
-  // Removes and returns the least recently active session; the table must not be empty.
-  UdpSession EvictLeastRecent();
+  // The target answered this session: it joins the answered ones (no-op when it had).
+  void MarkAnswered(UdpSession& session);
+  // Removes and returns the session to make room with: the least recently active of those
+  // never answered, else the least recently active of all. The table must not be empty.
+  UdpSession Evict();
   // Removes one session (after its socket failed, say).
   UdpSession Remove(UdpSession& session);
   // Removes and returns every session with no activity for `idle_timeout` or longer.
@@ -67,17 +76,24 @@ class UdpSessionTable {
   // When the next session would turn idle; nullopt for an empty table.
   std::optional<SteadyTime> NextExpiry(std::chrono::nanoseconds idle_timeout) const;
 
-  // Visits every session, least recently active first. `visit` must not add or remove.
+  // Visits every session: the never answered ones, then the answered ones, each least
+  // recently active first. `visit` must not add or remove.
   template <typename Visit>
   void ForEach(Visit visit) {
-    for (UdpSession& session : sessions_) visit(session);
+    for (UdpSession& session : unanswered_) visit(session);
+    for (UdpSession& session : answered_) visit(session);
   }
 
  private:
   using Order = std::list<UdpSession>;
 
+  Order& OrderOf(const UdpSession& session) { return session.answered ? answered_ : unanswered_; }
+  // The list whose front is the least recently active session of all; null when empty.
+  Order* Oldest();
+
   size_t capacity_;
-  Order sessions_;  // least recently active first
+  Order unanswered_;  // least recently active first
+  Order answered_;    // least recently active first
   std::unordered_map<SocketAddress, Order::iterator, SocketAddressHash> by_client_;
 };
 

@@ -55,6 +55,8 @@ class HandshakeStarter {
   virtual void Initiate(uint32_t vpn_ip, int64_t now_ns) = 0;
   // New ways to reach vpn_ip (a lighthouse answered, a relay path came up): resend now.
   virtual void Trigger(uint32_t vpn_ip) = 0;
+  // Whether a handshake with vpn_ip is running.
+  virtual bool Pending(uint32_t vpn_ip) const = 0;
 };
 
 // The lighthouse's one call the handshake manager makes.

@@ -19,6 +19,12 @@
 //                                                                   for silent tunnels, dead and
 //                                                                   inactive ones closed
 //   conntrack purge     Node start, then every second               Firewall::PurgeExpired
+//   housekeeping        Node start, then every second               Node::HousekeepingDue: tunnels
+//                                                                   with invalid peer certs closed
+//                                                                   (invalid_certs.h), static host
+//                                                                   names' new addresses applied
+//                                                                   (static_hosts.h), handshakes
+//                                                                   to ECMP gateways without one
 //   lighthouse update   Lighthouse::Start (at once), then every     Lighthouse::UpdateDue:
 //                       lighthouse.interval                         HostUpdateNotification
 //   punch keepalive     Lighthouse::Start with punchy.punch, then   Lighthouse::PunchKeepaliveDue:

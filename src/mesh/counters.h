@@ -42,6 +42,7 @@ namespace flatnet::mesh {
   X(tx_dropped_seal)       /* sealing failed, or would not fit its buffer */                       \
   X(tx_dropped_wrap)       /* wrapping for a relay failed, or would not fit its buffer */          \
   X(tx_dropped_send)       /* the UDP send itself failed (sendmmsg/sendto error) */                \
+  X(tx_dropped_send_limit) /* the tunnel's send counter is spent (tunnel.h SendLimits) */          \
   X(tx_queued_handshake)   /* held while a handshake was pending */                                \
   X(tx_dropped_queue_full) /* pending-handshake queue full */                                      \
   X(handshakes_received)   /* handshake datagrams accepted for processing */                       \
@@ -49,6 +50,7 @@ namespace flatnet::mesh {
   X(handshakes_completed)                                                                          \
   X(handshakes_timed_out)                                                                          \
   X(tunnels_closed)                                                                                \
+  X(tunnels_rekeyed) /* new handshake: the send counter passed SendLimits::rehandshake_after */    \
   X(handshakes_refused_pending) /* not started: kMaxPendingHandshakes are pending */               \
   X(relay_refused)              /* relay legs or relays past their bounds, refused */              \
   X(relay_forwarded)            /* relayed messages we passed on as a relay */

@@ -7,6 +7,7 @@
 #include "mesh/address_book.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
+#include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
 #include "net/ip.h"
 #include "wire/messages.h"
@@ -93,13 +94,7 @@ uint64_t HandshakeManager::WallClockNs() const {
 }
 
 std::vector<net::UdpAddr> HandshakeManager::RemotesOf(uint32_t vpn_ip) const {
-  auto snapshot = deps_.host_map.Current();
-  Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
-  if (tunnel && !tunnel->via_relay()) {
-    net::UdpAddr learned = tunnel->remote();
-    return deps_.addresses.Candidates(vpn_ip, &learned);
-  }
-  return deps_.addresses.Candidates(vpn_ip);
+  return PeerRemotes(deps_.host_map, deps_.addresses, deps_.calculated_remotes, vpn_ip);
 }
 
 uint32_t HandshakeManager::NewLocalIndex() const {
@@ -326,6 +321,14 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     return;
   }
   const auto& details = message->details();
+  if (details.initiatorindex() == 0) {
+    // Index 0 names no tunnel (it is what a stage 1 header carries); a payload holding only
+    // a time decodes with it. Nebula 1.11 refuses such handshakes too.
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid handshake: zero initiator index",
+                 {{"udpAddr", udp_addr}, {"handshake", kStage1}});
+    return;
+  }
   const auto& peer_static = *state.PeerStatic();
   auto peer_cert = VerifiedPeerCertificate(details, peer_static, me);
   if (!peer_cert.ok()) {
@@ -516,6 +519,13 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   const auto& details = message->details();
+  if (details.responderindex() == 0) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Invalid handshake: zero responder index",
+                 {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
+    DropPending(pending.vpn_ip);
+    return;
+  }
   auto peer_cert = VerifiedPeerCertificate(details, *pending.state.PeerStatic(), me);
   if (!peer_cert.ok()) {
     Counters::Add(counters.handshakes_dropped);

@@ -50,6 +50,7 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "cert/certificate.h"
+#include "config/config.h"
 #include "mesh/control_ports.h"
 #include "mesh/counters.h"
 #include "mesh/settings.h"
@@ -85,6 +86,7 @@ class HandshakeManager : public HandshakeStarter {
     Counters& counters;  // the control thread's
     HostMap& host_map;
     const AddressBook& addresses;  // where peers may be, and where they may not
+    const std::vector<config::CalculatedRemotes>& calculated_remotes;  // peer_remotes.h
     ControlSender& send;
     TunnelEvents& tunnels;
     PeerQuery& lighthouse;

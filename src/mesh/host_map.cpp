@@ -13,6 +13,22 @@ bool HostMap::IndexInUse(uint32_t local_index) const {
   return Current()->FindByIndex(local_index) != nullptr;
 }
 
+namespace {
+
+// Forgets the relay legs that ran over our tunnel to `via`.
+void DropRelaysVia(HostMap::Snapshot& map, uint32_t via) {
+  for (auto r = map.relays_by_index.begin(); r != map.relays_by_index.end();) {
+    if (r->second.via != via) {
+      ++r;
+      continue;
+    }
+    map.relay_index_by_route.erase(HostMap::Snapshot::RouteKey(r->second.via, r->second.peer));
+    r = map.relays_by_index.erase(r);
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel, bool keep_replaced_index) {
   auto next = std::make_shared<Snapshot>(*Current());
   std::shared_ptr<Tunnel> replaced;
@@ -20,6 +36,9 @@ std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel, bool keep_r
     replaced = it->second;
     if (!keep_replaced_index && replaced != tunnel)
       next->by_local_index.erase(replaced->local_index());
+    // Legs over the replaced tunnel were agreed with that session of the peer; a relay that
+    // restarted knows none of them, and would drop what we kept sending through them.
+    if (replaced != tunnel) DropRelaysVia(*next, tunnel->vpn_ip());
   }
   next->by_vpn_ip[tunnel->vpn_ip()] = tunnel;
   next->by_local_index[tunnel->local_index()] = tunnel;
@@ -45,17 +64,7 @@ void HostMap::Remove(const Tunnel& tunnel) {
       it != next->by_local_index.end() && it->second.get() == &tunnel) {
     next->by_local_index.erase(it);
   }
-  if (primary) {
-    // Relay legs that ran over this tunnel have no next hop any more.
-    for (auto r = next->relays_by_index.begin(); r != next->relays_by_index.end();) {
-      if (r->second.via != tunnel.vpn_ip()) {
-        ++r;
-        continue;
-      }
-      next->relay_index_by_route.erase(Snapshot::RouteKey(r->second.via, r->second.peer));
-      r = next->relays_by_index.erase(r);
-    }
-  }
+  if (primary) DropRelaysVia(*next, tunnel.vpn_ip());  // they have no next hop any more
   Publish(std::move(next));
 }
 

@@ -53,7 +53,8 @@ class HostMap {
 
   // Control thread only. Add replaces any tunnel to the same overlay IP and returns the
   // replaced one, if any; its index is forgotten too unless keep_replaced_index (it stays a
-  // candidate, below).
+  // candidate, below). Relay legs over the replaced tunnel go (as nebula's relay state goes
+  // with its HostInfo): a new session with a relay must set its paths up again.
   std::shared_ptr<Tunnel> Add(std::shared_ptr<Tunnel> tunnel, bool keep_replaced_index = false);
   // A candidate: found by its index (the peer's messages reach it) but not by overlay IP
   // (our packets keep using the tunnel we have) until Add promotes it.

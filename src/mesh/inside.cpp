@@ -3,7 +3,8 @@
 //   TUN read (one frame; with offloads a TCP super-packet is split into MTU-sized packets)
 //   -> parse the IPv4 header (firewall::ParsePacket, outgoing orientation)
 //   -> local drops: broadcast/multicast as configured, ourselves
-//   -> the peer: the destination itself, or the gateway of an unsafe route; else no route
+//   -> the peer: the destination itself, or the gateway of an unsafe route (with several,
+//      the flow's ECMP choice: gateways.h); else no route
 //   -> find the tunnel by the peer's overlay IP
 //        none yet: copy the packet to the control thread, which queues it and handshakes
 //   -> outbound firewall (conntrack first, then rules)
@@ -95,7 +96,7 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     return;
   }
   // Our network, or a network behind one of its hosts (tun.unsafe_routes).
-  uint32_t peer = node_.RouteFor(destination);
+  uint32_t peer = node_.RouteFor(packet, *tunnels);
   if (peer == 0) {
     Counters::Add(inside_counters_.tx_dropped_no_route);
     RejectInside(ip_packet);

@@ -6,6 +6,7 @@
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
 #include "mesh/lighthouse_addresses.h"
+#include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
 #include "net/ip.h"
 #include "net/resolve.h"
@@ -72,8 +73,20 @@ void Lighthouse::UpdateDue(int64_t now_ns) {
 void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
   static const uint8_t kPunch[1] = {1};
   auto snapshot = deps_.host_map.Current();
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
-    if (!tunnel->via_relay()) deps_.send.SendRaw(tunnel->remote(), kPunch);
+  const config::Config& config = deps_.config;
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+    if (tunnel->via_relay()) continue;
+    // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
+    // mappings towards its other addresses stay open too; lighthouses are left out, as
+    // Nebula leaves them (their updates keep the way to them open).
+    if (config.punchy.target_all_remotes && !IsLighthouse(vpn_ip)) {
+      for (const net::UdpAddr& remote : PeerRemotes(deps_.host_map, deps_.addresses,
+                                                    config.lighthouse.calculated_remotes, vpn_ip))
+        deps_.send.SendRaw(remote, kPunch);
+    } else {
+      deps_.send.SendRaw(tunnel->remote(), kPunch);
+    }
+  }
   deps_.timers.At(now_ns + kPunchKeepaliveNs, [this](int64_t now) { PunchKeepaliveDue(now); });
 }
 

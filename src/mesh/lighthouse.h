@@ -11,7 +11,8 @@
 //     1-byte datagram to each of that host's addresses after punchy.delay, opening our NAT
 //     for their handshake, and with punchy.respond a test message after respond_delay;
 //   - with punchy.punch, every 10 s a 1-byte datagram to every tunnel's remote keeps NAT
-//     mappings from expiring.
+//     mappings from expiring; with punchy.target_all_remotes, to every address the peer may
+//     be at (peer_remotes.h), lighthouses excepted.
 // Lighthouse (lighthouse.am_lighthouse): keeps what each host reports about itself; answers
 // a HostQuery with the target's learned address (its tunnel's remote: the public side of its
 // NAT) and reported ones, and sends the target a HostPunchNotification with the asker's,

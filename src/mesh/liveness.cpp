@@ -1,5 +1,6 @@
 #include "mesh/liveness.h"
 
+#include <ctime>
 #include <utility>
 #include <vector>
 
@@ -24,10 +25,24 @@ void Liveness::Start(int64_t now_ns) {
 void Liveness::Check(int64_t now_ns) {
   const NodeSettings& settings = deps_.settings;
   auto snapshot = deps_.host_map.Current();
-  std::vector<Tunnel*> dead;
+  std::vector<Tunnel*> dead, spent;
   std::vector<std::pair<Tunnel*, int64_t>> inactive;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
     Tunnel::ControlState& state = tunnel->control();
+    // The send counter is the nonce: a tunnel that can send no more goes at once (no
+    // closeTunnel: it cannot be sealed; the peer learns by recv_error), and one past its
+    // rehandshake threshold is replaced by a new handshake while it still works.
+    if (tunnel->SendSpent()) {
+      spent.push_back(tunnel.get());
+      continue;
+    }
+    if (tunnel->SendWornOut() && !deps_.handshakes.Pending(vpn_ip)) {
+      deps_.logger.Info("Re-handshaking with remote",
+                        {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                         {"reason", "message counter rehandshake threshold reached"}});
+      Counters::Add(deps_.counters.tunnels_rekeyed);
+      deps_.handshakes.Initiate(vpn_ip, now_ns);
+    }
     // Take the workers' flags every tick, for the inactivity clock; the checks below judge
     // what accumulated since they last looked.
     const bool in = tunnel->TakeIn(), out = tunnel->TakeOut();
@@ -68,6 +83,12 @@ void Liveness::Check(int64_t now_ns) {
     deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest,
                             {});
     state.pending_deletion_since_ns = now_ns;
+  }
+  for (Tunnel* tunnel : spent) {
+    deps_.logger.Error("Dropping tunnel, message counter is exhausted",
+                       {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                        {"certName", tunnel->peer_cert().name}});
+    deps_.tunnels.CloseTunnel(*tunnel, "message counter exhausted");
   }
   for (Tunnel* tunnel : dead) {
     deps_.logger.Info("Tunnel status",

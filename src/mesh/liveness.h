@@ -3,6 +3,10 @@
 // timers.pending_deletion_interval, the tunnel is dead and is removed, so the next packet
 // starts a fresh handshake. Tunnels that carry traffic both ways cost nothing here.
 //
+// Send limits (tunnel.h SendLimits): a tunnel whose send counter passed rehandshake_after
+// gets a new handshake (which replaces it when done); one that reached reject_after can
+// seal nothing more and is closed locally, so the next packet handshakes anew.
+//
 // Contract: Check runs on the control thread once a second (the tunnel check timer,
 // control_timers.h, which Start arms) and reads the per-tunnel traffic flags the workers
 // set (Tunnel::MarkIn/MarkOut).
@@ -12,8 +16,10 @@
 // closeTunnel message, to be handshaken again when traffic returns. Lighthouse updates and
 // liveness tests count as traffic, as in Nebula.
 //
-// Dependencies are explicit (control_ports.h): the timers' settings, the host map (read
-// only), how to send, how to close a tunnel, and the timer queue.
+// Dependencies are explicit (control_ports.h): the timers' settings, the control thread's
+// counters, the host map (read only), how to send, how to close a tunnel, how to start a
+// handshake, and the timer queue. (Tunnels whose peer certificate is no longer valid are
+// closed by the housekeeping timer, control_timers.h.)
 #pragma once
 
 #include <cstdint>
@@ -21,6 +27,7 @@
 
 #include "base/log.h"
 #include "mesh/control_ports.h"
+#include "mesh/counters.h"
 #include "mesh/settings.h"
 
 namespace flatnet::mesh {
@@ -32,9 +39,11 @@ class Liveness {
   struct Deps {
     const NodeSettings& settings;  // alive and pending-deletion intervals, drop_inactive
     const log::Logger& logger;
+    Counters& counters;  // the control thread's: tunnels_rekeyed
     const HostMap& host_map;
     ControlSender& send;
     TunnelEvents& tunnels;
+    HandshakeStarter& handshakes;  // re-handshakes for worn-out send counters
     TimerScheduler& timers;
   };
   explicit Liveness(Deps deps) : deps_(std::move(deps)) {}

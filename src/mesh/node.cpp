@@ -1,21 +1,28 @@
 #include "mesh/node.h"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
+#include <ctime>
 #include <optional>
 
 #include "firewall/rule_set.h"
+#include "mesh/calculated_remotes.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/invalid_certs.h"
 #include "mesh/kernel_routes.h"
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
+#include "mesh/peer_remotes.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
 #include "mesh/seal.h"
+#include "mesh/static_hosts.h"
+#include "mesh/system_routes.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "net/ip.h"
-#include "net/resolve.h"
 #include "tun/tun_device.h"
 #include "wire/header.h"
 
@@ -105,11 +112,13 @@ Status Node::Prepare() {
   for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
     // Like nebula: the route's gateway must be a host of our network, and the route itself
     // must lie outside it (config checks the second).
-    if (!route.via.is_v4() || !InOurNetwork(route.via.v4())) {
-      return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
-                           route.via.ToString() + " is not in this host's network " +
-                           net::Ipv4(credentials_.vpn_ip).ToString() + "/" +
-                           std::to_string(credentials_.prefix_length));
+    for (const config::Gateway& gateway : route.gateways) {
+      if (!gateway.address.is_v4() || !InOurNetwork(gateway.address.v4())) {
+        return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
+                             gateway.address.ToString() + " is not in this host's network " +
+                             net::Ipv4(credentials_.vpn_ip).ToString() + "/" +
+                             std::to_string(credentials_.prefix_length));
+      }
     }
     if (route.network.address.is_v4() && InOurNetwork(route.network.address.v4())) {
       return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): " +
@@ -117,39 +126,36 @@ Status Node::Prepare() {
     }
     int prefix = route.network.prefix_length;
     unsafe_routes_.push_back({route.network.address.v4(),
-                              prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix), route.via.v4()});
+                              prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix),
+                              GatewaySet(route.gateways)});
   }
   std::stable_sort(unsafe_routes_.begin(), unsafe_routes_.end(),
                    [](const UnsafeRoute& a, const UnsafeRoute& b) { return a.mask > b.mask; });
   addresses_ =
       std::make_unique<AddressBook>(config_.lighthouse.remote_allow_list, config_.preferred_ranges,
                                     credentials_.vpn_ip, credentials_.prefix_length);
+  std::vector<std::vector<net::UdpAddr>> static_addresses;
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
       return Status::Error(host.source + ":" + std::to_string(host.line) + ": static_host_map: " +
                            host.vpn_ip.ToString() + " is not an IPv4 overlay address");
     }
-    std::vector<net::UdpAddr> remotes;
-    for (const config::HostPort& address : host.addresses) {
-      auto resolved = net::Resolve(address.host, address.port);
-      if (!resolved.ok()) {
-        // Like nebula: a name that doesn't resolve now is a warning, not a failed start.
-        logger_.Warn("Failed to resolve host in static_host_map",
-                     {{"vpnIp", host.vpn_ip.ToString()},
-                      {"host", address.text},
-                      {"error", resolved.status().message()}});
-        continue;
-      }
-      for (const net::UdpAddr& remote : *resolved) {
-        // static_map.network picks the families a name's lookup may give (ip4 by default,
-        // so the lighthouse sees our public IPv4 address); a literal IP is taken as written.
-        bool wanted =
-            address.ip || config_.static_map.network == config::StaticMapNetwork::kIp ||
-            remote.is_v4() == (config_.static_map.network == config::StaticMapNetwork::kIp4);
-        if (wanted) remotes.push_back(remote);
-      }
+    // Like nebula: a name that doesn't resolve now is a warning, not a failed start; the
+    // resolver (static_hosts.h) tries again every static_map.cadence.
+    std::vector<std::string> failures;
+    std::vector<net::UdpAddr> remotes = ResolveStaticHost(host, config_.static_map, &failures);
+    for (const std::string& failure : failures) {
+      logger_.Warn("Failed to resolve host in static_host_map",
+                   {{"vpnIp", host.vpn_ip.ToString()}, {"error", failure}});
     }
-    addresses_->SetStatic(host.vpn_ip.v4(), std::move(remotes));
+    addresses_->SetStatic(host.vpn_ip.v4(), remotes);
+    static_addresses.push_back(std::move(remotes));
+  }
+  static_hosts_ =
+      std::make_unique<StaticHostResolver>(config_, std::move(static_addresses), logger_);
+  if (config_.tun.use_system_route_table) {
+    system_routes_ =
+        std::make_unique<SystemRoutes>(logger_, credentials_.vpn_ip, credentials_.prefix_length);
   }
   // The managers, each given what it needs; the lighthouse and the relay manager reach the
   // handshake manager, made after them, through this Node's HandshakeStarter.
@@ -160,9 +166,10 @@ Status Node::Prepare() {
       config_.relay.am_relay, credentials_, logger_, control_counters_, host_map_, *this, *this});
   handshakes_ = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
       credentials_, settings_, config_.relay.use_relays && !config_.relay.am_relay, logger_,
-      control_counters_, host_map_, *addresses_, *this, *this, *lighthouse_, *relays_, timers_});
-  liveness_ = std::make_unique<Liveness>(
-      Liveness::Deps{settings_, logger_, host_map_, *this, *this, timers_});
+      control_counters_, host_map_, *addresses_, config_.lighthouse.calculated_remotes, *this,
+      *this, *lighthouse_, *relays_, timers_});
+  liveness_ = std::make_unique<Liveness>(Liveness::Deps{settings_, logger_, control_counters_,
+                                                        host_map_, *this, *this, *this, timers_});
   return Status::Ok();
 }
 
@@ -181,6 +188,13 @@ Status Node::Start() {
   addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out
   if (Status active = tun_->Activate(addressing); !active.ok()) return active.Wrap("tun");
   tun_device_name_ = tun_->name();
+  if (system_routes_) {
+    // Like nebula: without the subscription flatnet runs on, with the config's routes only.
+    Status watching =
+        system_routes_->Start(tun_device_name_, config_.tun.use_system_route_table_buffer_size);
+    if (!watching.ok())
+      logger_.Error("failed to subscribe to system route changes", {{"error", watching.message()}});
+  }
 
   for (int i = 0; i < settings_.routines; ++i) {
     net::UdpSocketOptions options;
@@ -208,6 +222,7 @@ Status Node::Start() {
   }
   for (auto& worker : workers_) worker->Start();
   control_thread_ = std::thread([this] { RunControl(); });
+  static_hosts_->Start();
   // Last, as nebula does: the overlay address exists now and may be lighthouse.dns.host.
   if (config_.lighthouse.am_lighthouse && config_.lighthouse.serve_dns) {
     dns_ = std::make_unique<LighthouseDns>(*this);
@@ -228,6 +243,8 @@ Status Node::Start() {
 
 void Node::Stop() {
   if (stopping_.exchange(true)) return;
+  if (static_hosts_) static_hosts_->Stop();
+  if (system_routes_) system_routes_->Stop();
   if (dns_) dns_->Stop();
   if (control_thread_.joinable()) {
     control_queue_.Push(ControlEvent{});  // kWake
@@ -249,6 +266,7 @@ void Node::RunControl() {
   lighthouse_->Start(now);
   liveness_->Start(now);
   timers_.At(now + 1'000'000'000, [this](int64_t due) { PurgeDue(due); });
+  timers_.At(now + 1'000'000'000, [this](int64_t due) { HousekeepingDue(due); });
   // One loop: the next event from the workers, or the next due timer, whichever is first.
   while (!stopping_.load()) {
     std::optional<int64_t> due = timers_.NextDue();
@@ -263,6 +281,13 @@ void Node::RunControl() {
 void Node::PurgeDue(int64_t now_ns) {
   firewall_->PurgeExpired(now_ns);
   timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { PurgeDue(now); });
+}
+
+void Node::HousekeepingDue(int64_t now_ns) {
+  CloseInvalidTunnels(*this, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
+  ApplyStaticHostChanges(*static_hosts_, *addresses_, logger_);
+  HandshakeMissingGateways(now_ns);
+  timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { HousekeepingDue(now); });
 }
 
 void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
@@ -280,6 +305,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
             event.vpn_ip,
             {wire::MessageType::kMessage, wire::MessageSubType::kNone, std::move(event.bytes)},
             now_ns);
+        // An ECMP gateway without a tunnel: get tunnels to the others too (gateways.h).
+        for (uint32_t other : OtherGateways(event.vpn_ip))
+          if (!snapshot->FindByVpnIp(other)) handshakes_->Initiate(other, now_ns);
       }
       return;
     case Kind::kHandshake:
@@ -330,16 +358,72 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
   }
 }
 
-uint32_t Node::RouteFor(uint32_t destination) const {
+uint32_t Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
+  const uint32_t destination = packet.remote_ip;
   if (InOurNetwork(destination)) return destination;
+  const UnsafeRoute* configured = nullptr;
+  for (const UnsafeRoute& route : unsafe_routes_) {
+    if ((destination & route.mask) == route.network) {
+      configured = &route;
+      break;
+    }
+  }
+  if (system_routes_) {
+    std::shared_ptr<const void> hold;
+    const SystemRoutes::Route* learned = system_routes_->Find(destination, &hold);
+    if (learned && (!configured || learned->prefix_length >= std::popcount(configured->mask)))
+      return learned->gateways.PickLive(packet, tunnels);
+  }
+  return configured ? configured->gateways.PickLive(packet, tunnels) : 0;
+}
+
+std::vector<const GatewaySet*> Node::EcmpGatewaySets(std::shared_ptr<const void>* hold) const {
+  std::vector<const GatewaySet*> out;
   for (const UnsafeRoute& route : unsafe_routes_)
-    if ((destination & route.mask) == route.network) return route.via;
-  return 0;
+    if (route.gateways.size() > 1) out.push_back(&route.gateways);
+  if (system_routes_) {
+    auto table = system_routes_->Current();
+    for (const SystemRoutes::Route& route : *table)
+      if (route.gateways.size() > 1) out.push_back(&route.gateways);
+    *hold = std::move(table);
+  }
+  return out;
+}
+
+void Node::HandshakeMissingGateways(int64_t now_ns) {
+  auto snapshot = host_map_.Current();
+  std::shared_ptr<const void> hold;
+  for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
+    const std::vector<uint32_t>& gateways = set->addresses();
+    bool in_use = std::any_of(gateways.begin(), gateways.end(),
+                              [&](uint32_t g) { return snapshot->FindByVpnIp(g) != nullptr; });
+    if (!in_use) continue;
+    for (uint32_t g : gateways)
+      if (!snapshot->FindByVpnIp(g)) handshakes_->Initiate(g, now_ns);  // no-op when pending
+  }
+}
+
+std::vector<uint32_t> Node::OtherGateways(uint32_t gateway) const {
+  std::vector<uint32_t> out;
+  std::shared_ptr<const void> hold;
+  for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
+    if (!set->Contains(gateway)) continue;
+    for (uint32_t other : set->addresses())
+      if (other != gateway && std::find(out.begin(), out.end(), other) == out.end())
+        out.push_back(other);
+  }
+  return out;
 }
 
 void Node::Initiate(uint32_t vpn_ip, int64_t now_ns) { handshakes_->Initiate(vpn_ip, now_ns); }
 
 void Node::Trigger(uint32_t vpn_ip) { handshakes_->Trigger(vpn_ip); }
+
+bool Node::Pending(uint32_t vpn_ip) const { return handshakes_->Pending(vpn_ip); }
+
+std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
+  return PeerRemotes(host_map_, *addresses_, config_.lighthouse.calculated_remotes, vpn_ip);
+}
 
 void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
                      ByteSpan payload) {

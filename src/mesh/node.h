@@ -37,6 +37,7 @@
 #include "mesh/control_queue.h"
 #include "mesh/control_timers.h"
 #include "mesh/counters.h"
+#include "mesh/gateways.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
 #include "mesh/settings.h"
@@ -55,6 +56,8 @@ class Lighthouse;
 class LighthouseDns;
 class Liveness;
 class RelayManager;
+class StaticHostResolver;
+class SystemRoutes;
 class Worker;
 
 // A snapshot of what a Node is doing, for `flatnet status`.
@@ -102,10 +105,22 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   ControlTimers& timers() { return timers_; }
   uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
-  bool InOurNetwork(uint32_t ip) const { return credentials_.InOurNetwork(ip); }
-  // The overlay host that carries traffic for `destination`: itself when it is in our
-  // network, the `via` of the longest tun.unsafe_routes entry holding it, else 0 (no route).
-  uint32_t RouteFor(uint32_t destination) const;
+  bool InOurNetwork(uint32_t ip) const {
+    uint32_t mask =
+        credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
+    return (ip & mask) == (credentials_.vpn_ip & mask);
+  }
+  // The overlay host that carries `packet`: its destination when that is in our network, a
+  // gateway of the longest route holding it, from tun.unsafe_routes or (with
+  // tun.use_system_route_table) the kernel's table, the kernel's winning a tie as in Nebula
+  // (with several gateways, the flow's choice, or one with a tunnel while that has none:
+  // GatewaySet::PickLive), else 0.
+  uint32_t RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
+  // The other gateways of every ECMP route `gateway` serves (configured or learned): the
+  // control thread starts handshakes to them when `gateway` has no tunnel, as Nebula does.
+  std::vector<uint32_t> OtherGateways(uint32_t gateway) const;
+  // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
+  std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
 
   // --- ControlSender (control thread; Stop uses SendOnTunnel after joining it) ---
   // A datagram with no encryption (handshakes, recv errors), from worker 0's socket.
@@ -127,6 +142,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // the relay manager, which are made before it ---
   void Initiate(uint32_t vpn_ip, int64_t now_ns) override;
   void Trigger(uint32_t vpn_ip) override;
+  bool Pending(uint32_t vpn_ip) const override;
 
   static int64_t NowNs();  // steady clock
 
@@ -137,6 +153,15 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void HandleControlEvent(ControlEvent& event, int64_t now_ns);
   // The conntrack purge timer's expiry: expired flows go, and it re-arms for a second later.
   void PurgeDue(int64_t now_ns);
+  // The housekeeping timer's expiry (control_timers.h), re-armed for a second later.
+  void HousekeepingDue(int64_t now_ns);
+  // ECMP: an unsafe route in use (a tunnel to one of its gateways) gets handshakes to the
+  // gateways it has no tunnel to, so flows that fell back return to their own gateway once
+  // it is back (Nebula retries the flow's gateway on every packet). About once a second.
+  void HandshakeMissingGateways(int64_t now_ns);
+  // The gateway sets of every route with several gateways, configured or learned from the
+  // kernel (`hold` keeps the learned ones alive).
+  std::vector<const GatewaySet*> EcmpGatewaySets(std::shared_ptr<const void>* hold) const;
 
   const config::Config config_;
   log::Logger logger_;
@@ -152,9 +177,12 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;
-  std::unique_ptr<LighthouseDns> dns_;  // only with am_lighthouse and serve_dns
+  std::unique_ptr<LighthouseDns> dns_;                // only with am_lighthouse and serve_dns
+  std::unique_ptr<StaticHostResolver> static_hosts_;  // static_host_map names, re-resolved
+  std::unique_ptr<SystemRoutes> system_routes_;       // only with tun.use_system_route_table
   struct UnsafeRoute {
-    uint32_t network, mask, via;
+    uint32_t network, mask;
+    GatewaySet gateways;  // `via`: one, or several with weights (ECMP)
   };
   std::vector<UnsafeRoute> unsafe_routes_;  // longest prefix first
   std::unique_ptr<tun::TunDevice> tun_;

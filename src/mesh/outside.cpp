@@ -324,7 +324,8 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
   long wrapped = WrapRelayed(*next, outside_slot(), onward->remote_index, out,
                              replies.buffer_size(), inner.size());
   if (wrapped < 0) {
-    Counters::Add(counters.tx_dropped_wrap);
+    Counters::Add(wrapped == kSendSpent ? counters.tx_dropped_send_limit
+                                        : counters.tx_dropped_wrap);
     return;
   }
   replies.Commit(next->remote(), size_t(wrapped));

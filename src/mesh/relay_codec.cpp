@@ -22,6 +22,7 @@ long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* ou
   header.subtype = wire::MessageSubType::kRelay;
   header.remote_index = remote_relay_index;
   header.message_counter = via.NextSendCounter();
+  if (header.message_counter == 0) return kSendSpent;
   wire::EncodeHeader(header, out);
   // Nothing is encrypted: the header and the inner packet are all associated data, and
   // the output is just the tag.

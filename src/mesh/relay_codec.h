@@ -26,7 +26,7 @@ bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel
 inline constexpr size_t kRelayOverhead = wire::kHeaderSize + noise::TunnelCipher::kTagSize;
 
 // Returns the relayed datagram's length (16 + inner_length + 16), or -1 when that exceeds
-// `capacity` (nothing is written) or sealing fails.
+// `capacity` (nothing is written) or sealing fails, kSendSpent when `via` may send no more.
 long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out, size_t capacity,
                  size_t inner_length);
 

@@ -11,7 +11,7 @@ SealedDatagram SealForPeer(const HostMap::Snapshot& tunnels, Tunnel& tunnel, int
   if (!tunnel.via_relay()) {
     long sealed = tunnel.SealMessage(slot, type, subtype, payload, out.data(), out.size());
     if (sealed < 0) {
-      result.error = SealError::kSeal;
+      result.error = sealed == kSendSpent ? SealError::kSendSpent : SealError::kSeal;
       return result;
     }
     result.length = size_t(sealed);
@@ -32,12 +32,12 @@ SealedDatagram SealForPeer(const HostMap::Snapshot& tunnels, Tunnel& tunnel, int
   long sealed = tunnel.SealMessage(slot, type, subtype, payload, out.data() + wire::kHeaderSize,
                                    out.size() - wire::kHeaderSize);
   if (sealed < 0) {
-    result.error = SealError::kSeal;
+    result.error = sealed == kSendSpent ? SealError::kSendSpent : SealError::kSeal;
     return result;
   }
   long wrapped = WrapRelayed(*via, slot, relay_index, out.data(), out.size(), size_t(sealed));
   if (wrapped < 0) {
-    result.error = SealError::kWrap;
+    result.error = wrapped == kSendSpent ? SealError::kSendSpent : SealError::kWrap;
     return result;
   }
   result.length = size_t(wrapped);
@@ -57,6 +57,9 @@ void CountSealFailure(Counters& counters, SealError error) {
       return;
     case SealError::kWrap:
       Counters::Add(counters.tx_dropped_wrap);
+      return;
+    case SealError::kSendSpent:
+      Counters::Add(counters.tx_dropped_send_limit);
       return;
   }
 }

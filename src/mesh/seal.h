@@ -8,7 +8,8 @@
 // address; a direct one goes to the tunnel's remote. Allocates nothing and may run on any
 // thread. On failure nothing is to be sent and the result says why, so the caller counts
 // it (CountSealFailure): no established relay path, sealing failed or did not fit `out`,
-// wrapping failed or did not fit.
+// wrapping failed or did not fit, or the tunnel (or the relay's) may send no more
+// (kSendSpent, tunnel.h SendLimits).
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@
 
 namespace flatnet::mesh {
 
-enum class SealError { kNone, kNoRelayPath, kSeal, kWrap };
+enum class SealError { kNone, kNoRelayPath, kSeal, kWrap, kSendSpent };
 
 struct SealedDatagram {
   SealError error = SealError::kNone;
@@ -35,8 +36,8 @@ SealedDatagram SealForPeer(const HostMap::Snapshot& tunnels, Tunnel& tunnel, int
                            wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
                            MutableByteSpan out);
 
-// The counter of a failed SealForPeer: tx_dropped_no_route, tx_dropped_seal or
-// tx_dropped_wrap.
+// The counter of a failed SealForPeer: tx_dropped_no_route, tx_dropped_seal,
+// tx_dropped_wrap or tx_dropped_send_limit.
 void CountSealFailure(Counters& counters, SealError error);
 
 }  // namespace flatnet::mesh

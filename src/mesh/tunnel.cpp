@@ -7,7 +7,7 @@ namespace flatnet::mesh {
 Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index,
                noise::SessionKeys keys, std::shared_ptr<const cert::Certificate> peer_cert,
                firewall::PeerIdentity identity, const net::UdpAddr& remote,
-               uint64_t handshake_time_ns, bool initiator, uint32_t via_relay)
+               uint64_t handshake_time_ns, bool initiator, uint32_t via_relay, SendLimits limits)
     : vpn_ip_(vpn_ip),
       local_index_(local_index),
       remote_index_(remote_index),
@@ -17,6 +17,7 @@ Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index,
       handshake_time_ns_(handshake_time_ns),
       initiator_(initiator),
       via_relay_(via_relay),
+      limits_(limits),
       proven_(initiator),
       remote_(remote) {
   // Counters 0..2 belong to the handshake; marking them seen keeps them from being
@@ -46,6 +47,7 @@ long Tunnel::SealMessage(int slot, wire::MessageType type, wire::MessageSubType 
   header.subtype = subtype;
   header.remote_index = remote_index_;
   header.message_counter = NextSendCounter();
+  if (header.message_counter == 0) return kSendSpent;
   wire::EncodeHeader(header, out);
   long sealed = CipherFor(slot).Seal(header.message_counter, ByteSpan(out, wire::kHeaderSize),
                                      payload, out + wire::kHeaderSize);

@@ -37,12 +37,29 @@ constexpr int kMaxThreadSlots = 64;
 // The control thread's cipher slot; worker w uses 1 + 2w (inside) and 2 + 2w (outside).
 constexpr int kControlSlot = 0;
 
+// How many messages a tunnel may send under one key. The counter is the AEAD nonce, so it
+// must never wrap: sealing stops at reject_after (kSendSpent), and Liveness starts a new
+// handshake once rehandshake_after messages went out, so a busy tunnel is replaced long
+// before it runs dry (the figures are Nebula 1.11.1's: roll keys within AES-GCM's
+// data-volume margin; stop 2^40 short of the wrap, room for every thread racing the counter).
+struct SendLimits {
+  static constexpr uint64_t kRehandshakeAfterMessages = uint64_t(1) << 34;
+  static constexpr uint64_t kRejectAfterMessages = ~uint64_t(0) - (uint64_t(1) << 40);
+  uint64_t rehandshake_after = kRehandshakeAfterMessages;
+  uint64_t reject_after = kRejectAfterMessages;
+};
+static_assert(SendLimits::kRehandshakeAfterMessages < SendLimits::kRejectAfterMessages);
+
+// What SealMessage (and WrapRelayed, SealForPeer) return when the tunnel's send counter has
+// reached SendLimits::reject_after: nothing was written; counted as tx_dropped_send_limit.
+inline constexpr long kSendSpent = -2;
+
 class Tunnel {
  public:
   Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
          std::shared_ptr<const cert::Certificate> peer_cert, firewall::PeerIdentity identity,
          const net::UdpAddr& remote, uint64_t handshake_time_ns, bool initiator,
-         uint32_t via_relay = 0);
+         uint32_t via_relay = 0, SendLimits limits = {});
   ~Tunnel();
 
   uint32_t vpn_ip() const { return vpn_ip_; }
@@ -61,13 +78,26 @@ class Tunnel {
 
   // Writes a header naming the peer's index and the next counter, then `payload` sealed with
   // the header as associated data, at `out` (out + 16 may alias payload exactly). Marks
-  // outgoing traffic. Returns the length (16 + payload + 16), or -1 when that exceeds
-  // `capacity` (nothing is written) or sealing fails.
+  // outgoing traffic. Returns the length (16 + payload + 16), -1 when that exceeds
+  // `capacity` (nothing is written) or sealing fails, kSendSpent once the send counter has
+  // reached limits().reject_after (nothing is written, ever again on this tunnel).
   long SealMessage(int slot, wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
                    uint8_t* out, size_t capacity);
 
-  uint64_t NextSendCounter() { return send_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  // The counter for the next message, or 0 (never a data counter) once reject_after went
+  // out. Threads race on it: each gets a distinct counter, none past the limit, and the
+  // counter stops growing (at most a step per thread past it), so it can never wrap.
+  uint64_t NextSendCounter() {
+    if (send_counter_.load(std::memory_order_relaxed) >= limits_.reject_after) return 0;
+    uint64_t next = send_counter_.fetch_add(1, std::memory_order_relaxed) + 1;
+    return next > limits_.reject_after ? 0 : next;
+  }
+  // The last counter handed out (a few more once spent: refused attempts).
   uint64_t SendCounter() const { return send_counter_.load(std::memory_order_relaxed); }
+  const SendLimits& limits() const { return limits_; }
+  // Liveness: time for a new handshake; spent: nothing can be sent any more.
+  bool SendWornOut() const { return SendCounter() >= limits_.rehandshake_after; }
+  bool SendSpent() const { return SendCounter() >= limits_.reject_after; }
 
   // Replay protection around the AEAD open: Check before, Update after success.
   bool ReplayCheck(uint64_t counter);
@@ -130,6 +160,7 @@ class Tunnel {
   const uint64_t handshake_time_ns_;
   const bool initiator_;
   const uint32_t via_relay_;
+  const SendLimits limits_;
 
   // Nebula's handshake consumed counters 1 and 2; data starts at 3 in both directions.
   alignas(64) std::atomic<uint64_t> send_counter_{2};

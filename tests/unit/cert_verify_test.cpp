@@ -391,6 +391,24 @@ TEST(CaPool, ACertOfTheOtherCurveThanItsCaIsRefused) {
   EXPECT_EQ(PoolOf(ca).Verify(host.cert, kStart).message(), "certificate curve does not match CA");
 }
 
+// Nebula 1.11 #1601: a CA key of the wrong length made Go's ed25519.Verify panic. Here a
+// signature checked against a key of any wrong length is simply not valid, for both curves.
+TEST(CaPool, SignaturesCheckedWithAKeyOfTheWrongLengthAreInvalid) {
+  for (Curve curve : {Curve::kCurve25519, Curve::kP256}) {
+    TestCa ca =
+        MakeCa("ca", kStart - kHour, kStart + 100 * kHour, {}, {}, {}, Kind{Version::kV2, curve});
+    TestHost host = MakeHost(ca, "host", "10.0.0.1/24");
+    ASSERT_TRUE(host.cert.CheckSignature(ca.cert.public_key));
+    const Bytes& key = ca.cert.public_key;
+    for (size_t length : {size_t(0), size_t(1), key.size() - 1, key.size() + 1, size_t(64)}) {
+      if (length == key.size()) continue;
+      Bytes wrong(key.begin(), key.begin() + long(std::min(length, key.size())));
+      wrong.resize(length, 0x04);
+      EXPECT_FALSE(host.cert.CheckSignature(wrong)) << CurveName(curve) << " " << length;
+    }
+  }
+}
+
 TEST(CaPool, APoolMixesVersionsAndCurves) {
   TestCa v1 = MakeCa("v1", kStart - kHour, kStart + 100 * kHour, {}, {}, {},
                      Kind{Version::kV1, Curve::kCurve25519});

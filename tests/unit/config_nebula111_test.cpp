@@ -145,9 +145,15 @@ TEST(ConfigNebula111, PkiDisconnectInvalidAndInitiatingVersion) {
   auto explicit_true = LoadConfigFromString(
       "pki:\n  ca: a\n  cert: b\n  key: c\n  disconnect_invalid: true\n", "config.yml", &warnings);
   ASSERT_TRUE(explicit_true.ok());
-  EXPECT_EQ(Texts(warnings),
-            std::vector<std::string>{"config.yml:5: pki.disconnect_invalid: flatnet does not yet "
-                                     "close tunnels whose certificate expires; ignored"});
+  EXPECT_TRUE(explicit_true->pki.disconnect_invalid);
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // acted on (mesh/invalid_certs.h)
+  auto not_bool =
+      LoadConfigFromString("pki:\n  ca: a\n  cert: b\n  key: c\n  disconnect_invalid: sometimes\n",
+                           "config.yml", nullptr);
+  ASSERT_FALSE(not_bool.ok());
+  EXPECT_EQ(not_bool.status().message(),
+            "config.yml:5: pki.disconnect_invalid: \"sometimes\" is not a boolean (use true or "
+            "false)");
 }
 
 TEST(ConfigNebula111, TunnelsDropInactive) {
@@ -207,11 +213,7 @@ TEST(ConfigNebula111, LighthouseCalculatedRemotes) {
   ASSERT_EQ(entry.remotes.size(), 1u);
   EXPECT_EQ(entry.remotes[0].mask.ToString(), "192.168.1.0/24");
   EXPECT_EQ(entry.remotes[0].port, 4242);
-  EXPECT_NE(std::find(Texts(warnings).begin(), Texts(warnings).end(),
-                      "config.yml:6: lighthouse.calculated_remotes: flatnet does not act on this "
-                      "yet; ignored"),
-            Texts(warnings).end())
-      << ::testing::PrintToString(Texts(warnings));
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // acted on: mesh/calculated_remotes.h
 
   EXPECT_EQ(ErrorOf("lighthouse:\n  calculated_remotes:\n    nope:\n      - {mask: 1.2.3.0/24, "
                     "port: 1}\n"),
@@ -240,12 +242,16 @@ TEST(ConfigNebula111, StaticMap) {
   EXPECT_EQ(config.static_map.cadence, minutes(5));
   EXPECT_EQ(config.static_map.network, StaticMapNetwork::kIp);
   EXPECT_EQ(config.static_map.lookup_timeout, seconds(1));
-  EXPECT_EQ(Texts(warnings),
-            (std::vector<std::string>{
-                "config.yml:6: static_map.cadence: flatnet resolves static_host_map names once, "
-                "at start; ignored",
-                "config.yml:8: static_map.lookup_timeout: flatnet resolves static_host_map names "
-                "once, at start; ignored"}));
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // acted on: mesh/static_hosts.h
+  EXPECT_EQ(ErrorOf("static_map:\n  cadence: 0s\n"),
+            "config.yml:6: static_map.cadence: must be longer than 0");
+  EXPECT_EQ(ErrorOf("static_map:\n  lookup_timeout: 0ms\n"),
+            "config.yml:6: static_map.lookup_timeout: must be longer than 0");
+  EXPECT_EQ(ErrorOf("static_map:\n  cadence: -1s\n"),
+            "config.yml:6: static_map.cadence: \"-1s\" is negative");
+  EXPECT_EQ(ErrorOf("static_map:\n  lookup_timeout: soon\n"),
+            "config.yml:6: static_map.lookup_timeout: \"soon\" is not a duration (a number with "
+            "a unit: \"300ms\", \"2s\", \"1h30m\")");
   EXPECT_EQ(MustLoad("static_map: {network: ip6}\n").static_map.network, StaticMapNetwork::kIp6);
   EXPECT_EQ(ErrorOf("static_map:\n  network: tcp\n"),
             "config.yml:6: static_map.network: \"tcp\" is not one of ip4, ip6, ip");
@@ -282,9 +288,7 @@ TEST(ConfigNebula111, UnsafeRoutesInstallAndWeightedGateways) {
   EXPECT_EQ(second.gateways[1].address.ToString(), "10.0.0.2");
   EXPECT_EQ(second.gateways[1].weight, 1);
   EXPECT_EQ(second.via.ToString(), "10.0.0.1");
-  EXPECT_EQ(Texts(warnings),
-            std::vector<std::string>{"config.yml:6: tun.unsafe_routes.via: 192.168.87.0/24: "
-                                     "flatnet has no ECMP yet and routes through 10.0.0.1 only"});
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // ECMP acted on: mesh/gateways.h
 
   EXPECT_EQ(ErrorOf("tun:\n  unsafe_routes:\n    - route: 1.0.0.0/8\n      via: 10.0.0.1\n"
                     "      install: maybe\n"),
@@ -306,7 +310,7 @@ TEST(ConfigNebula111, UnsafeRoutesInstallAndWeightedGateways) {
             "weight:");
 }
 
-TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotesWarn) {
+TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotes) {
   std::vector<Warning> warnings;
   Config config = MustLoad(
       "tun:\n  use_system_route_table: true\n  use_system_route_table_buffer_size: 4096\n"
@@ -315,12 +319,7 @@ TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotesWarn) {
   EXPECT_TRUE(config.tun.use_system_route_table);
   EXPECT_EQ(config.tun.use_system_route_table_buffer_size, 4096);
   EXPECT_TRUE(config.punchy.target_all_remotes);
-  EXPECT_EQ(Texts(warnings),
-            (std::vector<std::string>{
-                "config.yml:9: punchy.target_all_remotes: flatnet does not act on this yet; "
-                "ignored",
-                "config.yml:6: tun.use_system_route_table: flatnet does not act on this yet; "
-                "ignored"}));
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});  // both acted on
   EXPECT_EQ(ErrorOf("punchy:\n  target_all_remotes: 2\n"),
             "config.yml:6: punchy.target_all_remotes: \"2\" is not a boolean (use true or false)");
 }

@@ -3,8 +3,6 @@
 // (192.168.100.2, groups laptop and ssh) and b (192.168.100.3) had tunnels to the
 // lighthouse 192.168.100.1/24; queries came from 127.0.0.1.
 #include <gtest/gtest.h>
-
-#include "hex_for_tests.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -12,6 +10,7 @@
 
 #include "dns/dns_message.h"
 #include "dns/responder.h"
+#include "hex_for_tests.h"
 
 namespace flatnet::dns {
 namespace {
@@ -289,6 +288,41 @@ TEST_F(DnsResponderTest, TxtOnlyForLoopbackAndTheVpnNetwork) {
   Responder loopback_only(no_network);
   EXPECT_EQ(loopback_only.Respond(query, From("192.168.100.2")).outcome, Outcome::kUnanswered);
   EXPECT_EQ(loopback_only.Respond(query, From("127.0.0.1")).outcome, Outcome::kAnswered);
+}
+
+// Nebula 1.11 #1635: its TXT handler cut the trailing dot off the name without checking its
+// length, and panicked on an empty (root) or one-byte name. flatnet's TXT and A paths take
+// such names as unknown: an empty NOERROR with the question, no lookup of anything.
+TEST_F(DnsResponderTest, ShortAndEmptyNamesGetAnEmptyAnswerAndLookNothingUp) {
+  ResponderOptions o = Options();
+  std::vector<uint32_t> certs_looked_up;
+  o.cert_for_ip = [&certs_looked_up](uint32_t ip) -> std::optional<CertDetails> {
+    certs_looked_up.push_back(ip);
+    return std::nullopt;
+  };
+  Responder responder(o);
+  // The root name (a lone 0), then "0." and "1." (one byte each): TXT from loopback,
+  // where TXT is answered, and A.
+  for (const char* name : {"00", "013000", "013100"}) {
+    for (const char* type : {"0010", "0001"}) {
+      const std::string question = std::string(name) + type + "0001";
+      Response r = responder.Respond(FromHex("1234 0100 0001 0000 0000 0000 " + question),
+                                     From("127.0.0.1"));
+      EXPECT_TRUE(r.error.ok()) << name << " " << type;
+      EXPECT_EQ(r.outcome, Outcome::kUnanswered) << name << " " << type;
+      EXPECT_EQ(ToHex(r.datagram), ToHex(FromHex("1234 8100 0001 0000 0000 0000 " + question)))
+          << name << " " << type;
+    }
+  }
+  EXPECT_TRUE(certs_looked_up.empty());
+  // Only the one-byte names are names nebula could hold; the root is never looked up.
+  EXPECT_EQ(looked_up, (std::vector<std::string>{"0", "1"}));
+  // A question cut off inside its name, or with no name byte at all, is FORMERR.
+  for (const char* cut : {"", "01", "0161"}) {
+    Response r = responder.Respond(FromHex(std::string("1234 0100 0001 0000 0000 0000 ") + cut),
+                                   From("127.0.0.1"));
+    EXPECT_EQ(r.outcome, Outcome::kMalformed) << cut;
+  }
 }
 
 TEST_F(DnsResponderTest, LogsNebulasDebugLines) {

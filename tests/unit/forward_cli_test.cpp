@@ -33,6 +33,8 @@ TEST(ForwardCli, TheWsl2CommandLineWithDefaults) {
   EXPECT_EQ(command.idle_timeout, 60s);
   EXPECT_EQ(command.resolve_interval, 10s);
   EXPECT_EQ(command.max_sessions, 1024u);
+  EXPECT_EQ(command.tcp_idle_timeout, 1h);
+  EXPECT_EQ(command.max_connections, 256u);
   EXPECT_EQ(command.log_level, LogLevel::kInfo);
 }
 
@@ -49,6 +51,14 @@ TEST(ForwardCli, FlagsBeforeBetweenAndAfterTheArguments) {
   EXPECT_EQ(command.resolve_interval, 0s);
   EXPECT_EQ(command.max_sessions, 8u);
   EXPECT_EQ(command.log_level, LogLevel::kDebug);
+  ForwardCommand tcp = ParseForwardCommandLine({"tcp", ":3000", "192.0.2.1", "-tcp-idle-timeout",
+                                                "10m", "-max-connections=32"})
+                           ->command;
+  EXPECT_EQ(tcp.tcp_idle_timeout, 10min);
+  EXPECT_EQ(tcp.max_connections, 32u);
+  EXPECT_EQ(ParseForwardCommandLine({"tcp", ":3000", "192.0.2.1", "-tcp-idle-timeout", "0"})
+                ->command.tcp_idle_timeout,
+            0s);
   // After "--" everything is an argument, even what looks like a flag.
   EXPECT_EQ(ErrorOf({"--", "udp", ":1", "-x"}),
             "TARGET \"-x\": \"-x\" is neither an IP address nor a host name (to run a command, "
@@ -91,6 +101,14 @@ TEST(ForwardCli, BadCommandLinesSayWhatIsWrong) {
             "TARGET \"h:2\" has a port and -target-port is set too; give only one");
   EXPECT_EQ(ErrorOf({"udp", ":1", "h", "-max-sessions", "0"}),
             "invalid value for flag -max-sessions: 0 is not in 1..100000");
+  EXPECT_EQ(ErrorOf({"tcp", ":1", "h", "-tcp-idle-timeout", "-5m"}),
+            "invalid value for flag -tcp-idle-timeout: must be 0 (never) or more");
+  EXPECT_EQ(ErrorOf({"tcp", ":1", "h", "-tcp-idle-timeout", "idle"}),
+            "invalid value \"idle\" for flag -tcp-idle-timeout: parse error");
+  EXPECT_EQ(ErrorOf({"tcp", ":1", "h", "-max-connections", "0"}),
+            "invalid value for flag -max-connections: 0 is not in 1..100000");
+  EXPECT_EQ(ErrorOf({"tcp", ":1", "h", "-max-connections", "100001"}),
+            "invalid value for flag -max-connections: 100001 is not in 1..100000");
   EXPECT_EQ(ErrorOf({"udp", ":1", "h", "-log-level", "loud"}),
             "invalid value for flag -log-level: not a valid log level: \"loud\" (error, warning, "
             "info or debug)");

@@ -65,12 +65,45 @@ TEST(UdpSessionTable, EvictsTheLeastRecentlyActiveAtTheCap) {
   table.Insert(NewSession(3, t0 + seconds(2)));
   EXPECT_TRUE(table.full());
   table.Touch(*table.Find(Client(1)), t0 + seconds(3));  // 1 is now the most recent
-  UdpSession evicted = table.EvictLeastRecent();
+  UdpSession evicted = table.Evict();
   EXPECT_EQ(evicted.id, 2u);
   EXPECT_FALSE(table.full());
   table.Insert(NewSession(4, t0 + seconds(4)));
   EXPECT_EQ(Ids(table.TakeAll()), (std::vector<uint64_t>{3, 1, 4}));
   EXPECT_EQ(table.size(), 0u);
+}
+
+// A new client at the cap evicts a session the target never answered (most likely a forged
+// source) before any answered one, however recently the unanswered one spoke.
+TEST(UdpSessionTable, EvictionTakesNeverAnsweredSessionsFirst) {
+  UdpSessionTable table(4);
+  SteadyTime t0{};
+  for (int n = 1; n <= 4; ++n) table.Insert(NewSession(n, t0 + seconds(n)));
+  table.MarkAnswered(*table.Find(Client(1)));
+  table.MarkAnswered(*table.Find(Client(3)));
+  table.MarkAnswered(*table.Find(Client(3)));  // twice is once
+  table.Touch(*table.Find(Client(4)), t0 + seconds(10));
+  EXPECT_EQ(table.Evict().id, 2u);  // the older unanswered one
+  EXPECT_EQ(table.Evict().id, 4u);  // the last unanswered one, though the most recent
+  UdpSession answered = table.Evict();
+  EXPECT_EQ(answered.id, 1u);  // only answered ones left: the least recently active
+  EXPECT_TRUE(answered.answered);
+  EXPECT_EQ(table.Evict().id, 3u);
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(UdpSessionTable, IdleExpiryAndTakeAllFollowActivityAcrossAnsweredAndNot) {
+  UdpSessionTable table(8);
+  SteadyTime t0{};
+  for (int n = 1; n <= 4; ++n) table.Insert(NewSession(n, t0 + seconds(n)));
+  table.MarkAnswered(*table.Find(Client(2)));
+  table.MarkAnswered(*table.Find(Client(4)));
+  table.Touch(*table.Find(Client(2)), t0 + seconds(20));
+  EXPECT_EQ(*table.NextExpiry(seconds(60)), t0 + seconds(61));
+  EXPECT_EQ(Ids(table.TakeIdle(t0 + seconds(64), seconds(60))), (std::vector<uint64_t>{1, 3, 4}));
+  EXPECT_NE(table.Find(Client(2)), nullptr);
+  table.Insert(NewSession(5, t0 + seconds(5)));
+  EXPECT_EQ(Ids(table.TakeAll()), (std::vector<uint64_t>{5, 2}));
 }
 
 TEST(UdpSessionTable, RemoveTakesOneSessionOut) {

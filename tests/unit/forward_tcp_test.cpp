@@ -1,6 +1,7 @@
 // TcpForwarder on loopback: a transfer both ways arrives intact with half-closes passed on,
-// a target that refuses ends the client's connection, and connections beyond -max-sessions
-// are refused while the open one keeps working.
+// a target that refuses ends the client's connection, connections beyond -max-connections
+// are refused (and counted) while the open one keeps working, and an idle connection is
+// closed after -tcp-idle-timeout.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "forward_test_support.h"
 #include "forward/tcp_forwarder.h"
+#include "forward_test_support.h"
 
 namespace flatnet::forward {
 namespace {
@@ -139,7 +140,7 @@ TEST(TcpForwarder, ConnectionsBeyondTheCapAreRefused) {
     ::close(fd);
   });
   ForwarderOptions options = LoopbackOptions();
-  options.max_sessions = 1;
+  options.max_connections = 1;
   RunningForwarder<TcpForwarder> forwarder(options, LocalOf(listener), log);
   int first = ConnectTo(forwarder.address());
   ASSERT_TRUE(SendAll(first, "ping"));
@@ -151,7 +152,8 @@ TEST(TcpForwarder, ConnectionsBeyondTheCapAreRefused) {
   EXPECT_EQ(ReadToEnd(second), "");  // closed at once
   ::close(second);
   ASSERT_TRUE(log.WaitFor("tcp connection refused", 1));
-  EXPECT_TRUE(Contains(log.Matching("tcp connection refused")[0], "max_sessions=1"));
+  EXPECT_TRUE(Contains(log.Matching("tcp connection refused")[0], "max_connections=1"));
+  EXPECT_EQ(forwarder.totals().refused.load(), 1u);
 
   ASSERT_TRUE(SendAll(first, "pong"));  // the open connection is untouched
   ASSERT_EQ(::recv(first, buffer, sizeof(buffer), 0), 4);
@@ -162,6 +164,66 @@ TEST(TcpForwarder, ConnectionsBeyondTheCapAreRefused) {
   target.join();
   ::close(listener);
   EXPECT_EQ(log.Matching("tcp connection start").size(), 1u);
+}
+
+// Finding: TCP connections had no idle timeout, so a peer that vanished without a FIN held
+// two sockets and 128 KiB for ever. Both ends here stay silent after one exchange.
+TEST(TcpForwarder, AnIdleConnectionIsClosedAndCounted) {
+  RecordingLog log;
+  int listener = Listener();
+  int target_side = -1;
+  std::thread target([&] {
+    target_side = ::accept(listener, nullptr, nullptr);
+    char buffer[16];
+    ssize_t n = ::recv(target_side, buffer, sizeof(buffer), 0);
+    if (n > 0) SendAll(target_side, std::string(buffer, static_cast<size_t>(n)));
+  });
+  ForwarderOptions options = LoopbackOptions();
+  options.tcp_idle_timeout = 300ms;
+  RunningForwarder<TcpForwarder> forwarder(options, LocalOf(listener), log);
+  int client = ConnectTo(forwarder.address());
+  ASSERT_TRUE(SendAll(client, "ping"));
+  char buffer[16] = {};
+  ASSERT_EQ(::recv(client, buffer, sizeof(buffer), 0), 4);
+  target.join();
+  // Nobody sends again: the forwarder ends the pair, and the client sees its end of stream.
+  bool clean_end = false;
+  EXPECT_EQ(ReadToEnd(client, &clean_end), "");
+  EXPECT_TRUE(clean_end);
+  ASSERT_TRUE(log.WaitFor("tcp connection end", 1));
+  std::string end = log.Matching("tcp connection end")[0];
+  EXPECT_TRUE(Contains(end, "reason=idle")) << end;
+  EXPECT_EQ(forwarder.totals().idle_closed.load(), 1u);
+  // The target's side was closed too.
+  timeval limit{5, 0};
+  setsockopt(target_side, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  EXPECT_EQ(::recv(target_side, buffer, sizeof(buffer), 0), 0);
+  ::close(target_side);
+  ::close(client);
+  ::close(listener);
+}
+
+// With -tcp-idle-timeout 0 a silent connection is never closed for it.
+TEST(TcpForwarder, ZeroIdleTimeoutKeepsSilentConnections) {
+  RecordingLog log;
+  int listener = Listener();
+  ForwarderOptions options = LoopbackOptions();
+  options.tcp_idle_timeout = 0ms;
+  RunningForwarder<TcpForwarder> forwarder(options, LocalOf(listener), log);
+  int client = ConnectTo(forwarder.address());
+  int target_side = ::accept(listener, nullptr, nullptr);
+  ASSERT_TRUE(log.WaitFor("tcp connection start", 1));
+  // Several loop ticks pass in silence; the connection still carries bytes afterwards.
+  EXPECT_FALSE(log.WaitFor("tcp connection end", 1, 600ms));
+  ASSERT_TRUE(SendAll(client, "late"));
+  char buffer[16] = {};
+  timeval limit{5, 0};
+  setsockopt(target_side, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  EXPECT_EQ(::recv(target_side, buffer, sizeof(buffer), 0), 4);
+  EXPECT_EQ(forwarder.totals().idle_closed.load(), 0u);
+  ::close(target_side);
+  ::close(client);
+  ::close(listener);
 }
 
 }  // namespace

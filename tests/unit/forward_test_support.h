@@ -72,6 +72,8 @@ class RunningForwarder {
     if (thread_.joinable()) thread_.join();
   }
   const SocketAddress& address() const { return forwarder_.listen_address(); }
+  // Its totals (atomics: readable while it runs).
+  const ForwarderTotals& totals() const { return forwarder_.totals(); }
 
  private:
   Forwarder forwarder_;

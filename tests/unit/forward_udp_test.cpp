@@ -11,14 +11,15 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "forward_test_support.h"
 #include "forward/udp_forwarder.h"
+#include "forward_test_support.h"
 
 namespace flatnet::forward {
 namespace {
@@ -66,7 +67,8 @@ class TestSocket {
   int fd_ = -1;
 };
 
-// Answers every datagram with "<name>|<payload>|<sender address>".
+// Answers every datagram with "<name>|<payload>|<sender address>", except those whose payload
+// starts with "unanswered": what a nebula target does with garbage from a forged source.
 class EchoTarget {
  public:
   EchoTarget(std::string name, const char* ip = "127.0.0.1", uint16_t port = 0)
@@ -82,6 +84,7 @@ class EchoTarget {
     while (!stop_) {
       auto datagram = socket_.Receive(50ms);
       if (!datagram) continue;
+      if (datagram->first.rfind("unanswered", 0) == 0) continue;
       std::string answer = name_ + "|" + datagram->first + "|" + datagram->second.ToString();
       ::sendto(socket_.fd(), answer.data(), answer.size(), 0, datagram->second.raw(),
                datagram->second.raw_length());
@@ -185,7 +188,50 @@ TEST(UdpForwarder, FullTableEvictsTheLeastRecentlyActiveSession) {
   ASSERT_EQ(ends.size(), 1u);
   EXPECT_TRUE(Contains(ends[0], "client=" + a.Local().ToString())) << ends[0];
   EXPECT_TRUE(Contains(ends[0], "reason=evicted: -max-sessions reached")) << ends[0];
+  EXPECT_EQ(forwarder.totals().evicted_answered.load(), 1u);
   // b kept its session: the target still sees it from the same upstream port.
+  b.SendTo("b2", forwarder.address());
+  auto b_second = b.Receive();
+  ASSERT_TRUE(b_second);
+  EXPECT_EQ(ParseEcho(b_second->first).seen_from, ParseEcho(b_first->first).seen_from);
+}
+
+// Finding: spoofed UDP floods churned the sessions. A flood of datagrams from addresses the
+// target never answers, into a full table, must evict only the flood's own sessions.
+TEST(UdpForwarder, AFloodTheTargetNeverAnswersEvictsOnlyItsOwnSessions) {
+  RecordingLog log;
+  EchoTarget target("echo");
+  ForwarderOptions options = LoopbackOptions();
+  options.max_sessions = 3;
+  RunningForwarder<UdpForwarder> forwarder(options, target.address(), log);
+  TestSocket a, b;
+  a.SendTo("a", forwarder.address());
+  auto a_first = a.Receive();
+  ASSERT_TRUE(a_first);
+  b.SendTo("b", forwarder.address());
+  auto b_first = b.Receive();
+  ASSERT_TRUE(b_first);
+  constexpr size_t kFlood = 20;
+  {
+    std::vector<std::unique_ptr<TestSocket>> flood;
+    for (size_t i = 0; i < kFlood; ++i) {
+      flood.push_back(std::make_unique<TestSocket>());
+      flood.back()->SendTo("unanswered " + std::to_string(i), forwarder.address());
+    }
+    // The first takes the free place; each later one evicts the one before it.
+    ASSERT_TRUE(log.WaitFor("udp session end", kFlood - 1));
+  }
+  EXPECT_EQ(forwarder.totals().evicted_unanswered.load(), kFlood - 1);
+  EXPECT_EQ(forwarder.totals().evicted_answered.load(), 0u);
+  for (const std::string& end : log.Matching("udp session end")) {
+    EXPECT_FALSE(Contains(end, "client=" + a.Local().ToString())) << end;
+    EXPECT_FALSE(Contains(end, "client=" + b.Local().ToString())) << end;
+  }
+  // The live clients kept their sessions: the target sees them from the same ports.
+  a.SendTo("a2", forwarder.address());
+  auto a_second = a.Receive();
+  ASSERT_TRUE(a_second);
+  EXPECT_EQ(ParseEcho(a_second->first).seen_from, ParseEcho(a_first->first).seen_from);
   b.SendTo("b2", forwarder.address());
   auto b_second = b.Receive();
   ASSERT_TRUE(b_second);

@@ -23,13 +23,14 @@ constexpr uint64_t kNow = uint64_t(1'800'000'000) * 1'000'000'000;  // wall cloc
 struct Peer {
   ManagerHost host;
   uint64_t wall_ns = kNow;
+  std::vector<config::CalculatedRemotes> calculated_remotes;  // none
   std::unique_ptr<HandshakeManager> handshakes;
 
   Peer(const TestCa& ca, const TestHost& me, const std::string& rest, bool use_relays = false)
       : host(MeshConfig(ca, me, rest)) {
     handshakes = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
         host.me, host.settings, use_relays, host.logger, host.counters, host.host_map,
-        *host.addresses, host.send, host.tunnels, host.lighthouse, host.relays, host.timers,
+        *host.addresses, calculated_remotes, host.send, host.tunnels, host.lighthouse, host.relays, host.timers,
         [this] { return wall_ns; }});
   }
   Tunnel* TunnelTo(const char* vpn_ip) const {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,9 @@ class FakeHandshakes : public HandshakeStarter {
  public:
   void Initiate(uint32_t vpn_ip, int64_t) override { initiated.push_back(vpn_ip); }
   void Trigger(uint32_t vpn_ip) override { triggered.push_back(vpn_ip); }
+  bool Pending(uint32_t vpn_ip) const override {
+    return std::find(initiated.begin(), initiated.end(), vpn_ip) != initiated.end();
+  }
   std::vector<uint32_t> initiated, triggered;
 };
 

@@ -99,6 +99,32 @@ TEST(HostMapRelays, LegsAreFoundByIndexAndByRouteAndLeaveWithTheirTunnel) {
   EXPECT_EQ(snapshot->FindRelay(2, 3), nullptr);
 }
 
+// The fault lab's relay restart: our tunnel to the relay is replaced by a new session (the
+// relay came back with no legs). Legs kept from the old session named indexes the new relay
+// never made, so everything sent through them was dropped and the path never came back.
+TEST(HostMapRelays, LegsLeaveWhenTheTunnelToTheRelayIsReplaced) {
+  HostMap map;
+  auto [to_relay, unused] = TunnelPair(1, 2);
+  map.Add(to_relay);
+  map.SetRelay(
+      Relay{RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3});
+  map.SetRelay(
+      Relay{RelayType::kTerminal, RelayState::kEstablished, 4321, 98, /*via=*/5, /*peer=*/3});
+
+  map.Add(to_relay);  // the same tunnel again: nothing changed, the legs stay
+  ASSERT_NE(map.Current()->FindRelay(2, 3), nullptr);
+
+  auto [new_session, unused2] = TunnelPair(1, 2);
+  EXPECT_EQ(map.Add(new_session), to_relay);
+  auto snapshot = map.Current();
+  EXPECT_EQ(snapshot->FindRelay(1234), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(2, 3), nullptr);
+  EXPECT_FALSE(map.RelayIndexInUse(1234));
+  // Legs through another relay are not touched.
+  ASSERT_NE(snapshot->FindRelay(5, 3), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(5, 3)->local_index, 4321u);
+}
+
 TEST(HostMap, ReadersKeepTheirSnapshotUntilTheyRefresh) {
   HostMap map;
   SnapshotReader reader(map);

@@ -766,6 +766,8 @@ lab_fingerprint() {
 #   --ca BASENAME       CA file in $LAB_DIR/pki (default ca); --cert BASENAME (default HOST)
 #   --mtu N (default 1300)   --routines N   --extra "YAML"  (appended verbatim)
 #   --serve-dns PORT    (with --am-lighthouse) answer DNS for host names on PORT
+#   --lighthouse-interval S   lighthouse.interval, how often members send the lighthouses
+#                       their addresses (default 60; Nebula's own default is 10)
 #   --unsafe-route CIDR=PEER   reach network CIDR through PEER (tun.unsafe_routes)
 #   --local-cidr CIDR   (on a gateway) also let any host in to CIDR, the unsafe network it
 #                       routes for: an inbound rule with local_cidr. Nebula 1.10+ needs it
@@ -780,6 +782,7 @@ lab_config() {
   lab__require_node "$host"
   local port=4242 am_lh=false am_relay=false use_relays=true punch=false cipher=aes
   local level=info ca=ca cert=$host mtu=1300 routines="" extra="" dns_port="" peer spec
+  local lh_interval=60
   local statics=() lighthouses=() relays=() blocklist=() unsafe=() local_cidrs=()
   while [ $# -gt 0 ]; do
     case $1 in
@@ -800,6 +803,7 @@ lab_config() {
       --routines) routines=$2; shift 2 ;;
       --extra) extra=$2; shift 2 ;;
       --serve-dns) dns_port=$2; shift 2 ;;
+      --lighthouse-interval) lh_interval=$2; shift 2 ;;
       --unsafe-route) unsafe+=("$2"); shift 2 ;;
       --local-cidr) local_cidrs+=("$2"); shift 2 ;;
       --lighthouse-at)
@@ -815,6 +819,7 @@ lab_config() {
   done
   case $cipher in aes | chachapoly) ;; *) lab_fail "lab_config $host: --cipher '$cipher' is not aes or chachapoly" ;; esac
   [[ $port =~ ^[0-9]+$ ]] || lab_fail "lab_config $host: --port '$port' is not a number"
+  [[ $lh_interval =~ ^[0-9]+$ ]] || lab_fail "lab_config $host: --lighthouse-interval '$lh_interval' is not a number of seconds"
   [ -f "$LAB_DIR/pki/$cert.crt" ] || lab_fail "lab_config $host: no certificate $LAB_DIR/pki/$cert.crt (run lab_pki/lab_cert)"
   for peer in "${lighthouses[@]}" "${relays[@]}"; do
     [ -n "${LAB_OVERLAY[${peer%%:*}]:-}" ] || lab_fail "lab_config $host: no certificate made for peer '$peer'"
@@ -841,7 +846,7 @@ lab_config() {
       echo "    host: 0.0.0.0"
       echo "    port: $dns_port"
     fi
-    echo "  interval: 60"
+    echo "  interval: $lh_interval"
     echo "  hosts:"
     for peer in "${lighthouses[@]}"; do echo "    - \"$(lab_overlay "${peer%%:*}")\""; done
     echo "listen:"
@@ -942,17 +947,21 @@ lab_require() {
   done
 }
 
-# lab_start_daemon HOST IMPL [CONFIG] [--no-wait]: runs IMPL's daemon (flatnet, nebula,
-# nebula-VERSION; see lab_impl_ok) with `-config CONFIG` (default
+# lab_start_daemon HOST IMPL [CONFIG] [--no-wait] [--env NAME=VALUE]...: runs IMPL's daemon
+# (flatnet, nebula, nebula-VERSION; see lab_impl_ok) with `-config CONFIG` (default
 # $LAB_DIR/HOST.yml) inside HOST, logging to $LAB_DIR/HOST.log (appended across restarts),
 # and waits up to 10 s for its tun device to come up. Fails with the log's tail if the
-# daemon dies or its tun never appears.
+# daemon dies or its tun never appears. --env puts NAME=VALUE in the daemon's environment
+# only (the fault lab preloads libfaketime that way).
 lab_start_daemon() {
-  local host=$1 impl=$2 config="" wait=1 bin tun
-  shift 2 || lab_fail "usage: lab_start_daemon HOST IMPL [CONFIG] [--no-wait]"
+  local host=$1 impl=$2 config="" wait=1 bin tun env=()
+  shift 2 || lab_fail "usage: lab_start_daemon HOST IMPL [CONFIG] [--no-wait] [--env NAME=VALUE]"
   while [ $# -gt 0 ]; do
     case $1 in
       --no-wait) wait=0; shift ;;
+      --env)
+        [[ ${2:-} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || lab_fail "lab_start_daemon $host: --env '${2:-}' is not NAME=VALUE"
+        env+=("$2"); shift 2 ;;
       *) config=$1; shift ;;
     esac
   done
@@ -965,7 +974,7 @@ lab_start_daemon() {
     lab_fail "a daemon already runs on '$host' (lab_stop_daemon it first)"
   fi
   echo "=== lab: starting $impl on $host at $(date +%T.%N) ===" >>"$LAB_DIR/$host.log"
-  ip netns exec "$(lab_ns "$host")" "$bin" -config "$config" >>"$LAB_DIR/$host.log" 2>&1 &
+  ip netns exec "$(lab_ns "$host")" env "${env[@]}" "$bin" -config "$config" >>"$LAB_DIR/$host.log" 2>&1 &
   LAB_PID[daemon-$host]=$!
   disown "$!"
   echo "$impl" >"$LAB_DIR/$host.impl"

@@ -1,0 +1,53 @@
+#include "mesh/invalid_certs.h"
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "mesh/node.h"
+#include "mesh/tunnel.h"
+#include "net/ip.h"
+
+namespace flatnet::mesh {
+
+PeerCertificateCheck CheckPeerCertificate(const cert::Certificate& peer, const cert::CaPool& pool,
+                                          int64_t unix_now) {
+  using Verdict = PeerCertificateCheck::Verdict;
+  // Nebula's order for a cached certificate: blocklist, issuer, CA expiry, expiry.
+  if (pool.IsBlocklisted(peer)) return {Verdict::kBlocklisted, "certificate is in the block list"};
+  auto ca = pool.GetCaForCert(peer);
+  if (!ca.ok()) return {Verdict::kInvalid, ca.status().message()};
+  if ((*ca)->Expired(unix_now)) return {Verdict::kInvalid, "root certificate is expired"};
+  if (peer.Expired(unix_now)) return {Verdict::kInvalid, "certificate is expired"};
+  return {};
+}
+
+int CloseInvalidTunnels(Node& node, int64_t unix_now) {
+  using Verdict = PeerCertificateCheck::Verdict;
+  const bool disconnect_invalid = node.config().pki.disconnect_invalid;
+  auto snapshot = node.host_map().Current();
+  std::vector<std::pair<std::shared_ptr<Tunnel>, PeerCertificateCheck>> closing;
+  // By index: candidates too, whose peer could otherwise still promote them.
+  for (const auto& [index, tunnel] : snapshot->by_local_index) {
+    PeerCertificateCheck check =
+        CheckPeerCertificate(tunnel->peer_cert(), node.credentials().ca_pool, unix_now);
+    if (check.verdict == Verdict::kBlocklisted ||
+        (check.verdict == Verdict::kInvalid && disconnect_invalid)) {
+      closing.emplace_back(tunnel, std::move(check));
+    }
+  }
+  for (auto& [tunnel, check] : closing) {
+    node.logger().Info(check.verdict == Verdict::kBlocklisted
+                           ? "Remote certificate is blocked, tearing down the tunnel"
+                           : "Remote certificate is no longer valid, tearing down the tunnel",
+                       {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                        {"certName", tunnel->peer_cert().name},
+                        {"error", check.error},
+                        {"fingerprint", tunnel->peer_cert().Fingerprint()}});
+    node.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone, {});
+    node.CloseTunnel(*tunnel, "invalid certificate");
+  }
+  return int(closing.size());
+}
+
+}  // namespace flatnet::mesh

@@ -1,0 +1,196 @@
+#include "mesh/system_routes.h"
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "net/ip.h"
+
+namespace flatnet::mesh {
+namespace {
+
+uint32_t MaskOf(int prefix_length) {
+  return prefix_length <= 0 ? 0 : ~uint32_t(0) << (32 - prefix_length);
+}
+
+uint32_t LoadIp(const void* data) {
+  const auto* b = static_cast<const uint8_t*>(data);
+  return uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
+}
+
+// The IPv4 gateway among attributes (RTA_GATEWAY first, then RTA_VIA), or nullopt.
+std::optional<uint32_t> GatewayIn(const rtattr* attr, int len) {
+  std::optional<uint32_t> via;
+  for (; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
+    if (attr->rta_type == RTA_GATEWAY && RTA_PAYLOAD(attr) == 4) return LoadIp(RTA_DATA(attr));
+    if (attr->rta_type == RTA_VIA && RTA_PAYLOAD(attr) >= sizeof(rtvia) + 4) {
+      const auto* v = static_cast<const rtvia*>(RTA_DATA(attr));
+      if (v->rtvia_family == AF_INET) via = LoadIp(v->rtvia_addr);
+    }
+  }
+  return via;
+}
+
+std::string GatewaysText(const std::vector<config::Gateway>& gateways) {
+  std::string out;
+  for (const config::Gateway& g : gateways) {
+    if (!out.empty()) out += ", ";
+    out += "{addr: " + g.address.ToString() + ", weight: " + std::to_string(g.weight) + "}";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
+                                            uint32_t overlay_network, int overlay_prefix) {
+  if (message.size() < NLMSG_HDRLEN) return std::nullopt;
+  const auto* header = reinterpret_cast<const nlmsghdr*>(message.data());
+  if (header->nlmsg_len > message.size() || header->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg)))
+    return std::nullopt;
+  if (header->nlmsg_type != RTM_NEWROUTE && header->nlmsg_type != RTM_DELROUTE) return std::nullopt;
+  const auto* route = static_cast<const rtmsg*>(NLMSG_DATA(header));
+  if (route->rtm_family != AF_INET || route->rtm_dst_len > 32) return std::nullopt;
+  const uint32_t overlay_mask = MaskOf(overlay_prefix);
+  auto in_overlay = [&](uint32_t ip) {
+    return (ip & overlay_mask) == (overlay_network & overlay_mask);
+  };
+
+  RouteUpdate update;
+  update.add = header->nlmsg_type == RTM_NEWROUTE;
+  update.prefix_length = route->rtm_dst_len;
+  bool has_destination = false;
+  int oif = 0;
+  const rtattr* attrs = RTM_RTA(route);
+  int len = int(header->nlmsg_len - NLMSG_LENGTH(sizeof(rtmsg)));
+  std::optional<uint32_t> gateway = GatewayIn(attrs, len);
+  for (const rtattr* attr = attrs; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
+    if (attr->rta_type == RTA_DST && RTA_PAYLOAD(attr) == 4) {
+      update.network = LoadIp(RTA_DATA(attr)) & MaskOf(update.prefix_length);
+      has_destination = true;
+    } else if (attr->rta_type == RTA_OIF && RTA_PAYLOAD(attr) == 4) {
+      std::memcpy(&oif, RTA_DATA(attr), 4);
+    } else if (attr->rta_type == RTA_MULTIPATH) {
+      int left = int(RTA_PAYLOAD(attr));
+      const auto* hop = static_cast<const rtnexthop*>(RTA_DATA(attr));
+      while (left >= int(sizeof(rtnexthop)) && hop->rtnh_len >= sizeof(rtnexthop) &&
+             int(hop->rtnh_len) <= left) {
+        if (hop->rtnh_ifindex == tun_ifindex) {
+          auto hop_gateway =
+              GatewayIn(RTNH_DATA(hop), int(hop->rtnh_len) - int(RTNH_ALIGN(sizeof(rtnexthop))));
+          if (hop_gateway && in_overlay(*hop_gateway))
+            update.gateways.push_back({config::IpAddress::V4(*hop_gateway), hop->rtnh_hops + 1});
+        }
+        left -= int(RTNH_ALIGN(hop->rtnh_len));
+        hop = RTNH_NEXT(hop);
+      }
+    }
+  }
+  if (oif == tun_ifindex && gateway && in_overlay(*gateway))
+    update.gateways.insert(update.gateways.begin(), {config::IpAddress::V4(*gateway), 1});
+  if (update.gateways.empty() || !has_destination) return std::nullopt;
+  return update;
+}
+
+SystemRoutes::SystemRoutes(log::Logger logger, uint32_t overlay_network, int overlay_prefix)
+    : logger_(std::move(logger)),
+      overlay_network_(overlay_network),
+      overlay_prefix_(overlay_prefix),
+      table_(std::make_shared<const Table>()) {}
+
+SystemRoutes::~SystemRoutes() { Stop(); }
+
+Status SystemRoutes::Start(const std::string& tun_device, int buffer_size) {
+  int ifindex = int(if_nametoindex(tun_device.c_str()));
+  if (ifindex == 0)
+    return Status::Error("tun.use_system_route_table: no device " + tun_device + ": " +
+                         strerror(errno));
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0)
+    return Status::Error(std::string("tun.use_system_route_table: netlink socket: ") +
+                         strerror(errno));
+  if (buffer_size > 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof(buffer_size)) != 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof(buffer_size)) != 0) {
+    logger_.Warn("tun.use_system_route_table_buffer_size could not be set",
+                 {{"error", std::string(strerror(errno))}});
+  }
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  local.nl_groups = RTMGRP_IPV4_ROUTE;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+    Status error =
+        Status::Error(std::string("tun.use_system_route_table: subscribing to route changes: ") +
+                      strerror(errno));
+    close(fd);
+    return error;
+  }
+  thread_ = std::thread([this, fd, ifindex] { Run(fd, ifindex); });
+  return Status::Ok();
+}
+
+void SystemRoutes::Stop() {
+  stopping_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void SystemRoutes::Run(int fd, int ifindex) {
+  alignas(nlmsghdr) uint8_t buffer[16384];
+  while (!stopping_.load()) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 250) <= 0) continue;
+    ssize_t got = recv(fd, buffer, sizeof(buffer), 0);
+    if (got < 0) {
+      if (errno == ENOBUFS)  // the kernel dropped changes: the buffer is too small
+        logger_.Error("netlink error", {{"error", std::string(strerror(errno))}});
+      continue;
+    }
+    int len = int(got);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      auto update = ParseRouteUpdate(ByteSpan(reinterpret_cast<const uint8_t*>(h), h->nlmsg_len),
+                                     ifindex, overlay_network_, overlay_prefix_);
+      if (update) Apply(*update);
+    }
+  }
+  close(fd);
+}
+
+void SystemRoutes::Apply(const RouteUpdate& update) {
+  const std::string destination =
+      net::Ipv4(update.network).ToString() + "/" + std::to_string(update.prefix_length);
+  const auto key = std::make_pair(update.network, update.prefix_length);
+  logger_.Info(update.add ? "Adding route" : "Removing route",
+               {{"destination", destination}, {"via", GatewaysText(update.gateways)}});
+  if (update.add)
+    learned_[key] = update.gateways;
+  else
+    learned_.erase(key);
+  auto table = std::make_shared<Table>();
+  for (const auto& [k, gateways] : learned_)
+    table->push_back({k.first, MaskOf(k.second), k.second, GatewaySet(gateways)});
+  std::stable_sort(table->begin(), table->end(), [](const Route& a, const Route& b) {
+    return a.prefix_length > b.prefix_length;
+  });
+  table_.store(std::move(table));
+}
+
+const SystemRoutes::Route* SystemRoutes::Find(uint32_t destination,
+                                              std::shared_ptr<const void>* hold) const {
+  std::shared_ptr<const Table> table = table_.load();
+  for (const Route& route : *table) {
+    if ((destination & route.mask) == route.network) {
+      *hold = table;
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace flatnet::mesh

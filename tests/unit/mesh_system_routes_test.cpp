@@ -1,0 +1,165 @@
+// tun.use_system_route_table (mesh/system_routes.h): rtnetlink route messages as Nebula 1.11.1
+// reads them, built here byte by byte, and the learned table's longest-prefix lookups.
+#include <gtest/gtest.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <cstring>
+
+#include "mesh/system_routes.h"
+#include "mesh_test_support.h"
+
+using namespace flatnet;
+using namespace flatnet::mesh;
+using namespace flatnet::mesh::testing;
+
+namespace {
+
+constexpr int kTun = 7;
+const uint32_t kOverlay = Ip("192.168.100.0");
+
+// A route message under construction: nlmsghdr, rtmsg, attributes.
+class RouteMessage {
+ public:
+  RouteMessage(uint16_t type, int dst_len, uint8_t family = AF_INET) {
+    Grow(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rtmsg)));
+    auto* h = header();
+    h->nlmsg_type = type;
+    auto* r = reinterpret_cast<rtmsg*>(bytes_.data() + NLMSG_HDRLEN);
+    r->rtm_family = family;
+    r->rtm_dst_len = uint8_t(dst_len);
+    r->rtm_table = RT_TABLE_MAIN;
+    r->rtm_type = RTN_UNICAST;
+  }
+  RouteMessage& Ip4(uint16_t type, const char* ip) {
+    uint32_t v = Ip(ip);
+    uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+    return Attr(type, b, 4);
+  }
+  RouteMessage& Oif(int index) { return Attr(RTA_OIF, &index, 4); }
+  // RTA_MULTIPATH with (ifindex, hops, gateway) next hops.
+  RouteMessage& Multipath(std::initializer_list<std::tuple<int, int, const char*>> hops) {
+    Bytes nest;
+    for (auto [ifindex, weight_minus_one, gateway] : hops) {
+      rtnexthop hop{};
+      hop.rtnh_ifindex = ifindex;
+      hop.rtnh_hops = uint8_t(weight_minus_one);
+      hop.rtnh_len = uint16_t(RTNH_ALIGN(sizeof(rtnexthop)) + RTA_SPACE(4));
+      size_t at = nest.size();
+      nest.resize(at + hop.rtnh_len);
+      std::memcpy(nest.data() + at, &hop, sizeof(hop));
+      auto* attr = reinterpret_cast<rtattr*>(nest.data() + at + RTNH_ALIGN(sizeof(rtnexthop)));
+      attr->rta_type = RTA_GATEWAY;
+      attr->rta_len = uint16_t(RTA_LENGTH(4));
+      uint32_t v = Ip(gateway);
+      uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+      std::memcpy(RTA_DATA(attr), b, 4);
+    }
+    return Attr(RTA_MULTIPATH, nest.data(), nest.size());
+  }
+  ByteSpan span() const { return ByteSpan(bytes_.data(), bytes_.size()); }
+  std::optional<RouteUpdate> Parse() const { return ParseRouteUpdate(span(), kTun, kOverlay, 24); }
+
+ private:
+  nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(bytes_.data()); }
+  void Grow(size_t n) {
+    bytes_.resize(bytes_.size() + n);
+    header()->nlmsg_len = uint32_t(bytes_.size());
+  }
+  RouteMessage& Attr(uint16_t type, const void* data, size_t len) {
+    size_t at = bytes_.size();
+    Grow(RTA_SPACE(len));
+    auto* attr = reinterpret_cast<rtattr*>(bytes_.data() + at);
+    attr->rta_type = type;
+    attr->rta_len = uint16_t(RTA_LENGTH(len));
+    std::memcpy(RTA_DATA(attr), data, len);
+    return *this;
+  }
+  Bytes bytes_;
+};
+
+}  // namespace
+
+TEST(MeshSystemRoutes, ARouteThroughTheTunWithAnOverlayGatewayIsLearned) {
+  auto update = RouteMessage(RTM_NEWROUTE, 24)
+                    .Ip4(RTA_DST, "10.99.0.0")
+                    .Oif(kTun)
+                    .Ip4(RTA_GATEWAY, "192.168.100.5")
+                    .Parse();
+  ASSERT_TRUE(update);
+  EXPECT_TRUE(update->add);
+  EXPECT_EQ(update->network, Ip("10.99.0.0"));
+  EXPECT_EQ(update->prefix_length, 24);
+  ASSERT_EQ(update->gateways.size(), 1u);
+  EXPECT_EQ(update->gateways[0].address.ToString(), "192.168.100.5");
+  EXPECT_EQ(update->gateways[0].weight, 1);
+
+  auto removed = RouteMessage(RTM_DELROUTE, 24)
+                     .Ip4(RTA_DST, "10.99.0.0")
+                     .Oif(kTun)
+                     .Ip4(RTA_GATEWAY, "192.168.100.5")
+                     .Parse();
+  ASSERT_TRUE(removed);
+  EXPECT_FALSE(removed->add);
+}
+
+TEST(MeshSystemRoutes, RoutesThatAreNotFlatnetsMeanNothing) {
+  // Another device.
+  EXPECT_FALSE(RouteMessage(RTM_NEWROUTE, 24)
+                   .Ip4(RTA_DST, "10.99.0.0")
+                   .Oif(kTun + 1)
+                   .Ip4(RTA_GATEWAY, "192.168.100.5")
+                   .Parse());
+  // A gateway outside the overlay.
+  EXPECT_FALSE(RouteMessage(RTM_NEWROUTE, 24)
+                   .Ip4(RTA_DST, "10.99.0.0")
+                   .Oif(kTun)
+                   .Ip4(RTA_GATEWAY, "192.168.101.5")
+                   .Parse());
+  // No gateway: the device's own network.
+  EXPECT_FALSE(RouteMessage(RTM_NEWROUTE, 24).Ip4(RTA_DST, "10.99.0.0").Oif(kTun).Parse());
+  // No destination: a default route, which Nebula ignores too.
+  EXPECT_FALSE(RouteMessage(RTM_NEWROUTE, 0).Oif(kTun).Ip4(RTA_GATEWAY, "192.168.100.5").Parse());
+  // IPv6, another message type, a truncated message.
+  EXPECT_FALSE(RouteMessage(RTM_NEWROUTE, 24, AF_INET6).Parse());
+  EXPECT_FALSE(RouteMessage(RTM_NEWLINK, 24).Ip4(RTA_DST, "10.99.0.0").Parse());
+  RouteMessage whole = RouteMessage(RTM_NEWROUTE, 24)
+                           .Ip4(RTA_DST, "10.99.0.0")
+                           .Oif(kTun)
+                           .Ip4(RTA_GATEWAY, "192.168.100.5");
+  for (size_t cut = 0; cut < whole.span().size(); ++cut)
+    EXPECT_FALSE(ParseRouteUpdate(whole.span().subspan(0, cut), kTun, kOverlay, 24)) << cut;
+}
+
+TEST(MeshSystemRoutes, MultipathNextHopsWeighTheirHopsPlusOne) {
+  auto update = RouteMessage(RTM_NEWROUTE, 16)
+                    .Ip4(RTA_DST, "10.98.0.0")
+                    .Multipath({{kTun, 0, "192.168.100.5"},
+                                {kTun + 1, 0, "192.168.100.6"},  // another device: left out
+                                {kTun, 2, "192.168.100.7"}})
+                    .Parse();
+  ASSERT_TRUE(update);
+  ASSERT_EQ(update->gateways.size(), 2u);
+  EXPECT_EQ(update->gateways[0].address.ToString(), "192.168.100.5");
+  EXPECT_EQ(update->gateways[0].weight, 1);
+  EXPECT_EQ(update->gateways[1].address.ToString(), "192.168.100.7");
+  EXPECT_EQ(update->gateways[1].weight, 3);
+}
+
+TEST(MeshSystemRoutes, TheLongestLearnedRouteWinsAndADeleteRemovesIt) {
+  SystemRoutes routes(log::Logger([](std::string_view) {}), kOverlay, 24);
+  std::shared_ptr<const void> hold;
+  EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold), nullptr);
+  routes.Apply({true, Ip("10.99.0.0"), 16, {{*config::IpAddress::Parse("192.168.100.5"), 1}}});
+  routes.Apply({true, Ip("10.99.0.0"), 24, {{*config::IpAddress::Parse("192.168.100.6"), 1}}});
+  const SystemRoutes::Route* found = routes.Find(Ip("10.99.0.5"), &hold);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->prefix_length, 24);
+  EXPECT_EQ(found->gateways.addresses(), std::vector<uint32_t>{Ip("192.168.100.6")});
+  EXPECT_EQ(routes.Find(Ip("10.99.1.5"), &hold)->prefix_length, 16);
+  // A delete names the destination; its gateways do not have to match.
+  routes.Apply({false, Ip("10.99.0.0"), 24, {{*config::IpAddress::Parse("192.168.100.9"), 1}}});
+  EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold)->prefix_length, 16);
+  routes.Apply({false, Ip("10.99.0.0"), 16, {}});
+  EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold), nullptr);
+}
