@@ -9,7 +9,9 @@
 // Candidates() merges them for a handshake: preferred_ranges first, then the rest, without
 // duplicates, at most kMaxCandidates. Every reported address is checked against
 // lighthouse.remote_allow_list and refused if it lies in our own overlay network.
-// Control thread only.
+// Threads: the control thread owns it and is the only one to call anything but Allowed.
+// Allowed reads only what is fixed at construction (the allow list, our network), so the
+// outside path's workers call it too, to decide whether a peer may roam to an address.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +51,7 @@ class AddressBook {
   std::vector<net::UdpAddr> Reported(uint32_t vpn_ip) const;
   std::vector<uint32_t> Relays(uint32_t vpn_ip) const;
   bool IsStatic(uint32_t vpn_ip) const { return static_.count(vpn_ip) > 0; }
+  // Any thread (see above): may vpn_ip be reached at `address`?
   bool Allowed(uint32_t vpn_ip, const net::UdpAddr& address) const;
 
  private:

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <string>
 
+#include "base/bytes.h"
 #include "net/udp_addr.h"
 
 namespace flatnet::mesh {
@@ -41,7 +41,7 @@ struct ControlEvent {
   uint32_t local_index = 0;
   uint32_t via_relay = 0;  // kHandshake: arrived relayed through this host (from is unset)
   net::UdpAddr from;
-  std::string bytes;
+  Bytes bytes;  // the datagram, packet or message, as the kind says
 };
 
 class ControlQueue {

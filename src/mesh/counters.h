@@ -1,9 +1,12 @@
 // Counters of what each thread did with packets: every packet that is dropped is counted
-// under a reason, so an operator (and the lab tests) can see that garbage, replays and
-// forgeries were refused rather than crashing anything.
+// under a reason (including our own failures: sealing, relay-wrapping, sending and TUN
+// writes), so an operator (and the lab tests) can see that garbage, replays and forgeries
+// were refused rather than crashing anything.
 //
-// Each thread owns one Counters and only it writes there (relaxed atomics, no contention);
-// `flatnet status` sums all of them. Add a field to kCounterNames too.
+// Each thread owns one Counters and only it writes there (relaxed atomics, no contention):
+// each worker's inside and outside threads, and the control thread (Node::Stop writes the
+// control thread's after joining it). `flatnet status` sums all of them, by name. A counter
+// is one line of FLATNET_COUNTERS below, which gives both the field and its name.
 #pragma once
 
 #include <atomic>
@@ -28,14 +31,17 @@ namespace flatnet::mesh {
   X(rx_dropped_recv_error) /* recv_error from a sender listen.accept_recv_error refuses */         \
   X(rx_rejected)           /* inbound refusals answered with a reject through the tunnel */        \
   X(rx_delivered)          /* packets written to the TUN device */                                 \
-  X(rx_dropped_tun_write)  /* decrypted and allowed, but the TUN write failed */                   \
+  X(rx_dropped_tun_write)  /* decrypted and allowed, but the TUN write failed (a coalesced         \
+                              frame, or a reject written into the TUN, counts once) */             \
   X(tx_packets)            /* datagrams sent */                                                    \
   X(tx_dropped_firewall)   /* outbound firewall said no */                                         \
-  X(tx_dropped_no_route)   /* destination not in our network */                                    \
+  X(tx_dropped_no_route)   /* destination not in our network, or its relay path is gone */         \
   X(tx_rejected)           /* outbound refusals answered with a reject into the TUN */             \
   X(tx_dropped_local)      /* broadcast/multicast/self, dropped as configured */                   \
   X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4 packet */                     \
-  X(tx_dropped_seal)       /* sealing or relay-wrapping failed, or would not fit its buffer */     \
+  X(tx_dropped_seal)       /* sealing failed, or would not fit its buffer */                       \
+  X(tx_dropped_wrap)       /* wrapping for a relay failed, or would not fit its buffer */          \
+  X(tx_dropped_send)       /* the UDP send itself failed (sendmmsg/sendto error) */                \
   X(tx_dropped_send_limit) /* the tunnel's send counter is spent (tunnel.h SendLimits) */          \
   X(tx_queued_handshake)   /* held while a handshake was pending */                                \
   X(tx_dropped_queue_full) /* pending-handshake queue full */                                      \

@@ -4,9 +4,10 @@
 
 #include "cert/recombine.h"
 #include "crypto/random.h"
-#include "mesh/lighthouse.h"
-#include "mesh/node.h"
-#include "mesh/relay_manager.h"
+#include "mesh/address_book.h"
+#include "mesh/host_credentials.h"
+#include "mesh/host_map.h"
+#include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
 #include "net/ip.h"
 #include "wire/messages.h"
@@ -22,26 +23,22 @@ using wire::MessageType;
 const log::Object kStage1 = {{"stage", 1}, {"style", "ix_psk0"}};
 const log::Object kStage2 = {{"stage", 2}, {"style", "ix_psk0"}};
 
-uint64_t WallClockNs() {
+uint64_t RealWallClockNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Bytes& noise_message) {
-  std::string out(wire::kHeaderSize + noise_message.size(), '\0');
+Bytes HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Bytes& noise_message) {
+  Bytes out(wire::kHeaderSize + noise_message.size());
   wire::Header header;
   header.type = MessageType::kHandshake;
   header.subtype = MessageSubType::kIxPsk0;
   header.remote_index = remote_index;
   header.message_counter = counter;
-  wire::EncodeHeader(header, reinterpret_cast<uint8_t*>(out.data()));
+  wire::EncodeHeader(header, out.data());
   std::copy(noise_message.begin(), noise_message.end(), out.begin() + wire::kHeaderSize);
   return out;
-}
-
-ByteSpan AsBytes(const std::string& s) {
-  return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 // The peer's certificate, of the version its handshake names (CertVersion; none from 1.6.1
@@ -78,25 +75,34 @@ struct HandshakeManager::PendingHandshake {
   uint32_t vpn_ip = 0;
   uint32_t local_index = 0;
   noise::HandshakeState state;
-  std::string stage1;  // whole datagram, resent as is
+  Bytes stage1;  // whole datagram, resent as is
   int attempts = 0;
   int64_t started_ns = 0;
   int64_t next_send_ns = 0;
+  TimerId retry = 0;  // the handshake retry timer, armed for next_send_ns
   std::deque<QueuedMessage> queued;
   cert::Version my_version = cert::Version::kV1;  // of the certificate stage 1 carries
 
   explicit PendingHandshake(noise::HandshakeState state) : state(std::move(state)) {}
 };
 
-HandshakeManager::HandshakeManager(Node& node) : node_(node) {}
+HandshakeManager::HandshakeManager(Deps deps) : deps_(std::move(deps)) {}
 HandshakeManager::~HandshakeManager() = default;
+
+uint64_t HandshakeManager::WallClockNs() const {
+  return deps_.wall_clock_ns ? deps_.wall_clock_ns() : RealWallClockNs();
+}
+
+std::vector<net::UdpAddr> HandshakeManager::RemotesOf(uint32_t vpn_ip) const {
+  return PeerRemotes(deps_.host_map, deps_.addresses, deps_.calculated_remotes, vpn_ip);
+}
 
 uint32_t HandshakeManager::NewLocalIndex() const {
   // Indexes are how a peer's datagrams find their tunnel; random so they don't leak how
   // many tunnels we made, never 0 (a stage 1's remote index), and never one in use.
   for (;;) {
     uint32_t index = crypto::RandomUint32();
-    if (index != 0 && !node_.host_map().IndexInUse(index) && !pending_by_index_.count(index))
+    if (index != 0 && !deps_.host_map.IndexInUse(index) && !pending_by_index_.count(index))
       return index;
   }
 }
@@ -105,7 +111,7 @@ void HandshakeManager::QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int
   Initiate(vpn_ip, now_ns);
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
-  Counters& counters = node_.control_counters();
+  Counters& counters = deps_.counters;
   if (it->second->queued.size() >= kMaxQueuedPackets) {
     Counters::Add(counters.tx_dropped_queue_full);
     return;
@@ -116,9 +122,9 @@ void HandshakeManager::QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int
 
 void HandshakeManager::Punched(const net::UdpAddr& from) {
   for (auto& [vpn_ip, pending] : pending_by_vpn_ip_) {
-    std::vector<net::UdpAddr> remotes = node_.RemotesOf(vpn_ip);
+    std::vector<net::UdpAddr> remotes = RemotesOf(vpn_ip);
     if (std::find(remotes.begin(), remotes.end(), from) == remotes.end()) continue;
-    node_.SendRaw(from, AsBytes(pending->stage1));
+    deps_.send.SendRaw(from, pending->stage1);
   }
 }
 
@@ -134,17 +140,17 @@ void HandshakeManager::Trigger(uint32_t vpn_ip) {
 void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   if (pending_by_vpn_ip_.count(vpn_ip)) return;
   if (pending_by_vpn_ip_.size() >= kMaxPendingHandshakes) {
-    Counters::Add(node_.control_counters().handshakes_refused_pending);
+    Counters::Add(deps_.counters.handshakes_refused_pending);
     return;
   }
-  const HostCredentials& me = node_.credentials();
-  auto state = noise::HandshakeState::Create(node_.settings().cipher, noise::Role::kInitiator,
-                                             me.dh, me.static_keys);
+  const HostCredentials& me = deps_.me;
+  auto state = noise::HandshakeState::Create(deps_.settings.cipher, noise::Role::kInitiator, me.dh,
+                                             me.static_keys);
   if (!state.ok()) {
-    node_.logger().Error("Failed to create connection state",
-                         {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                          {"error", state.status().message()},
-                          {"handshake", kStage1}});
+    deps_.logger.Error("Failed to create connection state",
+                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                        {"error", state.status().message()},
+                        {"handshake", kStage1}});
     return;
   }
   auto pending = std::make_unique<PendingHandshake>(std::move(*state));
@@ -161,10 +167,10 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   Bytes noise_message;
   Status written = pending->state.WriteMessage(wire::EncodeMessage(message), noise_message);
   if (!written.ok()) {
-    node_.logger().Error("Failed to call noise.WriteMessage",
-                         {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                          {"error", written.message()},
-                          {"handshake", kStage1}});
+    deps_.logger.Error("Failed to call noise.WriteMessage",
+                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                        {"error", written.message()},
+                        {"handshake", kStage1}});
     return;
   }
   pending->stage1 = HandshakeDatagram(0, 1, noise_message);
@@ -175,101 +181,83 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   // Ask the lighthouses every time, as nebula does: besides fresh addresses, the query makes
   // the lighthouse tell the peer to punch towards us, without which a NAT in front of the
   // peer drops our handshake (a peer whose NAT moved is known at stale addresses).
-  node_.lighthouse().Query(vpn_ip);
+  deps_.lighthouse.Query(vpn_ip);
   // Peers from static_host_map need no lighthouse answer: send now, not at the next tick.
   SendStage1(*raw);
-  raw->next_send_ns = now_ns + node_.settings().handshake_try_interval_ns * raw->attempts;
+  raw->next_send_ns = now_ns + deps_.settings.handshake_try_interval_ns * raw->attempts;
+  ArmRetry(*raw);
 }
 
 void HandshakeManager::SendStage1(PendingHandshake& pending) {
-  std::vector<net::UdpAddr> remotes = node_.RemotesOf(pending.vpn_ip);
+  std::vector<net::UdpAddr> remotes = RemotesOf(pending.vpn_ip);
   std::string sent_to;
   for (const net::UdpAddr& remote : remotes) {
-    node_.SendRaw(remote, AsBytes(pending.stage1));
+    deps_.send.SendRaw(remote, pending.stage1);
     sent_to += (sent_to.empty() ? "" : " ") + remote.ToString();
   }
   ++pending.attempts;
   if (!remotes.empty()) {
-    node_.logger().Info("Handshake message sent", {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
-                                                   {"udpAddrs", "[" + sent_to + "]"},
-                                                   {"initiatorIndex", pending.local_index},
-                                                   {"handshake", kStage1}});
+    deps_.logger.Info("Handshake message sent", {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
+                                                 {"udpAddrs", "[" + sent_to + "]"},
+                                                 {"initiatorIndex", pending.local_index},
+                                                 {"handshake", kStage1}});
   }
   // Also through every relay the peer is reachable by (relay.use_relays): whichever
   // answers first wins, and a direct tunnel later replaces a relayed one.
-  if (!node_.config().relay.use_relays || node_.config().relay.am_relay) return;
-  auto snapshot = node_.host_map().Current();
-  for (uint32_t relay : node_.lighthouse().addresses().Relays(pending.vpn_ip)) {
-    if (relay == pending.vpn_ip || relay == node_.credentials().vpn_ip) continue;
+  if (!deps_.use_relays) return;
+  auto snapshot = deps_.host_map.Current();
+  for (uint32_t relay : deps_.addresses.Relays(pending.vpn_ip)) {
+    if (relay == pending.vpn_ip || relay == deps_.me.vpn_ip) continue;
     Tunnel* tunnel = snapshot->FindByVpnIp(relay);
     if (!tunnel || tunnel->via_relay() != 0) {
       relays_to_reach_.push_back(relay);
       continue;
     }
-    if (node_.relays().EnsurePath(*tunnel, pending.vpn_ip) &&
-        node_.relays().SendThrough(relay, pending.vpn_ip, AsBytes(pending.stage1))) {
-      node_.logger().Info("Handshake message sent",
-                          {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
-                           {"relay", net::Ipv4(relay).ToString()},
-                           {"initiatorIndex", pending.local_index},
-                           {"handshake", kStage1}});
+    if (deps_.relays.EnsurePath(*tunnel, pending.vpn_ip) &&
+        deps_.relays.SendThrough(relay, pending.vpn_ip, pending.stage1)) {
+      deps_.logger.Info("Handshake message sent", {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
+                                                   {"relay", net::Ipv4(relay).ToString()},
+                                                   {"initiatorIndex", pending.local_index},
+                                                   {"handshake", kStage1}});
     }
   }
 }
 
-int64_t HandshakeManager::Tick(int64_t now_ns) {
-  const NodeSettings& settings = node_.settings();
-  int64_t next = now_ns + settings.handshake_try_interval_ns;
-  std::vector<uint32_t> expired;
-  // What is pending now, by key: a resend asks the lighthouses, and a lighthouse without a
-  // tunnel gets a handshake of its own, which inserts into the map (no iterator may live
-  // across that).
-  std::vector<uint32_t> due;
-  due.reserve(pending_by_vpn_ip_.size());
-  for (const auto& [vpn_ip, pending] : pending_by_vpn_ip_) due.push_back(vpn_ip);
-  for (uint32_t vpn_ip : due) {
-    auto found = pending_by_vpn_ip_.find(vpn_ip);
-    if (found == pending_by_vpn_ip_.end()) continue;
-    PendingHandshake* pending = found->second.get();
-    if (now_ns < pending->next_send_ns) {
-      next = std::min(next, pending->next_send_ns);
-      continue;
-    }
-    if (pending->attempts >= settings.handshake_retries) {
-      node_.logger().Info("Handshake timed out", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                                                  {"initiatorIndex", pending->local_index},
-                                                  {"durationNs", now_ns - pending->started_ns},
-                                                  {"handshake", kStage1}});
-      Counters::Add(node_.control_counters().handshakes_timed_out);
-      expired.push_back(vpn_ip);
-      continue;
-    }
-    if (node_.RemotesOf(vpn_ip).size() <= 1) node_.lighthouse().Query(vpn_ip);
-    SendStage1(*pending);
-    pending->next_send_ns = now_ns + settings.handshake_try_interval_ns * pending->attempts;
-    next = std::min(next, pending->next_send_ns);
+void HandshakeManager::ArmRetry(PendingHandshake& pending) {
+  uint32_t vpn_ip = pending.vpn_ip;
+  pending.retry = deps_.timers.At(pending.next_send_ns,
+                                  [this, vpn_ip](int64_t now_ns) { RetryDue(vpn_ip, now_ns); });
+}
+
+void HandshakeManager::RetryDue(uint32_t vpn_ip, int64_t now_ns) {
+  auto found = pending_by_vpn_ip_.find(vpn_ip);
+  if (found == pending_by_vpn_ip_.end()) return;
+  PendingHandshake& pending = *found->second;
+  pending.retry = 0;
+  if (pending.attempts >= deps_.settings.handshake_retries) {
+    deps_.logger.Info("Handshake timed out", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                                              {"initiatorIndex", pending.local_index},
+                                              {"durationNs", now_ns - pending.started_ns},
+                                              {"handshake", kStage1}});
+    Counters::Add(deps_.counters.handshakes_timed_out);
+    DropPending(vpn_ip);
+    return;
   }
-  for (uint32_t vpn_ip : expired) DropPending(vpn_ip);
-  // Candidates that never proved themselves (a forged or replayed stage 1, or a peer that
-  // gave up) go after kCandidateLifetimeNs.
-  for (auto it = candidates_.begin(); it != candidates_.end();) {
-    std::deque<Candidate>& list = it->second;
-    while (!list.empty() && now_ns - list.front().since_ns >= kCandidateLifetimeNs) {
-      node_.host_map().Remove(*list.front().tunnel);
-      list.pop_front();
-    }
-    it = list.empty() ? candidates_.erase(it) : std::next(it);
-  }
+  if (RemotesOf(vpn_ip).size() <= 1) deps_.lighthouse.Query(vpn_ip);
+  SendStage1(pending);
+  pending.next_send_ns = now_ns + deps_.settings.handshake_try_interval_ns * pending.attempts;
+  ArmRetry(pending);
+  // `pending` may be gone below: a relay's handshake may start (and a bound refuse others).
   std::vector<uint32_t> relays;
   relays.swap(relays_to_reach_);
   for (uint32_t relay : relays)
-    if (!node_.host_map().Current()->FindByVpnIp(relay)) Initiate(relay, now_ns);
-  return next;
+    if (!deps_.host_map.Current()->FindByVpnIp(relay)) Initiate(relay, now_ns);
 }
 
 void HandshakeManager::DropPending(uint32_t vpn_ip) {
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
+  if (it->second->retry) deps_.timers.Cancel(it->second->retry);
   pending_by_index_.erase(it->second->local_index);
   pending_by_vpn_ip_.erase(it);
   pending_count_.store(pending_by_vpn_ip_.size(), std::memory_order_relaxed);
@@ -278,16 +266,16 @@ void HandshakeManager::DropPending(uint32_t vpn_ip) {
 void HandshakeManager::Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer,
                              ByteSpan datagram) {
   if (via_relay)
-    node_.relays().SendThrough(via_relay, peer, datagram);
+    deps_.relays.SendThrough(via_relay, peer, datagram);
   else
-    node_.SendRaw(from, datagram);
+    deps_.send.SendRaw(from, datagram);
 }
 
 void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
                                     uint32_t via_relay) {
   auto header = wire::ParseHeader(packet);
   if (!header.ok() || header->subtype != MessageSubType::kIxPsk0) {
-    Counters::Add(node_.control_counters().handshakes_dropped);
+    Counters::Add(deps_.counters.handshakes_dropped);
     return;
   }
   // The message counter tells the stages apart: 1 from an initiator, 2 from a responder.
@@ -296,19 +284,19 @@ void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, i
   } else if (header->message_counter == 2) {
     HandleStage2(from, *header, packet, now_ns, via_relay);
   } else {
-    Counters::Add(node_.control_counters().handshakes_dropped);
+    Counters::Add(deps_.counters.handshakes_dropped);
   }
 }
 
 void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header& header,
                                     ByteSpan packet, int64_t now_ns, uint32_t via_relay) {
-  const HostCredentials& me = node_.credentials();
-  Counters& counters = node_.control_counters();
-  const log::Logger& logger = node_.logger();
+  const HostCredentials& me = deps_.me;
+  Counters& counters = deps_.counters;
+  const log::Logger& logger = deps_.logger;
   std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
   ByteSpan noise_bytes = packet.subspan(wire::kHeaderSize);
 
-  auto created = noise::HandshakeState::Create(node_.settings().cipher, noise::Role::kResponder,
+  auto created = noise::HandshakeState::Create(deps_.settings.cipher, noise::Role::kResponder,
                                                me.dh, me.static_keys);
   if (!created.ok()) {
     logger.Error(
@@ -381,12 +369,12 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                              {"remoteIndex", header.remote_index},
                                              {"handshake", kStage1}});
 
-  std::string stage1_noise(reinterpret_cast<const char*>(noise_bytes.data()), noise_bytes.size());
-  auto snapshot = node_.host_map().Current();
+  Bytes stage1_noise(noise_bytes.begin(), noise_bytes.end());
+  auto snapshot = deps_.host_map.Current();
   Tunnel* existing = snapshot->FindByVpnIp(vpn_ip);
   if (Tunnel* answered = AnsweredStage1(vpn_ip, existing, stage1_noise)) {
     // Our stage 2 was lost: answer the resent stage 1 with the same bytes.
-    Reply(from, via_relay, vpn_ip, AsBytes(answered->control().stage2_packet));
+    Reply(from, via_relay, vpn_ip, answered->control().stage2_packet);
     logger.Info(
         "Handshake message sent",
         {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}, {"handshake", kStage2}, {"cached", true}});
@@ -402,10 +390,10 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                       {"oldHandshakeTime", existing->handshake_time_ns()},
                                       {"newHandshakeTime", details.time()},
                                       {"handshake", kStage1}});
-    node_.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
+    deps_.send.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
     return;
   }
-  if (!via_relay && !node_.lighthouse().addresses().Allowed(vpn_ip, from)) {
+  if (!via_relay && !deps_.addresses.Allowed(vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
     logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
                  {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}});
@@ -448,7 +436,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     logger.Error("Noise did not arrive at a key", {{"vpnIp", vpn_ip_text}, {"handshake", kStage1}});
     return;
   }
-  std::string stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
+  Bytes stage2 = HandshakeDatagram(details.initiatorindex(), 2, noise_reply);
   auto certificate = std::make_shared<const cert::Certificate>(std::move(*peer_cert));
   // Never later than our clock: a time far in the future would make every real handshake
   // after it look older.
@@ -463,19 +451,19 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
   // and our workers must already know the tunnel it names. Queued packets wait for stage 2,
   // or the initiator, not yet finished, would drop them.
   if (keep_existing) {
-    node_.host_map().AddCandidate(tunnel);
+    deps_.host_map.AddCandidate(tunnel);
     RememberCandidate(tunnel, now_ns);
     Counters::Add(counters.handshakes_completed);
   } else {
     // An unproven tunnel we replace stays reachable: it may yet be the real one.
-    if (auto replaced = node_.host_map().Add(tunnel, /*keep_replaced_index=*/true)) {
+    if (auto replaced = deps_.host_map.Add(tunnel, /*keep_replaced_index=*/true)) {
       logger.Info("Taking new handshake", {{"vpnIp", vpn_ip_text}});
       RememberCandidate(replaced, now_ns);
     }
     Counters::Add(counters.handshakes_completed);
-    node_.TunnelEstablished(*tunnel);
+    deps_.tunnels.TunnelEstablished(*tunnel);
   }
-  Reply(from, via_relay, vpn_ip, AsBytes(stage2));
+  Reply(from, via_relay, vpn_ip, stage2);
   logger.Info("Handshake message sent", {{"vpnIp", vpn_ip_text},
                                          {"udpAddr", udp_addr},
                                          {"certName", certificate->name},
@@ -491,9 +479,9 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
 
 void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header& header,
                                     ByteSpan packet, int64_t now_ns, uint32_t via_relay) {
-  const HostCredentials& me = node_.credentials();
-  Counters& counters = node_.control_counters();
-  const log::Logger& logger = node_.logger();
+  const HostCredentials& me = deps_.me;
+  Counters& counters = deps_.counters;
+  const log::Logger& logger = deps_.logger;
   auto found = pending_by_index_.find(header.remote_index);
   if (found == pending_by_index_.end()) {
     // A late duplicate for a finished handshake, or noise: nothing to do.
@@ -505,7 +493,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   std::string intended = net::Ipv4(pending.vpn_ip).ToString();
   // As for stage 1: an answer from an underlay address we may not use is not read (and does
   // not end our handshake, which a real answer may still complete).
-  if (!via_relay && !node_.lighthouse().addresses().Allowed(pending.vpn_ip, from)) {
+  if (!via_relay && !deps_.addresses.Allowed(pending.vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
     logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
                  {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
@@ -599,63 +587,90 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
 }
 
 Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
-                                         const std::string& stage1_noise) {
+                                         const Bytes& stage1_noise) {
   if (existing && existing->control().stage1_packet == stage1_noise) return existing;
   if (auto it = candidates_.find(vpn_ip); it != candidates_.end())
-    for (Candidate& candidate : it->second)
+    for (Candidate& candidate : it->second.list)
       if (candidate.tunnel->control().stage1_packet == stage1_noise) return candidate.tunnel.get();
   return nullptr;
 }
 
 void HandshakeManager::RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns) {
-  std::deque<Candidate>& list = candidates_[tunnel->vpn_ip()];
-  while (list.size() >= kMaxCandidatesPerPeer) {
-    node_.host_map().Remove(*list.front().tunnel);
-    list.pop_front();
+  uint32_t vpn_ip = tunnel->vpn_ip();
+  Candidates& candidates = candidates_[vpn_ip];
+  while (candidates.list.size() >= kMaxCandidatesPerPeer) {
+    deps_.host_map.Remove(*candidates.list.front().tunnel);
+    candidates.list.pop_front();
   }
-  list.push_back({std::move(tunnel), now_ns});
+  candidates.list.push_back({std::move(tunnel), now_ns});
+  if (!candidates.expiry) {
+    candidates.expiry =
+        deps_.timers.At(candidates.list.front().since_ns + kCandidateLifetimeNs,
+                        [this, vpn_ip](int64_t now) { ExpireCandidates(vpn_ip, now); });
+  }
+}
+
+void HandshakeManager::ExpireCandidates(uint32_t vpn_ip, int64_t now_ns) {
+  auto it = candidates_.find(vpn_ip);
+  if (it == candidates_.end()) return;
+  Candidates& candidates = it->second;
+  candidates.expiry = 0;
+  // Candidates that never proved themselves (a forged or replayed stage 1, or a peer that
+  // gave up) go after kCandidateLifetimeNs.
+  while (!candidates.list.empty() &&
+         now_ns - candidates.list.front().since_ns >= kCandidateLifetimeNs) {
+    deps_.host_map.Remove(*candidates.list.front().tunnel);
+    candidates.list.pop_front();
+  }
+  if (candidates.list.empty()) {
+    candidates_.erase(it);
+    return;
+  }
+  candidates.expiry =
+      deps_.timers.At(candidates.list.front().since_ns + kCandidateLifetimeNs,
+                      [this, vpn_ip](int64_t now) { ExpireCandidates(vpn_ip, now); });
 }
 
 void HandshakeManager::DropCandidates(uint32_t vpn_ip, const Tunnel* keep) {
   auto it = candidates_.find(vpn_ip);
   if (it == candidates_.end()) return;
-  for (Candidate& candidate : it->second)
-    if (candidate.tunnel.get() != keep) node_.host_map().Remove(*candidate.tunnel);
+  for (Candidate& candidate : it->second.list)
+    if (candidate.tunnel.get() != keep) deps_.host_map.Remove(*candidate.tunnel);
+  if (it->second.expiry) deps_.timers.Cancel(it->second.expiry);
   candidates_.erase(it);
 }
 
 void HandshakeManager::Proven(uint32_t local_index) {
-  auto snapshot = node_.host_map().Current();
+  auto snapshot = deps_.host_map.Current();
   auto found = snapshot->by_local_index.find(local_index);
   if (found == snapshot->by_local_index.end()) return;
   const std::shared_ptr<Tunnel>& tunnel = found->second;
   uint32_t vpn_ip = tunnel->vpn_ip();
   if (snapshot->FindByVpnIp(vpn_ip) != tunnel.get()) {
-    node_.host_map().Add(tunnel);  // the tunnel it replaces is forgotten, as nebula's goes
-    node_.logger().Info(
+    deps_.host_map.Add(tunnel);  // the tunnel it replaces is forgotten, as nebula's goes
+    deps_.logger.Info(
         "Taking new handshake",
         {{"vpnIp", net::Ipv4(vpn_ip).ToString()}, {"localIndex", local_index}, {"proven", true}});
-    node_.TunnelEstablished(*tunnel);
+    deps_.tunnels.TunnelEstablished(*tunnel);
   }
   DropCandidates(vpn_ip, tunnel.get());
 }
 
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
-  if (auto replaced = node_.host_map().Add(tunnel)) {
-    node_.logger().Info("Taking new handshake",
-                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
+  if (auto replaced = deps_.host_map.Add(tunnel)) {
+    deps_.logger.Info("Taking new handshake", {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
   }
-  Counters::Add(node_.control_counters().handshakes_completed);
-  node_.TunnelEstablished(*tunnel);
+  Counters::Add(deps_.counters.handshakes_completed);
+  deps_.tunnels.TunnelEstablished(*tunnel);
   DropCandidates(tunnel->vpn_ip(), tunnel.get());  // stage 2 proved this one
 }
 
 void HandshakeManager::SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued) {
   for (const QueuedMessage& message : queued) {
     if (message.type == MessageType::kMessage)
-      node_.SendQueuedPacket(tunnel, AsBytes(message.bytes));
+      deps_.send.SendQueuedPacket(tunnel, message.bytes);
     else
-      node_.SendOnTunnel(tunnel, message.type, message.subtype, AsBytes(message.bytes));
+      deps_.send.SendOnTunnel(tunnel, message.type, message.subtype, message.bytes);
   }
 }
 

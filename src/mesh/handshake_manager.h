@@ -4,8 +4,9 @@
 // - Initiator: QueueOutbound keeps packets for a peer without a tunnel (at most
 //   kMaxQueuedPackets; more are dropped and counted) and starts one handshake per peer. Its
 //   stage 1 goes to every known address of the peer at once, again after try_interval *
-//   attempts (linear backoff, handshakes.try_interval / retries as nebula), until stage 2
-//   arrives or retries run out ("Handshake timed out").
+//   attempts (linear backoff, handshakes.try_interval / retries as nebula: the handshake
+//   retry timer, control_timers.h), until stage 2 arrives or retries run out ("Handshake
+//   timed out").
 // - Responder: a stage 1 whose certificate verifies (CA pool, expiry, blocklist) and whose
 //   key is the Noise static key gets a tunnel and a stage 2 at once. A resent stage 1 gets
 //   the cached stage 2; a stage 1 older than the proven tunnel we hold is refused
@@ -20,8 +21,8 @@
 //   (a real restart of the peer: its first packet) and replaces it. Without a proven
 //   tunnel the new one is used at once; one it replaces stays a candidate, so whichever
 //   proves itself first wins. At most kMaxCandidatesPerPeer candidates (oldest dropped),
-//   each for kCandidateLifetimeNs. A handshake time is kept no later than our own clock
-//   when it arrived, so a time far in the future wins nothing later.
+//   each for kCandidateLifetimeNs (the candidate expiry timer). A handshake time is kept no later
+//   than our own clock when it arrived, so a time far in the future wins nothing later.
 // - Certificates (see host_credentials.h): stage 1 carries our certificate of
 //   pki.initiating_version without its key (MarshalForHandshakes) and its version
 //   (CertVersion); the responder answers with its certificate of the initiator's version if
@@ -30,35 +31,46 @@
 //   remembers which of ours it carried (Tunnel::ControlState::my_cert_version).
 // - Every refusal is logged with nebula's wording and counted; nothing a stranger sends can
 //   remove or replace a proven tunnel.
+// - Dependencies (Deps) are explicit and narrow (control_ports.h): how to send, the host map,
+//   the address book, the lighthouse's Query and the relay manager's paths, the timer
+//   queue, and the wall clock; time otherwise comes in as now_ns. A unit test builds one
+//   with fakes.
 // Not thread-safe: the control thread owns it.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/log.h"
 #include "cert/certificate.h"
+#include "config/config.h"
+#include "mesh/control_ports.h"
+#include "mesh/counters.h"
+#include "mesh/settings.h"
 #include "net/udp_addr.h"
 #include "noise/handshake_state.h"
 #include "wire/header.h"
 
 namespace flatnet::mesh {
 
+class AddressBook;
+class HostMap;
 struct HostCredentials;
 
 // The version of our certificate a responder answers with: the initiator's when pki.cert
 // holds one of it, else pki.initiating_version's (Nebula 1.10+).
 cert::Version ResponderCertVersion(const HostCredentials& me, cert::Version peer_version);
 
-class Node;
 class Tunnel;
 
-class HandshakeManager {
+class HandshakeManager : public HandshakeStarter {
  public:
   static constexpr size_t kMaxQueuedPackets = 100;
   // Handshakes pending at once: each holds a Noise state and up to kMaxQueuedPackets, and a
@@ -66,30 +78,46 @@ class HandshakeManager {
   // any). More are refused and counted (handshakes_refused_pending).
   static constexpr size_t kMaxPendingHandshakes = 1024;
 
-  explicit HandshakeManager(Node& node);
-  ~HandshakeManager();
+  struct Deps {
+    const HostCredentials& me;
+    const NodeSettings& settings;  // cipher, handshakes.try_interval and retries
+    bool use_relays;               // relay.use_relays, and we are no relay ourselves
+    const log::Logger& logger;
+    Counters& counters;  // the control thread's
+    HostMap& host_map;
+    const AddressBook& addresses;  // where peers may be, and where they may not
+    const std::vector<config::CalculatedRemotes>& calculated_remotes;  // peer_remotes.h
+    ControlSender& send;
+    TunnelEvents& tunnels;
+    PeerQuery& lighthouse;
+    RelayPaths& relays;
+    TimerScheduler& timers;
+    // Nanoseconds since the epoch: the time our handshakes carry, and the bound on a peer's.
+    // Empty: the system's real-time clock.
+    std::function<uint64_t()> wall_clock_ns = {};
+  };
+
+  explicit HandshakeManager(Deps deps);
+  ~HandshakeManager() override;
 
   // What waits for a handshake: an inside packet (type message) or a control message.
   struct QueuedMessage {
     wire::MessageType type;
     wire::MessageSubType subtype;
-    std::string bytes;
+    Bytes bytes;
   };
 
   void QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns);
   // New addresses arrived for vpn_ip (a lighthouse answered): send stage 1 there now.
-  void Trigger(uint32_t vpn_ip);
+  void Trigger(uint32_t vpn_ip) override;
   // A hole punch arrived from `from`: resend stage 1 to any pending peer known there.
   void Punched(const net::UdpAddr& from);
   // Starts a handshake with vpn_ip unless one is running. A tunnel we may hold stays in
   // use until the new one replaces it.
-  void Initiate(uint32_t vpn_ip, int64_t now_ns);
+  void Initiate(uint32_t vpn_ip, int64_t now_ns) override;
   // `via_relay`: the packet came relayed through that host (and `from` is unset).
   void HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
                     uint32_t via_relay = 0);
-  // Resends and times out pending handshakes, drops stale candidates; returns when it next
-  // needs to run.
-  int64_t Tick(int64_t now_ns);
   // The first message opened on responder tunnel `local_index` (ControlEvent::kProven): a
   // candidate replaces the peer's tunnel, and the peer's other candidates go.
   void Proven(uint32_t local_index);
@@ -115,15 +143,24 @@ class HandshakeManager {
   void Publish(const std::shared_ptr<Tunnel>& tunnel);
   void SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued);
   void DropPending(uint32_t vpn_ip);
+  // The handshake retry timer: armed for pending.next_send_ns; RetryDue is its expiry.
+  void ArmRetry(PendingHandshake& pending);
+  void RetryDue(uint32_t vpn_ip, int64_t now_ns);
+  // The candidate expiry timer of vpn_ip: drops its candidates older than
+  // kCandidateLifetimeNs and re-arms for the next oldest.
+  void ExpireCandidates(uint32_t vpn_ip, int64_t now_ns);
   // Keeps `tunnel` as one of its peer's candidates (in the host map by index only).
   void RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns);
   // Forgets every candidate of vpn_ip but `keep`.
   void DropCandidates(uint32_t vpn_ip, const Tunnel* keep);
   // The tunnel or candidate that answered this very stage 1, if any.
-  Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const std::string& stage1_noise);
+  Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const Bytes& stage1_noise);
   uint32_t NewLocalIndex() const;
+  // Where vpn_ip may be: the address book's candidates, its live direct tunnel's remote first.
+  std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
+  uint64_t WallClockNs() const;
 
-  Node& node_;
+  const Deps deps_;
   std::unordered_map<uint32_t, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
   std::atomic<size_t> pending_count_{0};
@@ -131,9 +168,13 @@ class HandshakeManager {
     std::shared_ptr<Tunnel> tunnel;
     int64_t since_ns;
   };
-  std::unordered_map<uint32_t, std::deque<Candidate>> candidates_;  // by overlay IP
-  // Relays we need a tunnel to before a pending handshake can use them; started after the
-  // pass over pending handshakes that found them.
+  struct Candidates {
+    std::deque<Candidate> list;  // oldest first
+    TimerId expiry = 0;          // armed for the oldest
+  };
+  std::unordered_map<uint32_t, Candidates> candidates_;  // by overlay IP
+  // Relays we need a tunnel to before a pending handshake can use them; started at the next
+  // retry that finds them (not from inside SendStage1, which Initiate itself calls).
   std::vector<uint32_t> relays_to_reach_;
 };
 

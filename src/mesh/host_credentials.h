@@ -49,6 +49,12 @@ struct HostCredentials {
   uint32_t vpn_ip = 0;  // the overlay address, host order
   int prefix_length = 0;
 
+  // Is `ip` (host order) in our overlay network?
+  bool InOurNetwork(uint32_t ip) const {
+    uint32_t mask = prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - prefix_length);
+    return (ip & mask) == (vpn_ip & mask);
+  }
+
   // The credential of `version`, or nullptr when pki.cert has none of it.
   const HandshakeCredential* For(cert::Version version) const;
 

@@ -20,7 +20,7 @@
 #include "firewall/packet.h"
 #include "firewall/reject.h"
 #include "mesh/node.h"
-#include "mesh/relay_codec.h"
+#include "mesh/seal.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "wire/header.h"
@@ -64,6 +64,7 @@ void Worker::Flush(net::SendBatchBuffers& out) {
   if (out.empty()) return;
   net::BatchSendResult result = socket_.SendBatch(out);
   Counters::Add(inside_counters_.tx_packets, result.sent);
+  Counters::Add(inside_counters_.tx_dropped_send, result.failed);
   if (result.failed && node_.logger().Enabled(log::Level::kDebug))
     node_.logger().Debug("Failed to write outgoing packets",
                          {{"count", result.failed}, {"error", result.first_error.message()}});
@@ -73,7 +74,11 @@ void Worker::RejectInside(ByteSpan ip_packet) {
   if (!node_.settings().outbound_reject) return;
   uint8_t reject[firewall::kMaxRejectSize];
   size_t length = firewall::BuildReject(ip_packet, reject);
-  if (length > 0 && tun_.Write(reject, length) >= 0) Counters::Add(inside_counters_.tx_rejected);
+  if (length == 0) return;
+  if (tun_.Write(reject, length) >= 0)
+    Counters::Add(inside_counters_.tx_rejected);
+  else
+    Counters::Add(inside_counters_.rx_dropped_tun_write);
 }
 
 void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, int64_t now_ns,
@@ -102,7 +107,7 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     ControlEvent event;
     event.kind = ControlEvent::Kind::kOutbound;
     event.vpn_ip = peer;
-    event.bytes.assign(reinterpret_cast<const char*>(ip_packet.data()), ip_packet.size());
+    event.bytes.assign(ip_packet.begin(), ip_packet.end());
     if (!node_.control_queue().Push(std::move(event)))
       Counters::Add(inside_counters_.tx_dropped_queue_full);
     return;
@@ -114,21 +119,13 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     return;
   }
   // A relayed tunnel's packet goes inside a relay message for the relay.
-  Tunnel* via = nullptr;
-  uint32_t relay_index = 0;
-  if (tunnel->via_relay() && !RelayPathOf(*tunnels, *tunnel, &via, &relay_index)) {
-    Counters::Add(inside_counters_.tx_dropped_no_route);
+  SealedDatagram sealed = SealForPeer(*tunnels, *tunnel, inside_slot(), wire::MessageType::kMessage,
+                                      wire::MessageSubType::kNone, ip_packet, out.next_buffer());
+  if (!sealed.ok()) {
+    CountSealFailure(inside_counters_, sealed.error);
     return;
   }
-  MutableByteSpan buffer = out.next_buffer();
-  long length = SealForPeer(*tunnel, via, relay_index, inside_slot(), wire::MessageType::kMessage,
-                            wire::MessageSubType::kNone, ip_packet, buffer.data(), buffer.size());
-  if (length < 0) {
-    Counters::Add(length == kSendSpent ? inside_counters_.tx_dropped_send_limit
-                                       : inside_counters_.tx_dropped_seal);
-    return;
-  }
-  out.Commit(via ? via->remote() : tunnel->remote(), size_t(length));
+  out.Commit(sealed.to, sealed.length);
 }
 
 }  // namespace flatnet::mesh

@@ -3,9 +3,10 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 
-#include "mesh/handshake_manager.h"
+#include "mesh/host_credentials.h"
+#include "mesh/host_map.h"
 #include "mesh/lighthouse_addresses.h"
-#include "mesh/node.h"
+#include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
 #include "net/ip.h"
 #include "net/resolve.h"
@@ -33,25 +34,22 @@ std::vector<uint32_t> V4RelaysOf(const nebula::NebulaMetaDetails& details) {
 }  // namespace
 
 cert::Version Lighthouse::VersionTowards(uint32_t lighthouse) const {
-  auto snapshot = node_.host_map().Current();
+  auto snapshot = deps_.host_map.Current();
   if (Tunnel* tunnel = snapshot->FindByVpnIp(lighthouse)) return tunnel->control().my_cert_version;
-  return node_.credentials().initiating_version;
+  return deps_.me.initiating_version;
 }
 
 cert::Version Lighthouse::PeerVersionOf(uint32_t vpn_ip) const {
-  auto snapshot = node_.host_map().Current();
+  auto snapshot = deps_.host_map.Current();
   if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) return tunnel->peer_cert().version;
-  return node_.credentials().initiating_version;
+  return deps_.me.initiating_version;
 }
 
-Lighthouse::Lighthouse(Node& node)
-    : node_(node),
-      am_lighthouse_(node.config().lighthouse.am_lighthouse),
-      addresses_(node.config().lighthouse.remote_allow_list, node.config().preferred_ranges,
-                 node.credentials().vpn_ip, node.credentials().prefix_length) {
+Lighthouse::Lighthouse(Deps deps)
+    : deps_(std::move(deps)), am_lighthouse_(deps_.config.lighthouse.am_lighthouse) {
   // A lighthouse doesn't query other lighthouses (nebula ignores lighthouse.hosts there).
   if (!am_lighthouse_)
-    for (const auto& host : node.config().lighthouse.hosts)
+    for (const auto& host : deps_.config.lighthouse.hosts)
       if (host.is_v4()) lighthouses_.push_back(host.v4());
 }
 
@@ -59,46 +57,42 @@ bool Lighthouse::IsLighthouse(uint32_t vpn_ip) const {
   return std::find(lighthouses_.begin(), lighthouses_.end(), vpn_ip) != lighthouses_.end();
 }
 
-void Lighthouse::RunAt(int64_t due_ns, std::function<void()> action) {
-  delayed_.push(Delayed{due_ns, sequence_++, std::move(action)});
+void Lighthouse::Start(int64_t now_ns) {
+  const config::Config& config = deps_.config;
+  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0)
+    deps_.timers.At(now_ns, [this](int64_t now) { UpdateDue(now); });
+  if (config.punchy.punch) deps_.timers.At(now_ns, [this](int64_t now) { PunchKeepaliveDue(now); });
 }
 
-int64_t Lighthouse::Tick(int64_t now_ns) {
-  const config::Config& config = node_.config();
-  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0 &&
-      now_ns >= next_update_ns_) {
-    SendUpdate();
-    next_update_ns_ = now_ns + int64_t(config.lighthouse.interval_seconds) * 1'000'000'000;
-  }
-  if (config.punchy.punch && now_ns >= next_punch_ns_) {
-    static const uint8_t kPunch[1] = {1};
-    auto snapshot = node_.host_map().Current();
-    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
-      if (tunnel->via_relay()) continue;
-      // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
-      // mappings towards its other addresses stay open too; lighthouses are left out, as
-      // Nebula leaves them (their updates keep the way to them open).
-      if (config.punchy.target_all_remotes && !IsLighthouse(vpn_ip)) {
-        for (const net::UdpAddr& remote : node_.RemotesOf(vpn_ip)) node_.SendRaw(remote, kPunch);
-      } else {
-        node_.SendRaw(tunnel->remote(), kPunch);
-      }
+void Lighthouse::UpdateDue(int64_t now_ns) {
+  SendUpdate();
+  deps_.timers.At(now_ns + int64_t(deps_.config.lighthouse.interval_seconds) * 1'000'000'000,
+                  [this](int64_t now) { UpdateDue(now); });
+}
+
+void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
+  static const uint8_t kPunch[1] = {1};
+  auto snapshot = deps_.host_map.Current();
+  const config::Config& config = deps_.config;
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+    if (tunnel->via_relay()) continue;
+    // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
+    // mappings towards its other addresses stay open too; lighthouses are left out, as
+    // Nebula leaves them (their updates keep the way to them open).
+    if (config.punchy.target_all_remotes && !IsLighthouse(vpn_ip)) {
+      for (const net::UdpAddr& remote : PeerRemotes(deps_.host_map, deps_.addresses,
+                                                    config.lighthouse.calculated_remotes, vpn_ip))
+        deps_.send.SendRaw(remote, kPunch);
+    } else {
+      deps_.send.SendRaw(tunnel->remote(), kPunch);
     }
-    next_punch_ns_ = now_ns + kPunchKeepaliveNs;
   }
-  while (!delayed_.empty() && delayed_.top().due_ns <= now_ns) {
-    auto action = delayed_.top().action;
-    delayed_.pop();
-    action();
-  }
-  int64_t next = now_ns + 1'000'000'000;
-  if (!delayed_.empty()) next = std::min(next, delayed_.top().due_ns);
-  return next;
+  deps_.timers.At(now_ns + kPunchKeepaliveNs, [this](int64_t now) { PunchKeepaliveDue(now); });
 }
 
 std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
-  const config::Config& config = node_.config();
-  uint16_t port = node_.listen_port();
+  const config::Config& config = deps_.config;
+  uint16_t port = deps_.listen_port();
   std::vector<net::UdpAddr> out;
   for (const config::HostPort& advertised : config.lighthouse.advertise_addrs) {
     uint16_t advertised_port = advertised.port ? advertised.port : port;
@@ -122,7 +116,7 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
     bool link_local = address->is_v4() ? (address->v4().value() >> 16) == 0xa9fe
                                        : (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
     if (loopback || link_local || !allow.Allows(ToConfigIp(*address))) continue;
-    if (address->is_v4() && node_.InOurNetwork(address->v4().value())) continue;
+    if (address->is_v4() && deps_.me.InOurNetwork(address->v4().value())) continue;
     if (std::find(out.begin(), out.end(), *address) == out.end()) out.push_back(*address);
   }
   freeifaddrs(interfaces);
@@ -137,17 +131,17 @@ void Lighthouse::SendUpdate() {
     NebulaMeta meta;
     meta.set_type(NebulaMeta::HostUpdateNotification);
     auto* details = meta.mutable_details();
-    if (version == cert::Version::kV1) details->set_oldvpnaddr(node_.credentials().vpn_ip);
+    if (version == cert::Version::kV1) details->set_oldvpnaddr(deps_.me.vpn_ip);
     for (const net::UdpAddr& address : own) AddAddress(details, address);
-    for (const auto& relay : node_.config().relay.relays)
+    for (const auto& relay : deps_.config.relay.relays)
       if (relay.is_v4()) wire::AddMetaRelay(details, version, IpAddr::V4(relay.v4()));
     return wire::EncodeMessage(meta);
   };
   const Bytes v1 = update(cert::Version::kV1), v2 = update(cert::Version::kV2);
   for (uint32_t lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
-    node_.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
-                    AsSpan(payload));
+    deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                         AsSpan(payload));
   }
 }
 
@@ -162,15 +156,15 @@ void Lighthouse::Query(uint32_t vpn_ip) {
   const Bytes v1 = query(cert::Version::kV1), v2 = query(cert::Version::kV2);
   for (uint32_t lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
-    node_.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
-                    AsSpan(payload));
+    deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                         AsSpan(payload));
   }
 }
 
 void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
   auto meta = wire::DecodeMeta(payload);
   if (!meta.ok() || !meta->has_details()) {
-    node_.logger().Error(
+    deps_.logger.Error(
         "Failed to unmarshal lighthouse packet",
         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"udpAddr", from.remote().ToString()}});
     return;
@@ -203,14 +197,14 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   cert::Version version = cert::Version::kV2;
   if (auto named = wire::MetaVpnAddrOf(details); named.ok()) {
     if (named->addr != IpAddr::V4(from.vpn_ip())) {
-      node_.logger().Debug(
+      deps_.logger.Debug(
           "Host sent invalid update",
           {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"answer", named->addr.ToString()}});
       return;
     }
     version = named->version;
   }
-  addresses_.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(details));
+  deps_.addresses.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(details));
   SetRelaysFrom(from.vpn_ip(), from.vpn_ip(), meta);
   // Nebula 1.10+ acknowledges every update, in the update's generation: v1 names the host,
   // v2 is empty.
@@ -219,34 +213,34 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   auto* ack_details = ack.mutable_details();
   if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(from.vpn_ip());
   Bytes ack_bytes = wire::EncodeMessage(ack);
-  node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
-                     AsSpan(ack_bytes));
+  deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                          AsSpan(ack_bytes));
 }
 
 void Lighthouse::SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const NebulaMeta& meta) {
   // Relays from either generation's list; IPv6 ones (not ours to use) count as refused.
   size_t announced = wire::MetaRelaysOf(meta.details()).size();
-  size_t kept = addresses_.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
-  if (announced > kept) Counters::Add(node_.control_counters().relay_refused, announced - kept);
+  size_t kept = deps_.addresses.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
+  if (announced > kept) Counters::Add(deps_.counters.relay_refused, announced - kept);
 }
 
 void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   if (!am_lighthouse_) return;
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok() || !named->addr.is_v4()) {
-    node_.logger().Debug("Dropping malformed HostQuery",
-                         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}});
+    deps_.logger.Debug("Dropping malformed HostQuery",
+                       {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}});
     return;
   }
   uint32_t target = named->addr.v4();
-  auto snapshot = node_.host_map().Current();
+  auto snapshot = deps_.host_map.Current();
   // Where each side is: its tunnel's remote (the outside of its NAT) first, then what it
   // reported about itself (its LAN addresses, advertised ones).
   auto known = [&](uint32_t vpn_ip) {
     std::vector<net::UdpAddr> all;
     Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
     if (tunnel && !tunnel->via_relay()) all.push_back(tunnel->remote());
-    for (const net::UdpAddr& a : addresses_.Reported(vpn_ip))
+    for (const net::UdpAddr& a : deps_.addresses.Reported(vpn_ip))
       if (std::find(all.begin(), all.end(), a) == all.end()) all.push_back(a);
     return all;
   };
@@ -258,11 +252,11 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   reply.set_type(NebulaMeta::HostQueryReply);
   (void)wire::SetMetaVpnAddr(reply.mutable_details(), named->version, IpAddr::V4(target));
   for (const auto& a : target_addresses) AddAddress(reply.mutable_details(), a);
-  for (uint32_t relay : addresses_.Relays(target))
+  for (uint32_t relay : deps_.addresses.Relays(target))
     wire::AddMetaRelay(reply.mutable_details(), named->version, IpAddr::V4(relay));
   Bytes reply_bytes = wire::EncodeMessage(reply);
-  node_.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
-                     AsSpan(reply_bytes));
+  deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                          AsSpan(reply_bytes));
 
   // The punch notification speaks the generation of the target's certificate.
   cert::Version punch_version = PeerVersionOf(target);
@@ -270,11 +264,11 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   punch.set_type(NebulaMeta::HostPunchNotification);
   (void)wire::SetMetaVpnAddr(punch.mutable_details(), punch_version, IpAddr::V4(from.vpn_ip()));
   for (const auto& a : known(from.vpn_ip())) AddAddress(punch.mutable_details(), a);
-  for (uint32_t relay : addresses_.Relays(from.vpn_ip()))
+  for (uint32_t relay : deps_.addresses.Relays(from.vpn_ip()))
     wire::AddMetaRelay(punch.mutable_details(), punch_version, IpAddr::V4(relay));
   Bytes punch_bytes = wire::EncodeMessage(punch);
-  node_.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
-                  AsSpan(punch_bytes));
+  deps_.send.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                       AsSpan(punch_bytes));
 }
 
 void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
@@ -282,28 +276,29 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
   uint32_t target = named->addr.v4();
-  addresses_.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
+  deps_.addresses.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
   SetRelaysFrom(target, from.vpn_ip(), meta);
-  node_.handshakes().Trigger(target);
+  deps_.handshakes.Trigger(target);
 }
 
 void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, int64_t now_ns) {
   if (!IsLighthouse(from.vpn_ip())) return;
-  const config::PunchyConfig& punchy = node_.config().punchy;
+  const config::PunchyConfig& punchy = deps_.config.punchy;
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
   std::vector<net::UdpAddr> targets = AddressesOf(meta.details());
   uint32_t asker = named->addr.v4();
   // Kept for punchy.respond's handshake, which then needs no query of its own.
-  addresses_.SetReported(asker, from.vpn_ip(), targets);
+  deps_.addresses.SetReported(asker, from.vpn_ip(), targets);
   // Our 1-byte datagram opens our NAT towards the asker just as its handshake arrives.
-  RunAt(now_ns + punchy.delay.count(), [this, targets] {
+  // The punch back timer.
+  deps_.timers.At(now_ns + punchy.delay.count(), [this, targets](int64_t) {
     static const uint8_t kPunch[1] = {0};
-    for (const net::UdpAddr& target : targets) node_.SendRaw(target, kPunch);
+    for (const net::UdpAddr& target : targets) deps_.send.SendRaw(target, kPunch);
   });
-  if (punchy.respond) {
-    RunAt(now_ns + punchy.respond_delay.count(), [this, asker] {
-      node_.SendToVpn(asker, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
+  if (punchy.respond) {  // the punch respond timer
+    deps_.timers.At(now_ns + punchy.respond_delay.count(), [this, asker](int64_t) {
+      deps_.send.SendToVpn(asker, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
     });
   }
 }

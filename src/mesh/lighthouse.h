@@ -1,7 +1,8 @@
 // Lighthouse: Nebula's lighthouse protocol, both roles, on the control thread.
 //
 // Member (every host with lighthouse.hosts):
-//   - every lighthouse.interval seconds, a HostUpdateNotification to each lighthouse with the
+//   - every lighthouse.interval seconds (the lighthouse update timer), a HostUpdateNotification to
+//   each lighthouse with the
 //     addresses it may be reached at: advertise_addrs, then its interfaces' addresses that
 //     local_allow_list admits (not loopback, link-local or overlay), all with the listen port;
 //   - Query(vpn): a HostQuery to each lighthouse when a handshake lacks addresses; the
@@ -11,7 +12,7 @@
 //     for their handshake, and with punchy.respond a test message after respond_delay;
 //   - with punchy.punch, every 10 s a 1-byte datagram to every tunnel's remote keeps NAT
 //     mappings from expiring; with punchy.target_all_remotes, to every address the peer may
-//     be at (Node::RemotesOf), lighthouses excepted.
+//     be at (peer_remotes.h), lighthouses excepted.
 // Lighthouse (lighthouse.am_lighthouse): keeps what each host reports about itself; answers
 // a HostQuery with the target's learned address (its tunnel's remote: the public side of its
 // NAT) and reported ones, and sends the target a HostPunchNotification with the asker's,
@@ -23,16 +24,24 @@
 // answers every update with a HostUpdateNotificationAck in the update's generation.
 // Messages are accepted only from where they belong: replies and punch notifications from
 // configured lighthouses, updates about a host only from that host.
+// Dependencies (Deps) are explicit and narrow (control_ports.h): the config's lighthouse,
+// punchy and relay sections, the host map (read only), the address book it fills, how to
+// send, the handshake manager's Trigger, and the timer queue (its timers are listed in
+// control_timers.h). A unit test builds one with fakes.
+// Control thread only.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/log.h"
 #include "cert/certificate.h"
+#include "config/config.h"
 #include "mesh/address_book.h"
+#include "mesh/control_ports.h"
+#include "mesh/counters.h"
 #include "net/udp_addr.h"
 
 namespace nebula {
@@ -41,27 +50,42 @@ class NebulaMeta;
 
 namespace flatnet::mesh {
 
-class Node;
+class HostMap;
+struct HostCredentials;
 class Tunnel;
 
-class Lighthouse {
+class Lighthouse : public PeerQuery {
  public:
-  explicit Lighthouse(Node& node);
+  struct Deps {
+    const config::Config& config;  // lighthouse, punchy and relay sections
+    const HostCredentials& me;
+    const log::Logger& logger;
+    Counters& counters;  // the control thread's
+    const HostMap& host_map;
+    AddressBook& addresses;  // what hosts and lighthouses report goes here
+    ControlSender& send;
+    HandshakeStarter& handshakes;
+    TimerScheduler& timers;
+    std::function<uint16_t()> listen_port;  // ours, known once the socket is open
+  };
+  explicit Lighthouse(Deps deps);
 
   bool am_lighthouse() const { return am_lighthouse_; }
   bool IsLighthouse(uint32_t vpn_ip) const;
-  AddressBook& addresses() { return addresses_; }
-  const AddressBook& addresses() const { return addresses_; }
 
   // Asks every lighthouse where vpn_ip is. No-op on a lighthouse or for a lighthouse.
-  void Query(uint32_t vpn_ip);
+  void Query(uint32_t vpn_ip) override;
   // A decrypted lighthouse message from the tunnel's peer.
   void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
-  // Periodic work and delayed punches; returns when it next needs to run.
-  int64_t Tick(int64_t now_ns);
+  // Arms the periodic timers: the lighthouse update (due at once) and punchy.punch's
+  // keepalive. Called once, when the node's control thread starts.
+  void Start(int64_t now_ns);
 
  private:
   void SendUpdate();
+  // Expiries of the lighthouse update and punch keepalive timers; each re-arms itself.
+  void UpdateDue(int64_t now_ns);
+  void PunchKeepaliveDue(int64_t now_ns);
   std::vector<net::UdpAddr> OwnAddresses() const;
   void HandleQuery(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandleQueryReply(Tunnel& from, const nebula::NebulaMeta& meta);
@@ -69,29 +93,14 @@ class Lighthouse {
   void HandlePunchNotification(Tunnel& from, const nebula::NebulaMeta& meta, int64_t now_ns);
   // The relays `meta` names for vpn_ip, as `owner` says; what is past the bound is counted.
   void SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const nebula::NebulaMeta& meta);
-  void RunAt(int64_t due_ns, std::function<void()> action);
   // Our certificate's version in the tunnel to `lighthouse` (initiating version without one).
   cert::Version VersionTowards(uint32_t lighthouse) const;
   // The version of vpn_ip's certificate in our tunnel (initiating version without one).
   cert::Version PeerVersionOf(uint32_t vpn_ip) const;
 
-  Node& node_;
+  const Deps deps_;
   const bool am_lighthouse_;
   std::vector<uint32_t> lighthouses_;
-  AddressBook addresses_;
-  int64_t next_update_ns_ = 0;
-  int64_t next_punch_ns_ = 0;
-
-  struct Delayed {
-    int64_t due_ns;
-    uint64_t sequence;
-    std::function<void()> action;
-    bool operator>(const Delayed& other) const {
-      return due_ns != other.due_ns ? due_ns > other.due_ns : sequence > other.sequence;
-    }
-  };
-  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
-  uint64_t sequence_ = 0;
 };
 
 }  // namespace flatnet::mesh

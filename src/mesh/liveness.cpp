@@ -5,17 +5,26 @@
 #include <vector>
 
 #include "base/duration.h"
-#include "mesh/handshake_manager.h"
-#include "mesh/invalid_certs.h"
-#include "mesh/node.h"
+#include "mesh/host_map.h"
+#include "mesh/tunnel.h"
 #include "net/ip.h"
 
 namespace flatnet::mesh {
 
-int64_t Liveness::Tick(int64_t now_ns) {
-  CloseInvalidTunnels(node_, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
-  const NodeSettings& settings = node_.settings();
-  auto snapshot = node_.host_map().Current();
+namespace {
+constexpr int64_t kCheckIntervalNs = 1'000'000'000;
+}
+
+void Liveness::Start(int64_t now_ns) {
+  deps_.timers.At(now_ns + kCheckIntervalNs, [this](int64_t now) {
+    Check(now);
+    Start(now);
+  });
+}
+
+void Liveness::Check(int64_t now_ns) {
+  const NodeSettings& settings = deps_.settings;
+  auto snapshot = deps_.host_map.Current();
   std::vector<Tunnel*> dead, spent;
   std::vector<std::pair<Tunnel*, int64_t>> inactive;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
@@ -27,12 +36,12 @@ int64_t Liveness::Tick(int64_t now_ns) {
       spent.push_back(tunnel.get());
       continue;
     }
-    if (tunnel->SendWornOut() && !node_.handshakes().Pending(vpn_ip)) {
-      node_.logger().Info("Re-handshaking with remote",
-                          {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-                           {"reason", "message counter rehandshake threshold reached"}});
-      Counters::Add(node_.control_counters().tunnels_rekeyed);
-      node_.handshakes().Initiate(vpn_ip, now_ns);
+    if (tunnel->SendWornOut() && !deps_.handshakes.Pending(vpn_ip)) {
+      deps_.logger.Info("Re-handshaking with remote",
+                        {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                         {"reason", "message counter rehandshake threshold reached"}});
+      Counters::Add(deps_.counters.tunnels_rekeyed);
+      deps_.handshakes.Initiate(vpn_ip, now_ns);
     }
     // Take the workers' flags every tick, for the inactivity clock; the checks below judge
     // what accumulated since they last looked.
@@ -68,36 +77,36 @@ int64_t Liveness::Tick(int64_t now_ns) {
     if (now_ns < state.next_check_ns) continue;
     state.next_check_ns = 0;
     if (take_in()) continue;  // alive, passively
-    node_.logger().Debug(
-        "Tunnel status",
-        {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
-         {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
-    node_.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});
+    deps_.logger.Debug("Tunnel status",
+                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                        {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
+    deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest,
+                            {});
     state.pending_deletion_since_ns = now_ns;
   }
   for (Tunnel* tunnel : spent) {
-    node_.logger().Error("Dropping tunnel, message counter is exhausted",
-                         {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                          {"certName", tunnel->peer_cert().name}});
-    node_.CloseTunnel(*tunnel, "message counter exhausted");
+    deps_.logger.Error("Dropping tunnel, message counter is exhausted",
+                       {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                        {"certName", tunnel->peer_cert().name}});
+    deps_.tunnels.CloseTunnel(*tunnel, "message counter exhausted");
   }
   for (Tunnel* tunnel : dead) {
-    node_.logger().Info("Tunnel status",
-                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                         {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
-                         {"certName", tunnel->peer_cert().name}});
-    node_.CloseTunnel(*tunnel, "dead");
+    deps_.logger.Info("Tunnel status",
+                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                       {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
+                       {"certName", tunnel->peer_cert().name}});
+    deps_.tunnels.CloseTunnel(*tunnel, "dead");
   }
   for (auto [tunnel, idle_ns] : inactive) {
     // Nebula: tell the peer, then forget the tunnel; the next packet handshakes anew.
-    node_.logger().Info("Dropping tunnel due to inactivity",
-                        {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
-                         {"inactiveDuration", FormatGoDuration(std::chrono::nanoseconds(idle_ns))},
-                         {"certName", tunnel->peer_cert().name}});
-    node_.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone, {});
-    node_.CloseTunnel(*tunnel, "inactive");
+    deps_.logger.Info("Dropping tunnel due to inactivity",
+                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                       {"inactiveDuration", FormatGoDuration(std::chrono::nanoseconds(idle_ns))},
+                       {"certName", tunnel->peer_cert().name}});
+    deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone,
+                            {});
+    deps_.tunnels.CloseTunnel(*tunnel, "inactive");
   }
-  return now_ns + 1'000'000'000;
 }
 
 }  // namespace flatnet::mesh

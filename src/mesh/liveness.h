@@ -7,32 +7,53 @@
 // gets a new handshake (which replaces it when done); one that reached reject_after can
 // seal nothing more and is closed locally, so the next packet handshakes anew.
 //
-// Contract: Tick runs on the control thread about once a second and reads the per-tunnel
-// traffic flags the workers set (Tunnel::MarkIn/MarkOut).
+// Contract: Check runs on the control thread once a second (the tunnel check timer,
+// control_timers.h, which Start arms) and reads the per-tunnel traffic flags the workers
+// set (Tunnel::MarkIn/MarkOut).
 //
 // tunnels.drop_inactive (Nebula 1.10+, off by default): a tunnel that carried nothing
 // either way for tunnels.inactivity_timeout (10m) is closed, the peer told with a
 // closeTunnel message, to be handshaken again when traffic returns. Lighthouse updates and
 // liveness tests count as traffic, as in Nebula.
 //
-// Each tick first closes the tunnels whose peer certificate is no longer valid
-// (pki.disconnect_invalid, invalid_certs.h), as Nebula's traffic check does first.
+// Dependencies are explicit (control_ports.h): the timers' settings, the control thread's
+// counters, the host map (read only), how to send, how to close a tunnel, how to start a
+// handshake, and the timer queue. (Tunnels whose peer certificate is no longer valid are
+// closed by the housekeeping timer, control_timers.h.)
 #pragma once
 
 #include <cstdint>
+#include <utility>
+
+#include "base/log.h"
+#include "mesh/control_ports.h"
+#include "mesh/counters.h"
+#include "mesh/settings.h"
 
 namespace flatnet::mesh {
 
-class Node;
+class HostMap;
 
 class Liveness {
  public:
-  explicit Liveness(Node& node) : node_(node) {}
-  // Returns when it next needs to run.
-  int64_t Tick(int64_t now_ns);
+  struct Deps {
+    const NodeSettings& settings;  // alive and pending-deletion intervals, drop_inactive
+    const log::Logger& logger;
+    Counters& counters;  // the control thread's: tunnels_rekeyed
+    const HostMap& host_map;
+    ControlSender& send;
+    TunnelEvents& tunnels;
+    HandshakeStarter& handshakes;  // re-handshakes for worn-out send counters
+    TimerScheduler& timers;
+  };
+  explicit Liveness(Deps deps) : deps_(std::move(deps)) {}
+  // Arms the tunnel check timer, first due a second from now.
+  void Start(int64_t now_ns);
+  // One pass over every tunnel: test probes, dead and inactive tunnels closed.
+  void Check(int64_t now_ns);
 
  private:
-  Node& node_;
+  const Deps deps_;
 };
 
 }  // namespace flatnet::mesh

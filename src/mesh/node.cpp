@@ -3,16 +3,21 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <ctime>
+#include <optional>
 
 #include "firewall/rule_set.h"
 #include "mesh/calculated_remotes.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/invalid_certs.h"
 #include "mesh/kernel_routes.h"
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
+#include "mesh/peer_remotes.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
+#include "mesh/seal.h"
 #include "mesh/static_hosts.h"
 #include "mesh/system_routes.h"
 #include "mesh/tunnel.h"
@@ -126,7 +131,9 @@ Status Node::Prepare() {
   }
   std::stable_sort(unsafe_routes_.begin(), unsafe_routes_.end(),
                    [](const UnsafeRoute& a, const UnsafeRoute& b) { return a.mask > b.mask; });
-  lighthouse_ = std::make_unique<Lighthouse>(*this);
+  addresses_ =
+      std::make_unique<AddressBook>(config_.lighthouse.remote_allow_list, config_.preferred_ranges,
+                                    credentials_.vpn_ip, credentials_.prefix_length);
   std::vector<std::vector<net::UdpAddr>> static_addresses;
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
@@ -141,7 +148,7 @@ Status Node::Prepare() {
       logger_.Warn("Failed to resolve host in static_host_map",
                    {{"vpnIp", host.vpn_ip.ToString()}, {"error", failure}});
     }
-    lighthouse_->addresses().SetStatic(host.vpn_ip.v4(), remotes);
+    addresses_->SetStatic(host.vpn_ip.v4(), remotes);
     static_addresses.push_back(std::move(remotes));
   }
   static_hosts_ =
@@ -150,9 +157,19 @@ Status Node::Prepare() {
     system_routes_ =
         std::make_unique<SystemRoutes>(logger_, credentials_.vpn_ip, credentials_.prefix_length);
   }
-  relays_ = std::make_unique<RelayManager>(*this);
-  handshakes_ = std::make_unique<HandshakeManager>(*this);
-  liveness_ = std::make_unique<Liveness>(*this);
+  // The managers, each given what it needs; the lighthouse and the relay manager reach the
+  // handshake manager, made after them, through this Node's HandshakeStarter.
+  lighthouse_ = std::make_unique<Lighthouse>(
+      Lighthouse::Deps{config_, credentials_, logger_, control_counters_, host_map_, *addresses_,
+                       *this, *this, timers_, [this] { return listen_port_; }});
+  relays_ = std::make_unique<RelayManager>(RelayManager::Deps{
+      config_.relay.am_relay, credentials_, logger_, control_counters_, host_map_, *this, *this});
+  handshakes_ = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
+      credentials_, settings_, config_.relay.use_relays && !config_.relay.am_relay, logger_,
+      control_counters_, host_map_, *addresses_, config_.lighthouse.calculated_remotes, *this,
+      *this, *lighthouse_, *relays_, timers_});
+  liveness_ = std::make_unique<Liveness>(Liveness::Deps{settings_, logger_, control_counters_,
+                                                        host_map_, *this, *this, *this, timers_});
   return Status::Ok();
 }
 
@@ -244,25 +261,33 @@ void Node::Stop() {
 }
 
 void Node::RunControl() {
+  // The timers that run from the start (control_timers.h lists every timer).
   int64_t now = NowNs();
-  int64_t next_handshake_tick = now;
-  int64_t next_liveness_tick = now + 1'000'000'000;
-  int64_t next_lighthouse_tick = now;
+  lighthouse_->Start(now);
+  liveness_->Start(now);
+  timers_.At(now + 1'000'000'000, [this](int64_t due) { PurgeDue(due); });
+  timers_.At(now + 1'000'000'000, [this](int64_t due) { HousekeepingDue(due); });
+  // One loop: the next event from the workers, or the next due timer, whichever is first.
   while (!stopping_.load()) {
-    int64_t deadline = std::min({next_handshake_tick, next_liveness_tick, next_lighthouse_tick});
+    std::optional<int64_t> due = timers_.NextDue();
+    int64_t deadline = due ? *due : NowNs() + 1'000'000'000;
     ControlEvent event;
     auto until = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
     if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
-    now = NowNs();
-    if (now >= next_handshake_tick) next_handshake_tick = handshakes_->Tick(now);
-    if (now >= next_lighthouse_tick) next_lighthouse_tick = lighthouse_->Tick(now);
-    if (now >= next_liveness_tick) {
-      next_liveness_tick = liveness_->Tick(now);
-      ApplyStaticHostChanges(*static_hosts_, lighthouse_->addresses(), logger_);
-      HandshakeMissingGateways(now);
-      firewall_->PurgeExpired(now);
-    }
+    timers_.RunDue(NowNs());
   }
+}
+
+void Node::PurgeDue(int64_t now_ns) {
+  firewall_->PurgeExpired(now_ns);
+  timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { PurgeDue(now); });
+}
+
+void Node::HousekeepingDue(int64_t now_ns) {
+  CloseInvalidTunnels(*this, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
+  ApplyStaticHostChanges(*static_hosts_, *addresses_, logger_);
+  HandshakeMissingGateways(now_ns);
+  timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { HousekeepingDue(now); });
 }
 
 void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
@@ -274,8 +299,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
     case Kind::kOutbound:
       // The tunnel may have come up since the worker looked.
       if (Tunnel* tunnel = snapshot->FindByVpnIp(event.vpn_ip)) {
-        SendQueuedPacket(*tunnel, ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()),
-                                           event.bytes.size()));
+        SendQueuedPacket(*tunnel, event.bytes);
       } else {
         handshakes_->QueueOutbound(
             event.vpn_ip,
@@ -287,10 +311,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       }
       return;
     case Kind::kHandshake:
-      handshakes_->HandlePacket(
-          event.from,
-          ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
-          now_ns, event.via_relay);
+      handshakes_->HandlePacket(event.from, event.bytes, now_ns, event.via_relay);
       return;
     case Kind::kPunch:
       handshakes_->Punched(event.from);
@@ -324,14 +345,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
                       {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
       } else if (type == wire::MessageType::kControl) {
-        relays_->HandleMessage(
-            *tunnel,
-            ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()));
+        relays_->HandleMessage(*tunnel, event.bytes, now_ns);
       } else if (type == wire::MessageType::kLightHouse) {
-        lighthouse_->HandleMessage(
-            *tunnel,
-            ByteSpan(reinterpret_cast<const uint8_t*>(event.bytes.data()), event.bytes.size()),
-            now_ns);
+        lighthouse_->HandleMessage(*tunnel, event.bytes, now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
         logger_.Debug(
             "Ignoring message flatnet does not handle yet",
@@ -399,28 +415,14 @@ std::vector<uint32_t> Node::OtherGateways(uint32_t gateway) const {
   return out;
 }
 
+void Node::Initiate(uint32_t vpn_ip, int64_t now_ns) { handshakes_->Initiate(vpn_ip, now_ns); }
+
+void Node::Trigger(uint32_t vpn_ip) { handshakes_->Trigger(vpn_ip); }
+
+bool Node::Pending(uint32_t vpn_ip) const { return handshakes_->Pending(vpn_ip); }
+
 std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
-  auto snapshot = host_map_.Current();
-  Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
-  const AddressBook& book = lighthouse_->addresses();
-  std::vector<net::UdpAddr> remotes;
-  if (tunnel && !tunnel->via_relay()) {
-    net::UdpAddr learned = tunnel->remote();
-    remotes = book.Candidates(vpn_ip, &learned);
-  } else {
-    remotes = book.Candidates(vpn_ip);
-  }
-  // lighthouse.calculated_remotes, for hosts static_host_map does not name.
-  if (!book.IsStatic(vpn_ip)) {
-    for (const net::UdpAddr& guess :
-         CalculatedRemotesFor(config_.lighthouse.calculated_remotes, vpn_ip)) {
-      if (remotes.size() >= AddressBook::kMaxCandidates) break;
-      if (book.Allowed(vpn_ip, guess) &&
-          std::find(remotes.begin(), remotes.end(), guess) == remotes.end())
-        remotes.push_back(guess);
-    }
-  }
-  return remotes;
+  return PeerRemotes(host_map_, *addresses_, config_.lighthouse.calculated_remotes, vpn_ip);
 }
 
 void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
@@ -430,10 +432,8 @@ void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubTy
     SendOnTunnel(*tunnel, type, subtype, payload);
     return;
   }
-  handshakes_->QueueOutbound(
-      vpn_ip,
-      {type, subtype, std::string(reinterpret_cast<const char*>(payload.data()), payload.size())},
-      NowNs());
+  handshakes_->QueueOutbound(vpn_ip, {type, subtype, Bytes(payload.begin(), payload.end())},
+                             NowNs());
 }
 
 void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
@@ -446,29 +446,24 @@ void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
   Status sent = workers_[0]->socket().SendTo(to, datagram);
   if (sent.ok()) {
     Counters::Add(control_counters_.tx_packets);
-  } else if (logger_.Enabled(log::Level::kDebug)) {
-    logger_.Debug("Failed to send", {{"udpAddr", to.ToString()}, {"error", sent.message()}});
+    return;
   }
+  Counters::Add(control_counters_.tx_dropped_send);
+  if (logger_.Enabled(log::Level::kDebug))
+    logger_.Debug("Failed to send", {{"udpAddr", to.ToString()}, {"error", sent.message()}});
 }
 
 void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                         ByteSpan payload) {
-  Tunnel* via = nullptr;
-  uint32_t relay_index = 0;
-  if (tunnel.via_relay() && !RelayPathOf(*host_map_.Current(), tunnel, &via, &relay_index)) {
-    Counters::Add(control_counters_.tx_dropped_no_route);
-    return;
-  }
   Bytes datagram(wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize +
-                 (via ? kRelayOverhead : 0));
-  long length = SealForPeer(tunnel, via, relay_index, kControlSlot, type, subtype, payload,
-                            datagram.data(), datagram.size());
-  if (length < 0) {
-    Counters::Add(length == kSendSpent ? control_counters_.tx_dropped_send_limit
-                                       : control_counters_.tx_dropped_seal);
+                 (tunnel.via_relay() ? kRelayOverhead : 0));
+  SealedDatagram sealed = SealForPeer(*host_map_.Current(), tunnel, kControlSlot, type, subtype,
+                                      payload, MutableByteSpan(datagram));
+  if (!sealed.ok()) {
+    CountSealFailure(control_counters_, sealed.error);
     return;
   }
-  SendRaw(via ? via->remote() : tunnel.remote(), ByteSpan(datagram.data(), size_t(length)));
+  SendRaw(sealed.to, ByteSpan(datagram.data(), sealed.length));
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {

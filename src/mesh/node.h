@@ -9,9 +9,13 @@
 // - Threads: `routines` workers, each owning one TUN queue and one UDP socket on the same
 //   port (SO_REUSEPORT) and running two threads, the inside path (inside.cpp: TUN -> UDP)
 //   and the outside path (outside.cpp: UDP -> TUN). One control thread runs handshakes,
-//   tunnel liveness and whatever workers hand it through the ControlQueue.
-// - Everything the threads share is reached through this class; the mesh's internal parts
-//   (workers, HandshakeManager, Liveness) use the accessors below.
+//   tunnel liveness and whatever workers hand it through the ControlQueue, and every timer
+//   (ControlTimers, control_timers.h), from one loop.
+// - Node owns what the threads share and wires the control thread's managers
+//   (HandshakeManager, Lighthouse, RelayManager, Liveness) to each other and to itself
+//   through the narrow interfaces of control_ports.h: it is their ControlSender,
+//   TunnelEvents and HandshakeStarter; none of them sees the Node. The workers use the
+//   accessors below.
 #pragma once
 
 #include <atomic>
@@ -28,11 +32,15 @@
 #include "config/config.h"
 #include "firewall/firewall.h"
 #include "firewall/local_drops.h"
+#include "mesh/address_book.h"
+#include "mesh/control_ports.h"
 #include "mesh/control_queue.h"
+#include "mesh/control_timers.h"
 #include "mesh/counters.h"
 #include "mesh/gateways.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
+#include "mesh/settings.h"
 #include "net/udp_addr.h"
 #include "net/udp_socket.h"
 #include "wire/message_type.h"
@@ -52,27 +60,6 @@ class StaticHostResolver;
 class SystemRoutes;
 class Worker;
 
-// Settings derived once from the Config, in the units the packet path wants.
-struct NodeSettings {
-  crypto::CipherKind cipher = crypto::CipherKind::kAes256Gcm;
-  int64_t handshake_try_interval_ns = 100'000'000;
-  int handshake_retries = 10;
-  int64_t alive_interval_ns = 5'000'000'000;
-  int64_t pending_deletion_interval_ns = 10'000'000'000;
-  int routines = 1;
-  int batch = 64;
-  firewall::LocalDrops local_drops;
-  config::SendRecvError send_recv_error = config::SendRecvError::kAlways;
-  config::SendRecvError accept_recv_error = config::SendRecvError::kAlways;
-  // firewall.inbound_action / outbound_action: reject answers a refused packet (a TCP RST or
-  // ICMP prohibited, firewall/reject.h): inbound ones through the tunnel to the peer,
-  // outbound ones into our TUN device.
-  bool inbound_reject = false;
-  bool outbound_reject = false;
-  bool drop_inactive = false;  // tunnels.drop_inactive / inactivity_timeout
-  int64_t inactivity_timeout_ns = 600'000'000'000;
-};
-
 // A snapshot of what a Node is doing, for `flatnet status`.
 struct NodeStatus {
   struct TunnelStatus {
@@ -88,13 +75,12 @@ struct NodeStatus {
   size_t pending_handshakes = 0;
 };
 
-class Node {
+class Node final : public ControlSender, public TunnelEvents, public HandshakeStarter {
  public:
-  // The control thread's cipher slot; worker w uses 1 + 2w (inside) and 2 + 2w (outside).
-  static constexpr int kControlSlot = 0;
+  static constexpr int kControlSlot = mesh::kControlSlot;  // tunnel.h
 
   static Result<std::unique_ptr<Node>> Create(const config::Config& config, log::Logger logger);
-  ~Node();
+  ~Node() override;
 
   Status Start();
   void Stop();
@@ -109,10 +95,14 @@ class Node {
   HostMap& host_map() { return host_map_; }
   ControlQueue& control_queue() { return control_queue_; }
   firewall::Firewall& firewall() { return *firewall_; }
+  AddressBook& addresses() { return *addresses_; }
+  const AddressBook& addresses() const { return *addresses_; }
+  // The managers, for tests that drive a whole (never started) Node.
   HandshakeManager& handshakes() { return *handshakes_; }
   Lighthouse& lighthouse() { return *lighthouse_; }
   RelayManager& relays() { return *relays_; }
-  const Lighthouse& lighthouse() const { return *lighthouse_; }
+  // The control thread's timers; a test of a never started Node runs them itself.
+  ControlTimers& timers() { return timers_; }
   uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
   bool InOurNetwork(uint32_t ip) const {
@@ -132,27 +122,27 @@ class Node {
   // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
   std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
 
-  // Control thread: a datagram with no encryption (handshakes, recv errors).
-  void SendRaw(const net::UdpAddr& to, ByteSpan datagram);
+  // --- ControlSender (control thread; Stop uses SendOnTunnel after joining it) ---
+  // A datagram with no encryption (handshakes, recv errors), from worker 0's socket.
+  void SendRaw(const net::UdpAddr& to, ByteSpan datagram) override;
   // Where SendRaw (and so every control-thread send) goes instead of worker 0's socket.
   // Unit tests drive the control-thread managers of a Node that was never started (no TUN,
   // no socket) and read what it sent here. Set before anything runs; not thread-safe.
   using RawSender = std::function<void(const net::UdpAddr& to, ByteSpan datagram)>;
   void set_raw_sender(RawSender sender) { raw_sender_ = std::move(sender); }
-  // Control thread: seals payload for the tunnel's peer and sends it to its remote, or
-  // through its relay.
   void SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
-                    ByteSpan payload);
-  // Control thread: like SendOnTunnel, but a peer without a tunnel gets a handshake first
-  // and the message waits for it (nebula's SendMessageToVpnIp).
+                    ByteSpan payload) override;
   void SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
-                 ByteSpan payload);
-  // Control thread: an inside packet that waited for its tunnel, firewall-checked like any.
-  void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet);
-  // Control thread: a tunnel came up (bookkeeping beyond the host map, e.g. DNS names).
-  void TunnelEstablished(const Tunnel& tunnel);
-  // Control thread: forget the tunnel (no message to the peer); `reason` is logged.
-  void CloseTunnel(Tunnel& tunnel, const char* reason);
+                 ByteSpan payload) override;
+  void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) override;
+  // --- TunnelEvents (control thread) ---
+  void TunnelEstablished(const Tunnel& tunnel) override;
+  void CloseTunnel(Tunnel& tunnel, const char* reason) override;
+  // --- HandshakeStarter (control thread): the HandshakeManager's, for the lighthouse and
+  // the relay manager, which are made before it ---
+  void Initiate(uint32_t vpn_ip, int64_t now_ns) override;
+  void Trigger(uint32_t vpn_ip) override;
+  bool Pending(uint32_t vpn_ip) const override;
 
   static int64_t NowNs();  // steady clock
 
@@ -161,6 +151,10 @@ class Node {
   Status Prepare();
   void RunControl();
   void HandleControlEvent(ControlEvent& event, int64_t now_ns);
+  // The conntrack purge timer's expiry: expired flows go, and it re-arms for a second later.
+  void PurgeDue(int64_t now_ns);
+  // The housekeeping timer's expiry (control_timers.h), re-armed for a second later.
+  void HousekeepingDue(int64_t now_ns);
   // ECMP: an unsafe route in use (a tunnel to one of its gateways) gets handshakes to the
   // gateways it has no tunnel to, so flows that fell back return to their own gateway once
   // it is back (Nebula retries the flow's gateway on every packet). About once a second.
@@ -177,6 +171,8 @@ class Node {
   HostMap host_map_;
   ControlQueue control_queue_;
   Counters control_counters_;
+  ControlTimers timers_;
+  std::unique_ptr<AddressBook> addresses_;
   std::unique_ptr<HandshakeManager> handshakes_;
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;

@@ -24,9 +24,9 @@
 
 #include "firewall/packet.h"
 #include "firewall/reject.h"
-#include "mesh/lighthouse.h"
 #include "mesh/node.h"
 #include "mesh/relay_codec.h"
+#include "mesh/seal.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
 #include "net/ip.h"
@@ -72,12 +72,19 @@ void Worker::RunOutside() {
       in.ForEachDatagram(size_t(i), [&](ByteSpan datagram) {
         ConsumeOutsidePacket(tunnels, from, const_cast<uint8_t*>(datagram.data()), datagram.size(),
                              now_ns, replies, coalescer.get());
-        if (replies.full()) socket_.SendBatch(replies);
+        if (replies.full()) SendReplies(replies);
       });
     }
-    if (coalescer) coalescer->Flush();
-    if (!replies.empty()) socket_.SendBatch(replies);
+    if (coalescer && !coalescer->Flush().ok())
+      Counters::Add(outside_counters_.rx_dropped_tun_write);
+    if (!replies.empty()) SendReplies(replies);
   }
+}
+
+void Worker::SendReplies(net::SendBatchBuffers& replies) {
+  net::BatchSendResult result = socket_.SendBatch(replies);
+  Counters::Add(outside_counters_.tx_packets, result.sent);
+  Counters::Add(outside_counters_.tx_dropped_send, result.failed);
 }
 
 void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from,
@@ -130,7 +137,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       event.from = from;
       event.via_relay = via_relay;
       event.local_index = header.remote_index;
-      if (handshake) event.bytes.assign(reinterpret_cast<const char*>(datagram), length);
+      if (handshake) event.bytes.assign(datagram, datagram + length);
       if (!node_.control_queue().Push(std::move(event)))
         Counters::Add(handshake ? counters.handshakes_dropped : counters.rx_dropped_queue_stranger);
       return;
@@ -231,22 +238,14 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       // A request may come from a new address (the peer checking a better path): move
       // there first, then answer, as nebula does.
       if (!via_relay) Roam(*tunnel, from, now_ns);
-      Tunnel* via = nullptr;
-      uint32_t relay_index = 0;
-      if (tunnel->via_relay() && !RelayPathOf(*tunnels, *tunnel, &via, &relay_index)) {
-        Counters::Add(counters.tx_dropped_no_route);
-      } else {
-        // The reply buffers hold the largest request's reply wrapped for a relay.
-        MutableByteSpan buffer = replies.next_buffer();
-        long length =
-            SealForPeer(*tunnel, via, relay_index, outside_slot(), MessageType::kTest,
-                        MessageSubType::kTestReply, payload, buffer.data(), buffer.size());
-        if (length < 0)
-          Counters::Add(length == kSendSpent ? counters.tx_dropped_send_limit
-                                             : counters.tx_dropped_seal);
-        else
-          replies.Commit(via ? via->remote() : tunnel->remote(), size_t(length));
-      }
+      // The reply buffers hold the largest request's reply wrapped for a relay.
+      SealedDatagram sealed =
+          SealForPeer(*tunnels, *tunnel, outside_slot(), MessageType::kTest,
+                      MessageSubType::kTestReply, payload, replies.next_buffer());
+      if (sealed.ok())
+        replies.Commit(sealed.to, sealed.length);
+      else
+        CountSealFailure(counters, sealed.error);
     }
   } else {
     ControlEvent event;
@@ -256,7 +255,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     event.local_index = header.remote_index;
     event.from = from;
     event.via_relay = via_relay;
-    event.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
+    event.bytes.assign(payload.begin(), payload.end());
     if (!node_.control_queue().Push(std::move(event)))
       Counters::Add(counters.rx_dropped_queue_authenticated);
     if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
@@ -271,19 +270,14 @@ void Worker::RejectOutside(SnapshotReader& tunnels, Tunnel& tunnel, ByteSpan ref
   uint8_t reject[firewall::kMaxRejectSize];
   size_t length = firewall::BuildReject(refused, reject);
   if (length == 0) return;
-  Tunnel* via = nullptr;
-  uint32_t relay_index = 0;
-  if (tunnel.via_relay() && !RelayPathOf(*tunnels, tunnel, &via, &relay_index)) return;
-  MutableByteSpan buffer = replies.next_buffer();
-  long sealed = SealForPeer(tunnel, via, relay_index, outside_slot(), wire::MessageType::kMessage,
-                            wire::MessageSubType::kNone, ByteSpan(reject, length), buffer.data(),
-                            buffer.size());
-  if (sealed < 0) {
-    Counters::Add(sealed == kSendSpent ? outside_counters_.tx_dropped_send_limit
-                                       : outside_counters_.tx_dropped_seal);
+  SealedDatagram sealed =
+      SealForPeer(*tunnels, tunnel, outside_slot(), wire::MessageType::kMessage,
+                  wire::MessageSubType::kNone, ByteSpan(reject, length), replies.next_buffer());
+  if (!sealed.ok()) {
+    CountSealFailure(outside_counters_, sealed.error);
     return;
   }
-  replies.Commit(via ? via->remote() : tunnel.remote(), size_t(sealed));
+  replies.Commit(sealed.to, sealed.length);
   Counters::Add(outside_counters_.rx_rejected);
 }
 
@@ -331,16 +325,16 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
                              replies.buffer_size(), inner.size());
   if (wrapped < 0) {
     Counters::Add(wrapped == kSendSpent ? counters.tx_dropped_send_limit
-                                        : counters.tx_dropped_seal);
+                                        : counters.tx_dropped_wrap);
     return;
   }
   replies.Commit(next->remote(), size_t(wrapped));
   Counters::Add(counters.relay_forwarded);
-  if (replies.full()) socket_.SendBatch(replies);
+  if (replies.full()) SendReplies(replies);
 }
 
 void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
-  if (!node_.lighthouse().addresses().Allowed(tunnel.vpn_ip(), from)) return;
+  if (!node_.addresses().Allowed(tunnel.vpn_ip(), from)) return;
   auto moved_from = tunnel.RoamTo(from, now_ns, kRoamingSuppressNs);
   if (moved_from) {
     node_.logger().Info("Host roamed to new udp ip/port.",

@@ -34,17 +34,6 @@ long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* ou
   return long(authenticated) + tag;
 }
 
-long SealForPeer(Tunnel& tunnel, Tunnel* via, uint32_t relay_index, int slot,
-                 wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
-                 uint8_t* out, size_t capacity) {
-  if (!via) return tunnel.SealMessage(slot, type, subtype, payload, out, capacity);
-  if (capacity < wire::kHeaderSize) return -1;
-  long sealed = tunnel.SealMessage(slot, type, subtype, payload, out + wire::kHeaderSize,
-                                   capacity - wire::kHeaderSize);
-  if (sealed < 0) return sealed;
-  return WrapRelayed(*via, slot, relay_index, out, capacity, size_t(sealed));
-}
-
 UnwrapResult UnwrapRelayed(Tunnel& via, int slot, uint64_t counter, ByteSpan datagram,
                            ByteSpan* inner) {
   constexpr size_t kTag = noise::TunnelCipher::kTagSize;

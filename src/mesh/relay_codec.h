@@ -30,14 +30,6 @@ inline constexpr size_t kRelayOverhead = wire::kHeaderSize + noise::TunnelCipher
 long WrapRelayed(Tunnel& via, int slot, uint32_t remote_relay_index, uint8_t* out, size_t capacity,
                  size_t inner_length);
 
-// A message for `tunnel`'s peer, sealed and, for a tunnel through a relay, wrapped for the
-// relay at `via` with our leg's `relay_index`: the datagram's length at `out`, or -1 when it
-// does not fit `capacity` or sealing fails, kSendSpent when either tunnel may send no more.
-// For a direct tunnel `via` is null.
-long SealForPeer(Tunnel& tunnel, Tunnel* via, uint32_t relay_index, int slot,
-                 wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
-                 uint8_t* out, size_t capacity);
-
 enum class UnwrapResult { kOk, kReplay, kAuth };
 // `datagram` has already been parsed as message/relay with this counter.
 UnwrapResult UnwrapRelayed(Tunnel& via, int slot, uint64_t counter, ByteSpan datagram,

@@ -1,8 +1,8 @@
 #include "mesh/relay_manager.h"
 
 #include "crypto/random.h"
-#include "mesh/handshake_manager.h"
-#include "mesh/node.h"
+#include "mesh/host_credentials.h"
+#include "mesh/host_map.h"
 #include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
 #include "net/ip.h"
@@ -14,12 +14,12 @@ namespace flatnet::mesh {
 
 using nebula::NebulaControl;
 
-RelayManager::RelayManager(Node& node) : node_(node), am_relay_(node.config().relay.am_relay) {}
+RelayManager::RelayManager(Deps deps) : deps_(std::move(deps)) {}
 
 uint32_t RelayManager::NewRelayIndex() const {
   for (;;) {
     uint32_t index = crypto::RandomUint32();
-    if (index != 0 && !node_.host_map().RelayIndexInUse(index)) return index;
+    if (index != 0 && !deps_.host_map.RelayIndexInUse(index)) return index;
   }
 }
 
@@ -31,19 +31,18 @@ void RelayManager::SendControl(uint32_t to, int type, uint32_t initiator_index,
   message.set_responderrelayindex(responder_index);
   // The fields of the receiver's certificate version: 1.6.1 reads only the old ones, 1.10+
   // both (Nebula's relay manager picks by the relay's certificate too).
-  auto snapshot = node_.host_map().Current();
+  auto snapshot = deps_.host_map.Current();
   Tunnel* tunnel = snapshot->FindByVpnIp(to);
-  cert::Version version =
-      tunnel ? tunnel->peer_cert().version : node_.credentials().initiating_version;
+  cert::Version version = tunnel ? tunnel->peer_cert().version : deps_.me.initiating_version;
   (void)wire::SetControlRelayAddrs(&message, version, IpAddr::V4(relay_from), IpAddr::V4(relay_to));
   Bytes bytes = wire::EncodeMessage(message);
-  node_.SendToVpn(to, wire::MessageType::kControl, wire::MessageSubType::kNone,
-                  ByteSpan(bytes.data(), bytes.size()));
+  deps_.send.SendToVpn(to, wire::MessageType::kControl, wire::MessageSubType::kNone,
+                       ByteSpan(bytes.data(), bytes.size()));
 }
 
 bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
-  auto snapshot = node_.host_map().Current();
-  uint32_t me = node_.credentials().vpn_ip;
+  auto snapshot = deps_.host_map.Current();
+  uint32_t me = deps_.me.vpn_ip;
   if (const Relay* leg = snapshot->FindRelay(relay.vpn_ip(), target)) {
     if (leg->state == RelayState::kEstablished) return true;
     // Still waiting: the request may have been lost, ask again with the same index.
@@ -56,8 +55,8 @@ bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
   leg.local_index = NewRelayIndex();
   leg.via = relay.vpn_ip();
   leg.peer = target;
-  node_.host_map().SetRelay(leg);
-  node_.logger().Info(
+  deps_.host_map.SetRelay(leg);
+  deps_.logger.Info(
       "Attempt to relay through hosts",
       {{"vpnIp", net::Ipv4(target).ToString()}, {"relay", net::Ipv4(relay.vpn_ip()).ToString()}});
   SendControl(relay.vpn_ip(), NebulaControl::CreateRelayRequest, leg.local_index, 0, me, target);
@@ -65,23 +64,26 @@ bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
 }
 
 bool RelayManager::SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) {
-  auto snapshot = node_.host_map().Current();
+  auto snapshot = deps_.host_map.Current();
   const Relay* leg = snapshot->FindRelay(relay, target);
   Tunnel* via = snapshot->FindByVpnIp(relay);
   if (!leg || leg->state != RelayState::kEstablished || !via || via->via_relay() != 0) return false;
   Bytes datagram(wire::kHeaderSize + inner.size() + noise::TunnelCipher::kTagSize);
   std::copy(inner.begin(), inner.end(), datagram.begin() + wire::kHeaderSize);
-  long length = WrapRelayed(*via, Node::kControlSlot, leg->remote_index, datagram.data(),
-                            datagram.size(), inner.size());
-  if (length < 0) return false;
-  node_.SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
+  long length = WrapRelayed(*via, kControlSlot, leg->remote_index, datagram.data(), datagram.size(),
+                            inner.size());
+  if (length < 0) {
+    Counters::Add(deps_.counters.tx_dropped_wrap);
+    return false;
+  }
+  deps_.send.SendRaw(via->remote(), ByteSpan(datagram.data(), size_t(length)));
   return true;
 }
 
-void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
+void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
   auto message = wire::DecodeControl(payload);
   if (!message.ok()) {
-    node_.logger().Error(
+    deps_.logger.Error(
         "Failed to unmarshal control message",
         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"error", message.status().message()}});
     return;
@@ -92,26 +94,26 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload) {
   auto addrs = wire::ControlRelayAddrsOf(*message);
   if (!addrs.ok() || !addrs->from.is_v4() || !addrs->to.is_v4()) {
     // Malformed, or an IPv6 overlay, which this daemon does not route.
-    node_.logger().Debug(
+    deps_.logger.Debug(
         "Control message received without usable relay addresses",
         {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"type", int(message->type())}});
     return;
   }
   if (message->type() == NebulaControl::CreateRelayRequest)
-    HandleRequest(from, *message, addrs->from.v4(), addrs->to.v4());
+    HandleRequest(from, *message, addrs->from.v4(), addrs->to.v4(), now_ns);
   else
     HandleResponse(from, *message, addrs->from.v4(), addrs->to.v4());
 }
 
 void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uint32_t relay_from,
-                                 uint32_t relay_to) {
-  node_.logger().Info("handleCreateRelayRequest",
-                      {{"relayFrom", net::Ipv4(relay_from).ToString()},
-                       {"relayTarget", net::Ipv4(relay_to).ToString()},
-                       {"initiatorIdx", request.initiatorrelayindex()},
-                       {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
-  auto snapshot = node_.host_map().Current();
-  uint32_t me = node_.credentials().vpn_ip;
+                                 uint32_t relay_to, int64_t now_ns) {
+  deps_.logger.Info("handleCreateRelayRequest",
+                    {{"relayFrom", net::Ipv4(relay_from).ToString()},
+                     {"relayTarget", net::Ipv4(relay_to).ToString()},
+                     {"initiatorIdx", request.initiatorrelayindex()},
+                     {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
+  auto snapshot = deps_.host_map.Current();
+  uint32_t me = deps_.me.vpn_ip;
 
   if (relay_to == me) {
     // We are B: the far end. One terminal leg, established at once, answering the relay.
@@ -126,8 +128,8 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
       leg.remote_index = request.initiatorrelayindex();
       leg.via = from.vpn_ip();
       leg.peer = relay_from;
-      if (existing) node_.host_map().RemoveRelay(existing->local_index);
-      node_.host_map().SetRelay(leg);
+      if (existing) deps_.host_map.RemoveRelay(existing->local_index);
+      deps_.host_map.SetRelay(leg);
     }
     SendControl(from.vpn_ip(), NebulaControl::CreateRelayResponse, leg.remote_index,
                 leg.local_index, relay_from, relay_to);
@@ -135,11 +137,11 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
   }
 
   // We would be R, in the middle.
-  if (!am_relay_) return;
+  if (!deps_.am_relay) return;
   // Only the requester itself may ask for a path from itself.
   if (relay_from != from.vpn_ip()) return;
-  if (relay_to == relay_from || !node_.InOurNetwork(relay_to)) {
-    Counters::Add(node_.control_counters().relay_refused);
+  if (relay_to == relay_from || !deps_.me.InOurNetwork(relay_to)) {
+    Counters::Add(deps_.counters.relay_refused);
     return;
   }
   // A new path must stay within the requester's share of legs.
@@ -148,7 +150,7 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
     for (const auto& [index, leg] : snapshot->relays_by_index)
       paths += leg.type == RelayType::kForwarding && leg.via == relay_from;
     if (paths >= kMaxPathsPerPeer) {
-      Counters::Add(node_.control_counters().relay_refused);
+      Counters::Add(deps_.counters.relay_refused);
       return;
     }
   }
@@ -156,7 +158,7 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
   if (!target) {
     // Get a tunnel to the target ready; the requester will ask again. Only for an address
     // of our network, and within the bound on pending handshakes.
-    node_.handshakes().Initiate(relay_to, Node::NowNs());
+    deps_.handshakes.Initiate(relay_to, now_ns);
     return;
   }
   if (target->via_relay() != 0) return;  // only to hosts we reach directly
@@ -172,7 +174,7 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
     onward.local_index = NewRelayIndex();
     onward.via = relay_to;
     onward.peer = relay_from;
-    node_.host_map().SetRelay(onward);
+    deps_.host_map.SetRelay(onward);
   }
   if (onward.state == RelayState::kRequested)
     SendControl(relay_to, NebulaControl::CreateRelayRequest, onward.local_index, 0, relay_from,
@@ -189,10 +191,10 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
     back.remote_index = request.initiatorrelayindex();
     back.via = relay_from;
     back.peer = relay_to;
-    if (to_requester) node_.host_map().RemoveRelay(to_requester->local_index);
+    if (to_requester) deps_.host_map.RemoveRelay(to_requester->local_index);
   }
   back.state = onward.state;
-  node_.host_map().SetRelay(back);
+  deps_.host_map.SetRelay(back);
   if (back.state == RelayState::kEstablished) {
     SendControl(relay_from, NebulaControl::CreateRelayResponse, back.remote_index, back.local_index,
                 relay_from, relay_to);
@@ -201,32 +203,32 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
 
 void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response, uint32_t relay_from,
                                   uint32_t relay_to) {
-  node_.logger().Info("handleCreateRelayResponse",
-                      {{"relayFrom", net::Ipv4(relay_from).ToString()},
-                       {"relayTarget", net::Ipv4(relay_to).ToString()},
-                       {"initiatorIdx", response.initiatorrelayindex()},
-                       {"responderIdx", response.responderrelayindex()},
-                       {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
-  auto snapshot = node_.host_map().Current();
+  deps_.logger.Info("handleCreateRelayResponse",
+                    {{"relayFrom", net::Ipv4(relay_from).ToString()},
+                     {"relayTarget", net::Ipv4(relay_to).ToString()},
+                     {"initiatorIdx", response.initiatorrelayindex()},
+                     {"responderIdx", response.responderrelayindex()},
+                     {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
+  auto snapshot = deps_.host_map.Current();
   const Relay* found = snapshot->FindRelay(response.initiatorrelayindex());
   // The response must come over the tunnel the leg runs on.
   if (!found || found->via != from.vpn_ip()) return;
   Relay leg = *found;
   leg.remote_index = response.responderrelayindex();
   leg.state = RelayState::kEstablished;
-  node_.host_map().SetRelay(leg);
+  deps_.host_map.SetRelay(leg);
   if (leg.type == RelayType::kTerminal) {
     // A: the path is up; the pending handshake can go through it now.
-    node_.handshakes().Trigger(leg.peer);
+    deps_.handshakes.Trigger(leg.peer);
     return;
   }
   // R: B answered; establish A's leg and tell A.
-  snapshot = node_.host_map().Current();
+  snapshot = deps_.host_map.Current();
   const Relay* back = snapshot->FindRelay(leg.peer, leg.via);
   if (!back) return;
   Relay established = *back;
   established.state = RelayState::kEstablished;
-  node_.host_map().SetRelay(established);
+  deps_.host_map.SetRelay(established);
   SendControl(established.via, NebulaControl::CreateRelayResponse, established.remote_index,
               established.local_index, established.via, leg.via);
 }

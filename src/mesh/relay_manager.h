@@ -12,11 +12,18 @@
 //   R: both legs established; CreateRelayResponse to A.   A: leg established.
 // Then A's handshake with B goes through R (relayed stage 1 and 2), and the tunnel A-B
 // carries data through R, which can authenticate but not read it.
+//
+// Dependencies (Deps) are explicit and narrow (control_ports.h): who we are, the host map
+// the legs live in, how to send, and the handshake manager's Initiate and Trigger. A unit
+// test builds one with fakes. Control thread only.
 #pragma once
 
 #include <cstdint>
 
 #include "base/bytes.h"
+#include "base/log.h"
+#include "mesh/control_ports.h"
+#include "mesh/counters.h"
 
 namespace nebula {
 class NebulaControl;
@@ -24,30 +31,40 @@ class NebulaControl;
 
 namespace flatnet::mesh {
 
-class Node;
+class HostMap;
+struct HostCredentials;
 class Tunnel;
 
-class RelayManager {
+class RelayManager : public RelayPaths {
  public:
   // Paths one peer may have set up through us as a relay (each is two legs). More requests
   // are refused and counted (relay_refused), so a member cannot fill our host map.
   static constexpr size_t kMaxPathsPerPeer = 32;
 
-  explicit RelayManager(Node& node);
+  struct Deps {
+    bool am_relay;  // relay.am_relay
+    const HostCredentials& me;
+    const log::Logger& logger;
+    Counters& counters;  // the control thread's
+    HostMap& host_map;
+    ControlSender& send;
+    HandshakeStarter& handshakes;
+  };
+  explicit RelayManager(Deps deps);
 
-  bool am_relay() const { return am_relay_; }
+  bool am_relay() const { return deps_.am_relay; }
   // A decrypted control message from the tunnel's peer.
-  void HandleMessage(Tunnel& from, ByteSpan payload);
+  void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
   // Handshake manager: get (or keep asking for) a relayed path to `target` through `relay`,
   // whose tunnel exists. Returns true when the leg is established.
-  bool EnsurePath(Tunnel& relay, uint32_t target);
+  bool EnsurePath(Tunnel& relay, uint32_t target) override;
   // Sends a whole inner packet (a handshake) to `target` through `relay`'s established leg.
-  bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner);
+  bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) override;
 
  private:
   // relay_from / relay_to: read from either generation's fields (wire/versioned_fields.h).
   void HandleRequest(Tunnel& from, const nebula::NebulaControl& request, uint32_t relay_from,
-                     uint32_t relay_to);
+                     uint32_t relay_to, int64_t now_ns);
   void HandleResponse(Tunnel& from, const nebula::NebulaControl& response, uint32_t relay_from,
                       uint32_t relay_to);
   // Sends with the address fields of the receiving tunnel's certificate version.
@@ -55,8 +72,7 @@ class RelayManager {
                    uint32_t relay_from, uint32_t relay_to);
   uint32_t NewRelayIndex() const;
 
-  Node& node_;
-  const bool am_relay_;
+  const Deps deps_;
 };
 
 }  // namespace flatnet::mesh

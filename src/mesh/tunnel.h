@@ -34,6 +34,8 @@ namespace flatnet::mesh {
 // Threads that may seal or open: every worker's inside and outside threads plus the control
 // thread. Each has a fixed slot.
 constexpr int kMaxThreadSlots = 64;
+// The control thread's cipher slot; worker w uses 1 + 2w (inside) and 2 + 2w (outside).
+constexpr int kControlSlot = 0;
 
 // How many messages a tunnel may send under one key. The counter is the AEAD nonce, so it
 // must never wrap: sealing stops at reject_after (kSendSpent), and Liveness starts a new
@@ -140,8 +142,8 @@ class Tunnel {
     bool seen_in = false;      // traffic flags Liveness took from the workers, not yet judged
     bool seen_out = false;
     int recv_errors = 0;
-    std::string stage1_packet;  // the initiator's stage 1 we answered, to spot resends
-    std::string stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
+    Bytes stage1_packet;  // the initiator's stage 1 we answered, to spot resends
+    Bytes stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
     // The version of our certificate this tunnel's handshake carried: lighthouse queries and
     // updates to the peer use that version's fields (Nebula's myCert.Version()).
     cert::Version my_cert_version = cert::Version::kV1;

@@ -5,8 +5,9 @@
 //                          -> TUN write; handshakes and control traffic go to the control
 //                          thread through the ControlQueue.
 // Contract: both paths work in buffers allocated once here (no allocation per packet),
-// read the HostMap through a SnapshotReader refreshed once per batch, and count every
-// packet they drop in their own Counters.
+// read the HostMap through a SnapshotReader refreshed once per batch, seal everything they
+// send through SealForPeer (seal.h), and count in their own Counters every packet they drop:
+// refused input, and their own failures too (sealing, relay-wrapping, sends, TUN writes).
 #pragma once
 
 #include <atomic>
@@ -53,6 +54,8 @@ class Worker {
                            net::SendBatchBuffers& out);
   bool TunReadable() const;
   void Flush(net::SendBatchBuffers& out);
+  // The outside path's replies (test replies, rejects, recv_errors, relayed forwards).
+  void SendReplies(net::SendBatchBuffers& replies);
   // firewall.outbound_action: reject: answers a refused inside packet into the TUN device.
   void RejectInside(ByteSpan ip_packet);
   // firewall.inbound_action: reject: answers a refused packet from `tunnel` through it.

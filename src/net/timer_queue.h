@@ -1,10 +1,10 @@
 // TimerQueue: one-shot timers ordered by steady_clock deadline, with cancel.
 //
-// Contract: not thread-safe (EventLoop wraps it). Add returns an id that is never
-// reused; Cancel of a fired, cancelled or unknown id returns false and does nothing.
-// RunExpired(now) fires, in deadline order (ties in Add order), every timer whose deadline
-// is <= now, including ones a callback adds that are already due. A min-heap with lazy
-// deletion: cancelled entries are skipped when they reach the top.
+// Contract: not thread-safe (mesh::ControlTimers wraps it, on the control thread). Add
+// returns an id that is never reused; Cancel of a fired, cancelled or unknown id returns
+// false and does nothing. RunExpired(now) fires, in deadline order (ties in Add order),
+// every timer whose deadline is <= now, including ones a callback adds that are already
+// due. A min-heap with lazy deletion: cancelled entries are skipped when they reach the top.
 #pragma once
 
 #include <chrono>

@@ -69,7 +69,8 @@ TEST(MeshBounds, APeerGetsAtMostItsShareOfRelayPathsAndOnlyToOurNetwork) {
   for (uint32_t i = 0; i < targets; ++i) map.Add(FakeTunnel(Ip("10.9.1.0") + i, 2000 + 2 * i));
   for (uint32_t i = 0; i < targets; ++i) {
     Bytes request = CreateRelayRequest(5000 + i, requester, Ip("10.9.1.0") + i);
-    relay->node->relays().HandleMessage(*from, ByteSpan(request.data(), request.size()));
+    relay->node->relays().HandleMessage(*from, ByteSpan(request.data(), request.size()),
+                                        Node::NowNs());
   }
   size_t legs_via_requester = 0;
   for (const auto& [index, leg] : map.Current()->relays_by_index)
@@ -79,7 +80,8 @@ TEST(MeshBounds, APeerGetsAtMostItsShareOfRelayPathsAndOnlyToOurNetwork) {
 
   // A target outside our network: no handshake started towards it.
   Bytes outside = CreateRelayRequest(9000, requester, Ip("192.168.7.7"));
-  relay->node->relays().HandleMessage(*from, ByteSpan(outside.data(), outside.size()));
+  relay->node->relays().HandleMessage(*from, ByteSpan(outside.data(), outside.size()),
+                                      Node::NowNs());
   EXPECT_FALSE(relay->node->handshakes().Pending(Ip("192.168.7.7")));
   EXPECT_EQ(relay->Counter("relay_refused"), 9u);
 }

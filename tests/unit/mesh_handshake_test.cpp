@@ -122,11 +122,11 @@ TEST(MeshHandshake, Stage2FromADeniedAddressIsRefusedAndTheHandshakeStaysPending
   EXPECT_NE(a->node->host_map().Current()->FindByVpnIp(Ip("10.9.0.2")), nullptr);
 }
 
-// Finding 8: a resend in Tick asks the lighthouse, and a lighthouse without a tunnel gets a
-// handshake of its own, inserted into the pending map Tick is walking. Every pending
+// Finding 8: a resend asks the lighthouse, and a lighthouse without a tunnel gets a
+// handshake of its own, inserted into the pending map while resends are due. Every pending
 // handshake must still be resent exactly once (a rehash under a live iterator skips some
 // and repeats others). Peer counts around the map's growth points make the rehash happen.
-TEST(MeshHandshake, TickResendsEachPendingHandshakeOnceWhileALighthouseHandshakeStarts) {
+TEST(MeshHandshake, ResendsEachPendingHandshakeOnceWhileALighthouseHandshakeStarts) {
   TestCa ca = MakeTestCa();
   TestHost a_host = MakeTestHost(ca, "a", "10.9.0.1/16");
   for (int peers = 1; peers <= 64; ++peers) {
@@ -153,7 +153,7 @@ TEST(MeshHandshake, TickResendsEachPendingHandshakeOnceWhileALighthouseHandshake
     ASSERT_FALSE(handshakes.Pending(Ip("10.9.255.1")));
     a->node->CloseTunnel(*lighthouse, "test");
     a->Take();
-    handshakes.Tick(t0 + 100 * ms);  // every peer resends and asks for the lighthouse
+    a->node->timers().RunDue(t0 + 100 * ms);  // every peer resends and asks for the lighthouse
     EXPECT_TRUE(handshakes.Pending(Ip("10.9.255.1")));
     std::map<std::string, int> stage1_to;
     for (const Sent& s : a->Take())
@@ -313,6 +313,6 @@ TEST(MeshHandshake, UnprovenCandidatesArePerPeerBoundedAndExpire) {
                                        Span(ForgedStage1(a_host, kFarFuture + i)), now);
   EXPECT_EQ(b->node->host_map().Current()->by_local_index.size(),
             1 + HandshakeManager::kMaxCandidatesPerPeer);
-  b->node->handshakes().Tick(now + HandshakeManager::kCandidateLifetimeNs);
+  b->node->timers().RunDue(now + HandshakeManager::kCandidateLifetimeNs);
   EXPECT_EQ(b->node->host_map().Current()->by_local_index.size(), 1u);
 }

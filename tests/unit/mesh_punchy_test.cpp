@@ -34,7 +34,10 @@ std::vector<net::UdpAddr> PunchTargets(const std::string& punchy) {
           punchy));
   if (!node) return {};
   node->node->host_map().Add(FakeTunnel(Ip("10.9.0.2"), "198.51.100.1:4242"));
-  node->node->lighthouse().Tick(Node::NowNs());
+  // The punch keepalive timer (control_timers.h), due at once after Start.
+  const int64_t now = Node::NowNs();
+  node->node->lighthouse().Start(now);
+  node->node->timers().RunDue(now);
   std::vector<net::UdpAddr> out;
   for (const Sent& s : node->Take())
     if (s.datagram == Bytes{1}) out.push_back(s.to);

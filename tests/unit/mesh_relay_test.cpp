@@ -6,6 +6,7 @@
 #include "crypto/random.h"
 #include "mesh/host_map.h"
 #include "mesh/relay_codec.h"
+#include "mesh/seal.h"
 #include "mesh/worker.h"
 #include "net/udp_batch.h"
 #include "wire/header.h"
@@ -16,16 +17,17 @@ using namespace flatnet::mesh;
 namespace {
 
 // Two ends of one tunnel: keys mirrored, as a handshake leaves them.
-std::pair<std::shared_ptr<Tunnel>, std::shared_ptr<Tunnel>> TunnelPair(uint32_t a_ip,
-                                                                       uint32_t b_ip) {
+// `via_relay`: A's end runs through that relay.
+std::pair<std::shared_ptr<Tunnel>, std::shared_ptr<Tunnel>> TunnelPair(uint32_t a_ip, uint32_t b_ip,
+                                                                       uint32_t via_relay = 0) {
   noise::SessionKeys a_keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(a_keys.send);
   crypto::RandomBytes(a_keys.receive);
   noise::SessionKeys b_keys{a_keys.cipher, a_keys.receive, a_keys.send};
   auto cert = std::make_shared<const cert::Certificate>();
   auto addr = *net::UdpAddr::Parse("198.51.100.1:4242");
-  auto a =
-      std::make_shared<Tunnel>(b_ip, 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1, true);
+  auto a = std::make_shared<Tunnel>(b_ip, 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1,
+                                    true, via_relay);
   auto b = std::make_shared<Tunnel>(a_ip, 22, 11, b_keys, cert, firewall::PeerIdentity{}, addr, 1,
                                     false);
   return {a, b};
@@ -143,22 +145,31 @@ TEST(HostMap, ReadersKeepTheirSnapshotUntilTheyRefresh) {
 // runs through a relay, is answered (same payload) and wrapped for the relay. The reply must
 // fit the worker's reply buffer, and nothing may be written past a buffer too small for it.
 TEST(RelayCodec, ReplyToTheLargestTestRequestThroughARelayFitsTheReplyBuffer) {
-  auto [to_peer, peer] = TunnelPair(1, 3);    // end to end with the peer (through the relay)
-  auto [to_relay, relay] = TunnelPair(1, 2);  // our tunnel to the relay
+  auto [to_peer, peer] = TunnelPair(1, 3, /*via_relay=*/2);  // end to end, through the relay
+  auto [to_relay, relay] = TunnelPair(1, 2);                 // our tunnel to the relay
+  auto relay_address = *net::UdpAddr::Parse("203.0.113.2:4242");
+  to_relay->RoamTo(relay_address, 1, 0);
+  HostMap map;
+  map.Add(to_relay);
+  map.Add(to_peer);
+  map.SetRelay({RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3});
+  auto tunnels = map.Current();
   const size_t largest_request =
       net::kMaxDatagramSize - wire::kHeaderSize - noise::TunnelCipher::kTagSize;
   Bytes payload(largest_request, 0x5a);
   constexpr size_t kGuard = 64;
   Bytes buffer(Worker::kReplyBufferSize + kGuard, 0xee);
-  long length = SealForPeer(*to_peer, to_relay.get(), 99, 0, wire::MessageType::kTest,
-                            wire::MessageSubType::kTestReply, payload, buffer.data(),
-                            Worker::kReplyBufferSize);
-  ASSERT_GT(length, 0);
-  EXPECT_EQ(size_t(length), largest_request + 2 * kRelayOverhead);
+  SealedDatagram sealed =
+      SealForPeer(*tunnels, *to_peer, 0, wire::MessageType::kTest, wire::MessageSubType::kTestReply,
+                  payload, MutableByteSpan(buffer.data(), Worker::kReplyBufferSize));
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(sealed.length, largest_request + 2 * kRelayOverhead);
+  EXPECT_EQ(sealed.to, relay_address);  // to the relay, not the peer
   EXPECT_TRUE(
       std::all_of(buffer.end() - kGuard, buffer.end(), [](uint8_t b) { return b == 0xee; }));
   // The relay authenticates it, the peer opens the reply inside with the payload intact.
-  ByteSpan datagram(buffer.data(), size_t(length)), inner;
+  ByteSpan datagram(buffer.data(), sealed.length), inner;
+  EXPECT_EQ(wire::ParseHeader(datagram)->remote_index, 99u);  // our leg's index at the relay
   ASSERT_EQ(
       UnwrapRelayed(*relay, 0, wire::ParseHeader(datagram)->message_counter, datagram, &inner),
       UnwrapResult::kOk);
@@ -171,13 +182,57 @@ TEST(RelayCodec, ReplyToTheLargestTestRequestThroughARelayFitsTheReplyBuffer) {
   ASSERT_EQ(plain, long(largest_request));
   EXPECT_TRUE(std::equal(payload.begin(), payload.end(), opened.begin()));
 
-  // One byte less room: refused, and not a byte written past it.
+  // One byte less room: refused as a failed wrap, and not a byte written past it.
   Bytes small(Worker::kReplyBufferSize - 1 + kGuard, 0xee);
-  EXPECT_EQ(SealForPeer(*to_peer, to_relay.get(), 99, 0, wire::MessageType::kTest,
-                        wire::MessageSubType::kTestReply, payload, small.data(),
-                        Worker::kReplyBufferSize - 1),
-            -1);
+  EXPECT_EQ(
+      SealForPeer(*tunnels, *to_peer, 0, wire::MessageType::kTest, wire::MessageSubType::kTestReply,
+                  payload, MutableByteSpan(small.data(), Worker::kReplyBufferSize - 1))
+          .error,
+      SealError::kWrap);
   EXPECT_TRUE(std::all_of(small.end() - kGuard, small.end(), [](uint8_t b) { return b == 0xee; }));
+}
+
+TEST(SealForPeer, EachFailureHasItsReasonAndItsCounter) {
+  auto [to_peer, peer] = TunnelPair(1, 3, /*via_relay=*/2);
+  auto [to_relay, relay] = TunnelPair(1, 2);
+  HostMap map;
+  map.Add(to_relay);
+  map.Add(to_peer);
+  Bytes payload(100, 1), buffer(400);
+  Counters counters;
+  // No leg through the relay yet: no route.
+  SealedDatagram sealed =
+      SealForPeer(*map.Current(), *to_peer, 0, wire::MessageType::kMessage,
+                  wire::MessageSubType::kNone, payload, MutableByteSpan(buffer));
+  EXPECT_EQ(sealed.error, SealError::kNoRelayPath);
+  CountSealFailure(counters, sealed.error);
+  EXPECT_EQ(counters.tx_dropped_no_route.load(), 1u);
+  // A leg that is still being set up is no route either.
+  map.SetRelay({RelayType::kTerminal, RelayState::kRequested, 1234, 0, /*via=*/2, /*peer=*/3});
+  EXPECT_EQ(SealForPeer(*map.Current(), *to_peer, 0, wire::MessageType::kMessage,
+                        wire::MessageSubType::kNone, payload, MutableByteSpan(buffer))
+                .error,
+            SealError::kNoRelayPath);
+  map.SetRelay({RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3});
+  // Room for the sealed message (16 + 100 + 16, behind the relay header) but not for the
+  // relay tag (16 + 132 + 16 = 164): a failed wrap.
+  sealed = SealForPeer(*map.Current(), *to_peer, 0, wire::MessageType::kMessage,
+                       wire::MessageSubType::kNone, payload, MutableByteSpan(buffer.data(), 150));
+  EXPECT_EQ(sealed.error, SealError::kWrap);
+  CountSealFailure(counters, sealed.error);
+  EXPECT_EQ(counters.tx_dropped_wrap.load(), 1u);
+  // Not even room for the sealed message: a failed seal.
+  sealed = SealForPeer(*map.Current(), *to_peer, 0, wire::MessageType::kMessage,
+                       wire::MessageSubType::kNone, payload, MutableByteSpan(buffer.data(), 100));
+  EXPECT_EQ(sealed.error, SealError::kSeal);
+  CountSealFailure(counters, sealed.error);
+  EXPECT_EQ(counters.tx_dropped_seal.load(), 1u);
+  // A direct tunnel goes to its peer's address.
+  sealed = SealForPeer(*map.Current(), *to_relay, 0, wire::MessageType::kMessage,
+                       wire::MessageSubType::kNone, payload, MutableByteSpan(buffer));
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(sealed.length, 16 + payload.size() + 16);
+  EXPECT_EQ(sealed.to, to_relay->remote());
 }
 
 TEST(RelayCodec, WrapAndSealRefuseWhatDoesNotFitTheirBuffer) {

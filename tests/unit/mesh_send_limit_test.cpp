@@ -6,8 +6,10 @@
 
 #include "crypto/random.h"
 #include "mesh/handshake_manager.h"
+#include "mesh/host_map.h"
 #include "mesh/liveness.h"
 #include "mesh/relay_codec.h"
+#include "mesh/seal.h"
 #include "mesh/tunnel.h"
 #include "mesh_test_support.h"
 
@@ -73,12 +75,17 @@ TEST(MeshSendLimit, ASpentRelayTunnelWrapsNothingForTheRelay) {
   EXPECT_GT(WrapRelayed(*via, 0, 99, datagram, sizeof(datagram), inner), 0);  // counter 3
   for (int c = 4; c <= 6; ++c) EXPECT_GT(SealOne(*via), 0);
   EXPECT_EQ(WrapRelayed(*via, 0, 99, datagram, sizeof(datagram), inner), kSendSpent);
-  auto tunnel = LimitedTunnel(Ip("10.9.0.4"), SendLimits{});
+  // SealForPeer (seal.h) reports a spent tunnel as such, so it is counted as
+  // tx_dropped_send_limit.
+  HostMap no_relays;
   uint8_t payload[4] = {};
-  EXPECT_EQ(SealForPeer(*tunnel, via.get(), 99, 0, wire::MessageType::kMessage,
-                        wire::MessageSubType::kNone, ByteSpan(payload, sizeof(payload)), datagram,
-                        sizeof(datagram)),
-            kSendSpent);
+  SealedDatagram sealed = SealForPeer(
+      *no_relays.Current(), *via, 0, wire::MessageType::kMessage, wire::MessageSubType::kNone,
+      ByteSpan(payload, sizeof(payload)), MutableByteSpan(datagram));
+  EXPECT_EQ(sealed.error, SealError::kSendSpent);
+  Counters counters;
+  CountSealFailure(counters, sealed.error);
+  EXPECT_EQ(counters.tx_dropped_send_limit.load(), 1u);
 }
 
 TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
@@ -93,11 +100,12 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
       peer, kSmallLimits,
       std::make_shared<const cert::Certificate>(MakeTestHost(ca, "b", "10.9.0.2/16").cert));
   node.host_map().Add(tunnel);
-  Liveness liveness(node);
+  Liveness liveness(Liveness::Deps{node.settings(), node.logger(), node.control_counters(),
+                                   node.host_map(), node, node, node, node.timers()});
 
   // Below the threshold nothing happens.
   for (uint64_t c = 3; c < kSmallLimits.rehandshake_after; ++c) ASSERT_GT(SealOne(*tunnel), 0);
-  liveness.Tick(Node::NowNs());
+  liveness.Check(Node::NowNs());
   EXPECT_FALSE(node.handshakes().Pending(peer));
   EXPECT_EQ(a->Counter("tunnels_rekeyed"), 0u);
 
@@ -105,7 +113,7 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
   // stays in use meanwhile.
   ASSERT_GT(SealOne(*tunnel), 0);
   a->Take();
-  liveness.Tick(Node::NowNs());
+  liveness.Check(Node::NowNs());
   EXPECT_TRUE(node.handshakes().Pending(peer));
   EXPECT_EQ(a->Counter("tunnels_rekeyed"), 1u);
   bool stage1_sent = false;
@@ -123,7 +131,7 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
 
   // The spent tunnel is closed, locally.
   a->Take();
-  liveness.Tick(Node::NowNs());
+  liveness.Check(Node::NowNs());
   EXPECT_EQ(node.host_map().Current()->FindByVpnIp(peer), nullptr);
   EXPECT_EQ(node.host_map().Current()->FindByIndex(77), nullptr);
   EXPECT_EQ(a->Counter("tunnels_closed"), 1u);
