@@ -30,8 +30,8 @@ struct Peer {
       : host(MeshConfig(ca, me, rest)) {
     handshakes = std::make_unique<HandshakeManager>(HandshakeManager::Deps{
         host.me, host.settings, use_relays, host.logger, host.counters, host.host_map,
-        *host.addresses, calculated_remotes, host.send, host.tunnels, host.lighthouse, host.relays, host.timers,
-        [this] { return wall_ns; }});
+        *host.addresses, calculated_remotes, host.send, host.tunnels, host.lighthouse, host.relays,
+        host.timers, [this] { return wall_ns; }});
   }
   Tunnel* TunnelTo(const char* vpn_ip) const {
     return host.host_map.Current()->FindByVpnIp(Ip(vpn_ip));
