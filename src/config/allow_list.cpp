@@ -4,22 +4,22 @@
 
 namespace flatnet::config {
 
-bool AllowList::Allows(const IpAddress& ip) const {
+bool AllowList::Allows(const IpAddr& ip) const {
   const AllowListRule* best = nullptr;
   for (const AllowListRule& rule : rules) {
     if (rule.network.Contains(ip) &&
-        (!best || rule.network.prefix_length > best->network.prefix_length)) {
+        (!best || rule.network.bits() > best->network.bits())) {
       best = &rule;
     }
   }
   return best ? best->allow : true;
 }
 
-bool RemoteAllowList::Allows(const IpAddress& vpn_ip, const IpAddress& remote) const {
+bool RemoteAllowList::Allows(const IpAddr& vpn_ip, const IpAddr& remote) const {
   const RemoteAllowRange* best = nullptr;
   for (const RemoteAllowRange& range : ranges) {
     if (range.inside.Contains(vpn_ip) &&
-        (!best || range.inside.prefix_length > best->inside.prefix_length)) {
+        (!best || range.inside.bits() > best->inside.bits())) {
       best = &range;
     }
   }

@@ -18,7 +18,7 @@
 namespace flatnet::config {
 
 struct AllowListRule {
-  IpNetwork network;
+  IpPrefix network;
   bool allow = true;
   int line = 0;  // 0 for an implied default
 };
@@ -27,11 +27,11 @@ struct AllowList {
   std::vector<AllowListRule> rules;  // includes implied /0 defaults
 
   bool empty() const { return rules.empty(); }
-  bool Allows(const IpAddress& ip) const;
+  bool Allows(const IpAddr& ip) const;
 };
 
 struct RemoteAllowRange {
-  IpNetwork inside;  // overlay (VPN) range the list applies to
+  IpPrefix inside;  // overlay (VPN) range the list applies to
   AllowList list;
 };
 
@@ -40,7 +40,7 @@ struct RemoteAllowList {
   std::vector<RemoteAllowRange> ranges;  // lighthouse.remote_allow_ranges
 
   // Whether `remote` (an underlay address) may be used to reach overlay host `vpn_ip`.
-  bool Allows(const IpAddress& vpn_ip, const IpAddress& remote) const;
+  bool Allows(const IpAddr& vpn_ip, const IpAddr& remote) const;
 };
 
 struct InterfaceRule {
@@ -52,7 +52,7 @@ struct LocalAllowList {
   AllowList list;
   std::vector<InterfaceRule> interfaces;
 
-  bool Allows(const IpAddress& ip) const { return list.Allows(ip); }
+  bool Allows(const IpAddr& ip) const { return list.Allows(ip); }
   bool AllowsInterface(std::string_view name) const;
 };
 

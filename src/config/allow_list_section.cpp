@@ -15,7 +15,7 @@ AllowList ParseCidrMap(ConfigReader& reader, const YamlNode& map, const std::str
   } v4, v6;
   for (const auto& [key, value] : map.entries) {
     if (!skip.empty() && key == skip) continue;
-    auto network = IpNetwork::Parse(key);
+    auto network = ParseNetwork(key);
     if (!network) {
       reader.Error(&value, path, "\"" + key + "\" is not a CIDR (like 10.0.0.0/8)");
       continue;
@@ -23,14 +23,14 @@ AllowList ParseCidrMap(ConfigReader& reader, const YamlNode& map, const std::str
     auto allow = reader.ToBool(value, path + "." + key);
     if (!allow) continue;
     list.rules.push_back({*network, *allow, value.line});
-    Family& family = network->address.is_v6 ? v6 : v4;
+    Family& family = network->addr().is_v6() ? v6 : v4;
     if (!family.any) {
       family.any = true;
       family.first_value = *allow;
     } else if (family.first_value != *allow) {
       family.mixed = true;
     }
-    if (network->prefix_length == 0) family.has_default = true;
+    if (network->bits() == 0) family.has_default = true;
   }
   // nebula: a family whose rules all agree gets the opposite as its default; mixed rules
   // need an explicit one. A family with no rules at all is allowed.
@@ -42,7 +42,7 @@ AllowList ParseCidrMap(ConfigReader& reader, const YamlNode& map, const std::str
                        "\": true or false");
       return;
     }
-    list.rules.push_back({*IpNetwork::Parse(zero), !(family.any && family.first_value), 0});
+    list.rules.push_back({*ParseNetwork(zero), !(family.any && family.first_value), 0});
   };
   add_default(v4, "0.0.0.0/0");
   add_default(v6, "::/0");
@@ -69,7 +69,7 @@ void ParseRemoteAllowList(ConfigReader& reader, RemoteAllowList* list) {
     return;
   }
   for (const auto& [key, value] : ranges->entries) {
-    auto inside = IpNetwork::Parse(key);
+    auto inside = ParseNetwork(key);
     if (!inside) {
       reader.Error(&value, ranges_path, "\"" + key + "\" is not a CIDR (like 10.0.0.0/8)");
       continue;

@@ -61,7 +61,7 @@ struct StaticMapConfig {                        // how static_host_map names are
 };
 
 struct StaticHost {
-  IpAddress vpn_ip;
+  IpAddr vpn_ip;
   std::vector<HostPort> addresses;  // names are resolved by the caller
   std::string source;
   int line = 0;
@@ -70,11 +70,11 @@ struct StaticHost {
 // lighthouse.calculated_remotes: for overlay IPs in `network`, guess an underlay address by
 // keeping the host bits of the overlay IP and taking the rest from `mask`, at `port`.
 struct CalculatedRemote {
-  IpNetwork mask;
+  IpPrefix mask;
   uint16_t port = 0;
 };
 struct CalculatedRemotes {
-  IpNetwork network;
+  IpPrefix network;
   std::vector<CalculatedRemote> remotes;
   int line = 0;
 };
@@ -85,7 +85,7 @@ struct LighthouseConfig {
   std::string dns_host;  // lighthouse.dns.host; "" = all addresses
   uint16_t dns_port = 53;
   int interval_seconds = 10;          // between updates to lighthouses; 0 = never
-  std::vector<IpAddress> hosts;       // overlay IPs of the lighthouses; each is in static_host_map
+  std::vector<IpAddr> hosts;       // overlay IPs of the lighthouses; each is in static_host_map
   RemoteAllowList remote_allow_list;  // with lighthouse.remote_allow_ranges
   LocalAllowList local_allow_list;
   std::vector<HostPort> advertise_addrs;  // port 0 = our listen port
@@ -109,7 +109,7 @@ struct ListenConfig {
 
 // True when a recv_error to or from `address` is sent / accepted under `policy` (nebula's
 // recvErrorConfig.ShouldRecvError; kPrivate is Go's netip.Addr.IsPrivate).
-bool RecvErrorAllowed(SendRecvError policy, const IpAddress& address);
+bool RecvErrorAllowed(SendRecvError policy, const IpAddr& address);
 
 struct PunchyConfig {
   bool punch = false;    // punchy.punch, or the legacy top-level `punchy: true`
@@ -125,23 +125,23 @@ enum class Cipher { kAes, kChaChaPoly };
 struct RelayConfig {
   bool am_relay = false;
   bool use_relays = true;
-  std::vector<IpAddress> relays;  // emptied when am_relay is true (nebula ignores them)
+  std::vector<IpAddr> relays;  // emptied when am_relay is true (nebula ignores them)
 };
 
 struct Route {  // tun.routes: an MTU for part of the overlay network
-  IpNetwork network;
+  IpPrefix network;
   int mtu = 0;
   int line = 0;
 };
 
 struct Gateway {  // one `via` of an unsafe route; weight for ECMP (nebula: 1 by default)
-  IpAddress address;
+  IpAddr address;
   int weight = 1;
 };
 
 struct UnsafeRoute {  // tun.unsafe_routes: a non-overlay network reached through `via`
-  IpNetwork network;
-  IpAddress via;                  // gateways[0], for messages
+  IpPrefix network;
+  IpAddr via;                  // gateways[0], for messages
   std::vector<Gateway> gateways;  // `via: IP` gives one; `via: [{gateway:, weight:}]` several,
                                   // chosen among per flow (mesh/gateways.h)
   int mtu = 0;                    // 0 = tun.mtu
@@ -250,7 +250,7 @@ struct Config {
   ListenConfig listen;
   PunchyConfig punchy;
   Cipher cipher = Cipher::kAes;
-  std::vector<IpNetwork> preferred_ranges;  // with the legacy local_range appended
+  std::vector<IpPrefix> preferred_ranges;  // with the legacy local_range appended
   RelayConfig relay;
   TunConfig tun;
   LoggingConfig logging;

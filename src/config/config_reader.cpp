@@ -133,18 +133,18 @@ std::optional<std::string> ConfigReader::ToString(const YamlNode& node, std::str
   return std::nullopt;
 }
 
-std::optional<IpAddress> ConfigReader::ToIp(const YamlNode& node, std::string_view path) {
+std::optional<IpAddr> ConfigReader::ToIp(const YamlNode& node, std::string_view path) {
   auto text = ToString(node, path);
   if (!text) return std::nullopt;
-  auto ip = IpAddress::Parse(*text);
+  auto ip = ParseIp(*text);
   if (!ip) Error(&node, path, Quoted(*text) + " is not an IP address");
   return ip;
 }
 
-std::optional<IpNetwork> ConfigReader::ToNetwork(const YamlNode& node, std::string_view path) {
+std::optional<IpPrefix> ConfigReader::ToNetwork(const YamlNode& node, std::string_view path) {
   auto text = ToString(node, path);
   if (!text) return std::nullopt;
-  auto network = IpNetwork::Parse(*text);
+  auto network = ParseNetwork(*text);
   if (!network) Error(&node, path, Quoted(*text) + " is not a CIDR (like 10.0.0.0/8)");
   return network;
 }
@@ -225,8 +225,8 @@ std::vector<std::string> ConfigReader::StringList(std::string_view path) {
   return out;
 }
 
-std::vector<IpAddress> ConfigReader::IpList(std::string_view path) {
-  std::vector<IpAddress> out;
+std::vector<IpAddr> ConfigReader::IpList(std::string_view path) {
+  std::vector<IpAddr> out;
   const YamlNode* node = Get(path);
   if (!node) return out;
   if (!node->is_sequence()) {

@@ -45,7 +45,7 @@ class ConfigReader {
   std::chrono::nanoseconds Duration(std::string_view path, std::chrono::nanoseconds fallback);
   // A list of single values; absent gives an empty list.
   std::vector<std::string> StringList(std::string_view path);
-  std::vector<IpAddress> IpList(std::string_view path);
+  std::vector<IpAddr> IpList(std::string_view path);
 
   // The same conversions for a node found by other means (list items, rule fields). `path`
   // names it in messages. nullopt after recording an error.
@@ -53,8 +53,8 @@ class ConfigReader {
   std::optional<int64_t> ToInt(const YamlNode& node, std::string_view path, int64_t min,
                                int64_t max);
   std::optional<std::string> ToString(const YamlNode& node, std::string_view path);
-  std::optional<IpAddress> ToIp(const YamlNode& node, std::string_view path);
-  std::optional<IpNetwork> ToNetwork(const YamlNode& node, std::string_view path);
+  std::optional<IpAddr> ToIp(const YamlNode& node, std::string_view path);
+  std::optional<IpPrefix> ToNetwork(const YamlNode& node, std::string_view path);
   std::optional<HostPort> ToHostPort(const YamlNode& node, std::string_view path);
 
   // "file:line: path: message" (line left out when unknown).

@@ -18,7 +18,7 @@ void ParseStaticHostMap(ConfigReader& reader, std::vector<StaticHost>* hosts) {
     StaticHost host;
     host.source = value.source;
     host.line = value.line;
-    auto vpn_ip = IpAddress::Parse(key);
+    auto vpn_ip = ParseIp(key);
     if (!vpn_ip) {
       reader.Error(&value, "static_host_map", "\"" + key + "\" is not an overlay IP address");
       continue;
@@ -89,7 +89,7 @@ void ParseCalculatedRemotes(ConfigReader& reader, std::vector<CalculatedRemotes>
   }
   for (const auto& [key, value] : map->entries) {
     const std::string entry_path = path + "." + key;
-    auto network = IpNetwork::Parse(key);
+    auto network = ParseNetwork(key);
     if (!network) {
       reader.Error(&value, path, "\"" + key + "\" is not a CIDR (like 10.0.10.0/24)");
       continue;
@@ -114,7 +114,7 @@ void ParseCalculatedRemotes(ConfigReader& reader, std::vector<CalculatedRemotes>
         reader.Error(&item, entry_path + ".mask", "is required");
         ok = false;
       } else if (auto parsed = reader.ToNetwork(*mask, entry_path + ".mask")) {
-        if (parsed->address.is_v6 != network->address.is_v6) {
+        if (parsed->addr().is_v6() != network->addr().is_v6()) {
           reader.Error(
               mask, entry_path + ".mask",
               parsed->ToString() + " is not of the same address family as " + network->ToString());

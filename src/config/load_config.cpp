@@ -28,7 +28,7 @@ void CheckAcrossSections(ConfigReader& reader, Config& config) {
     reader.Warn(reader.Get("lighthouse"), "lighthouse.hosts",
                 "is empty: this host can only reach hosts listed in static_host_map");
   }
-  for (const IpAddress& host : lighthouse.hosts) {
+  for (const IpAddr& host : lighthouse.hosts) {
     bool listed = std::any_of(config.static_host_map.begin(), config.static_host_map.end(),
                               [&](const StaticHost& s) { return s.vpn_ip == host; });
     if (!listed) {

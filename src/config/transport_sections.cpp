@@ -24,7 +24,7 @@ SendRecvError ParseRecvError(ConfigReader& reader, const char* path) {
 
 }  // namespace
 
-bool RecvErrorAllowed(SendRecvError policy, const IpAddress& address) {
+bool RecvErrorAllowed(SendRecvError policy, const IpAddr& address) {
   switch (policy) {
     case SendRecvError::kAlways:
       return true;
@@ -33,9 +33,10 @@ bool RecvErrorAllowed(SendRecvError policy, const IpAddress& address) {
     case SendRecvError::kPrivate:
       break;
   }
-  const auto& b = address.bytes;
-  if (address.is_v6) return (b[0] & 0xfe) == 0xfc;  // fc00::/7
-  return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168);
+  const auto& b = address.bytes16();
+  if (address.is_v6()) return (b[0] & 0xfe) == 0xfc;  // fc00::/7
+  const uint32_t v4 = address.v4();
+  return v4 >> 24 == 10 || (v4 >> 20) == 0xac1 || (v4 >> 16) == 0xc0a8;
 }
 
 void ParseListen(ConfigReader& reader, ListenConfig* listen) {

@@ -4,16 +4,8 @@
 
 namespace flatnet::mesh {
 
-config::IpAddress ToConfigIp(const net::UdpAddr& address) {
-  if (address.is_v4()) return config::IpAddress::V4(address.v4().value());
-  config::IpAddress ip;
-  ip.is_v6 = true;
-  ip.bytes = address.bytes();
-  return ip;
-}
-
 AddressBook::AddressBook(const config::RemoteAllowList& allow,
-                         std::vector<config::IpNetwork> preferred, uint32_t my_vpn_ip,
+                         std::vector<IpPrefix> preferred, uint32_t my_vpn_ip,
                          int my_prefix_length)
     : allow_(allow),
       preferred_(std::move(preferred)),
@@ -24,7 +16,7 @@ bool AddressBook::Allowed(uint32_t vpn_ip, const net::UdpAddr& address) const {
   if (address.is_unspecified() || address.port() == 0) return false;
   // An underlay address inside the overlay would send tunnel traffic through itself.
   if (address.is_v4() && (address.v4().value() & my_mask_) == (my_vpn_ip_ & my_mask_)) return false;
-  return allow_.Allows(config::IpAddress::V4(vpn_ip), ToConfigIp(address));
+  return allow_.Allows(IpAddr::V4(vpn_ip), address.ip());
 }
 
 void AddressBook::SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses) {
@@ -50,9 +42,9 @@ size_t AddressBook::SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint3
 }
 
 bool AddressBook::Preferred(const net::UdpAddr& address) const {
-  config::IpAddress ip = ToConfigIp(address);
+  const IpAddr ip = address.ip();
   return std::any_of(preferred_.begin(), preferred_.end(),
-                     [&](const config::IpNetwork& range) { return range.Contains(ip); });
+                     [&](const IpPrefix& range) { return range.Contains(ip); });
 }
 
 std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip,

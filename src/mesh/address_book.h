@@ -24,9 +24,6 @@
 
 namespace flatnet::mesh {
 
-// config's allow lists speak IpAddress; the packet world speaks UdpAddr.
-config::IpAddress ToConfigIp(const net::UdpAddr& address);
-
 class AddressBook {
  public:
   static constexpr size_t kMaxCandidates = 10;  // nebula's MaxRemotes
@@ -34,7 +31,7 @@ class AddressBook {
   // longer list is cut here (SetRelays says how many it kept).
   static constexpr size_t kMaxRelays = 16;
 
-  AddressBook(const config::RemoteAllowList& allow, std::vector<config::IpNetwork> preferred,
+  AddressBook(const config::RemoteAllowList& allow, std::vector<IpPrefix> preferred,
               uint32_t my_vpn_ip, int my_prefix_length);
 
   void SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses);
@@ -58,7 +55,7 @@ class AddressBook {
   bool Preferred(const net::UdpAddr& address) const;
 
   const config::RemoteAllowList& allow_;
-  const std::vector<config::IpNetwork> preferred_;
+  const std::vector<IpPrefix> preferred_;
   const uint32_t my_vpn_ip_;
   const uint32_t my_mask_;
   std::unordered_map<uint32_t, std::vector<net::UdpAddr>> static_;

@@ -14,17 +14,17 @@ uint32_t MaskOf(int prefix_length) {
 std::vector<net::UdpAddr> CalculatedRemotesFor(const std::vector<config::CalculatedRemotes>& table,
                                                uint32_t vpn_ip) {
   const config::CalculatedRemotes* best = nullptr;
-  const config::IpAddress overlay = config::IpAddress::V4(vpn_ip);
+  const IpAddr overlay = IpAddr::V4(vpn_ip);
   for (const config::CalculatedRemotes& entry : table) {
-    if (!entry.network.address.is_v4() || !entry.network.Contains(overlay)) continue;
-    if (!best || entry.network.prefix_length > best->network.prefix_length) best = &entry;
+    if (!entry.network.Contains(overlay)) continue;
+    if (!best || entry.network.bits() > best->network.bits()) best = &entry;
   }
   std::vector<net::UdpAddr> out;
   if (!best) return out;
   for (const config::CalculatedRemote& remote : best->remotes) {
-    if (!remote.mask.address.is_v4()) continue;  // config refuses a mask of the other family
-    const uint32_t mask = MaskOf(remote.mask.prefix_length);
-    const uint32_t address = (remote.mask.address.v4() & mask) | (vpn_ip & ~mask);
+    if (!remote.mask.is_v4()) continue;  // config refuses a mask of the other family
+    const uint32_t mask = MaskOf(remote.mask.bits());
+    const uint32_t address = (remote.mask.addr().v4() & mask) | (vpn_ip & ~mask);
     out.push_back(net::UdpAddr(net::Ipv4(address), remote.port));
   }
   return out;

@@ -115,7 +115,7 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
         address->is_v4() ? (address->v4().value() >> 24) == 127 : address->IpString() == "::1";
     bool link_local = address->is_v4() ? (address->v4().value() >> 16) == 0xa9fe
                                        : (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
-    if (loopback || link_local || !allow.Allows(ToConfigIp(*address))) continue;
+    if (loopback || link_local || !allow.Allows(address->ip())) continue;
     if (address->is_v4() && deps_.me.InOurNetwork(address->v4().value())) continue;
     if (std::find(out.begin(), out.end(), *address) == out.end()) out.push_back(*address);
   }

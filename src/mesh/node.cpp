@@ -120,12 +120,12 @@ Status Node::Prepare() {
                              std::to_string(credentials_.prefix_length));
       }
     }
-    if (route.network.address.is_v4() && InOurNetwork(route.network.address.v4())) {
+    if (route.network.is_v4() && InOurNetwork(route.network.addr().v4())) {
       return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): " +
                            route.network.ToString() + " lies inside this host's own network");
     }
-    int prefix = route.network.prefix_length;
-    unsafe_routes_.push_back({route.network.address.v4(),
+    int prefix = route.network.bits();
+    unsafe_routes_.push_back({route.network.addr().v4(),
                               prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix),
                               GatewaySet(route.gateways)});
   }

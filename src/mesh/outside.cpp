@@ -37,14 +37,6 @@ namespace {
 // Nebula's: a peer seen at a new address is not moved back to the old one within this time,
 // so two paths that both work don't make the tunnel flap.
 constexpr int64_t kRoamingSuppressNs = 2'000'000'000;
-
-config::IpAddress ConfigAddress(const net::UdpAddr& address) {
-  if (address.is_v4()) return config::IpAddress::V4(address.v4().value());
-  config::IpAddress ip;
-  ip.is_v6 = true;
-  ip.bytes = address.bytes();
-  return ip;
-}
 }  // namespace
 
 void Worker::RunOutside() {
@@ -125,7 +117,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     case MessageType::kRecvError:
       // listen.accept_recv_error: whose word that they lost our tunnel we take.
       if (!via_relay &&
-          !config::RecvErrorAllowed(node_.settings().accept_recv_error, ConfigAddress(from))) {
+          !config::RecvErrorAllowed(node_.settings().accept_recv_error, from.ip())) {
         Counters::Add(counters.rx_dropped_recv_error);
         return;
       }
@@ -171,7 +163,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     // Tell the sender we have no such tunnel so it can handshake again at once (a restart
     // on our side). 16 bytes for at least 16: no amplification.
     if (!via_relay &&
-        config::RecvErrorAllowed(node_.settings().send_recv_error, ConfigAddress(from)) &&
+        config::RecvErrorAllowed(node_.settings().send_recv_error, from.ip()) &&
         !replies.full()) {
       wire::Header error;
       error.type = MessageType::kRecvError;

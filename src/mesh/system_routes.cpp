@@ -86,7 +86,7 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
           auto hop_gateway =
               GatewayIn(RTNH_DATA(hop), int(hop->rtnh_len) - int(RTNH_ALIGN(sizeof(rtnexthop))));
           if (hop_gateway && in_overlay(*hop_gateway))
-            update.gateways.push_back({config::IpAddress::V4(*hop_gateway), hop->rtnh_hops + 1});
+            update.gateways.push_back({IpAddr::V4(*hop_gateway), hop->rtnh_hops + 1});
         }
         left -= int(RTNH_ALIGN(hop->rtnh_len));
         hop = RTNH_NEXT(hop);
@@ -94,7 +94,7 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
     }
   }
   if (oif == tun_ifindex && gateway && in_overlay(*gateway))
-    update.gateways.insert(update.gateways.begin(), {config::IpAddress::V4(*gateway), 1});
+    update.gateways.insert(update.gateways.begin(), {IpAddr::V4(*gateway), 1});
   if (update.gateways.empty() || !has_destination) return std::nullopt;
   return update;
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/ip_prefix.h"
 #include "base/status.h"
 #include "net/ip.h"
 
@@ -46,6 +47,8 @@ class UdpAddr {
   // The IPv4 address; meaningful only when is_v4().
   Ipv4 v4() const;
   const Bytes16& bytes() const { return ip_; }
+  // The address as base's IpAddr: IPv4 for an IPv4(-mapped) address, else IPv6.
+  IpAddr ip() const { return is_v4() ? IpAddr::FromBytes(ByteSpan(ip_.data() + 12, 4)) : IpAddr::V6(ip_); }
   uint16_t port() const { return port_; }
   void set_port(uint16_t port) { port_ = port; }
   bool is_unspecified() const;  // :: or 0.0.0.0

@@ -185,7 +185,7 @@ TEST(ConfigNebula111, ListenAcceptRecvErrorAndSoMark) {
 }
 
 TEST(ConfigNebula111, RecvErrorPrivateIsGosIsPrivate) {
-  auto ip = [](const char* text) { return *IpAddress::Parse(text); };
+  auto ip = [](const char* text) { return *ParseIp(text); };
   EXPECT_TRUE(RecvErrorAllowed(SendRecvError::kAlways, ip("8.8.8.8")));
   EXPECT_FALSE(RecvErrorAllowed(SendRecvError::kNever, ip("10.0.0.1")));
   for (const char* yes :

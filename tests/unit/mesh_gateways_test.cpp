@@ -27,7 +27,7 @@ std::shared_ptr<Tunnel> FakeTunnel(uint32_t vpn_ip, uint32_t local_index) {
 
 std::vector<config::Gateway> Gateways(std::initializer_list<std::pair<const char*, int>> list) {
   std::vector<config::Gateway> out;
-  for (auto [ip, weight] : list) out.push_back({*config::IpAddress::Parse(ip), weight});
+  for (auto [ip, weight] : list) out.push_back({*config::ParseIp(ip), weight});
   return out;
 }
 

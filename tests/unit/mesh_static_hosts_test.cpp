@@ -19,7 +19,7 @@ namespace {
 
 config::StaticHost Entry(const char* vpn_ip, std::initializer_list<const char*> addresses) {
   config::StaticHost host;
-  host.vpn_ip = *config::IpAddress::Parse(vpn_ip);
+  host.vpn_ip = *config::ParseIp(vpn_ip);
   for (const char* a : addresses) host.addresses.push_back(*config::HostPort::Parse(a));
   return host;
 }

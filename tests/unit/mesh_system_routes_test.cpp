@@ -150,15 +150,15 @@ TEST(MeshSystemRoutes, TheLongestLearnedRouteWinsAndADeleteRemovesIt) {
   SystemRoutes routes(log::Logger([](std::string_view) {}), kOverlay, 24);
   std::shared_ptr<const void> hold;
   EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold), nullptr);
-  routes.Apply({true, Ip("10.99.0.0"), 16, {{*config::IpAddress::Parse("192.168.100.5"), 1}}});
-  routes.Apply({true, Ip("10.99.0.0"), 24, {{*config::IpAddress::Parse("192.168.100.6"), 1}}});
+  routes.Apply({true, Ip("10.99.0.0"), 16, {{*config::ParseIp("192.168.100.5"), 1}}});
+  routes.Apply({true, Ip("10.99.0.0"), 24, {{*config::ParseIp("192.168.100.6"), 1}}});
   const SystemRoutes::Route* found = routes.Find(Ip("10.99.0.5"), &hold);
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->prefix_length, 24);
   EXPECT_EQ(found->gateways.addresses(), std::vector<uint32_t>{Ip("192.168.100.6")});
   EXPECT_EQ(routes.Find(Ip("10.99.1.5"), &hold)->prefix_length, 16);
   // A delete names the destination; its gateways do not have to match.
-  routes.Apply({false, Ip("10.99.0.0"), 24, {{*config::IpAddress::Parse("192.168.100.9"), 1}}});
+  routes.Apply({false, Ip("10.99.0.0"), 24, {{*config::ParseIp("192.168.100.9"), 1}}});
   EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold)->prefix_length, 16);
   routes.Apply({false, Ip("10.99.0.0"), 16, {}});
   EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold), nullptr);

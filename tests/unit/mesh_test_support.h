@@ -154,6 +154,6 @@ struct TestNode {
 };
 
 inline net::UdpAddr Addr(const char* text) { return *net::UdpAddr::Parse(text); }
-inline uint32_t Ip(const char* text) { return config::IpAddress::Parse(text)->v4(); }
+inline uint32_t Ip(const char* text) { return config::ParseIp(text)->v4(); }
 
 }  // namespace flatnet::mesh::testing
