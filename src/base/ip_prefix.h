@@ -21,6 +21,8 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -64,6 +66,17 @@ class IpAddr {
 
   bool operator==(const IpAddr& other) const = default;
   std::strong_ordering operator<=>(const IpAddr& other) const;
+
+  // For hash maps keyed by address (the host map, per packet): the 16 bytes mixed as two
+  // words, no allocation. IPv4 and its mapped IPv6 form share the bytes but not the family,
+  // so they are unequal keys that merely share a bucket.
+  size_t Hash() const {
+    uint64_t hi, lo;
+    std::memcpy(&hi, bytes_.data(), 8);
+    std::memcpy(&lo, bytes_.data() + 8, 8);
+    uint64_t h = (hi ^ uint64_t(family_)) * 0x9E3779B97F4A7C15ull ^ lo * 0xC2B2AE3D27D4EB4Full;
+    return size_t(h ^ (h >> 29));
+  }
 
  private:
   Family family_ = Family::kInvalid;
@@ -112,3 +125,8 @@ Result<IpPrefix> ParseIpPrefix(std::string_view text);
 int V4MaskBits(uint32_t mask);
 
 }  // namespace flatnet
+
+template <>
+struct std::hash<flatnet::IpAddr> {
+  size_t operator()(const flatnet::IpAddr& ip) const noexcept { return ip.Hash(); }
+};

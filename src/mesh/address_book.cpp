@@ -4,26 +4,24 @@
 
 namespace flatnet::mesh {
 
-AddressBook::AddressBook(const config::RemoteAllowList& allow,
-                         std::vector<IpPrefix> preferred, uint32_t my_vpn_ip,
-                         int my_prefix_length)
-    : allow_(allow),
-      preferred_(std::move(preferred)),
-      my_vpn_ip_(my_vpn_ip),
-      my_mask_(my_prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - my_prefix_length)) {}
+AddressBook::AddressBook(const config::RemoteAllowList& allow, std::vector<IpPrefix> preferred,
+                         std::vector<IpPrefix> my_networks)
+    : allow_(allow), preferred_(std::move(preferred)), my_networks_(std::move(my_networks)) {}
 
-bool AddressBook::Allowed(uint32_t vpn_ip, const net::UdpAddr& address) const {
+bool AddressBook::Allowed(const IpAddr& vpn_ip, const net::UdpAddr& address) const {
   if (address.is_unspecified() || address.port() == 0) return false;
   // An underlay address inside the overlay would send tunnel traffic through itself.
-  if (address.is_v4() && (address.v4().value() & my_mask_) == (my_vpn_ip_ & my_mask_)) return false;
-  return allow_.Allows(IpAddr::V4(vpn_ip), address.ip());
+  const IpAddr ip = address.ip();
+  for (const IpPrefix& mine : my_networks_)
+    if (mine.Contains(ip)) return false;
+  return allow_.Allows(vpn_ip, ip);
 }
 
-void AddressBook::SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses) {
+void AddressBook::SetStatic(const IpAddr& vpn_ip, std::vector<net::UdpAddr> addresses) {
   static_[vpn_ip] = std::move(addresses);
 }
 
-size_t AddressBook::SetReported(uint32_t vpn_ip, uint32_t owner,
+size_t AddressBook::SetReported(const IpAddr& vpn_ip, const IpAddr& owner,
                                 const std::vector<net::UdpAddr>& addresses) {
   std::vector<net::UdpAddr>& kept = reported_[vpn_ip][owner];
   kept.clear();
@@ -34,7 +32,7 @@ size_t AddressBook::SetReported(uint32_t vpn_ip, uint32_t owner,
   return kept.size();
 }
 
-size_t AddressBook::SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays) {
+size_t AddressBook::SetRelays(const IpAddr& vpn_ip, const IpAddr& owner, std::vector<IpAddr> relays) {
   if (relays.size() > kMaxRelays) relays.resize(kMaxRelays);
   size_t kept = relays.size();
   relays_[vpn_ip][owner] = std::move(relays);
@@ -47,7 +45,7 @@ bool AddressBook::Preferred(const net::UdpAddr& address) const {
                      [&](const IpPrefix& range) { return range.Contains(ip); });
 }
 
-std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip,
+std::vector<net::UdpAddr> AddressBook::Candidates(const IpAddr& vpn_ip,
                                                   const net::UdpAddr* learned) const {
   std::vector<net::UdpAddr> all;
   auto add = [&](const net::UdpAddr& address) {
@@ -66,7 +64,7 @@ std::vector<net::UdpAddr> AddressBook::Candidates(uint32_t vpn_ip,
   return all;
 }
 
-std::vector<net::UdpAddr> AddressBook::Reported(uint32_t vpn_ip) const {
+std::vector<net::UdpAddr> AddressBook::Reported(const IpAddr& vpn_ip) const {
   std::vector<net::UdpAddr> out;
   if (auto it = static_.find(vpn_ip); it != static_.end()) out = it->second;
   if (auto it = reported_.find(vpn_ip); it != reported_.end()) {
@@ -77,11 +75,11 @@ std::vector<net::UdpAddr> AddressBook::Reported(uint32_t vpn_ip) const {
   return out;
 }
 
-std::vector<uint32_t> AddressBook::Relays(uint32_t vpn_ip) const {
-  std::vector<uint32_t> out;
+std::vector<IpAddr> AddressBook::Relays(const IpAddr& vpn_ip) const {
+  std::vector<IpAddr> out;
   if (auto it = relays_.find(vpn_ip); it != relays_.end())
     for (const auto& [owner, relays] : it->second)
-      for (uint32_t relay : relays)
+      for (const IpAddr& relay : relays)
         if (std::find(out.begin(), out.end(), relay) == out.end()) out.push_back(relay);
   return out;
 }

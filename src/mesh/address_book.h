@@ -31,36 +31,36 @@ class AddressBook {
   // longer list is cut here (SetRelays says how many it kept).
   static constexpr size_t kMaxRelays = 16;
 
+  // `my_networks`: our overlay networks; an underlay address inside one is never used.
   AddressBook(const config::RemoteAllowList& allow, std::vector<IpPrefix> preferred,
-              uint32_t my_vpn_ip, int my_prefix_length);
+              std::vector<IpPrefix> my_networks);
 
-  void SetStatic(uint32_t vpn_ip, std::vector<net::UdpAddr> addresses);
+  void SetStatic(const IpAddr& vpn_ip, std::vector<net::UdpAddr> addresses);
   // Replaces what `owner` says about vpn_ip. Returns how many addresses were kept.
-  size_t SetReported(uint32_t vpn_ip, uint32_t owner, const std::vector<net::UdpAddr>& addresses);
+  size_t SetReported(const IpAddr& vpn_ip, const IpAddr& owner, const std::vector<net::UdpAddr>& addresses);
   // Replaces what `owner` says vpn_ip's relays are; keeps at most kMaxRelays, returns how
   // many it kept.
-  size_t SetRelays(uint32_t vpn_ip, uint32_t owner, std::vector<uint32_t> relays);
+  size_t SetRelays(const IpAddr& vpn_ip, const IpAddr& owner, std::vector<IpAddr> relays);
 
   // Everything known for vpn_ip, with `learned` (the live tunnel's remote, if any) first.
-  std::vector<net::UdpAddr> Candidates(uint32_t vpn_ip,
+  std::vector<net::UdpAddr> Candidates(const IpAddr& vpn_ip,
                                        const net::UdpAddr* learned = nullptr) const;
   // What a lighthouse reports for vpn_ip: the host's own report (and static entries).
-  std::vector<net::UdpAddr> Reported(uint32_t vpn_ip) const;
-  std::vector<uint32_t> Relays(uint32_t vpn_ip) const;
-  bool IsStatic(uint32_t vpn_ip) const { return static_.count(vpn_ip) > 0; }
+  std::vector<net::UdpAddr> Reported(const IpAddr& vpn_ip) const;
+  std::vector<IpAddr> Relays(const IpAddr& vpn_ip) const;
+  bool IsStatic(const IpAddr& vpn_ip) const { return static_.count(vpn_ip) > 0; }
   // Any thread (see above): may vpn_ip be reached at `address`?
-  bool Allowed(uint32_t vpn_ip, const net::UdpAddr& address) const;
+  bool Allowed(const IpAddr& vpn_ip, const net::UdpAddr& address) const;
 
  private:
   bool Preferred(const net::UdpAddr& address) const;
 
   const config::RemoteAllowList& allow_;
   const std::vector<IpPrefix> preferred_;
-  const uint32_t my_vpn_ip_;
-  const uint32_t my_mask_;
-  std::unordered_map<uint32_t, std::vector<net::UdpAddr>> static_;
-  std::unordered_map<uint32_t, std::map<uint32_t, std::vector<net::UdpAddr>>> reported_;
-  std::unordered_map<uint32_t, std::map<uint32_t, std::vector<uint32_t>>> relays_;
+  const std::vector<IpPrefix> my_networks_;
+  std::unordered_map<IpAddr, std::vector<net::UdpAddr>> static_;
+  std::unordered_map<IpAddr, std::map<IpAddr, std::vector<net::UdpAddr>>> reported_;
+  std::unordered_map<IpAddr, std::map<IpAddr, std::vector<IpAddr>>> relays_;
 };
 
 }  // namespace flatnet::mesh

@@ -12,9 +12,9 @@ uint32_t MaskOf(int prefix_length) {
 }  // namespace
 
 std::vector<net::UdpAddr> CalculatedRemotesFor(const std::vector<config::CalculatedRemotes>& table,
-                                               uint32_t vpn_ip) {
+                                               const IpAddr& vpn_ip) {
   const config::CalculatedRemotes* best = nullptr;
-  const IpAddr overlay = IpAddr::V4(vpn_ip);
+  const IpAddr& overlay = vpn_ip;
   for (const config::CalculatedRemotes& entry : table) {
     if (!entry.network.Contains(overlay)) continue;
     if (!best || entry.network.bits() > best->network.bits()) best = &entry;
@@ -22,9 +22,10 @@ std::vector<net::UdpAddr> CalculatedRemotesFor(const std::vector<config::Calcula
   std::vector<net::UdpAddr> out;
   if (!best) return out;
   for (const config::CalculatedRemote& remote : best->remotes) {
-    if (!remote.mask.is_v4()) continue;  // config refuses a mask of the other family
+    // config refuses a mask of the other family; the overlay guessed from is IPv4.
+    if (!remote.mask.is_v4() || !vpn_ip.is_v4()) continue;
     const uint32_t mask = MaskOf(remote.mask.bits());
-    const uint32_t address = (remote.mask.addr().v4() & mask) | (vpn_ip & ~mask);
+    const uint32_t address = (remote.mask.addr().v4() & mask) | (vpn_ip.v4() & ~mask);
     out.push_back(net::UdpAddr(net::Ipv4(address), remote.port));
   }
   return out;

@@ -20,6 +20,6 @@
 namespace flatnet::mesh {
 
 std::vector<net::UdpAddr> CalculatedRemotesFor(const std::vector<config::CalculatedRemotes>& table,
-                                               uint32_t vpn_ip);
+                                               const IpAddr& vpn_ip);
 
 }  // namespace flatnet::mesh

@@ -31,7 +31,7 @@ class ControlSender {
                             ByteSpan payload) = 0;
   // Like SendOnTunnel; a peer without a tunnel gets a handshake first and the message waits
   // for it (nebula's SendMessageToVpnIp).
-  virtual void SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
+  virtual void SendToVpn(const IpAddr& vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
                          ByteSpan payload) = 0;
   // An inside packet that waited for its tunnel: the outbound firewall, then SendOnTunnel.
   virtual void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) = 0;
@@ -52,11 +52,11 @@ class HandshakeStarter {
  public:
   virtual ~HandshakeStarter() = default;
   // Starts a handshake with vpn_ip unless one is running (or too many are).
-  virtual void Initiate(uint32_t vpn_ip, int64_t now_ns) = 0;
+  virtual void Initiate(const IpAddr& vpn_ip, int64_t now_ns) = 0;
   // New ways to reach vpn_ip (a lighthouse answered, a relay path came up): resend now.
-  virtual void Trigger(uint32_t vpn_ip) = 0;
+  virtual void Trigger(const IpAddr& vpn_ip) = 0;
   // Whether a handshake with vpn_ip is running.
-  virtual bool Pending(uint32_t vpn_ip) const = 0;
+  virtual bool Pending(const IpAddr& vpn_ip) const = 0;
 };
 
 // The lighthouse's one call the handshake manager makes.
@@ -64,7 +64,7 @@ class PeerQuery {
  public:
   virtual ~PeerQuery() = default;
   // Asks the lighthouses where vpn_ip is (and makes them tell it to punch towards us).
-  virtual void Query(uint32_t vpn_ip) = 0;
+  virtual void Query(const IpAddr& vpn_ip) = 0;
 };
 
 // The relay manager's calls the handshake manager makes.
@@ -73,9 +73,9 @@ class RelayPaths {
   virtual ~RelayPaths() = default;
   // Gets (or keeps asking for) a relayed path to `target` through `relay`, whose tunnel
   // exists. True when the leg is established.
-  virtual bool EnsurePath(Tunnel& relay, uint32_t target) = 0;
+  virtual bool EnsurePath(Tunnel& relay, const IpAddr& target) = 0;
   // Sends a whole inner packet (a handshake) to `target` through `relay`'s established leg.
-  virtual bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) = 0;
+  virtual bool SendThrough(const IpAddr& relay, const IpAddr& target, ByteSpan inner) = 0;
 };
 
 // The control thread's one timer queue (ControlTimers, control_timers.h, which lists every

@@ -37,9 +37,9 @@ struct ControlEvent {
   Kind kind = Kind::kWake;
   uint8_t type = 0;  // wire message type, for kAuthenticated
   uint8_t subtype = 0;
-  uint32_t vpn_ip = 0;
+  IpAddr vpn_ip;
   uint32_t local_index = 0;
-  uint32_t via_relay = 0;  // kHandshake: arrived relayed through this host (from is unset)
+  IpAddr via_relay;  // kHandshake: arrived relayed through this host (from is unset)
   net::UdpAddr from;
   Bytes bytes;  // the datagram, packet or message, as the kind says
 };

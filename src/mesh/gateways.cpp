@@ -10,14 +10,14 @@ GatewaySet::GatewaySet(const std::vector<config::Gateway>& gateways) {
   unsigned __int128 running = 0;
   for (const config::Gateway& g : gateways) {
     running += uint64_t(std::max(g.weight, 1));
-    addresses_.push_back(g.address.v4());
+    addresses_.push_back(g.address);
     // Gateway i owns (bound[i-1], bound[i]]: its share of 2^31, rounded to nearest.
     unsigned __int128 bound = ((running << 31) + total / 2) / total;
     upper_bounds_.push_back(uint32_t(bound - 1));
   }
 }
 
-bool GatewaySet::Contains(uint32_t gateway) const {
+bool GatewaySet::Contains(const IpAddr& gateway) const {
   return std::find(addresses_.begin(), addresses_.end(), gateway) != addresses_.end();
 }
 
@@ -35,19 +35,19 @@ uint32_t GatewaySet::FlowHash(const firewall::Packet& packet) {
   return uint32_t(x >> 33);  // 31 bits
 }
 
-uint32_t GatewaySet::Pick(const firewall::Packet& packet) const {
-  if (addresses_.size() <= 1) return addresses_.empty() ? 0 : addresses_[0];
+IpAddr GatewaySet::Pick(const firewall::Packet& packet) const {
+  if (addresses_.size() <= 1) return addresses_.empty() ? IpAddr() : addresses_[0];
   uint32_t hash = FlowHash(packet);
   for (size_t i = 0; i < addresses_.size(); ++i)
     if (hash <= upper_bounds_[i]) return addresses_[i];
   return addresses_.back();  // unreachable: the last bound is 2^31 - 1
 }
 
-uint32_t GatewaySet::PickLive(const firewall::Packet& packet,
-                              const HostMap::Snapshot& tunnels) const {
-  uint32_t chosen = Pick(packet);
+IpAddr GatewaySet::PickLive(const firewall::Packet& packet,
+                            const HostMap::Snapshot& tunnels) const {
+  IpAddr chosen = Pick(packet);
   if (addresses_.size() <= 1 || tunnels.FindByVpnIp(chosen)) return chosen;
-  for (uint32_t other : addresses_)
+  for (const IpAddr& other : addresses_)
     if (tunnels.FindByVpnIp(other)) return other;
   return chosen;
 }

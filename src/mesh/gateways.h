@@ -31,21 +31,22 @@ namespace flatnet::mesh {
 class GatewaySet {
  public:
   GatewaySet() = default;
-  // IPv4 gateways with weights >= 1 (config checks both).
+  // Gateways with weights >= 1 (config checks the weights, Node the gateways).
   explicit GatewaySet(const std::vector<config::Gateway>& gateways);
 
   size_t size() const { return addresses_.size(); }
-  const std::vector<uint32_t>& addresses() const { return addresses_; }
-  bool Contains(uint32_t gateway) const;
+  const std::vector<IpAddr>& addresses() const { return addresses_; }
+  bool Contains(const IpAddr& gateway) const;
 
-  uint32_t Pick(const firewall::Packet& packet) const;
-  uint32_t PickLive(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
+  // The invalid address when the set is empty.
+  IpAddr Pick(const firewall::Packet& packet) const;
+  IpAddr PickLive(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
 
   // The flow's place in the hash space, 0 .. 2^31 - 1 (exposed for tests).
   static uint32_t FlowHash(const firewall::Packet& packet);
 
  private:
-  std::vector<uint32_t> addresses_;
+  std::vector<IpAddr> addresses_;
   std::vector<uint32_t> upper_bounds_;  // gateway i takes hashes <= upper_bounds_[i]
 };
 

@@ -72,7 +72,7 @@ void SetHandshakeCert(nebula::NebulaHandshakeDetails* details, const HandshakeCr
 }
 
 struct HandshakeManager::PendingHandshake {
-  uint32_t vpn_ip = 0;
+  IpAddr vpn_ip;
   uint32_t local_index = 0;
   noise::HandshakeState state;
   Bytes stage1;  // whole datagram, resent as is
@@ -93,7 +93,7 @@ uint64_t HandshakeManager::WallClockNs() const {
   return deps_.wall_clock_ns ? deps_.wall_clock_ns() : RealWallClockNs();
 }
 
-std::vector<net::UdpAddr> HandshakeManager::RemotesOf(uint32_t vpn_ip) const {
+std::vector<net::UdpAddr> HandshakeManager::RemotesOf(const IpAddr& vpn_ip) const {
   return PeerRemotes(deps_.host_map, deps_.addresses, deps_.calculated_remotes, vpn_ip);
 }
 
@@ -107,7 +107,7 @@ uint32_t HandshakeManager::NewLocalIndex() const {
   }
 }
 
-void HandshakeManager::QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns) {
+void HandshakeManager::QueueOutbound(const IpAddr& vpn_ip, QueuedMessage message, int64_t now_ns) {
   Initiate(vpn_ip, now_ns);
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
@@ -128,7 +128,7 @@ void HandshakeManager::Punched(const net::UdpAddr& from) {
   }
 }
 
-void HandshakeManager::Trigger(uint32_t vpn_ip) {
+void HandshakeManager::Trigger(const IpAddr& vpn_ip) {
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
   // An extra send, outside the backoff schedule: the addresses are fresh.
@@ -137,7 +137,7 @@ void HandshakeManager::Trigger(uint32_t vpn_ip) {
   it->second->attempts = attempts;
 }
 
-void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
+void HandshakeManager::Initiate(const IpAddr& vpn_ip, int64_t now_ns) {
   if (pending_by_vpn_ip_.count(vpn_ip)) return;
   if (pending_by_vpn_ip_.size() >= kMaxPendingHandshakes) {
     Counters::Add(deps_.counters.handshakes_refused_pending);
@@ -148,7 +148,7 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
                                              me.static_keys);
   if (!state.ok()) {
     deps_.logger.Error("Failed to create connection state",
-                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                       {{"vpnIp", vpn_ip.ToString()},
                         {"error", state.status().message()},
                         {"handshake", kStage1}});
     return;
@@ -168,7 +168,7 @@ void HandshakeManager::Initiate(uint32_t vpn_ip, int64_t now_ns) {
   Status written = pending->state.WriteMessage(wire::EncodeMessage(message), noise_message);
   if (!written.ok()) {
     deps_.logger.Error("Failed to call noise.WriteMessage",
-                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                       {{"vpnIp", vpn_ip.ToString()},
                         {"error", written.message()},
                         {"handshake", kStage1}});
     return;
@@ -197,7 +197,7 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   }
   ++pending.attempts;
   if (!remotes.empty()) {
-    deps_.logger.Info("Handshake message sent", {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
+    deps_.logger.Info("Handshake message sent", {{"vpnIp", pending.vpn_ip.ToString()},
                                                  {"udpAddrs", "[" + sent_to + "]"},
                                                  {"initiatorIndex", pending.local_index},
                                                  {"handshake", kStage1}});
@@ -206,17 +206,17 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   // answers first wins, and a direct tunnel later replaces a relayed one.
   if (!deps_.use_relays) return;
   auto snapshot = deps_.host_map.Current();
-  for (uint32_t relay : deps_.addresses.Relays(pending.vpn_ip)) {
+  for (const IpAddr& relay : deps_.addresses.Relays(pending.vpn_ip)) {
     if (relay == pending.vpn_ip || relay == deps_.me.vpn_ip) continue;
     Tunnel* tunnel = snapshot->FindByVpnIp(relay);
-    if (!tunnel || tunnel->via_relay() != 0) {
+    if (!tunnel || tunnel->via_relay().valid()) {
       relays_to_reach_.push_back(relay);
       continue;
     }
     if (deps_.relays.EnsurePath(*tunnel, pending.vpn_ip) &&
         deps_.relays.SendThrough(relay, pending.vpn_ip, pending.stage1)) {
-      deps_.logger.Info("Handshake message sent", {{"vpnIp", net::Ipv4(pending.vpn_ip).ToString()},
-                                                   {"relay", net::Ipv4(relay).ToString()},
+      deps_.logger.Info("Handshake message sent", {{"vpnIp", pending.vpn_ip.ToString()},
+                                                   {"relay", relay.ToString()},
                                                    {"initiatorIndex", pending.local_index},
                                                    {"handshake", kStage1}});
     }
@@ -224,18 +224,18 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
 }
 
 void HandshakeManager::ArmRetry(PendingHandshake& pending) {
-  uint32_t vpn_ip = pending.vpn_ip;
+  IpAddr vpn_ip = pending.vpn_ip;
   pending.retry = deps_.timers.At(pending.next_send_ns,
                                   [this, vpn_ip](int64_t now_ns) { RetryDue(vpn_ip, now_ns); });
 }
 
-void HandshakeManager::RetryDue(uint32_t vpn_ip, int64_t now_ns) {
+void HandshakeManager::RetryDue(const IpAddr& vpn_ip, int64_t now_ns) {
   auto found = pending_by_vpn_ip_.find(vpn_ip);
   if (found == pending_by_vpn_ip_.end()) return;
   PendingHandshake& pending = *found->second;
   pending.retry = 0;
   if (pending.attempts >= deps_.settings.handshake_retries) {
-    deps_.logger.Info("Handshake timed out", {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+    deps_.logger.Info("Handshake timed out", {{"vpnIp", vpn_ip.ToString()},
                                               {"initiatorIndex", pending.local_index},
                                               {"durationNs", now_ns - pending.started_ns},
                                               {"handshake", kStage1}});
@@ -248,13 +248,13 @@ void HandshakeManager::RetryDue(uint32_t vpn_ip, int64_t now_ns) {
   pending.next_send_ns = now_ns + deps_.settings.handshake_try_interval_ns * pending.attempts;
   ArmRetry(pending);
   // `pending` may be gone below: a relay's handshake may start (and a bound refuse others).
-  std::vector<uint32_t> relays;
+  std::vector<IpAddr> relays;
   relays.swap(relays_to_reach_);
-  for (uint32_t relay : relays)
+  for (const IpAddr& relay : relays)
     if (!deps_.host_map.Current()->FindByVpnIp(relay)) Initiate(relay, now_ns);
 }
 
-void HandshakeManager::DropPending(uint32_t vpn_ip) {
+void HandshakeManager::DropPending(const IpAddr& vpn_ip) {
   auto it = pending_by_vpn_ip_.find(vpn_ip);
   if (it == pending_by_vpn_ip_.end()) return;
   if (it->second->retry) deps_.timers.Cancel(it->second->retry);
@@ -263,16 +263,16 @@ void HandshakeManager::DropPending(uint32_t vpn_ip) {
   pending_count_.store(pending_by_vpn_ip_.size(), std::memory_order_relaxed);
 }
 
-void HandshakeManager::Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer,
+void HandshakeManager::Reply(const net::UdpAddr& from, const IpAddr& via_relay, const IpAddr& peer,
                              ByteSpan datagram) {
-  if (via_relay)
+  if (via_relay.valid())
     deps_.relays.SendThrough(via_relay, peer, datagram);
   else
     deps_.send.SendRaw(from, datagram);
 }
 
 void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
-                                    uint32_t via_relay) {
+                                    const IpAddr& via_relay) {
   auto header = wire::ParseHeader(packet);
   if (!header.ok() || header->subtype != MessageSubType::kIxPsk0) {
     Counters::Add(deps_.counters.handshakes_dropped);
@@ -289,11 +289,11 @@ void HandshakeManager::HandlePacket(const net::UdpAddr& from, ByteSpan packet, i
 }
 
 void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header& header,
-                                    ByteSpan packet, int64_t now_ns, uint32_t via_relay) {
+                                    ByteSpan packet, int64_t now_ns, const IpAddr& via_relay) {
   const HostCredentials& me = deps_.me;
   Counters& counters = deps_.counters;
   const log::Logger& logger = deps_.logger;
-  std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
+  std::string udp_addr = via_relay.valid() ? "relay " + via_relay.ToString() : from.ToString();
   ByteSpan noise_bytes = packet.subspan(wire::kHeaderSize);
 
   auto created = noise::HandshakeState::Create(deps_.settings.cipher, noise::Role::kResponder,
@@ -347,8 +347,8 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                                   {"handshake", kStage1}});
     return;
   }
-  uint32_t vpn_ip = *overlay_ip;
-  std::string vpn_ip_text = net::Ipv4(vpn_ip).ToString();
+  IpAddr vpn_ip = *overlay_ip;
+  std::string vpn_ip_text = vpn_ip.ToString();
   std::string fingerprint = peer_cert->Fingerprint();
   if (vpn_ip == me.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
@@ -393,7 +393,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     deps_.send.SendOnTunnel(*existing, MessageType::kTest, MessageSubType::kTestRequest, {});
     return;
   }
-  if (!via_relay && !deps_.addresses.Allowed(vpn_ip, from)) {
+  if (!via_relay.valid() && !deps_.addresses.Allowed(vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
     logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
                  {{"vpnIp", vpn_ip_text}, {"udpAddr", udp_addr}});
@@ -478,7 +478,7 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
 }
 
 void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header& header,
-                                    ByteSpan packet, int64_t now_ns, uint32_t via_relay) {
+                                    ByteSpan packet, int64_t now_ns, const IpAddr& via_relay) {
   const HostCredentials& me = deps_.me;
   Counters& counters = deps_.counters;
   const log::Logger& logger = deps_.logger;
@@ -489,11 +489,11 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   PendingHandshake& pending = *found->second;
-  std::string udp_addr = via_relay ? "relay " + net::Ipv4(via_relay).ToString() : from.ToString();
-  std::string intended = net::Ipv4(pending.vpn_ip).ToString();
+  std::string udp_addr = via_relay.valid() ? "relay " + via_relay.ToString() : from.ToString();
+  std::string intended = pending.vpn_ip.ToString();
   // As for stage 1: an answer from an underlay address we may not use is not read (and does
   // not end our handshake, which a real answer may still complete).
-  if (!via_relay && !deps_.addresses.Allowed(pending.vpn_ip, from)) {
+  if (!via_relay.valid() && !deps_.addresses.Allowed(pending.vpn_ip, from)) {
     Counters::Add(counters.handshakes_dropped);
     logger.Debug("lighthouse.remote_allow_list denied incoming handshake",
                  {{"vpnIp", intended}, {"udpAddr", udp_addr}, {"handshake", kStage2}});
@@ -546,12 +546,12 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     DropPending(pending.vpn_ip);
     return;
   }
-  uint32_t vpn_ip = *overlay_ip;
+  IpAddr vpn_ip = *overlay_ip;
   if (vpn_ip != pending.vpn_ip) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Incorrect host responded to handshake",
                 {{"intendedVpnIp", intended},
-                 {"haveVpnIp", net::Ipv4(vpn_ip).ToString()},
+                 {"haveVpnIp", vpn_ip.ToString()},
                  {"udpAddr", udp_addr},
                  {"certName", peer_cert->name},
                  {"handshake", kStage2}});
@@ -586,7 +586,7 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
   SendQueued(*tunnel, queued);
 }
 
-Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
+Tunnel* HandshakeManager::AnsweredStage1(const IpAddr& vpn_ip, Tunnel* existing,
                                          const Bytes& stage1_noise) {
   if (existing && existing->control().stage1_packet == stage1_noise) return existing;
   if (auto it = candidates_.find(vpn_ip); it != candidates_.end())
@@ -596,7 +596,7 @@ Tunnel* HandshakeManager::AnsweredStage1(uint32_t vpn_ip, Tunnel* existing,
 }
 
 void HandshakeManager::RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns) {
-  uint32_t vpn_ip = tunnel->vpn_ip();
+  IpAddr vpn_ip = tunnel->vpn_ip();
   Candidates& candidates = candidates_[vpn_ip];
   while (candidates.list.size() >= kMaxCandidatesPerPeer) {
     deps_.host_map.Remove(*candidates.list.front().tunnel);
@@ -610,7 +610,7 @@ void HandshakeManager::RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t
   }
 }
 
-void HandshakeManager::ExpireCandidates(uint32_t vpn_ip, int64_t now_ns) {
+void HandshakeManager::ExpireCandidates(const IpAddr& vpn_ip, int64_t now_ns) {
   auto it = candidates_.find(vpn_ip);
   if (it == candidates_.end()) return;
   Candidates& candidates = it->second;
@@ -631,7 +631,7 @@ void HandshakeManager::ExpireCandidates(uint32_t vpn_ip, int64_t now_ns) {
                       [this, vpn_ip](int64_t now) { ExpireCandidates(vpn_ip, now); });
 }
 
-void HandshakeManager::DropCandidates(uint32_t vpn_ip, const Tunnel* keep) {
+void HandshakeManager::DropCandidates(const IpAddr& vpn_ip, const Tunnel* keep) {
   auto it = candidates_.find(vpn_ip);
   if (it == candidates_.end()) return;
   for (Candidate& candidate : it->second.list)
@@ -645,12 +645,12 @@ void HandshakeManager::Proven(uint32_t local_index) {
   auto found = snapshot->by_local_index.find(local_index);
   if (found == snapshot->by_local_index.end()) return;
   const std::shared_ptr<Tunnel>& tunnel = found->second;
-  uint32_t vpn_ip = tunnel->vpn_ip();
+  IpAddr vpn_ip = tunnel->vpn_ip();
   if (snapshot->FindByVpnIp(vpn_ip) != tunnel.get()) {
     deps_.host_map.Add(tunnel);  // the tunnel it replaces is forgotten, as nebula's goes
     deps_.logger.Info(
         "Taking new handshake",
-        {{"vpnIp", net::Ipv4(vpn_ip).ToString()}, {"localIndex", local_index}, {"proven", true}});
+        {{"vpnIp", vpn_ip.ToString()}, {"localIndex", local_index}, {"proven", true}});
     deps_.tunnels.TunnelEstablished(*tunnel);
   }
   DropCandidates(vpn_ip, tunnel.get());
@@ -658,7 +658,7 @@ void HandshakeManager::Proven(uint32_t local_index) {
 
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
   if (auto replaced = deps_.host_map.Add(tunnel)) {
-    deps_.logger.Info("Taking new handshake", {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}});
+    deps_.logger.Info("Taking new handshake", {{"vpnIp", tunnel->vpn_ip().ToString()}});
   }
   Counters::Add(deps_.counters.handshakes_completed);
   deps_.tunnels.TunnelEstablished(*tunnel);

@@ -107,17 +107,17 @@ class HandshakeManager : public HandshakeStarter {
     Bytes bytes;
   };
 
-  void QueueOutbound(uint32_t vpn_ip, QueuedMessage message, int64_t now_ns);
+  void QueueOutbound(const IpAddr& vpn_ip, QueuedMessage message, int64_t now_ns);
   // New addresses arrived for vpn_ip (a lighthouse answered): send stage 1 there now.
-  void Trigger(uint32_t vpn_ip) override;
+  void Trigger(const IpAddr& vpn_ip) override;
   // A hole punch arrived from `from`: resend stage 1 to any pending peer known there.
   void Punched(const net::UdpAddr& from);
   // Starts a handshake with vpn_ip unless one is running. A tunnel we may hold stays in
   // use until the new one replaces it.
-  void Initiate(uint32_t vpn_ip, int64_t now_ns) override;
+  void Initiate(const IpAddr& vpn_ip, int64_t now_ns) override;
   // `via_relay`: the packet came relayed through that host (and `from` is unset).
   void HandlePacket(const net::UdpAddr& from, ByteSpan packet, int64_t now_ns,
-                    uint32_t via_relay = 0);
+                    const IpAddr& via_relay = {});
   // The first message opened on responder tunnel `local_index` (ControlEvent::kProven): a
   // candidate replaces the peer's tunnel, and the peer's other candidates go.
   void Proven(uint32_t local_index);
@@ -125,7 +125,7 @@ class HandshakeManager : public HandshakeStarter {
   static constexpr size_t kMaxCandidatesPerPeer = 4;
   static constexpr int64_t kCandidateLifetimeNs = 30'000'000'000;
 
-  bool Pending(uint32_t vpn_ip) const { return pending_by_vpn_ip_.count(vpn_ip) > 0; }
+  bool Pending(const IpAddr& vpn_ip) const { return pending_by_vpn_ip_.count(vpn_ip) > 0; }
   // Any thread (flatnet status reads it).
   size_t pending_count() const { return pending_count_.load(std::memory_order_relaxed); }
 
@@ -133,35 +133,36 @@ class HandshakeManager : public HandshakeStarter {
   struct PendingHandshake;
 
   void HandleStage1(const net::UdpAddr& from, const wire::Header& header, ByteSpan packet,
-                    int64_t now_ns, uint32_t via_relay);
+                    int64_t now_ns, const IpAddr& via_relay);
   void HandleStage2(const net::UdpAddr& from, const wire::Header& header, ByteSpan packet,
-                    int64_t now_ns, uint32_t via_relay);
+                    int64_t now_ns, const IpAddr& via_relay);
   // Answers the peer where its handshake came from: its address, or back through the relay.
-  void Reply(const net::UdpAddr& from, uint32_t via_relay, uint32_t peer, ByteSpan datagram);
+  void Reply(const net::UdpAddr& from, const IpAddr& via_relay, const IpAddr& peer,
+             ByteSpan datagram);
   void SendStage1(PendingHandshake& pending);
   // Makes the tunnel known to the workers (and DNS); then SendQueued sends what waited.
   void Publish(const std::shared_ptr<Tunnel>& tunnel);
   void SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued);
-  void DropPending(uint32_t vpn_ip);
+  void DropPending(const IpAddr& vpn_ip);
   // The handshake retry timer: armed for pending.next_send_ns; RetryDue is its expiry.
   void ArmRetry(PendingHandshake& pending);
-  void RetryDue(uint32_t vpn_ip, int64_t now_ns);
+  void RetryDue(const IpAddr& vpn_ip, int64_t now_ns);
   // The candidate expiry timer of vpn_ip: drops its candidates older than
   // kCandidateLifetimeNs and re-arms for the next oldest.
-  void ExpireCandidates(uint32_t vpn_ip, int64_t now_ns);
+  void ExpireCandidates(const IpAddr& vpn_ip, int64_t now_ns);
   // Keeps `tunnel` as one of its peer's candidates (in the host map by index only).
   void RememberCandidate(std::shared_ptr<Tunnel> tunnel, int64_t now_ns);
   // Forgets every candidate of vpn_ip but `keep`.
-  void DropCandidates(uint32_t vpn_ip, const Tunnel* keep);
+  void DropCandidates(const IpAddr& vpn_ip, const Tunnel* keep);
   // The tunnel or candidate that answered this very stage 1, if any.
-  Tunnel* AnsweredStage1(uint32_t vpn_ip, Tunnel* existing, const Bytes& stage1_noise);
+  Tunnel* AnsweredStage1(const IpAddr& vpn_ip, Tunnel* existing, const Bytes& stage1_noise);
   uint32_t NewLocalIndex() const;
   // Where vpn_ip may be: the address book's candidates, its live direct tunnel's remote first.
-  std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
+  std::vector<net::UdpAddr> RemotesOf(const IpAddr& vpn_ip) const;
   uint64_t WallClockNs() const;
 
   const Deps deps_;
-  std::unordered_map<uint32_t, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
+  std::unordered_map<IpAddr, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
   std::atomic<size_t> pending_count_{0};
   struct Candidate {
@@ -172,10 +173,10 @@ class HandshakeManager : public HandshakeStarter {
     std::deque<Candidate> list;  // oldest first
     TimerId expiry = 0;          // armed for the oldest
   };
-  std::unordered_map<uint32_t, Candidates> candidates_;  // by overlay IP
+  std::unordered_map<IpAddr, Candidates> candidates_;  // by overlay IP
   // Relays we need a tunnel to before a pending handshake can use them; started at the next
   // retry that finds them (not from inside SendStage1, which Initiate itself calls).
-  std::vector<uint32_t> relays_to_reach_;
+  std::vector<IpAddr> relays_to_reach_;
 };
 
 }  // namespace flatnet::mesh

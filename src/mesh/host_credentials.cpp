@@ -84,7 +84,7 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
   out.dh = out.curve == cert::Curve::kP256 ? noise::DhKind::kP256 : noise::DhKind::kCurve25519;
   out.static_keys = noise::DhKeyPair(key->key, defining.public_key);
 
-  out.vpn_ip = overlay->addr().v4();
+  out.vpn_ip = overlay->addr();
   out.prefix_length = overlay->bits();
   auto credential = [](const cert::Certificate& c) {
     auto made = std::make_shared<HandshakeCredential>();
@@ -116,10 +116,10 @@ firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaP
   return identity;
 }
 
-Result<uint32_t> OverlayIpOf(const cert::Certificate& peer) {
+Result<IpAddr> OverlayIpOf(const cert::Certificate& peer) {
   const IpPrefix* overlay = peer.FirstV4Network();
   if (overlay == nullptr) return Status::Error("certificate has no IPv4 network");
-  return overlay->addr().v4();
+  return overlay->addr();
 }
 
 }  // namespace flatnet::mesh

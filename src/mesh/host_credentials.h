@@ -46,13 +46,12 @@ struct HostCredentials {
   noise::DhKind dh = noise::DhKind::kCurve25519;
   noise::DhKeyPair static_keys;  // the certificates' key pair: Noise's static key
   cert::CaPool ca_pool;
-  uint32_t vpn_ip = 0;  // the overlay address, host order
+  IpAddr vpn_ip;  // the overlay address
   int prefix_length = 0;
 
-  // Is `ip` (host order) in our overlay network?
-  bool InOurNetwork(uint32_t ip) const {
-    uint32_t mask = prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - prefix_length);
-    return (ip & mask) == (vpn_ip & mask);
+  // Is `ip` in our overlay network?
+  bool InOurNetwork(const IpAddr& ip) const {
+    return IpPrefix::From(vpn_ip, prefix_length).Contains(ip);
   }
 
   // The credential of `version`, or nullptr when pki.cert has none of it.
@@ -68,6 +67,6 @@ firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaP
 // A peer's overlay address: its certificate's first IPv4 network's address. A CA may sign a
 // certificate without one (none at all, or IPv6 only in v2); that is an error here
 // ("certificate has no IPv4 network"), never networks[0] of nothing.
-Result<uint32_t> OverlayIpOf(const cert::Certificate& peer);
+Result<IpAddr> OverlayIpOf(const cert::Certificate& peer);
 
 }  // namespace flatnet::mesh

@@ -16,13 +16,13 @@ bool HostMap::IndexInUse(uint32_t local_index) const {
 namespace {
 
 // Forgets the relay legs that ran over our tunnel to `via`.
-void DropRelaysVia(HostMap::Snapshot& map, uint32_t via) {
+void DropRelaysVia(HostMap::Snapshot& map, const IpAddr& via) {
   for (auto r = map.relays_by_index.begin(); r != map.relays_by_index.end();) {
     if (r->second.via != via) {
       ++r;
       continue;
     }
-    map.relay_index_by_route.erase(HostMap::Snapshot::RouteKey(r->second.via, r->second.peer));
+    map.relay_index_by_route.erase(HostMap::Snapshot::RouteKey{r->second.via, r->second.peer});
     r = map.relays_by_index.erase(r);
   }
 }
@@ -74,7 +74,7 @@ bool HostMap::RelayIndexInUse(uint32_t local_index) const {
 
 void HostMap::SetRelay(const Relay& relay) {
   auto next = std::make_shared<Snapshot>(*Current());
-  uint64_t route = Snapshot::RouteKey(relay.via, relay.peer);
+  Snapshot::RouteKey route{relay.via, relay.peer};
   if (auto it = next->relay_index_by_route.find(route);
       it != next->relay_index_by_route.end() && it->second != relay.local_index) {
     next->relays_by_index.erase(it->second);
@@ -88,7 +88,7 @@ void HostMap::RemoveRelay(uint32_t local_index) {
   auto next = std::make_shared<Snapshot>(*Current());
   auto it = next->relays_by_index.find(local_index);
   if (it == next->relays_by_index.end()) return;
-  uint64_t route = Snapshot::RouteKey(it->second.via, it->second.peer);
+  Snapshot::RouteKey route{it->second.via, it->second.peer};
   if (auto r = next->relay_index_by_route.find(route);
       r != next->relay_index_by_route.end() && r->second == local_index) {
     next->relay_index_by_route.erase(r);

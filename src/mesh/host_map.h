@@ -23,23 +23,31 @@ namespace flatnet::mesh {
 class HostMap {
  public:
   struct Snapshot {
-    std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_vpn_ip;
+    std::unordered_map<IpAddr, std::shared_ptr<Tunnel>> by_vpn_ip;
     std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
     // Relay legs by our index, and by (via, peer): see relay.h.
     std::unordered_map<uint32_t, Relay> relays_by_index;
-    std::unordered_map<uint64_t, uint32_t> relay_index_by_route;
+    struct RouteKey {
+      IpAddr via, peer;
+      bool operator==(const RouteKey&) const = default;
+    };
+    struct RouteKeyHash {
+      size_t operator()(const RouteKey& key) const noexcept {
+        return key.via.Hash() * 31 ^ key.peer.Hash();
+      }
+    };
+    std::unordered_map<RouteKey, uint32_t, RouteKeyHash> relay_index_by_route;
 
-    static uint64_t RouteKey(uint32_t via, uint32_t peer) { return uint64_t(via) << 32 | peer; }
     const Relay* FindRelay(uint32_t local_index) const {
       auto it = relays_by_index.find(local_index);
       return it == relays_by_index.end() ? nullptr : &it->second;
     }
-    const Relay* FindRelay(uint32_t via, uint32_t peer) const {
-      auto it = relay_index_by_route.find(RouteKey(via, peer));
+    const Relay* FindRelay(const IpAddr& via, const IpAddr& peer) const {
+      auto it = relay_index_by_route.find(RouteKey{via, peer});
       return it == relay_index_by_route.end() ? nullptr : FindRelay(it->second);
     }
 
-    Tunnel* FindByVpnIp(uint32_t vpn_ip) const {
+    Tunnel* FindByVpnIp(const IpAddr& vpn_ip) const {
       auto it = by_vpn_ip.find(vpn_ip);
       return it == by_vpn_ip.end() ? nullptr : it->second.get();
     }

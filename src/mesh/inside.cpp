@@ -90,14 +90,15 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     Counters::Add(inside_counters_.tx_dropped_bad_packet);
     return;
   }
-  uint32_t destination = packet.remote_ip;
-  if (settings.local_drops.ShouldDrop(destination) || destination == node_.credentials().vpn_ip) {
+  const IpAddr destination = IpAddr::V4(packet.remote_ip);
+  if (settings.local_drops.ShouldDrop(packet.remote_ip) ||
+      destination == node_.credentials().vpn_ip) {
     Counters::Add(inside_counters_.tx_dropped_local);
     return;
   }
   // Our network, or a network behind one of its hosts (tun.unsafe_routes).
-  uint32_t peer = node_.RouteFor(packet, *tunnels);
-  if (peer == 0) {
+  const IpAddr peer = node_.RouteFor(packet, *tunnels);
+  if (!peer.valid()) {
     Counters::Add(inside_counters_.tx_dropped_no_route);
     RejectInside(ip_packet);
     return;

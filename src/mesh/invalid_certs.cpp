@@ -40,7 +40,7 @@ int CloseInvalidTunnels(Node& node, int64_t unix_now) {
     node.logger().Info(check.verdict == Verdict::kBlocklisted
                            ? "Remote certificate is blocked, tearing down the tunnel"
                            : "Remote certificate is no longer valid, tearing down the tunnel",
-                       {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                       {{"vpnIp", tunnel->vpn_ip().ToString()},
                         {"certName", tunnel->peer_cert().name},
                         {"error", check.error},
                         {"fingerprint", tunnel->peer_cert().Fingerprint()}});

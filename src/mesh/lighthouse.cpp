@@ -24,22 +24,22 @@ constexpr int64_t kPunchKeepaliveNs = 10'000'000'000;
 ByteSpan AsSpan(const Bytes& bytes) { return ByteSpan(bytes.data(), bytes.size()); }
 
 // IPv4 relays of a message (the overlay is IPv4; others are not addresses of ours to use).
-std::vector<uint32_t> V4RelaysOf(const nebula::NebulaMetaDetails& details) {
-  std::vector<uint32_t> out;
+std::vector<IpAddr> V4RelaysOf(const nebula::NebulaMetaDetails& details) {
+  std::vector<IpAddr> out;
   for (const IpAddr& relay : wire::MetaRelaysOf(details))
-    if (relay.is_v4()) out.push_back(relay.v4());
+    if (relay.is_v4()) out.push_back(relay);
   return out;
 }
 
 }  // namespace
 
-cert::Version Lighthouse::VersionTowards(uint32_t lighthouse) const {
+cert::Version Lighthouse::VersionTowards(const IpAddr& lighthouse) const {
   auto snapshot = deps_.host_map.Current();
   if (Tunnel* tunnel = snapshot->FindByVpnIp(lighthouse)) return tunnel->control().my_cert_version;
   return deps_.me.initiating_version;
 }
 
-cert::Version Lighthouse::PeerVersionOf(uint32_t vpn_ip) const {
+cert::Version Lighthouse::PeerVersionOf(const IpAddr& vpn_ip) const {
   auto snapshot = deps_.host_map.Current();
   if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) return tunnel->peer_cert().version;
   return deps_.me.initiating_version;
@@ -50,10 +50,10 @@ Lighthouse::Lighthouse(Deps deps)
   // A lighthouse doesn't query other lighthouses (nebula ignores lighthouse.hosts there).
   if (!am_lighthouse_)
     for (const auto& host : deps_.config.lighthouse.hosts)
-      if (host.is_v4()) lighthouses_.push_back(host.v4());
+      if (host.is_v4()) lighthouses_.push_back(host);
 }
 
-bool Lighthouse::IsLighthouse(uint32_t vpn_ip) const {
+bool Lighthouse::IsLighthouse(const IpAddr& vpn_ip) const {
   return std::find(lighthouses_.begin(), lighthouses_.end(), vpn_ip) != lighthouses_.end();
 }
 
@@ -75,7 +75,7 @@ void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
   auto snapshot = deps_.host_map.Current();
   const config::Config& config = deps_.config;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
-    if (tunnel->via_relay()) continue;
+    if (tunnel->via_relay().valid()) continue;
     // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
     // mappings towards its other addresses stay open too; lighthouses are left out, as
     // Nebula leaves them (their updates keep the way to them open).
@@ -116,7 +116,7 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
     bool link_local = address->is_v4() ? (address->v4().value() >> 16) == 0xa9fe
                                        : (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
     if (loopback || link_local || !allow.Allows(address->ip())) continue;
-    if (address->is_v4() && deps_.me.InOurNetwork(address->v4().value())) continue;
+    if (deps_.me.InOurNetwork(address->ip())) continue;
     if (std::find(out.begin(), out.end(), *address) == out.end()) out.push_back(*address);
   }
   freeifaddrs(interfaces);
@@ -131,30 +131,30 @@ void Lighthouse::SendUpdate() {
     NebulaMeta meta;
     meta.set_type(NebulaMeta::HostUpdateNotification);
     auto* details = meta.mutable_details();
-    if (version == cert::Version::kV1) details->set_oldvpnaddr(deps_.me.vpn_ip);
+    if (version == cert::Version::kV1) details->set_oldvpnaddr(deps_.me.vpn_ip.v4());
     for (const net::UdpAddr& address : own) AddAddress(details, address);
     for (const auto& relay : deps_.config.relay.relays)
-      if (relay.is_v4()) wire::AddMetaRelay(details, version, IpAddr::V4(relay.v4()));
+      if (relay.is_v4()) wire::AddMetaRelay(details, version, relay);
     return wire::EncodeMessage(meta);
   };
   const Bytes v1 = update(cert::Version::kV1), v2 = update(cert::Version::kV2);
-  for (uint32_t lighthouse : lighthouses_) {
+  for (const IpAddr& lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
     deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                          AsSpan(payload));
   }
 }
 
-void Lighthouse::Query(uint32_t vpn_ip) {
+void Lighthouse::Query(const IpAddr& vpn_ip) {
   if (am_lighthouse_ || IsLighthouse(vpn_ip)) return;
   auto query = [vpn_ip](cert::Version version) {
     NebulaMeta meta;
     meta.set_type(NebulaMeta::HostQuery);
-    (void)wire::SetMetaVpnAddr(meta.mutable_details(), version, IpAddr::V4(vpn_ip));
+    (void)wire::SetMetaVpnAddr(meta.mutable_details(), version, vpn_ip);
     return wire::EncodeMessage(meta);
   };
   const Bytes v1 = query(cert::Version::kV1), v2 = query(cert::Version::kV2);
-  for (uint32_t lighthouse : lighthouses_) {
+  for (const IpAddr& lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
     deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                          AsSpan(payload));
@@ -166,7 +166,7 @@ void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
   if (!meta.ok() || !meta->has_details()) {
     deps_.logger.Error(
         "Failed to unmarshal lighthouse packet",
-        {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"udpAddr", from.remote().ToString()}});
+        {{"vpnIp", from.vpn_ip().ToString()}, {"udpAddr", from.remote().ToString()}});
     return;
   }
   switch (meta->type()) {
@@ -196,10 +196,10 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   const auto& details = meta.details();
   cert::Version version = cert::Version::kV2;
   if (auto named = wire::MetaVpnAddrOf(details); named.ok()) {
-    if (named->addr != IpAddr::V4(from.vpn_ip())) {
+    if (named->addr != from.vpn_ip()) {
       deps_.logger.Debug(
           "Host sent invalid update",
-          {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"answer", named->addr.ToString()}});
+          {{"vpnIp", from.vpn_ip().ToString()}, {"answer", named->addr.ToString()}});
       return;
     }
     version = named->version;
@@ -211,13 +211,14 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   NebulaMeta ack;
   ack.set_type(NebulaMeta::HostUpdateNotificationAck);
   auto* ack_details = ack.mutable_details();
-  if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(from.vpn_ip());
+  if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(from.vpn_ip().v4());
   Bytes ack_bytes = wire::EncodeMessage(ack);
   deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                           AsSpan(ack_bytes));
 }
 
-void Lighthouse::SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const NebulaMeta& meta) {
+void Lighthouse::SetRelaysFrom(const IpAddr& vpn_ip, const IpAddr& owner,
+                               const NebulaMeta& meta) {
   // Relays from either generation's list; IPv6 ones (not ours to use) count as refused.
   size_t announced = wire::MetaRelaysOf(meta.details()).size();
   size_t kept = deps_.addresses.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
@@ -229,17 +230,17 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok() || !named->addr.is_v4()) {
     deps_.logger.Debug("Dropping malformed HostQuery",
-                       {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}});
+                       {{"vpnIp", from.vpn_ip().ToString()}});
     return;
   }
-  uint32_t target = named->addr.v4();
+  const IpAddr target = named->addr;
   auto snapshot = deps_.host_map.Current();
   // Where each side is: its tunnel's remote (the outside of its NAT) first, then what it
   // reported about itself (its LAN addresses, advertised ones).
-  auto known = [&](uint32_t vpn_ip) {
+  auto known = [&](const IpAddr& vpn_ip) {
     std::vector<net::UdpAddr> all;
     Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
-    if (tunnel && !tunnel->via_relay()) all.push_back(tunnel->remote());
+    if (tunnel && !tunnel->via_relay().valid()) all.push_back(tunnel->remote());
     for (const net::UdpAddr& a : deps_.addresses.Reported(vpn_ip))
       if (std::find(all.begin(), all.end(), a) == all.end()) all.push_back(a);
     return all;
@@ -250,10 +251,10 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   // The reply speaks the query's generation.
   NebulaMeta reply;
   reply.set_type(NebulaMeta::HostQueryReply);
-  (void)wire::SetMetaVpnAddr(reply.mutable_details(), named->version, IpAddr::V4(target));
+  (void)wire::SetMetaVpnAddr(reply.mutable_details(), named->version, target);
   for (const auto& a : target_addresses) AddAddress(reply.mutable_details(), a);
-  for (uint32_t relay : deps_.addresses.Relays(target))
-    wire::AddMetaRelay(reply.mutable_details(), named->version, IpAddr::V4(relay));
+  for (const IpAddr& relay : deps_.addresses.Relays(target))
+    wire::AddMetaRelay(reply.mutable_details(), named->version, relay);
   Bytes reply_bytes = wire::EncodeMessage(reply);
   deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                           AsSpan(reply_bytes));
@@ -262,10 +263,10 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   cert::Version punch_version = PeerVersionOf(target);
   NebulaMeta punch;
   punch.set_type(NebulaMeta::HostPunchNotification);
-  (void)wire::SetMetaVpnAddr(punch.mutable_details(), punch_version, IpAddr::V4(from.vpn_ip()));
+  (void)wire::SetMetaVpnAddr(punch.mutable_details(), punch_version, from.vpn_ip());
   for (const auto& a : known(from.vpn_ip())) AddAddress(punch.mutable_details(), a);
-  for (uint32_t relay : deps_.addresses.Relays(from.vpn_ip()))
-    wire::AddMetaRelay(punch.mutable_details(), punch_version, IpAddr::V4(relay));
+  for (const IpAddr& relay : deps_.addresses.Relays(from.vpn_ip()))
+    wire::AddMetaRelay(punch.mutable_details(), punch_version, relay);
   Bytes punch_bytes = wire::EncodeMessage(punch);
   deps_.send.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                        AsSpan(punch_bytes));
@@ -275,7 +276,7 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
   if (!IsLighthouse(from.vpn_ip())) return;
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
-  uint32_t target = named->addr.v4();
+  const IpAddr target = named->addr;
   deps_.addresses.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
   SetRelaysFrom(target, from.vpn_ip(), meta);
   deps_.handshakes.Trigger(target);
@@ -287,7 +288,7 @@ void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, i
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
   std::vector<net::UdpAddr> targets = AddressesOf(meta.details());
-  uint32_t asker = named->addr.v4();
+  const IpAddr asker = named->addr;
   // Kept for punchy.respond's handshake, which then needs no query of its own.
   deps_.addresses.SetReported(asker, from.vpn_ip(), targets);
   // Our 1-byte datagram opens our NAT towards the asker just as its handshake arrives.

@@ -71,10 +71,10 @@ class Lighthouse : public PeerQuery {
   explicit Lighthouse(Deps deps);
 
   bool am_lighthouse() const { return am_lighthouse_; }
-  bool IsLighthouse(uint32_t vpn_ip) const;
+  bool IsLighthouse(const IpAddr& vpn_ip) const;
 
   // Asks every lighthouse where vpn_ip is. No-op on a lighthouse or for a lighthouse.
-  void Query(uint32_t vpn_ip) override;
+  void Query(const IpAddr& vpn_ip) override;
   // A decrypted lighthouse message from the tunnel's peer.
   void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
   // Arms the periodic timers: the lighthouse update (due at once) and punchy.punch's
@@ -92,15 +92,15 @@ class Lighthouse : public PeerQuery {
   void HandleUpdate(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandlePunchNotification(Tunnel& from, const nebula::NebulaMeta& meta, int64_t now_ns);
   // The relays `meta` names for vpn_ip, as `owner` says; what is past the bound is counted.
-  void SetRelaysFrom(uint32_t vpn_ip, uint32_t owner, const nebula::NebulaMeta& meta);
+  void SetRelaysFrom(const IpAddr& vpn_ip, const IpAddr& owner, const nebula::NebulaMeta& meta);
   // Our certificate's version in the tunnel to `lighthouse` (initiating version without one).
-  cert::Version VersionTowards(uint32_t lighthouse) const;
+  cert::Version VersionTowards(const IpAddr& lighthouse) const;
   // The version of vpn_ip's certificate in our tunnel (initiating version without one).
-  cert::Version PeerVersionOf(uint32_t vpn_ip) const;
+  cert::Version PeerVersionOf(const IpAddr& vpn_ip) const;
 
   const Deps deps_;
   const bool am_lighthouse_;
-  std::vector<uint32_t> lighthouses_;
+  std::vector<IpAddr> lighthouses_;
 };
 
 }  // namespace flatnet::mesh

@@ -19,7 +19,7 @@ std::string Lowercase(std::string text) {
 LighthouseDns::LighthouseDns(Node& node) : node_(node) {}
 LighthouseDns::~LighthouseDns() { Stop(); }
 
-void LighthouseDns::Remember(const std::string& cert_name, uint32_t vpn_ip) {
+void LighthouseDns::Remember(const std::string& cert_name, const IpAddr& vpn_ip) {
   std::lock_guard lock(mutex_);
   names_[Lowercase(cert_name)] = vpn_ip;
 }
@@ -31,16 +31,16 @@ void LighthouseDns::Start() {
   options.port = config.dns_port;
   options.responder.logger = node_.logger();
   options.responder.vpn_network =
-      net::Ipv4Cidr(net::Ipv4(node_.credentials().vpn_ip), node_.credentials().prefix_length);
+      net::Ipv4Cidr(net::Ipv4(node_.credentials().vpn_ip.v4()), node_.credentials().prefix_length);
   options.responder.address_for_name = [this](std::string_view name) -> std::optional<uint32_t> {
     std::lock_guard lock(mutex_);
     auto it = names_.find(std::string(name));
-    if (it == names_.end()) return std::nullopt;
-    return it->second;
+    if (it == names_.end() || !it->second.is_v4()) return std::nullopt;
+    return it->second.v4();
   };
   options.responder.cert_for_ip = [this](uint32_t ip) -> std::optional<dns::CertDetails> {
     auto snapshot = node_.host_map().Current();
-    Tunnel* tunnel = snapshot->FindByVpnIp(ip);
+    Tunnel* tunnel = snapshot->FindByVpnIp(IpAddr::V4(ip));
     if (!tunnel) return std::nullopt;
     const cert::Certificate& c = tunnel->peer_cert();
     dns::CertDetails details;

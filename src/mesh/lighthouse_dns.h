@@ -14,6 +14,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/ip_prefix.h"
+
 namespace flatnet::dns {
 class DnsServer;
 }
@@ -29,12 +31,12 @@ class LighthouseDns {
 
   void Start();
   void Stop();
-  void Remember(const std::string& cert_name, uint32_t vpn_ip);
+  void Remember(const std::string& cert_name, const IpAddr& vpn_ip);
 
  private:
   Node& node_;
   std::mutex mutex_;
-  std::unordered_map<std::string, uint32_t> names_;  // lowercase cert name -> overlay IP
+  std::unordered_map<std::string, IpAddr> names_;  // lowercase cert name -> overlay IP
   std::unique_ptr<dns::DnsServer> server_;
 };
 

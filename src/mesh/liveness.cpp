@@ -38,7 +38,7 @@ void Liveness::Check(int64_t now_ns) {
     }
     if (tunnel->SendWornOut() && !deps_.handshakes.Pending(vpn_ip)) {
       deps_.logger.Info("Re-handshaking with remote",
-                        {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                        {{"vpnIp", vpn_ip.ToString()},
                          {"reason", "message counter rehandshake threshold reached"}});
       Counters::Add(deps_.counters.tunnels_rekeyed);
       deps_.handshakes.Initiate(vpn_ip, now_ns);
@@ -78,7 +78,7 @@ void Liveness::Check(int64_t now_ns) {
     state.next_check_ns = 0;
     if (take_in()) continue;  // alive, passively
     deps_.logger.Debug("Tunnel status",
-                       {{"vpnIp", net::Ipv4(vpn_ip).ToString()},
+                       {{"vpnIp", vpn_ip.ToString()},
                         {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
     deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest,
                             {});
@@ -86,13 +86,13 @@ void Liveness::Check(int64_t now_ns) {
   }
   for (Tunnel* tunnel : spent) {
     deps_.logger.Error("Dropping tunnel, message counter is exhausted",
-                       {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                       {{"vpnIp", tunnel->vpn_ip().ToString()},
                         {"certName", tunnel->peer_cert().name}});
     deps_.tunnels.CloseTunnel(*tunnel, "message counter exhausted");
   }
   for (Tunnel* tunnel : dead) {
     deps_.logger.Info("Tunnel status",
-                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                      {{"vpnIp", tunnel->vpn_ip().ToString()},
                        {"tunnelCheck", log::Object{{"state", "dead"}, {"method", "active"}}},
                        {"certName", tunnel->peer_cert().name}});
     deps_.tunnels.CloseTunnel(*tunnel, "dead");
@@ -100,7 +100,7 @@ void Liveness::Check(int64_t now_ns) {
   for (auto [tunnel, idle_ns] : inactive) {
     // Nebula: tell the peer, then forget the tunnel; the next packet handshakes anew.
     deps_.logger.Info("Dropping tunnel due to inactivity",
-                      {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                      {{"vpnIp", tunnel->vpn_ip().ToString()},
                        {"inactiveDuration", FormatGoDuration(std::chrono::nanoseconds(idle_ns))},
                        {"certName", tunnel->peer_cert().name}});
     deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone,

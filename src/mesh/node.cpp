@@ -79,7 +79,7 @@ Status Node::Prepare() {
   if (!credentials.ok()) return credentials.status();
   credentials_ = std::move(*credentials);
   settings_.local_drops =
-      firewall::LocalDrops::For(credentials_.vpn_ip, credentials_.prefix_length,
+      firewall::LocalDrops::For(credentials_.vpn_ip.v4(), credentials_.prefix_length,
                                 config_.tun.drop_local_broadcast, config_.tun.drop_multicast);
 
   // Rules without local_cidr: the overlay networks only when the certificate has unsafe
@@ -113,27 +113,26 @@ Status Node::Prepare() {
     // Like nebula: the route's gateway must be a host of our network, and the route itself
     // must lie outside it (config checks the second).
     for (const config::Gateway& gateway : route.gateways) {
-      if (!gateway.address.is_v4() || !InOurNetwork(gateway.address.v4())) {
+      if (!InOurNetwork(gateway.address)) {
         return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
                              gateway.address.ToString() + " is not in this host's network " +
-                             net::Ipv4(credentials_.vpn_ip).ToString() + "/" +
-                             std::to_string(credentials_.prefix_length));
+                             IpPrefix::From(credentials_.vpn_ip, credentials_.prefix_length)
+                                 .ToString());
       }
     }
-    if (route.network.is_v4() && InOurNetwork(route.network.addr().v4())) {
+    if (InOurNetwork(route.network.addr())) {
       return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): " +
                            route.network.ToString() + " lies inside this host's own network");
     }
-    int prefix = route.network.bits();
-    unsafe_routes_.push_back({route.network.addr().v4(),
-                              prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix),
-                              GatewaySet(route.gateways)});
+    unsafe_routes_.push_back({route.network.Masked(), GatewaySet(route.gateways)});
   }
   std::stable_sort(unsafe_routes_.begin(), unsafe_routes_.end(),
-                   [](const UnsafeRoute& a, const UnsafeRoute& b) { return a.mask > b.mask; });
+                   [](const UnsafeRoute& a, const UnsafeRoute& b) {
+                     return a.network.bits() > b.network.bits();
+                   });
   addresses_ =
       std::make_unique<AddressBook>(config_.lighthouse.remote_allow_list, config_.preferred_ranges,
-                                    credentials_.vpn_ip, credentials_.prefix_length);
+                                    credentials_.certificate->networks);
   std::vector<std::vector<net::UdpAddr>> static_addresses;
   for (const config::StaticHost& host : config_.static_host_map) {
     if (!host.vpn_ip.is_v4()) {
@@ -148,14 +147,15 @@ Status Node::Prepare() {
       logger_.Warn("Failed to resolve host in static_host_map",
                    {{"vpnIp", host.vpn_ip.ToString()}, {"error", failure}});
     }
-    addresses_->SetStatic(host.vpn_ip.v4(), remotes);
+    addresses_->SetStatic(host.vpn_ip, remotes);
     static_addresses.push_back(std::move(remotes));
   }
   static_hosts_ =
       std::make_unique<StaticHostResolver>(config_, std::move(static_addresses), logger_);
   if (config_.tun.use_system_route_table) {
     system_routes_ =
-        std::make_unique<SystemRoutes>(logger_, credentials_.vpn_ip, credentials_.prefix_length);
+        std::make_unique<SystemRoutes>(logger_, std::vector<IpPrefix>{IpPrefix::From(
+                                                    credentials_.vpn_ip, credentials_.prefix_length)});
   }
   // The managers, each given what it needs; the lighthouse and the relay manager reach the
   // handshake manager, made after them, through this Node's HandshakeStarter.
@@ -182,7 +182,8 @@ Status Node::Start() {
   if (!device.ok()) return device.status().Wrap("tun.dev");
   tun_ = std::move(*device);
   tun::TunAddressing addressing;
-  addressing.address = net::Ipv4Cidr(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
+  addressing.address =
+      net::Ipv4Cidr(net::Ipv4(credentials_.vpn_ip.v4()), credentials_.prefix_length);
   addressing.mtu = config_.tun.mtu;
   addressing.tx_queue = config_.tun.tx_queue;
   addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out
@@ -229,7 +230,7 @@ Status Node::Start() {
     dns_->Start();
   }
 
-  net::Ipv4Cidr network(net::Ipv4(credentials_.vpn_ip), credentials_.prefix_length);
+  const IpPrefix network = IpPrefix::From(credentials_.vpn_ip, credentials_.prefix_length);
   logger_.Info("Nebula interface is active",
                {{"interface", tun_device_name_},
                 {"network", network.ToString()},
@@ -306,7 +307,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
             {wire::MessageType::kMessage, wire::MessageSubType::kNone, std::move(event.bytes)},
             now_ns);
         // An ECMP gateway without a tunnel: get tunnels to the others too (gateways.h).
-        for (uint32_t other : OtherGateways(event.vpn_ip))
+        for (const IpAddr& other : OtherGateways(event.vpn_ip))
           if (!snapshot->FindByVpnIp(other)) handshakes_->Initiate(other, now_ns);
       }
       return;
@@ -340,7 +341,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       auto type = wire::MessageType(event.type);
       if (type == wire::MessageType::kCloseTunnel) {
         logger_.Info("Close tunnel received, tearing down.",
-                     {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()},
+                     {{"vpnIp", tunnel->vpn_ip().ToString()},
                       {"certName", tunnel->peer_cert().name},
                       {"udpAddr", event.from.ToString()}});
         CloseTunnel(*tunnel, "close_tunnel");
@@ -351,19 +352,19 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       } else if (logger_.Enabled(log::Level::kDebug)) {
         logger_.Debug(
             "Ignoring message flatnet does not handle yet",
-            {{"vpnIp", net::Ipv4(tunnel->vpn_ip()).ToString()}, {"type", wire::TypeName(type)}});
+            {{"vpnIp", tunnel->vpn_ip().ToString()}, {"type", wire::TypeName(type)}});
       }
       return;
     }
   }
 }
 
-uint32_t Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
-  const uint32_t destination = packet.remote_ip;
+IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
+  const IpAddr destination = IpAddr::V4(packet.remote_ip);
   if (InOurNetwork(destination)) return destination;
   const UnsafeRoute* configured = nullptr;
   for (const UnsafeRoute& route : unsafe_routes_) {
-    if ((destination & route.mask) == route.network) {
+    if (route.network.Contains(destination)) {
       configured = &route;
       break;
     }
@@ -371,10 +372,10 @@ uint32_t Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot&
   if (system_routes_) {
     std::shared_ptr<const void> hold;
     const SystemRoutes::Route* learned = system_routes_->Find(destination, &hold);
-    if (learned && (!configured || learned->prefix_length >= std::popcount(configured->mask)))
+    if (learned && (!configured || learned->network.bits() >= configured->network.bits()))
       return learned->gateways.PickLive(packet, tunnels);
   }
-  return configured ? configured->gateways.PickLive(packet, tunnels) : 0;
+  return configured ? configured->gateways.PickLive(packet, tunnels) : IpAddr();
 }
 
 std::vector<const GatewaySet*> Node::EcmpGatewaySets(std::shared_ptr<const void>* hold) const {
@@ -394,38 +395,38 @@ void Node::HandshakeMissingGateways(int64_t now_ns) {
   auto snapshot = host_map_.Current();
   std::shared_ptr<const void> hold;
   for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
-    const std::vector<uint32_t>& gateways = set->addresses();
+    const std::vector<IpAddr>& gateways = set->addresses();
     bool in_use = std::any_of(gateways.begin(), gateways.end(),
-                              [&](uint32_t g) { return snapshot->FindByVpnIp(g) != nullptr; });
+                              [&](const IpAddr& g) { return snapshot->FindByVpnIp(g) != nullptr; });
     if (!in_use) continue;
-    for (uint32_t g : gateways)
+    for (const IpAddr& g : gateways)
       if (!snapshot->FindByVpnIp(g)) handshakes_->Initiate(g, now_ns);  // no-op when pending
   }
 }
 
-std::vector<uint32_t> Node::OtherGateways(uint32_t gateway) const {
-  std::vector<uint32_t> out;
+std::vector<IpAddr> Node::OtherGateways(const IpAddr& gateway) const {
+  std::vector<IpAddr> out;
   std::shared_ptr<const void> hold;
   for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
     if (!set->Contains(gateway)) continue;
-    for (uint32_t other : set->addresses())
+    for (const IpAddr& other : set->addresses())
       if (other != gateway && std::find(out.begin(), out.end(), other) == out.end())
         out.push_back(other);
   }
   return out;
 }
 
-void Node::Initiate(uint32_t vpn_ip, int64_t now_ns) { handshakes_->Initiate(vpn_ip, now_ns); }
+void Node::Initiate(const IpAddr& vpn_ip, int64_t now_ns) { handshakes_->Initiate(vpn_ip, now_ns); }
 
-void Node::Trigger(uint32_t vpn_ip) { handshakes_->Trigger(vpn_ip); }
+void Node::Trigger(const IpAddr& vpn_ip) { handshakes_->Trigger(vpn_ip); }
 
-bool Node::Pending(uint32_t vpn_ip) const { return handshakes_->Pending(vpn_ip); }
+bool Node::Pending(const IpAddr& vpn_ip) const { return handshakes_->Pending(vpn_ip); }
 
-std::vector<net::UdpAddr> Node::RemotesOf(uint32_t vpn_ip) const {
+std::vector<net::UdpAddr> Node::RemotesOf(const IpAddr& vpn_ip) const {
   return PeerRemotes(host_map_, *addresses_, config_.lighthouse.calculated_remotes, vpn_ip);
 }
 
-void Node::SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
+void Node::SendToVpn(const IpAddr& vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
                      ByteSpan payload) {
   auto snapshot = host_map_.Current();
   if (Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip)) {
@@ -456,7 +457,7 @@ void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
 void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                         ByteSpan payload) {
   Bytes datagram(wire::kHeaderSize + payload.size() + noise::TunnelCipher::kTagSize +
-                 (tunnel.via_relay() ? kRelayOverhead : 0));
+                 (tunnel.via_relay().valid() ? kRelayOverhead : 0));
   SealedDatagram sealed = SealForPeer(*host_map_.Current(), tunnel, kControlSlot, type, subtype,
                                       payload, MutableByteSpan(datagram));
   if (!sealed.ok()) {
@@ -483,13 +484,13 @@ void Node::TunnelEstablished(const Tunnel& tunnel) {
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
   Counters::Add(control_counters_.tunnels_closed);
   logger_.Debug("Tunnel closed",
-                {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()}, {"reason", reason}});
+                {{"vpnIp", tunnel.vpn_ip().ToString()}, {"reason", reason}});
   host_map_.Remove(tunnel);
 }
 
 NodeStatus Node::Report() const {
   NodeStatus status;
-  status.vpn_ip = net::Ipv4(credentials_.vpn_ip).ToString();
+  status.vpn_ip = credentials_.vpn_ip.ToString();
   status.cert_name = credentials_.certificate->name;
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
@@ -497,9 +498,9 @@ NodeStatus Node::Report() const {
   auto snapshot = host_map_.Current();
   for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
     NodeStatus::TunnelStatus t;
-    t.vpn_ip = net::Ipv4(vpn_ip).ToString();
+    t.vpn_ip = vpn_ip.ToString();
     t.cert_name = tunnel->peer_cert().name;
-    t.remote = tunnel->via_relay() ? "relay " + net::Ipv4(tunnel->via_relay()).ToString()
+    t.remote = tunnel->via_relay().valid() ? "relay " + tunnel->via_relay().ToString()
                                    : tunnel->remote().ToString();
     t.cipher = CipherName(settings_.cipher);
     t.local_index = tunnel->local_index();

@@ -105,22 +105,18 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   ControlTimers& timers() { return timers_; }
   uint16_t listen_port() const { return listen_port_; }
   Counters& control_counters() { return control_counters_; }
-  bool InOurNetwork(uint32_t ip) const {
-    uint32_t mask =
-        credentials_.prefix_length == 0 ? 0 : ~uint32_t(0) << (32 - credentials_.prefix_length);
-    return (ip & mask) == (credentials_.vpn_ip & mask);
-  }
+  bool InOurNetwork(const IpAddr& ip) const { return credentials_.InOurNetwork(ip); }
   // The overlay host that carries `packet`: its destination when that is in our network, a
   // gateway of the longest route holding it, from tun.unsafe_routes or (with
   // tun.use_system_route_table) the kernel's table, the kernel's winning a tie as in Nebula
   // (with several gateways, the flow's choice, or one with a tunnel while that has none:
-  // GatewaySet::PickLive), else 0.
-  uint32_t RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
+  // GatewaySet::PickLive), else the invalid address.
+  IpAddr RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
   // The other gateways of every ECMP route `gateway` serves (configured or learned): the
   // control thread starts handshakes to them when `gateway` has no tunnel, as Nebula does.
-  std::vector<uint32_t> OtherGateways(uint32_t gateway) const;
+  std::vector<IpAddr> OtherGateways(const IpAddr& gateway) const;
   // Where a peer might be: static_host_map, lighthouse answers, and the live tunnel's remote.
-  std::vector<net::UdpAddr> RemotesOf(uint32_t vpn_ip) const;
+  std::vector<net::UdpAddr> RemotesOf(const IpAddr& vpn_ip) const;
 
   // --- ControlSender (control thread; Stop uses SendOnTunnel after joining it) ---
   // A datagram with no encryption (handshakes, recv errors), from worker 0's socket.
@@ -132,7 +128,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void set_raw_sender(RawSender sender) { raw_sender_ = std::move(sender); }
   void SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSubType subtype,
                     ByteSpan payload) override;
-  void SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
+  void SendToVpn(const IpAddr& vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
                  ByteSpan payload) override;
   void SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) override;
   // --- TunnelEvents (control thread) ---
@@ -140,9 +136,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void CloseTunnel(Tunnel& tunnel, const char* reason) override;
   // --- HandshakeStarter (control thread): the HandshakeManager's, for the lighthouse and
   // the relay manager, which are made before it ---
-  void Initiate(uint32_t vpn_ip, int64_t now_ns) override;
-  void Trigger(uint32_t vpn_ip) override;
-  bool Pending(uint32_t vpn_ip) const override;
+  void Initiate(const IpAddr& vpn_ip, int64_t now_ns) override;
+  void Trigger(const IpAddr& vpn_ip) override;
+  bool Pending(const IpAddr& vpn_ip) const override;
 
   static int64_t NowNs();  // steady clock
 
@@ -181,7 +177,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   std::unique_ptr<StaticHostResolver> static_hosts_;  // static_host_map names, re-resolved
   std::unique_ptr<SystemRoutes> system_routes_;       // only with tun.use_system_route_table
   struct UnsafeRoute {
-    uint32_t network, mask;
+    IpPrefix network;  // masked
     GatewaySet gateways;  // `via`: one, or several with weights (ECMP)
   };
   std::vector<UnsafeRoute> unsafe_routes_;  // longest prefix first

@@ -82,10 +82,10 @@ void Worker::SendReplies(net::SendBatchBuffers& replies) {
 void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from,
                                   uint8_t* datagram, size_t length, int64_t now_ns,
                                   net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer,
-                                  uint32_t via_relay) {
+                                  const IpAddr& via_relay) {
   Counters& counters = outside_counters_;
   Counters::Add(counters.rx_packets);
-  if (length > net::kMaxDatagramSize && !via_relay) {
+  if (length > net::kMaxDatagramSize && !via_relay.valid()) {
     // No peer sends more than nebula can receive; a bigger one is noise or an attack.
     Counters::Add(counters.rx_dropped_oversize);
     return;
@@ -96,7 +96,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     Counters::Add(counters.rx_dropped_short);
     // A peer's 1-byte hole punch: if we are handshaking with it, now is the moment to
     // send stage 1 again rather than wait for the next retry.
-    if (length <= 1 && !via_relay) {
+    if (length <= 1 && !via_relay.valid()) {
       ControlEvent event;
       event.kind = ControlEvent::Kind::kPunch;
       event.from = from;
@@ -106,7 +106,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     return;
   }
   const wire::Header& header = *parsed;
-  if (!via_relay && from.is_v4() && node_.InOurNetwork(from.v4().value())) {
+  if (!via_relay.valid() && node_.InOurNetwork(from.ip())) {
     Counters::Add(counters.rx_dropped_self);
     return;
   }
@@ -116,7 +116,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
   switch (header.type) {
     case MessageType::kRecvError:
       // listen.accept_recv_error: whose word that they lost our tunnel we take.
-      if (!via_relay &&
+      if (!via_relay.valid() &&
           !config::RecvErrorAllowed(node_.settings().accept_recv_error, from.ip())) {
         Counters::Add(counters.rx_dropped_recv_error);
         return;
@@ -145,7 +145,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       return;
   }
   if (header.type == MessageType::kMessage && header.subtype == MessageSubType::kRelay) {
-    if (via_relay) {  // a relay inside a relay: nebula never sends one
+    if (via_relay.valid()) {  // a relay inside a relay: nebula never sends one
       Counters::Add(counters.rx_dropped_unknown_type);
       return;
     }
@@ -162,7 +162,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     Counters::Add(counters.rx_dropped_no_tunnel);
     // Tell the sender we have no such tunnel so it can handshake again at once (a restart
     // on our side). 16 bytes for at least 16: no amplification.
-    if (!via_relay &&
+    if (!via_relay.valid() &&
         config::RecvErrorAllowed(node_.settings().send_recv_error, from.ip()) &&
         !replies.full()) {
       wire::Header error;
@@ -213,7 +213,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       if (node_.settings().inbound_reject) RejectOutside(tunnels, *tunnel, payload, replies);
       return;
     }
-    if (!via_relay) Roam(*tunnel, from, now_ns);
+    if (!via_relay.valid()) Roam(*tunnel, from, now_ns);
     tunnel->MarkIn();
     bool written =
         coalescer ? coalescer->Add(payload).ok() : tun_.Write(payload.data(), payload.size()) >= 0;
@@ -229,7 +229,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     if (header.subtype == MessageSubType::kTestRequest && !replies.full()) {
       // A request may come from a new address (the peer checking a better path): move
       // there first, then answer, as nebula does.
-      if (!via_relay) Roam(*tunnel, from, now_ns);
+      if (!via_relay.valid()) Roam(*tunnel, from, now_ns);
       // The reply buffers hold the largest request's reply wrapped for a relay.
       SealedDatagram sealed =
           SealForPeer(*tunnels, *tunnel, outside_slot(), MessageType::kTest,
@@ -252,7 +252,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       Counters::Add(counters.rx_dropped_queue_authenticated);
     if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
   }
-  if (!via_relay) Roam(*tunnel, from, now_ns);
+  if (!via_relay.valid()) Roam(*tunnel, from, now_ns);
   tunnel->MarkIn();
 }
 
@@ -306,7 +306,7 @@ void Worker::ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from,
   // We are the relay: pass the inner packet, untouched and unreadable to us, to the next hop.
   const Relay* onward = tunnels->FindRelay(leg->peer, leg->via);
   Tunnel* next = tunnels->FindByVpnIp(leg->peer);
-  if (!onward || onward->state != RelayState::kEstablished || !next || next->via_relay() != 0 ||
+  if (!onward || onward->state != RelayState::kEstablished || !next || next->via_relay().valid() ||
       replies.full() || inner.size() + kRelayOverhead > replies.buffer_size()) {
     Counters::Add(counters.rx_dropped_no_tunnel);
     return;
@@ -330,7 +330,7 @@ void Worker::Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns) {
   auto moved_from = tunnel.RoamTo(from, now_ns, kRoamingSuppressNs);
   if (moved_from) {
     node_.logger().Info("Host roamed to new udp ip/port.",
-                        {{"vpnIp", net::Ipv4(tunnel.vpn_ip()).ToString()},
+                        {{"vpnIp", tunnel.vpn_ip().ToString()},
                          {"udpAddr", moved_from->ToString()},
                          {"newAddr", from.ToString()}});
   }

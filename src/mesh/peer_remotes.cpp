@@ -8,11 +8,11 @@ namespace flatnet::mesh {
 
 std::vector<net::UdpAddr> PeerRemotes(const HostMap& host_map, const AddressBook& book,
                                       const std::vector<config::CalculatedRemotes>& calculated,
-                                      uint32_t vpn_ip) {
+                                      const IpAddr& vpn_ip) {
   auto snapshot = host_map.Current();
   Tunnel* tunnel = snapshot->FindByVpnIp(vpn_ip);
   std::vector<net::UdpAddr> remotes;
-  if (tunnel && !tunnel->via_relay()) {
+  if (tunnel && !tunnel->via_relay().valid()) {
     net::UdpAddr learned = tunnel->remote();
     remotes = book.Candidates(vpn_ip, &learned);
   } else {

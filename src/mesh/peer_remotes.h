@@ -20,6 +20,6 @@ namespace flatnet::mesh {
 
 std::vector<net::UdpAddr> PeerRemotes(const HostMap& host_map, const AddressBook& book,
                                       const std::vector<config::CalculatedRemotes>& calculated,
-                                      uint32_t vpn_ip);
+                                      const IpAddr& vpn_ip);
 
 }  // namespace flatnet::mesh

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 
+#include "base/ip_prefix.h"
+
 namespace flatnet::mesh {
 
 enum class RelayType : uint8_t { kTerminal, kForwarding };
@@ -24,8 +26,8 @@ struct Relay {
   RelayState state = RelayState::kRequested;
   uint32_t local_index = 0;
   uint32_t remote_index = 0;
-  uint32_t via = 0;   // overlay IP of the next hop (the tunnel this leg runs on)
-  uint32_t peer = 0;  // terminal: the far end; forwarding: the host on the other leg
+  IpAddr via;   // overlay IP of the next hop (the tunnel this leg runs on)
+  IpAddr peer;  // terminal: the far end; forwarding: the host on the other leg
 };
 
 }  // namespace flatnet::mesh

@@ -23,8 +23,8 @@ uint32_t RelayManager::NewRelayIndex() const {
   }
 }
 
-void RelayManager::SendControl(uint32_t to, int type, uint32_t initiator_index,
-                               uint32_t responder_index, uint32_t relay_from, uint32_t relay_to) {
+void RelayManager::SendControl(const IpAddr& to, int type, uint32_t initiator_index,
+                               uint32_t responder_index, const IpAddr& relay_from, const IpAddr& relay_to) {
   NebulaControl message;
   message.set_type(NebulaControl::MessageType(type));
   message.set_initiatorrelayindex(initiator_index);
@@ -34,15 +34,15 @@ void RelayManager::SendControl(uint32_t to, int type, uint32_t initiator_index,
   auto snapshot = deps_.host_map.Current();
   Tunnel* tunnel = snapshot->FindByVpnIp(to);
   cert::Version version = tunnel ? tunnel->peer_cert().version : deps_.me.initiating_version;
-  (void)wire::SetControlRelayAddrs(&message, version, IpAddr::V4(relay_from), IpAddr::V4(relay_to));
+  (void)wire::SetControlRelayAddrs(&message, version, relay_from, relay_to);
   Bytes bytes = wire::EncodeMessage(message);
   deps_.send.SendToVpn(to, wire::MessageType::kControl, wire::MessageSubType::kNone,
                        ByteSpan(bytes.data(), bytes.size()));
 }
 
-bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
+bool RelayManager::EnsurePath(Tunnel& relay, const IpAddr& target) {
   auto snapshot = deps_.host_map.Current();
-  uint32_t me = deps_.me.vpn_ip;
+  const IpAddr& me = deps_.me.vpn_ip;
   if (const Relay* leg = snapshot->FindRelay(relay.vpn_ip(), target)) {
     if (leg->state == RelayState::kEstablished) return true;
     // Still waiting: the request may have been lost, ask again with the same index.
@@ -58,16 +58,16 @@ bool RelayManager::EnsurePath(Tunnel& relay, uint32_t target) {
   deps_.host_map.SetRelay(leg);
   deps_.logger.Info(
       "Attempt to relay through hosts",
-      {{"vpnIp", net::Ipv4(target).ToString()}, {"relay", net::Ipv4(relay.vpn_ip()).ToString()}});
+      {{"vpnIp", target.ToString()}, {"relay", relay.vpn_ip().ToString()}});
   SendControl(relay.vpn_ip(), NebulaControl::CreateRelayRequest, leg.local_index, 0, me, target);
   return false;
 }
 
-bool RelayManager::SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) {
+bool RelayManager::SendThrough(const IpAddr& relay, const IpAddr& target, ByteSpan inner) {
   auto snapshot = deps_.host_map.Current();
   const Relay* leg = snapshot->FindRelay(relay, target);
   Tunnel* via = snapshot->FindByVpnIp(relay);
-  if (!leg || leg->state != RelayState::kEstablished || !via || via->via_relay() != 0) return false;
+  if (!leg || leg->state != RelayState::kEstablished || !via || via->via_relay().valid()) return false;
   Bytes datagram(wire::kHeaderSize + inner.size() + noise::TunnelCipher::kTagSize);
   std::copy(inner.begin(), inner.end(), datagram.begin() + wire::kHeaderSize);
   long length = WrapRelayed(*via, kControlSlot, leg->remote_index, datagram.data(), datagram.size(),
@@ -85,7 +85,7 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns)
   if (!message.ok()) {
     deps_.logger.Error(
         "Failed to unmarshal control message",
-        {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"error", message.status().message()}});
+        {{"vpnIp", from.vpn_ip().ToString()}, {"error", message.status().message()}});
     return;
   }
   if (message->type() != NebulaControl::CreateRelayRequest &&
@@ -96,24 +96,24 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns)
     // Malformed, or an IPv6 overlay, which this daemon does not route.
     deps_.logger.Debug(
         "Control message received without usable relay addresses",
-        {{"vpnIp", net::Ipv4(from.vpn_ip()).ToString()}, {"type", int(message->type())}});
+        {{"vpnIp", from.vpn_ip().ToString()}, {"type", int(message->type())}});
     return;
   }
   if (message->type() == NebulaControl::CreateRelayRequest)
-    HandleRequest(from, *message, addrs->from.v4(), addrs->to.v4(), now_ns);
+    HandleRequest(from, *message, addrs->from, addrs->to, now_ns);
   else
-    HandleResponse(from, *message, addrs->from.v4(), addrs->to.v4());
+    HandleResponse(from, *message, addrs->from, addrs->to);
 }
 
-void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uint32_t relay_from,
-                                 uint32_t relay_to, int64_t now_ns) {
+void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, const IpAddr& relay_from,
+                                 const IpAddr& relay_to, int64_t now_ns) {
   deps_.logger.Info("handleCreateRelayRequest",
-                    {{"relayFrom", net::Ipv4(relay_from).ToString()},
-                     {"relayTarget", net::Ipv4(relay_to).ToString()},
+                    {{"relayFrom", relay_from.ToString()},
+                     {"relayTarget", relay_to.ToString()},
                      {"initiatorIdx", request.initiatorrelayindex()},
-                     {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
+                     {"hostInfo", from.vpn_ip().ToString()}});
   auto snapshot = deps_.host_map.Current();
-  uint32_t me = deps_.me.vpn_ip;
+  const IpAddr& me = deps_.me.vpn_ip;
 
   if (relay_to == me) {
     // We are B: the far end. One terminal leg, established at once, answering the relay.
@@ -161,7 +161,7 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
     deps_.handshakes.Initiate(relay_to, now_ns);
     return;
   }
-  if (target->via_relay() != 0) return;  // only to hosts we reach directly
+  if (target->via_relay().valid()) return;  // only to hosts we reach directly
 
   // The leg towards B (via B, peer A).
   const Relay* to_target = snapshot->FindRelay(relay_to, relay_from);
@@ -201,14 +201,14 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, uin
   }
 }
 
-void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response, uint32_t relay_from,
-                                  uint32_t relay_to) {
+void RelayManager::HandleResponse(Tunnel& from, const NebulaControl& response, const IpAddr& relay_from,
+                                  const IpAddr& relay_to) {
   deps_.logger.Info("handleCreateRelayResponse",
-                    {{"relayFrom", net::Ipv4(relay_from).ToString()},
-                     {"relayTarget", net::Ipv4(relay_to).ToString()},
+                    {{"relayFrom", relay_from.ToString()},
+                     {"relayTarget", relay_to.ToString()},
                      {"initiatorIdx", response.initiatorrelayindex()},
                      {"responderIdx", response.responderrelayindex()},
-                     {"hostInfo", net::Ipv4(from.vpn_ip()).ToString()}});
+                     {"hostInfo", from.vpn_ip().ToString()}});
   auto snapshot = deps_.host_map.Current();
   const Relay* found = snapshot->FindRelay(response.initiatorrelayindex());
   // The response must come over the tunnel the leg runs on.

@@ -57,19 +57,19 @@ class RelayManager : public RelayPaths {
   void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
   // Handshake manager: get (or keep asking for) a relayed path to `target` through `relay`,
   // whose tunnel exists. Returns true when the leg is established.
-  bool EnsurePath(Tunnel& relay, uint32_t target) override;
+  bool EnsurePath(Tunnel& relay, const IpAddr& target) override;
   // Sends a whole inner packet (a handshake) to `target` through `relay`'s established leg.
-  bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) override;
+  bool SendThrough(const IpAddr& relay, const IpAddr& target, ByteSpan inner) override;
 
  private:
   // relay_from / relay_to: read from either generation's fields (wire/versioned_fields.h).
-  void HandleRequest(Tunnel& from, const nebula::NebulaControl& request, uint32_t relay_from,
-                     uint32_t relay_to, int64_t now_ns);
-  void HandleResponse(Tunnel& from, const nebula::NebulaControl& response, uint32_t relay_from,
-                      uint32_t relay_to);
+  void HandleRequest(Tunnel& from, const nebula::NebulaControl& request, const IpAddr& relay_from,
+                     const IpAddr& relay_to, int64_t now_ns);
+  void HandleResponse(Tunnel& from, const nebula::NebulaControl& response, const IpAddr& relay_from,
+                      const IpAddr& relay_to);
   // Sends with the address fields of the receiving tunnel's certificate version.
-  void SendControl(uint32_t to, int type, uint32_t initiator_index, uint32_t responder_index,
-                   uint32_t relay_from, uint32_t relay_to);
+  void SendControl(const IpAddr& to, int type, uint32_t initiator_index, uint32_t responder_index,
+                   const IpAddr& relay_from, const IpAddr& relay_to);
   uint32_t NewRelayIndex() const;
 
   const Deps deps_;

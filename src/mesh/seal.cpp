@@ -8,7 +8,7 @@ SealedDatagram SealForPeer(const HostMap::Snapshot& tunnels, Tunnel& tunnel, int
                            wire::MessageType type, wire::MessageSubType subtype, ByteSpan payload,
                            MutableByteSpan out) {
   SealedDatagram result;
-  if (!tunnel.via_relay()) {
+  if (!tunnel.via_relay().valid()) {
     long sealed = tunnel.SealMessage(slot, type, subtype, payload, out.data(), out.size());
     if (sealed < 0) {
       result.error = sealed == kSendSpent ? SealError::kSendSpent : SealError::kSeal;

@@ -163,7 +163,7 @@ void StaticHostResolver::ResolveOnce() {
     if (SameAddresses(now, current_[i])) continue;
     std::lock_guard<std::mutex> lock(mutex_);
     // A change the control thread has not taken yet is updated: only the newest list matters.
-    uint32_t vpn_ip = named_[i].vpn_ip.v4();
+    const IpAddr& vpn_ip = named_[i].vpn_ip;
     auto queued = std::find_if(changes_.begin(), changes_.end(),
                                [vpn_ip](const Change& c) { return c.vpn_ip == vpn_ip; });
     if (queued != changes_.end())
@@ -188,7 +188,7 @@ void ApplyStaticHostChanges(StaticHostResolver& resolver, AddressBook& book,
                             const log::Logger& logger) {
   for (StaticHostResolver::Change& change : resolver.TakeChanges()) {
     logger.Info("DNS results changed for host list",
-                {{"vpnIp", net::Ipv4(change.vpn_ip).ToString()},
+                {{"vpnIp", change.vpn_ip.ToString()},
                  {"origSet", ListOf(change.before)},
                  {"newSet", ListOf(change.after)}});
     book.SetStatic(change.vpn_ip, std::move(change.after));

@@ -42,7 +42,7 @@ bool SameAddresses(const std::vector<net::UdpAddr>& a, const std::vector<net::Ud
 class StaticHostResolver {
  public:
   struct Change {
-    uint32_t vpn_ip = 0;
+    IpAddr vpn_ip;
     std::vector<net::UdpAddr> before, after;
   };
 

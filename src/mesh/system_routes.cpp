@@ -11,14 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net/ip.h"
 
 namespace flatnet::mesh {
 namespace {
-
-uint32_t MaskOf(int prefix_length) {
-  return prefix_length <= 0 ? 0 : ~uint32_t(0) << (32 - prefix_length);
-}
 
 uint32_t LoadIp(const void* data) {
   const auto* b = static_cast<const uint8_t*>(data);
@@ -50,7 +45,7 @@ std::string GatewaysText(const std::vector<config::Gateway>& gateways) {
 }  // namespace
 
 std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
-                                            uint32_t overlay_network, int overlay_prefix) {
+                                            const std::vector<IpPrefix>& overlay_networks) {
   if (message.size() < NLMSG_HDRLEN) return std::nullopt;
   const auto* header = reinterpret_cast<const nlmsghdr*>(message.data());
   if (header->nlmsg_len > message.size() || header->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg)))
@@ -58,14 +53,13 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
   if (header->nlmsg_type != RTM_NEWROUTE && header->nlmsg_type != RTM_DELROUTE) return std::nullopt;
   const auto* route = static_cast<const rtmsg*>(NLMSG_DATA(header));
   if (route->rtm_family != AF_INET || route->rtm_dst_len > 32) return std::nullopt;
-  const uint32_t overlay_mask = MaskOf(overlay_prefix);
   auto in_overlay = [&](uint32_t ip) {
-    return (ip & overlay_mask) == (overlay_network & overlay_mask);
+    return std::any_of(overlay_networks.begin(), overlay_networks.end(),
+                       [&](const IpPrefix& network) { return network.Contains(IpAddr::V4(ip)); });
   };
 
   RouteUpdate update;
   update.add = header->nlmsg_type == RTM_NEWROUTE;
-  update.prefix_length = route->rtm_dst_len;
   bool has_destination = false;
   int oif = 0;
   const rtattr* attrs = RTM_RTA(route);
@@ -73,7 +67,8 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
   std::optional<uint32_t> gateway = GatewayIn(attrs, len);
   for (const rtattr* attr = attrs; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
     if (attr->rta_type == RTA_DST && RTA_PAYLOAD(attr) == 4) {
-      update.network = LoadIp(RTA_DATA(attr)) & MaskOf(update.prefix_length);
+      update.network =
+          IpPrefix::From(IpAddr::V4(LoadIp(RTA_DATA(attr))), route->rtm_dst_len).Masked();
       has_destination = true;
     } else if (attr->rta_type == RTA_OIF && RTA_PAYLOAD(attr) == 4) {
       std::memcpy(&oif, RTA_DATA(attr), 4);
@@ -99,10 +94,9 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
   return update;
 }
 
-SystemRoutes::SystemRoutes(log::Logger logger, uint32_t overlay_network, int overlay_prefix)
+SystemRoutes::SystemRoutes(log::Logger logger, std::vector<IpPrefix> overlay_networks)
     : logger_(std::move(logger)),
-      overlay_network_(overlay_network),
-      overlay_prefix_(overlay_prefix),
+      overlay_networks_(std::move(overlay_networks)),
       table_(std::make_shared<const Table>()) {}
 
 SystemRoutes::~SystemRoutes() { Stop(); }
@@ -155,7 +149,7 @@ void SystemRoutes::Run(int fd, int ifindex) {
     int len = int(got);
     for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       auto update = ParseRouteUpdate(ByteSpan(reinterpret_cast<const uint8_t*>(h), h->nlmsg_len),
-                                     ifindex, overlay_network_, overlay_prefix_);
+                                     ifindex, overlay_networks_);
       if (update) Apply(*update);
     }
   }
@@ -163,9 +157,8 @@ void SystemRoutes::Run(int fd, int ifindex) {
 }
 
 void SystemRoutes::Apply(const RouteUpdate& update) {
-  const std::string destination =
-      net::Ipv4(update.network).ToString() + "/" + std::to_string(update.prefix_length);
-  const auto key = std::make_pair(update.network, update.prefix_length);
+  const std::string destination = update.network.ToString();
+  const IpPrefix& key = update.network;
   logger_.Info(update.add ? "Adding route" : "Removing route",
                {{"destination", destination}, {"via", GatewaysText(update.gateways)}});
   if (update.add)
@@ -173,19 +166,19 @@ void SystemRoutes::Apply(const RouteUpdate& update) {
   else
     learned_.erase(key);
   auto table = std::make_shared<Table>();
-  for (const auto& [k, gateways] : learned_)
-    table->push_back({k.first, MaskOf(k.second), k.second, GatewaySet(gateways)});
+  for (const auto& [network, gateways] : learned_)
+    table->push_back({network, GatewaySet(gateways)});
   std::stable_sort(table->begin(), table->end(), [](const Route& a, const Route& b) {
-    return a.prefix_length > b.prefix_length;
+    return a.network.bits() > b.network.bits();
   });
   table_.store(std::move(table));
 }
 
-const SystemRoutes::Route* SystemRoutes::Find(uint32_t destination,
+const SystemRoutes::Route* SystemRoutes::Find(const IpAddr& destination,
                                               std::shared_ptr<const void>* hold) const {
   std::shared_ptr<const Table> table = table_.load();
   for (const Route& route : *table) {
-    if ((destination & route.mask) == route.network) {
+    if (route.network.Contains(destination)) {
       *hold = table;
       return &route;
     }

@@ -37,24 +37,22 @@ namespace flatnet::mesh {
 
 struct RouteUpdate {
   bool add = true;  // RTM_NEWROUTE; false: RTM_DELROUTE
-  uint32_t network = 0;
-  int prefix_length = 0;
+  IpPrefix network;  // masked
   std::vector<config::Gateway> gateways;
 };
 
-// `overlay_network`/`overlay_prefix`: our overlay network (gateways must lie in it).
+// `overlay_networks`: our overlay networks (gateways must lie in one of them).
 std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
-                                            uint32_t overlay_network, int overlay_prefix);
+                                            const std::vector<IpPrefix>& overlay_networks);
 
 class SystemRoutes {
  public:
   struct Route {
-    uint32_t network = 0, mask = 0;
-    int prefix_length = 0;
+    IpPrefix network;  // masked
     GatewaySet gateways;
   };
 
-  SystemRoutes(log::Logger logger, uint32_t overlay_network, int overlay_prefix);
+  SystemRoutes(log::Logger logger, std::vector<IpPrefix> overlay_networks);
   ~SystemRoutes();
 
   Status Start(const std::string& tun_device, int buffer_size);
@@ -65,7 +63,7 @@ class SystemRoutes {
 
   // The longest learned route holding `destination`, or nullptr. The table it belongs to
   // stays alive as long as `hold`.
-  const Route* Find(uint32_t destination, std::shared_ptr<const void>* hold) const;
+  const Route* Find(const IpAddr& destination, std::shared_ptr<const void>* hold) const;
   // Every learned route, as of now.
   std::shared_ptr<const Table> Current() const { return table_.load(); }
 
@@ -73,9 +71,8 @@ class SystemRoutes {
   void Run(int fd, int ifindex);
 
   log::Logger logger_;
-  const uint32_t overlay_network_;
-  const int overlay_prefix_;
-  std::map<std::pair<uint32_t, int>, std::vector<config::Gateway>> learned_;  // Apply only
+  const std::vector<IpPrefix> overlay_networks_;
+  std::map<IpPrefix, std::vector<config::Gateway>> learned_;  // Apply only
   std::atomic<std::shared_ptr<const Table>> table_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -4,10 +4,10 @@
 
 namespace flatnet::mesh {
 
-Tunnel::Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index,
+Tunnel::Tunnel(const IpAddr& vpn_ip, uint32_t local_index, uint32_t remote_index,
                noise::SessionKeys keys, std::shared_ptr<const cert::Certificate> peer_cert,
                firewall::PeerIdentity identity, const net::UdpAddr& remote,
-               uint64_t handshake_time_ns, bool initiator, uint32_t via_relay, SendLimits limits)
+               uint64_t handshake_time_ns, bool initiator, IpAddr via_relay, SendLimits limits)
     : vpn_ip_(vpn_ip),
       local_index_(local_index),
       remote_index_(remote_index),

@@ -56,19 +56,19 @@ inline constexpr long kSendSpent = -2;
 
 class Tunnel {
  public:
-  Tunnel(uint32_t vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
+  Tunnel(const IpAddr& vpn_ip, uint32_t local_index, uint32_t remote_index, noise::SessionKeys keys,
          std::shared_ptr<const cert::Certificate> peer_cert, firewall::PeerIdentity identity,
          const net::UdpAddr& remote, uint64_t handshake_time_ns, bool initiator,
-         uint32_t via_relay = 0, SendLimits limits = {});
+         IpAddr via_relay = {}, SendLimits limits = {});
   ~Tunnel();
 
-  uint32_t vpn_ip() const { return vpn_ip_; }
+  const IpAddr& vpn_ip() const { return vpn_ip_; }
   uint32_t local_index() const { return local_index_; }
   uint32_t remote_index() const { return remote_index_; }
   bool initiator() const { return initiator_; }
-  // The relay this tunnel's packets go through (its overlay IP), or 0 for a direct tunnel,
-  // whose remote() is then the peer's underlay address.
-  uint32_t via_relay() const { return via_relay_; }
+  // The relay this tunnel's packets go through (its overlay IP), or the invalid address for
+  // a direct tunnel, whose remote() is then the peer's underlay address.
+  const IpAddr& via_relay() const { return via_relay_; }
   uint64_t handshake_time_ns() const { return handshake_time_ns_; }
   const cert::Certificate& peer_cert() const { return *peer_cert_; }
   const firewall::PeerIdentity& identity() const { return identity_; }
@@ -151,7 +151,7 @@ class Tunnel {
   ControlState& control() { return control_; }
 
  private:
-  const uint32_t vpn_ip_;
+  const IpAddr vpn_ip_;
   const uint32_t local_index_;
   const uint32_t remote_index_;
   const noise::SessionKeys keys_;
@@ -159,7 +159,7 @@ class Tunnel {
   const firewall::PeerIdentity identity_;
   const uint64_t handshake_time_ns_;
   const bool initiator_;
-  const uint32_t via_relay_;
+  const IpAddr via_relay_;
   const SendLimits limits_;
 
   // Nebula's handshake consumed counters 1 and 2; data starts at 3 in both directions.

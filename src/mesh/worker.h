@@ -64,7 +64,7 @@ class Worker {
   void RunOutside();
   void ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& from, uint8_t* datagram,
                             size_t length, int64_t now_ns, net::SendBatchBuffers& replies,
-                            tun::TcpCoalescer* coalescer, uint32_t via_relay = 0);
+                            tun::TcpCoalescer* coalescer, const IpAddr& via_relay = {});
   // A message/relay datagram: forward it to the next hop, or unwrap it for us.
   void ConsumeRelayed(SnapshotReader& tunnels, const net::UdpAddr& from, const wire::Header& header,
                       uint8_t* datagram, size_t length, int64_t now_ns,

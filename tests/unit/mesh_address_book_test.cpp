@@ -8,7 +8,7 @@ using namespace flatnet;
 
 namespace {
 net::UdpAddr Addr(const char* text) { return *net::UdpAddr::Parse(text); }
-uint32_t Vpn(const char* text) { return net::Ipv4::Parse(text)->value(); }
+IpAddr Vpn(const char* text) { return *ParseIpAddr(text); }
 
 config::Config Parse(const std::string& yaml) {
   auto config = config::LoadConfigFromString(
@@ -20,8 +20,8 @@ config::Config Parse(const std::string& yaml) {
 
 TEST(AddressBook, MergesSourcesWithoutDuplicatesLearnedFirst) {
   config::Config config = Parse("");
-  mesh::AddressBook book(config.lighthouse.remote_allow_list, {}, Vpn("192.168.100.1"), 24);
-  uint32_t peer = Vpn("192.168.100.7");
+  mesh::AddressBook book(config.lighthouse.remote_allow_list, {}, {IpPrefix::From(Vpn("192.168.100.1"), 24)});
+  IpAddr peer = Vpn("192.168.100.7");
   book.SetStatic(peer, {Addr("198.51.100.7:4242")});
   book.SetReported(peer, Vpn("192.168.100.1"), {Addr("198.51.100.7:4242"), Addr("10.1.1.7:4242")});
   net::UdpAddr learned = Addr("203.0.113.9:31000");
@@ -35,8 +35,8 @@ TEST(AddressBook, MergesSourcesWithoutDuplicatesLearnedFirst) {
 TEST(AddressBook, PreferredRangesComeFirst) {
   config::Config config = Parse("preferred_ranges: [\"10.1.0.0/16\"]\n");
   mesh::AddressBook book(config.lighthouse.remote_allow_list, config.preferred_ranges,
-                         Vpn("192.168.100.1"), 24);
-  uint32_t peer = Vpn("192.168.100.7");
+                         {IpPrefix::From(Vpn("192.168.100.1"), 24)});
+  IpAddr peer = Vpn("192.168.100.7");
   book.SetReported(peer, peer, {Addr("203.0.113.9:4242"), Addr("10.1.1.7:4242")});
   auto all = book.Candidates(peer);
   ASSERT_EQ(all.size(), 2u);
@@ -46,8 +46,8 @@ TEST(AddressBook, PreferredRangesComeFirst) {
 TEST(AddressBook, RefusesOverlayAddressesPortZeroAndWhatTheAllowListDenies) {
   config::Config config = Parse(
       "lighthouse:\n  remote_allow_list:\n    '10.0.0.0/8': false\n");
-  mesh::AddressBook book(config.lighthouse.remote_allow_list, {}, Vpn("192.168.100.1"), 24);
-  uint32_t peer = Vpn("192.168.100.7");
+  mesh::AddressBook book(config.lighthouse.remote_allow_list, {}, {IpPrefix::From(Vpn("192.168.100.1"), 24)});
+  IpAddr peer = Vpn("192.168.100.7");
   size_t kept = book.SetReported(peer, peer,
                                  {Addr("192.168.100.9:4242"), Addr("10.2.3.4:4242"),
                                   Addr("198.51.100.1:0"), Addr("198.51.100.1:4242")});
@@ -58,8 +58,8 @@ TEST(AddressBook, RefusesOverlayAddressesPortZeroAndWhatTheAllowListDenies) {
 
 TEST(AddressBook, AnOwnerReplacesOnlyItsOwnReport) {
   config::Config config = Parse("");
-  mesh::AddressBook book(config.lighthouse.remote_allow_list, {}, Vpn("192.168.100.1"), 24);
-  uint32_t peer = Vpn("192.168.100.7"), lh1 = Vpn("192.168.100.2"), lh2 = Vpn("192.168.100.3");
+  mesh::AddressBook book(config.lighthouse.remote_allow_list, {}, {IpPrefix::From(Vpn("192.168.100.1"), 24)});
+  IpAddr peer = Vpn("192.168.100.7"), lh1 = Vpn("192.168.100.2"), lh2 = Vpn("192.168.100.3");
   book.SetReported(peer, lh1, {Addr("198.51.100.1:4242")});
   book.SetReported(peer, lh2, {Addr("198.51.100.2:4242")});
   book.SetReported(peer, lh1, {Addr("198.51.100.3:4242")});

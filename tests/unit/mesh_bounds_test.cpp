@@ -16,7 +16,7 @@ using namespace flatnet::mesh::testing;
 
 namespace {
 
-std::shared_ptr<Tunnel> FakeTunnel(uint32_t vpn_ip, uint32_t local_index) {
+std::shared_ptr<Tunnel> FakeTunnel(const IpAddr& vpn_ip, uint32_t local_index) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
@@ -25,12 +25,12 @@ std::shared_ptr<Tunnel> FakeTunnel(uint32_t vpn_ip, uint32_t local_index) {
                                   firewall::PeerIdentity{}, Addr("198.51.100.1:4242"), 1, true);
 }
 
-Bytes CreateRelayRequest(uint32_t index, uint32_t from, uint32_t to) {
+Bytes CreateRelayRequest(uint32_t index, const IpAddr& from, const IpAddr& to) {
   nebula::NebulaControl message;
   message.set_type(nebula::NebulaControl::CreateRelayRequest);
   message.set_initiatorrelayindex(index);
-  message.set_oldrelayfromaddr(from);
-  message.set_oldrelaytoaddr(to);
+  message.set_oldrelayfromaddr(from.v4());
+  message.set_oldrelaytoaddr(to.v4());
   return wire::EncodeMessage(message);
 }
 
@@ -38,9 +38,9 @@ Bytes CreateRelayRequest(uint32_t index, uint32_t from, uint32_t to) {
 
 TEST(MeshBounds, AnnouncedRelayListsAreCut) {
   config::RemoteAllowList allow;
-  AddressBook book(allow, {}, Ip("10.9.0.1"), 16);
-  std::vector<uint32_t> relays;
-  for (uint32_t i = 0; i < 1000; ++i) relays.push_back(Ip("10.9.2.0") + i);
+  AddressBook book(allow, {}, {IpPrefix::From(Ip("10.9.0.1"), 16)});
+  std::vector<IpAddr> relays;
+  for (uint32_t i = 0; i < 1000; ++i) relays.push_back(IpPlus("10.9.2.0", i));
   EXPECT_EQ(book.SetRelays(Ip("10.9.0.5"), Ip("10.9.0.5"), relays), AddressBook::kMaxRelays);
   EXPECT_EQ(book.Relays(Ip("10.9.0.5")).size(), AddressBook::kMaxRelays);
 }
@@ -51,7 +51,7 @@ TEST(MeshBounds, PendingHandshakesAreBoundedAndRefusalsCounted) {
   ASSERT_TRUE(node);
   const size_t extra = 76;
   for (uint32_t i = 0; i < HandshakeManager::kMaxPendingHandshakes + extra; ++i)
-    node->node->handshakes().Initiate(Ip("10.9.1.0") + i, Node::NowNs());
+    node->node->handshakes().Initiate(IpPlus("10.9.1.0", i), Node::NowNs());
   EXPECT_EQ(node->node->handshakes().pending_count(), HandshakeManager::kMaxPendingHandshakes);
   EXPECT_EQ(node->Counter("handshakes_refused_pending"), extra);
 }
@@ -62,13 +62,13 @@ TEST(MeshBounds, APeerGetsAtMostItsShareOfRelayPathsAndOnlyToOurNetwork) {
       MeshConfig(ca, MakeTestHost(ca, "r", "10.9.0.1/16"), "relay:\n  am_relay: true\n"));
   ASSERT_TRUE(relay);
   HostMap& map = relay->node->host_map();
-  const uint32_t requester = Ip("10.9.0.2");
+  const IpAddr requester = Ip("10.9.0.2");
   auto from = FakeTunnel(requester, 1000);
   map.Add(from);
   const size_t targets = RelayManager::kMaxPathsPerPeer + 8;
-  for (uint32_t i = 0; i < targets; ++i) map.Add(FakeTunnel(Ip("10.9.1.0") + i, 2000 + 2 * i));
+  for (uint32_t i = 0; i < targets; ++i) map.Add(FakeTunnel(IpPlus("10.9.1.0", i), 2000 + 2 * i));
   for (uint32_t i = 0; i < targets; ++i) {
-    Bytes request = CreateRelayRequest(5000 + i, requester, Ip("10.9.1.0") + i);
+    Bytes request = CreateRelayRequest(5000 + i, requester, IpPlus("10.9.1.0", i));
     relay->node->relays().HandleMessage(*from, ByteSpan(request.data(), request.size()),
                                         Node::NowNs());
   }

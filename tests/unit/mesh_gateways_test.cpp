@@ -16,7 +16,7 @@ using namespace flatnet::mesh::testing;
 
 namespace {
 
-std::shared_ptr<Tunnel> FakeTunnel(uint32_t vpn_ip, uint32_t local_index) {
+std::shared_ptr<Tunnel> FakeTunnel(const IpAddr& vpn_ip, uint32_t local_index) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
@@ -33,8 +33,8 @@ std::vector<config::Gateway> Gateways(std::initializer_list<std::pair<const char
 
 firewall::Packet Flow(uint16_t local_port, uint16_t remote_port = 443, uint8_t protocol = 6) {
   firewall::Packet p;
-  p.local_ip = Ip("192.168.100.1");
-  p.remote_ip = Ip("172.16.1.10");
+  p.local_ip = Ip("192.168.100.1").v4();
+  p.remote_ip = Ip("172.16.1.10").v4();
   p.local_port = local_port;
   p.remote_port = remote_port;
   p.protocol = protocol;
@@ -42,8 +42,8 @@ firewall::Packet Flow(uint16_t local_port, uint16_t remote_port = 443, uint8_t p
 }
 
 // How many of 20000 flows (source ports) each gateway gets.
-std::map<uint32_t, int> Spread(const GatewaySet& set) {
-  std::map<uint32_t, int> count;
+std::map<IpAddr, int> Spread(const GatewaySet& set) {
+  std::map<IpAddr, int> count;
   for (int port = 10000; port < 30000; ++port) ++count[set.Pick(Flow(uint16_t(port)))];
   return count;
 }
@@ -52,13 +52,13 @@ std::map<uint32_t, int> Spread(const GatewaySet& set) {
 
 TEST(MeshGateways, OneGatewayTakesEveryFlow) {
   GatewaySet set(Gateways({{"192.168.100.7", 1}}));
-  EXPECT_EQ(Spread(set), (std::map<uint32_t, int>{{Ip("192.168.100.7"), 20000}}));
+  EXPECT_EQ(Spread(set), (std::map<IpAddr, int>{{Ip("192.168.100.7"), 20000}}));
 }
 
 TEST(MeshGateways, AFlowAlwaysTakesTheSameGateway) {
   GatewaySet set(Gateways({{"192.168.100.7", 1}, {"192.168.100.8", 1}, {"192.168.100.9", 1}}));
   for (int port = 1; port < 2000; port += 7) {
-    uint32_t first = set.Pick(Flow(uint16_t(port)));
+    IpAddr first = set.Pick(Flow(uint16_t(port)));
     for (int again = 0; again < 3; ++again) EXPECT_EQ(set.Pick(Flow(uint16_t(port))), first);
   }
   // Another protocol or destination port is another flow, and lands elsewhere for some ports.
@@ -96,7 +96,7 @@ TEST(MeshGateways, AFlowWhoseGatewayHasNoTunnelTakesOneThatHas) {
   int checked = 0;
   for (int port = 1000; port < 1100; ++port) {
     firewall::Packet flow = Flow(uint16_t(port));
-    uint32_t chosen = set.Pick(flow);
+    IpAddr chosen = set.Pick(flow);
     EXPECT_EQ(set.PickLive(flow, none), chosen);  // nothing up: the flow's own, to handshake
     EXPECT_EQ(set.PickLive(flow, both), chosen);
     EXPECT_EQ(set.PickLive(flow, only_8), Ip("192.168.100.8"));
@@ -119,20 +119,20 @@ TEST(MeshGateways, ANodeRoutesAnUnsafeNetworkOverItsGateways) {
                                           "          weight: 1\n"));
   ASSERT_TRUE(node);
   HostMap::Snapshot none;
-  std::map<uint32_t, int> count;
+  std::map<IpAddr, int> count;
   for (int port = 1000; port < 3000; ++port)
     ++count[node->node->RouteFor(Flow(uint16_t(port)), none)];
   EXPECT_EQ(count.size(), 2u);
   EXPECT_GT(count[Ip("192.168.100.7")], 0);
   EXPECT_GT(count[Ip("192.168.100.8")], 0);
   firewall::Packet inside = Flow(1);
-  inside.remote_ip = Ip("192.168.100.3");
+  inside.remote_ip = Ip("192.168.100.3").v4();
   EXPECT_EQ(node->node->RouteFor(inside, none), Ip("192.168.100.3"));
   firewall::Packet nowhere = Flow(1);
-  nowhere.remote_ip = Ip("10.1.1.1");
-  EXPECT_EQ(node->node->RouteFor(nowhere, none), 0u);
+  nowhere.remote_ip = Ip("10.1.1.1").v4();
+  EXPECT_FALSE(node->node->RouteFor(nowhere, none).valid());
   EXPECT_EQ(node->node->OtherGateways(Ip("192.168.100.7")),
-            std::vector<uint32_t>{Ip("192.168.100.8")});
+            std::vector<IpAddr>{Ip("192.168.100.8")});
   EXPECT_TRUE(node->node->OtherGateways(Ip("192.168.100.3")).empty());
 }
 

@@ -104,7 +104,7 @@ TEST(HandshakeManager, QueuedPacketsAndMessagesLeaveOnTheNewTunnelOnceStage2Arri
   EXPECT_TRUE(a.handshakes->Pending(Ip("10.9.0.2")));
   ASSERT_EQ(a.host.send.Handshakes(1).size(), 1u);
   EXPECT_EQ(a.host.send.Handshakes(1)[0].to, Addr(kAddrB));
-  EXPECT_EQ(a.host.lighthouse.queried, std::vector<uint32_t>{Ip("10.9.0.2")});
+  EXPECT_EQ(a.host.lighthouse.queried, std::vector<IpAddr>{Ip("10.9.0.2")});
   EXPECT_TRUE(a.host.send.queued.empty());
 
   Tunnel* at_b = Complete(a, b, t0 + kMs);
@@ -116,8 +116,8 @@ TEST(HandshakeManager, QueuedPacketsAndMessagesLeaveOnTheNewTunnelOnceStage2Arri
   EXPECT_EQ(at_b->vpn_ip(), Ip("10.9.0.1"));
   EXPECT_TRUE(at_a->proven());   // stage 2 proves the responder
   EXPECT_FALSE(at_b->proven());  // stage 1 proves nothing
-  EXPECT_EQ(a.host.tunnels.established, std::vector<uint32_t>{Ip("10.9.0.2")});
-  EXPECT_EQ(b.host.tunnels.established, std::vector<uint32_t>{Ip("10.9.0.1")});
+  EXPECT_EQ(a.host.tunnels.established, std::vector<IpAddr>{Ip("10.9.0.2")});
+  EXPECT_EQ(b.host.tunnels.established, std::vector<IpAddr>{Ip("10.9.0.1")});
   // What waited goes now, in order: the inside packet through the firewall path, the
   // lighthouse message sealed as it is.
   ASSERT_EQ(a.host.send.queued.size(), 1u);
@@ -206,7 +206,7 @@ TEST(HandshakeManager, ForgedFarFutureStage1DoesNotReplaceAProvenTunnelAndAResta
   ASSERT_NE(live, nullptr);
   ASSERT_TRUE(live->NoteAuthenticated());  // a's first packet opened, as a worker sees it
   b.handshakes->Proven(live->local_index());
-  const uint32_t vpn_a = Ip("10.9.0.1");
+  const IpAddr vpn_a = Ip("10.9.0.1");
 
   // Far in the future (year 2096): answered, as it can't be told from a real one, but only
   // as a candidate; b's packets keep using the live tunnel.
@@ -219,7 +219,7 @@ TEST(HandshakeManager, ForgedFarFutureStage1DoesNotReplaceAProvenTunnelAndAResta
   EXPECT_EQ(snapshot->by_local_index.size(), 2u);  // the live tunnel and the candidate
   for (const auto& [index, tunnel] : snapshot->by_local_index)
     EXPECT_LE(tunnel->handshake_time_ns(), kNow);  // the claimed time is kept to our clock
-  EXPECT_EQ(b.host.tunnels.established, std::vector<uint32_t>{vpn_a});  // not again
+  EXPECT_EQ(b.host.tunnels.established, std::vector<IpAddr>{vpn_a});  // not again
 
   // a restarts: a new manager with the same certificate and key, and a time earlier than
   // the forger claimed. Not "too old": its handshake completes at once.
@@ -316,7 +316,7 @@ TEST(HandshakeManager, AStage1FromAnAddressTheAllowListDeniesIsDropped) {
 TEST(HandshakeManager, APeerWithRelaysGetsItsStage1ThroughAnEstablishedPath) {
   Mesh m;
   Peer a(m.ca, m.a_host, Rest(), /*use_relays=*/true);
-  const uint32_t relay = Ip("10.9.0.9"), b = Ip("10.9.0.2");
+  const IpAddr relay = Ip("10.9.0.9"), b = Ip("10.9.0.2");
   a.host.addresses->SetRelays(b, Ip("10.9.0.100"), {relay});
   // No tunnel to the relay yet: the pass that found it starts one after the resends.
   a.handshakes->Initiate(b, 0);

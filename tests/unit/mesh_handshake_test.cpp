@@ -93,7 +93,7 @@ TEST(MeshCredentials, OverlayIpOfACertificateWithoutIpIsAnError) {
   EXPECT_FALSE(OverlayIpOf(c).ok());  // v2 may carry IPv6 only; the overlay is IPv4
   c.networks.push_back(*ParseIpPrefix("10.9.0.3/24"));
   ASSERT_TRUE(OverlayIpOf(c).ok());
-  EXPECT_EQ(*OverlayIpOf(c), 0x0a090003u);
+  EXPECT_EQ(OverlayIpOf(c)->ToString(), "10.9.0.3");
 }
 
 // Finding 7: stage 2 from an underlay address lighthouse.remote_allow_list denies is refused
@@ -253,7 +253,7 @@ TEST(MeshHandshake, ForgedFarFutureStage1NeitherReplacesALiveTunnelNorLocksOutTh
   EXPECT_FALSE(live->proven());
   ASSERT_TRUE(SendOneMessage(*a, *b, "10.9.0.2"));  // a's first packet proves b's tunnel
   EXPECT_TRUE(live->proven());
-  const uint32_t vpn_a = Ip("10.9.0.1");
+  const IpAddr vpn_a = Ip("10.9.0.1");
   ASSERT_EQ(b->node->host_map().Current()->FindByVpnIp(vpn_a), live);
 
   // The forgery: answered (it can't be told from a real one yet), but b keeps using the

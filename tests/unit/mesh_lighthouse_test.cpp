@@ -47,7 +47,7 @@ NebulaMeta Meta(NebulaMeta::MessageType type, const char* vpn_ip,
                 cert::Version version = cert::Version::kV1) {
   NebulaMeta meta;
   meta.set_type(type);
-  EXPECT_TRUE(wire::SetMetaVpnAddr(meta.mutable_details(), version, IpAddr::V4(Ip(vpn_ip))).ok());
+  EXPECT_TRUE(wire::SetMetaVpnAddr(meta.mutable_details(), version, Ip(vpn_ip)).ok());
   for (const char* a : addresses) AddAddress(meta.mutable_details(), Addr(a));
   return meta;
 }
@@ -58,9 +58,9 @@ NebulaMeta Decoded(const Bytes& payload) {
   return meta.ok() ? *meta : NebulaMeta{};
 }
 
-uint32_t NamedIn(const NebulaMeta& meta) {
+IpAddr NamedIn(const NebulaMeta& meta) {
   auto named = wire::MetaVpnAddrOf(meta.details());
-  return named.ok() && named->addr.is_v4() ? named->addr.v4() : 0;
+  return named.ok() ? named->addr : IpAddr();
 }
 
 std::vector<net::UdpAddr> Addrs(const std::vector<const char*>& texts) {
@@ -88,7 +88,7 @@ TEST(Lighthouse, AnUpdateIsKeptForItsSenderAndAcknowledgedInItsGeneration) {
   EXPECT_EQ(t.host.send.on_tunnel[0].vpn_ip, Ip("10.9.0.5"));
   NebulaMeta ack = Decoded(t.host.send.on_tunnel[0].payload);
   EXPECT_EQ(ack.type(), NebulaMeta::HostUpdateNotificationAck);
-  EXPECT_EQ(ack.details().oldvpnaddr(), Ip("10.9.0.5"));  // v1 names the host
+  EXPECT_EQ(ack.details().oldvpnaddr(), Ip("10.9.0.5").v4());  // v1 names the host
 
   // v2: the ack is empty, the tunnel says who it is for.
   Tunnel& v2 = t.Peer("10.9.0.6", "203.0.113.6:4242", 6, cert::Version::kV2);
@@ -159,7 +159,7 @@ TEST(Lighthouse,
             Meta(NebulaMeta::HostQueryReply, "10.9.0.5", {"198.51.100.5:4242", "192.0.2.5:4242"}));
   // 192.0.2.0/24 is denied by lighthouse.remote_allow_list.
   EXPECT_EQ(t.host.addresses->Candidates(Ip("10.9.0.5")), Addrs({"198.51.100.5:4242"}));
-  EXPECT_EQ(t.host.handshakes.triggered, std::vector<uint32_t>{Ip("10.9.0.5")});
+  EXPECT_EQ(t.host.handshakes.triggered, std::vector<IpAddr>{Ip("10.9.0.5")});
 }
 
 TEST(Lighthouse, RepliesAndPunchNotificationsFromOtherHostsAreIgnored) {
@@ -214,7 +214,7 @@ TEST(Lighthouse, AMemberQueriesAndUpdatesItsLighthousesInTheirTunnelsGeneration)
   EXPECT_EQ(t.host.send.to_vpn[0].vpn_ip, Ip("10.9.0.100"));
   NebulaMeta query = Decoded(t.host.send.to_vpn[0].payload);
   EXPECT_EQ(query.type(), NebulaMeta::HostQuery);
-  EXPECT_EQ(query.details().oldvpnaddr(), Ip("10.9.0.5"));  // v1 before any tunnel says more
+  EXPECT_EQ(query.details().oldvpnaddr(), Ip("10.9.0.5").v4());  // v1 before any tunnel says more
 
   // With a v2 tunnel to the lighthouse, the update speaks v2: no OldVpnAddr.
   t.Peer("10.9.0.100", "198.51.100.100:4242", 100, cert::Version::kV2).control().my_cert_version =

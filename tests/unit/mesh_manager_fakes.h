@@ -36,20 +36,21 @@ class FakeSender : public ControlSender {
     wire::Header header() const { return *wire::ParseHeader(datagram); }
   };
   struct OnTunnel {
-    uint32_t vpn_ip;       // the tunnel's peer
+    IpAddr vpn_ip;       // the tunnel's peer
     uint32_t local_index;  // which of its tunnels
     wire::MessageType type;
     wire::MessageSubType subtype;
     Bytes payload;
   };
   struct ToVpn {
-    uint32_t vpn_ip;
+    IpAddr vpn_ip;
     wire::MessageType type;
     wire::MessageSubType subtype;
     Bytes payload;
   };
   struct Queued {
-    uint32_t vpn_ip, local_index;
+    IpAddr vpn_ip;
+    uint32_t local_index;
     Bytes packet;
   };
 
@@ -61,7 +62,7 @@ class FakeSender : public ControlSender {
     on_tunnel.push_back({tunnel.vpn_ip(), tunnel.local_index(), type, subtype,
                          Bytes(payload.begin(), payload.end())});
   }
-  void SendToVpn(uint32_t vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
+  void SendToVpn(const IpAddr& vpn_ip, wire::MessageType type, wire::MessageSubType subtype,
                  ByteSpan payload) override {
     to_vpn.push_back({vpn_ip, type, subtype, Bytes(payload.begin(), payload.end())});
   }
@@ -99,7 +100,7 @@ class FakeTunnelEvents : public TunnelEvents {
     closed.push_back(reason);
     map_.Remove(tunnel);
   }
-  std::vector<uint32_t> established;
+  std::vector<IpAddr> established;
   std::vector<std::string> closed;
 
  private:
@@ -108,36 +109,36 @@ class FakeTunnelEvents : public TunnelEvents {
 
 class FakeHandshakes : public HandshakeStarter {
  public:
-  void Initiate(uint32_t vpn_ip, int64_t) override { initiated.push_back(vpn_ip); }
-  void Trigger(uint32_t vpn_ip) override { triggered.push_back(vpn_ip); }
-  bool Pending(uint32_t vpn_ip) const override {
+  void Initiate(const IpAddr& vpn_ip, int64_t) override { initiated.push_back(vpn_ip); }
+  void Trigger(const IpAddr& vpn_ip) override { triggered.push_back(vpn_ip); }
+  bool Pending(const IpAddr& vpn_ip) const override {
     return std::find(initiated.begin(), initiated.end(), vpn_ip) != initiated.end();
   }
-  std::vector<uint32_t> initiated, triggered;
+  std::vector<IpAddr> initiated, triggered;
 };
 
 class FakeQuery : public PeerQuery {
  public:
-  void Query(uint32_t vpn_ip) override { queried.push_back(vpn_ip); }
-  std::vector<uint32_t> queried;
+  void Query(const IpAddr& vpn_ip) override { queried.push_back(vpn_ip); }
+  std::vector<IpAddr> queried;
 };
 
 class FakeRelays : public RelayPaths {
  public:
-  bool EnsurePath(Tunnel& relay, uint32_t target) override {
+  bool EnsurePath(Tunnel& relay, const IpAddr& target) override {
     ensured.push_back({relay.vpn_ip(), target});
     return established;
   }
-  bool SendThrough(uint32_t relay, uint32_t target, ByteSpan inner) override {
+  bool SendThrough(const IpAddr& relay, const IpAddr& target, ByteSpan inner) override {
     through.push_back({relay, target, Bytes(inner.begin(), inner.end())});
     return established;
   }
   struct Through {
-    uint32_t relay, target;
+    IpAddr relay, target;
     Bytes inner;
   };
   bool established = false;  // what EnsurePath and SendThrough answer
-  std::vector<std::pair<uint32_t, uint32_t>> ensured;
+  std::vector<std::pair<IpAddr, IpAddr>> ensured;
   std::vector<Through> through;
 };
 
@@ -171,31 +172,32 @@ struct ManagerHost {
     if (loaded.ok()) me = std::move(*loaded);
     settings.handshake_try_interval_ns = config.handshakes.try_interval.count();
     settings.handshake_retries = config.handshakes.retries;
-    addresses = std::make_unique<AddressBook>(config.lighthouse.remote_allow_list,
-                                              config.preferred_ranges, me.vpn_ip, me.prefix_length);
+    addresses = std::make_unique<AddressBook>(
+        config.lighthouse.remote_allow_list, config.preferred_ranges,
+        std::vector<IpPrefix>{IpPrefix::From(me.vpn_ip, me.prefix_length)});
     // static_host_map, as Node::Prepare fills it (the tests write literal addresses).
     for (const config::StaticHost& host : config.static_host_map) {
       std::vector<net::UdpAddr> remotes;
       for (const config::HostPort& address : host.addresses)
         if (auto resolved = net::Resolve(address.host, address.port); resolved.ok())
           remotes.insert(remotes.end(), resolved->begin(), resolved->end());
-      addresses->SetStatic(host.vpn_ip.v4(), std::move(remotes));
+      addresses->SetStatic(host.vpn_ip, std::move(remotes));
     }
   }
 };
 
 // A tunnel to `vpn_ip` at `remote` with fresh keys, as a finished handshake leaves it; the
 // peer's certificate has `version`.
-inline std::shared_ptr<Tunnel> MakeTunnel(uint32_t vpn_ip, uint32_t local_index,
+inline std::shared_ptr<Tunnel> MakeTunnel(const IpAddr& vpn_ip, uint32_t local_index,
                                           const net::UdpAddr& remote,
                                           cert::Version version = cert::Version::kV1,
-                                          uint32_t via_relay = 0) {
+                                          IpAddr via_relay = {}) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
   auto cert = std::make_shared<cert::Certificate>();
   cert->version = version;
-  cert->name = "peer " + std::to_string(vpn_ip & 0xff);
+  cert->name = "peer " + std::to_string(vpn_ip.bytes16()[15]);
   return std::make_shared<Tunnel>(vpn_ip, local_index, local_index + 1000, keys, cert,
                                   firewall::PeerIdentity{}, remote, 1, /*initiator=*/true,
                                   via_relay);

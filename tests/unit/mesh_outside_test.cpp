@@ -34,7 +34,8 @@ using namespace std::chrono_literals;
 struct TunnelEnds {
   std::shared_ptr<Tunnel> mine, theirs;
 };
-TunnelEnds MakeTunnel(uint32_t my_ip, uint32_t peer_ip, uint32_t my_index, uint32_t peer_index,
+TunnelEnds MakeTunnel(const IpAddr& my_ip, const IpAddr& peer_ip, uint32_t my_index,
+                      uint32_t peer_index,
                       const net::UdpAddr& peer_addr) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
@@ -201,7 +202,7 @@ TEST(MeshOutside, ARelayDropsReplayedRelayedFramesInsteadOfForwardingThem) {
   auto r = NodeAt(ca, "relay", "10.9.0.1/24");
   ASSERT_TRUE(r);
   Node& relay = *r->node;
-  const uint32_t relay_ip = Ip("10.9.0.1"), a_ip = Ip("10.9.0.2"), b_ip = Ip("10.9.0.3");
+  const IpAddr relay_ip = Ip("10.9.0.1"), a_ip = Ip("10.9.0.2"), b_ip = Ip("10.9.0.3");
   Peer a, b;
   TunnelEnds to_a = MakeTunnel(relay_ip, a_ip, 11, 22, a.address());
   TunnelEnds to_b = MakeTunnel(relay_ip, b_ip, 33, 44, b.address());

@@ -15,7 +15,7 @@ using namespace flatnet::mesh::testing;
 
 namespace {
 
-std::shared_ptr<Tunnel> FakeTunnel(uint32_t vpn_ip, const char* remote) {
+std::shared_ptr<Tunnel> FakeTunnel(const IpAddr& vpn_ip, const char* remote) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);

@@ -38,8 +38,8 @@ struct RelayUnderTest {
     message.set_type(type);
     message.set_initiatorrelayindex(initiator_index);
     message.set_responderrelayindex(responder_index);
-    EXPECT_TRUE(wire::SetControlRelayAddrs(&message, cert::Version::kV1, IpAddr::V4(Ip(relay_from)),
-                                           IpAddr::V4(Ip(relay_to)))
+    EXPECT_TRUE(wire::SetControlRelayAddrs(&message, cert::Version::kV1, Ip(relay_from),
+                                           Ip(relay_to))
                     .ok());
     Bytes bytes = wire::EncodeMessage(message);
     relays.HandleMessage(from, ByteSpan(bytes.data(), bytes.size()), 0);
@@ -55,8 +55,8 @@ struct RelayUnderTest {
 };
 
 // The control messages sent so far, decoded, with whom they went to.
-std::vector<std::pair<uint32_t, NebulaControl>> Controls(const FakeSender& send) {
-  std::vector<std::pair<uint32_t, NebulaControl>> out;
+std::vector<std::pair<IpAddr, NebulaControl>> Controls(const FakeSender& send) {
+  std::vector<std::pair<IpAddr, NebulaControl>> out;
   for (const auto& sent : send.to_vpn) {
     if (sent.type != wire::MessageType::kControl) continue;
     auto message = wire::DecodeControl(ByteSpan(sent.payload.data(), sent.payload.size()));
@@ -66,8 +66,8 @@ std::vector<std::pair<uint32_t, NebulaControl>> Controls(const FakeSender& send)
   return out;
 }
 
-uint32_t From(const NebulaControl& m) { return wire::ControlRelayAddrsOf(m)->from.v4(); }
-uint32_t To(const NebulaControl& m) { return wire::ControlRelayAddrsOf(m)->to.v4(); }
+IpAddr From(const NebulaControl& m) { return wire::ControlRelayAddrsOf(m)->from; }
+IpAddr To(const NebulaControl& m) { return wire::ControlRelayAddrsOf(m)->to; }
 
 }  // namespace
 
@@ -125,7 +125,7 @@ TEST(RelayManager, WithoutATunnelToTheTargetTheRelayStartsAHandshakeFirst) {
   RelayUnderTest r("10.9.0.9/24", true);
   Tunnel& a = r.Peer("10.9.0.1", "203.0.113.1:4242", 1);
   r.Receive(a, NebulaControl::CreateRelayRequest, 111, 0, "10.9.0.1", "10.9.0.2");
-  EXPECT_EQ(r.host.handshakes.initiated, std::vector<uint32_t>{Ip("10.9.0.2")});
+  EXPECT_EQ(r.host.handshakes.initiated, std::vector<IpAddr>{Ip("10.9.0.2")});
   EXPECT_EQ(r.host.host_map.Current()->relays_by_index.size(), 0u);
   EXPECT_TRUE(Controls(r.host.send).empty());
 }
@@ -203,7 +203,7 @@ TEST(RelayManager, TheRequesterAsksUntilTheRelayAnswersThenTheHandshakeGoesThrou
   EXPECT_FALSE(a.relays.SendThrough(Ip("10.9.0.9"), Ip("10.9.0.2"), Bytes{1, 2, 3}));
 
   a.Receive(relay, NebulaControl::CreateRelayResponse, index, 777, "10.9.0.1", "10.9.0.2");
-  EXPECT_EQ(a.host.handshakes.triggered, std::vector<uint32_t>{Ip("10.9.0.2")});
+  EXPECT_EQ(a.host.handshakes.triggered, std::vector<IpAddr>{Ip("10.9.0.2")});
   EXPECT_TRUE(a.relays.EnsurePath(relay, Ip("10.9.0.2")));
   // Through the relay: a relay message under our leg's index there, to the relay's address.
   a.host.send.Clear();

@@ -26,9 +26,9 @@ std::pair<std::shared_ptr<Tunnel>, std::shared_ptr<Tunnel>> TunnelPair(uint32_t 
   noise::SessionKeys b_keys{a_keys.cipher, a_keys.receive, a_keys.send};
   auto cert = std::make_shared<const cert::Certificate>();
   auto addr = *net::UdpAddr::Parse("198.51.100.1:4242");
-  auto a = std::make_shared<Tunnel>(b_ip, 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1,
-                                    true, via_relay);
-  auto b = std::make_shared<Tunnel>(a_ip, 22, 11, b_keys, cert, firewall::PeerIdentity{}, addr, 1,
+  auto a = std::make_shared<Tunnel>(IpAddr::V4(b_ip), 11, 22, a_keys, cert, firewall::PeerIdentity{}, addr, 1,
+                                    true, via_relay ? IpAddr::V4(via_relay) : IpAddr());
+  auto b = std::make_shared<Tunnel>(IpAddr::V4(a_ip), 22, 11, b_keys, cert, firewall::PeerIdentity{}, addr, 1,
                                     false);
   return {a, b};
 }
@@ -76,12 +76,12 @@ TEST(HostMapRelays, LegsAreFoundByIndexAndByRouteAndLeaveWithTheirTunnel) {
   HostMap map;
   auto [to_relay, unused] = TunnelPair(1, 2);
   map.Add(to_relay);  // our tunnel to the relay, overlay IP 2
-  Relay leg{RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3};
+  Relay leg{RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/IpAddr::V4(2), /*peer=*/IpAddr::V4(3)};
   map.SetRelay(leg);
   auto snapshot = map.Current();
   ASSERT_NE(snapshot->FindRelay(1234), nullptr);
-  ASSERT_NE(snapshot->FindRelay(2, 3), nullptr);
-  EXPECT_EQ(snapshot->FindRelay(2, 3)->remote_index, 99u);
+  ASSERT_NE(snapshot->FindRelay(IpAddr::V4(2), IpAddr::V4(3)), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(IpAddr::V4(2), IpAddr::V4(3))->remote_index, 99u);
   EXPECT_TRUE(map.RelayIndexInUse(1234));
 
   // A new leg for the same route replaces the old one entirely.
@@ -90,13 +90,13 @@ TEST(HostMapRelays, LegsAreFoundByIndexAndByRouteAndLeaveWithTheirTunnel) {
   map.SetRelay(newer);
   snapshot = map.Current();
   EXPECT_EQ(snapshot->FindRelay(1234), nullptr);
-  EXPECT_EQ(snapshot->FindRelay(2, 3)->local_index, 5678u);
+  EXPECT_EQ(snapshot->FindRelay(IpAddr::V4(2), IpAddr::V4(3))->local_index, 5678u);
 
   // Removing the tunnel to the relay removes the legs that ran over it.
   map.Remove(*to_relay);
   snapshot = map.Current();
   EXPECT_EQ(snapshot->FindRelay(5678), nullptr);
-  EXPECT_EQ(snapshot->FindRelay(2, 3), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(IpAddr::V4(2), IpAddr::V4(3)), nullptr);
 }
 
 // The fault lab's relay restart: our tunnel to the relay is replaced by a new session (the
@@ -107,22 +107,22 @@ TEST(HostMapRelays, LegsLeaveWhenTheTunnelToTheRelayIsReplaced) {
   auto [to_relay, unused] = TunnelPair(1, 2);
   map.Add(to_relay);
   map.SetRelay(
-      Relay{RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3});
+      Relay{RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/IpAddr::V4(2), /*peer=*/IpAddr::V4(3)});
   map.SetRelay(
-      Relay{RelayType::kTerminal, RelayState::kEstablished, 4321, 98, /*via=*/5, /*peer=*/3});
+      Relay{RelayType::kTerminal, RelayState::kEstablished, 4321, 98, /*via=*/IpAddr::V4(5), /*peer=*/IpAddr::V4(3)});
 
   map.Add(to_relay);  // the same tunnel again: nothing changed, the legs stay
-  ASSERT_NE(map.Current()->FindRelay(2, 3), nullptr);
+  ASSERT_NE(map.Current()->FindRelay(IpAddr::V4(2), IpAddr::V4(3)), nullptr);
 
   auto [new_session, unused2] = TunnelPair(1, 2);
   EXPECT_EQ(map.Add(new_session), to_relay);
   auto snapshot = map.Current();
   EXPECT_EQ(snapshot->FindRelay(1234), nullptr);
-  EXPECT_EQ(snapshot->FindRelay(2, 3), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(IpAddr::V4(2), IpAddr::V4(3)), nullptr);
   EXPECT_FALSE(map.RelayIndexInUse(1234));
   // Legs through another relay are not touched.
-  ASSERT_NE(snapshot->FindRelay(5, 3), nullptr);
-  EXPECT_EQ(snapshot->FindRelay(5, 3)->local_index, 4321u);
+  ASSERT_NE(snapshot->FindRelay(IpAddr::V4(5), IpAddr::V4(3)), nullptr);
+  EXPECT_EQ(snapshot->FindRelay(IpAddr::V4(5), IpAddr::V4(3))->local_index, 4321u);
 }
 
 TEST(HostMap, ReadersKeepTheirSnapshotUntilTheyRefresh) {
@@ -130,15 +130,15 @@ TEST(HostMap, ReadersKeepTheirSnapshotUntilTheyRefresh) {
   SnapshotReader reader(map);
   auto [tunnel, unused] = TunnelPair(1, 7);
   map.Add(tunnel);
-  EXPECT_EQ(reader->FindByVpnIp(7), nullptr);  // not refreshed yet: no half-made view
+  EXPECT_EQ(reader->FindByVpnIp(IpAddr::V4(7)), nullptr);  // not refreshed yet: no half-made view
   reader.Refresh();
-  ASSERT_NE(reader->FindByVpnIp(7), nullptr);
+  ASSERT_NE(reader->FindByVpnIp(IpAddr::V4(7)), nullptr);
   EXPECT_EQ(reader->FindByIndex(11), tunnel.get());
   map.Remove(*tunnel);
   // The old snapshot still holds the tunnel alive until the reader moves on.
-  EXPECT_NE(reader->FindByVpnIp(7), nullptr);
+  EXPECT_NE(reader->FindByVpnIp(IpAddr::V4(7)), nullptr);
   reader.Refresh();
-  EXPECT_EQ(reader->FindByVpnIp(7), nullptr);
+  EXPECT_EQ(reader->FindByVpnIp(IpAddr::V4(7)), nullptr);
 }
 
 // Finding 1: a test request as large as a peer may send, arriving directly on a tunnel that
@@ -152,7 +152,7 @@ TEST(RelayCodec, ReplyToTheLargestTestRequestThroughARelayFitsTheReplyBuffer) {
   HostMap map;
   map.Add(to_relay);
   map.Add(to_peer);
-  map.SetRelay({RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3});
+  map.SetRelay({RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/IpAddr::V4(2), /*peer=*/IpAddr::V4(3)});
   auto tunnels = map.Current();
   const size_t largest_request =
       net::kMaxDatagramSize - wire::kHeaderSize - noise::TunnelCipher::kTagSize;
@@ -208,12 +208,12 @@ TEST(SealForPeer, EachFailureHasItsReasonAndItsCounter) {
   CountSealFailure(counters, sealed.error);
   EXPECT_EQ(counters.tx_dropped_no_route.load(), 1u);
   // A leg that is still being set up is no route either.
-  map.SetRelay({RelayType::kTerminal, RelayState::kRequested, 1234, 0, /*via=*/2, /*peer=*/3});
+  map.SetRelay({RelayType::kTerminal, RelayState::kRequested, 1234, 0, /*via=*/IpAddr::V4(2), /*peer=*/IpAddr::V4(3)});
   EXPECT_EQ(SealForPeer(*map.Current(), *to_peer, 0, wire::MessageType::kMessage,
                         wire::MessageSubType::kNone, payload, MutableByteSpan(buffer))
                 .error,
             SealError::kNoRelayPath);
-  map.SetRelay({RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/2, /*peer=*/3});
+  map.SetRelay({RelayType::kTerminal, RelayState::kEstablished, 1234, 99, /*via=*/IpAddr::V4(2), /*peer=*/IpAddr::V4(3)});
   // Room for the sealed message (16 + 100 + 16, behind the relay header) but not for the
   // relay tag (16 + 132 + 16 = 164): a failed wrap.
   sealed = SealForPeer(*map.Current(), *to_peer, 0, wire::MessageType::kMessage,

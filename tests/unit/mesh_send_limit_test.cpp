@@ -22,14 +22,14 @@ namespace {
 constexpr SendLimits kSmallLimits{/*rehandshake_after=*/10, /*reject_after=*/20};
 
 std::shared_ptr<Tunnel> LimitedTunnel(
-    uint32_t vpn_ip, SendLimits limits,
+    const IpAddr& vpn_ip, SendLimits limits,
     std::shared_ptr<const cert::Certificate> peer = std::make_shared<const cert::Certificate>()) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
   return std::make_shared<Tunnel>(vpn_ip, 77, 78, keys, std::move(peer), firewall::PeerIdentity{},
                                   Addr("198.51.100.7:4242"), 1,
-                                  /*initiator=*/true, /*via_relay=*/0, limits);
+                                  /*initiator=*/true, /*via_relay=*/IpAddr(), limits);
 }
 
 long SealOne(Tunnel& tunnel) {
@@ -93,7 +93,7 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
   auto a = TestNode::Create(MeshConfig(ca, MakeTestHost(ca, "a", "10.9.0.1/16"), ""));
   ASSERT_TRUE(a);
   Node& node = *a->node;
-  const uint32_t peer = Ip("10.9.0.2");
+  const IpAddr peer = Ip("10.9.0.2");
   // A certificate the node's CA signed: Liveness closes the tunnel of one that does not
   // verify (pki.disconnect_invalid, mesh/invalid_certs.h) before anything else.
   auto tunnel = LimitedTunnel(

@@ -88,7 +88,7 @@ TEST(MeshStaticHosts, AChangedAnswerReachesTheAddressBookOnce) {
   resolver.ResolveOnce();  // same answer again: nothing more to tell
 
   config::RemoteAllowList allow;
-  AddressBook book(allow, {}, Ip("10.9.0.9"), 24);
+  AddressBook book(allow, {}, {IpPrefix::From(Ip("10.9.0.9"), 24)});
   book.SetStatic(Ip("10.9.0.1"), {Addr("198.51.100.7:4242")});
   ApplyStaticHostChanges(resolver, book, CapturingLogger(log));
   auto candidates = book.Candidates(Ip("10.9.0.1"));

@@ -16,7 +16,8 @@ using namespace flatnet::mesh::testing;
 namespace {
 
 constexpr int kTun = 7;
-const uint32_t kOverlay = Ip("192.168.100.0");
+IpPrefix Net(const char* text) { return *ParseIpPrefix(text); }
+const std::vector<IpPrefix> kOverlay = {IpPrefix::From(Ip("192.168.100.0"), 24)};
 
 // A route message under construction: nlmsghdr, rtmsg, attributes.
 class RouteMessage {
@@ -32,9 +33,7 @@ class RouteMessage {
     r->rtm_type = RTN_UNICAST;
   }
   RouteMessage& Ip4(uint16_t type, const char* ip) {
-    uint32_t v = Ip(ip);
-    uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
-    return Attr(type, b, 4);
+    return Attr(type, Ip(ip).bytes().data(), 4);
   }
   RouteMessage& Oif(int index) { return Attr(RTA_OIF, &index, 4); }
   // RTA_MULTIPATH with (ifindex, hops, gateway) next hops.
@@ -51,14 +50,12 @@ class RouteMessage {
       auto* attr = reinterpret_cast<rtattr*>(nest.data() + at + RTNH_ALIGN(sizeof(rtnexthop)));
       attr->rta_type = RTA_GATEWAY;
       attr->rta_len = uint16_t(RTA_LENGTH(4));
-      uint32_t v = Ip(gateway);
-      uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
-      std::memcpy(RTA_DATA(attr), b, 4);
+      std::memcpy(RTA_DATA(attr), Ip(gateway).bytes().data(), 4);
     }
     return Attr(RTA_MULTIPATH, nest.data(), nest.size());
   }
   ByteSpan span() const { return ByteSpan(bytes_.data(), bytes_.size()); }
-  std::optional<RouteUpdate> Parse() const { return ParseRouteUpdate(span(), kTun, kOverlay, 24); }
+  std::optional<RouteUpdate> Parse() const { return ParseRouteUpdate(span(), kTun, kOverlay); }
 
  private:
   nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(bytes_.data()); }
@@ -88,8 +85,7 @@ TEST(MeshSystemRoutes, ARouteThroughTheTunWithAnOverlayGatewayIsLearned) {
                     .Parse();
   ASSERT_TRUE(update);
   EXPECT_TRUE(update->add);
-  EXPECT_EQ(update->network, Ip("10.99.0.0"));
-  EXPECT_EQ(update->prefix_length, 24);
+  EXPECT_EQ(update->network.ToString(), "10.99.0.0/24");
   ASSERT_EQ(update->gateways.size(), 1u);
   EXPECT_EQ(update->gateways[0].address.ToString(), "192.168.100.5");
   EXPECT_EQ(update->gateways[0].weight, 1);
@@ -128,7 +124,7 @@ TEST(MeshSystemRoutes, RoutesThatAreNotFlatnetsMeanNothing) {
                            .Oif(kTun)
                            .Ip4(RTA_GATEWAY, "192.168.100.5");
   for (size_t cut = 0; cut < whole.span().size(); ++cut)
-    EXPECT_FALSE(ParseRouteUpdate(whole.span().subspan(0, cut), kTun, kOverlay, 24)) << cut;
+    EXPECT_FALSE(ParseRouteUpdate(whole.span().subspan(0, cut), kTun, kOverlay)) << cut;
 }
 
 TEST(MeshSystemRoutes, MultipathNextHopsWeighTheirHopsPlusOne) {
@@ -147,19 +143,19 @@ TEST(MeshSystemRoutes, MultipathNextHopsWeighTheirHopsPlusOne) {
 }
 
 TEST(MeshSystemRoutes, TheLongestLearnedRouteWinsAndADeleteRemovesIt) {
-  SystemRoutes routes(log::Logger([](std::string_view) {}), kOverlay, 24);
+  SystemRoutes routes(log::Logger([](std::string_view) {}), kOverlay);
   std::shared_ptr<const void> hold;
   EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold), nullptr);
-  routes.Apply({true, Ip("10.99.0.0"), 16, {{*config::ParseIp("192.168.100.5"), 1}}});
-  routes.Apply({true, Ip("10.99.0.0"), 24, {{*config::ParseIp("192.168.100.6"), 1}}});
+  routes.Apply({true, Net("10.99.0.0/16"), {{*config::ParseIp("192.168.100.5"), 1}}});
+  routes.Apply({true, Net("10.99.0.0/24"), {{*config::ParseIp("192.168.100.6"), 1}}});
   const SystemRoutes::Route* found = routes.Find(Ip("10.99.0.5"), &hold);
   ASSERT_NE(found, nullptr);
-  EXPECT_EQ(found->prefix_length, 24);
-  EXPECT_EQ(found->gateways.addresses(), std::vector<uint32_t>{Ip("192.168.100.6")});
-  EXPECT_EQ(routes.Find(Ip("10.99.1.5"), &hold)->prefix_length, 16);
+  EXPECT_EQ(found->network.bits(), 24);
+  EXPECT_EQ(found->gateways.addresses(), std::vector<IpAddr>{Ip("192.168.100.6")});
+  EXPECT_EQ(routes.Find(Ip("10.99.1.5"), &hold)->network.bits(), 16);
   // A delete names the destination; its gateways do not have to match.
-  routes.Apply({false, Ip("10.99.0.0"), 24, {{*config::ParseIp("192.168.100.9"), 1}}});
-  EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold)->prefix_length, 16);
-  routes.Apply({false, Ip("10.99.0.0"), 16, {}});
+  routes.Apply({false, Net("10.99.0.0/24"), {{*config::ParseIp("192.168.100.9"), 1}}});
+  EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold)->network.bits(), 16);
+  routes.Apply({false, Net("10.99.0.0/16"), {}});
   EXPECT_EQ(routes.Find(Ip("10.99.0.5"), &hold), nullptr);
 }

@@ -154,6 +154,8 @@ struct TestNode {
 };
 
 inline net::UdpAddr Addr(const char* text) { return *net::UdpAddr::Parse(text); }
-inline uint32_t Ip(const char* text) { return config::ParseIp(text)->v4(); }
+inline IpAddr Ip(const char* text) { return *config::ParseIp(text); }
+// The IPv4 address `n` after `text`.
+inline IpAddr IpPlus(const char* text, uint32_t n) { return IpAddr::V4(Ip(text).v4() + n); }
 
 }  // namespace flatnet::mesh::testing
