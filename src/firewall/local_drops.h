@@ -9,29 +9,31 @@
 
 #include <cstdint>
 
-#include "net/ip.h"
+#include "base/ip_prefix.h"
 
 namespace flatnet::firewall {
 
-inline bool IsMulticast(uint32_t address) { return (address >> 28) == 0xe; }
+inline bool IsMulticast(const IpAddr& address) {
+  return address.is_v4() && (address.v4() >> 28) == 0xe;
+}
 
-inline uint32_t BroadcastAddress(uint32_t overlay_ip, int prefix_length) {
-  return overlay_ip | ~net::Ipv4Cidr(net::Ipv4(overlay_ip), prefix_length).mask();
+// The IPv4 network's broadcast address (host bits all set); the invalid address otherwise.
+inline IpAddr BroadcastAddress(const IpPrefix& overlay) {
+  if (!overlay.is_v4()) return IpAddr();
+  return IpAddr::V4(overlay.addr().v4() | ~overlay.V4Mask());
 }
 
 struct LocalDrops {
   bool drop_local_broadcast = false;
   bool drop_multicast = false;
-  uint32_t local_broadcast = 0;
+  IpAddr local_broadcast;
 
-  static LocalDrops For(uint32_t overlay_ip, int prefix_length, bool drop_local_broadcast,
-                        bool drop_multicast) {
-    return LocalDrops{drop_local_broadcast, drop_multicast,
-                      BroadcastAddress(overlay_ip, prefix_length)};
+  static LocalDrops For(const IpPrefix& overlay, bool drop_local_broadcast, bool drop_multicast) {
+    return LocalDrops{drop_local_broadcast, drop_multicast, BroadcastAddress(overlay)};
   }
 
-  bool ShouldDrop(uint32_t destination) const {
-    return (drop_local_broadcast && destination == local_broadcast) ||
+  bool ShouldDrop(const IpAddr& destination) const {
+    return (drop_local_broadcast && local_broadcast.valid() && destination == local_broadcast) ||
            (drop_multicast && IsMulticast(destination));
   }
 };

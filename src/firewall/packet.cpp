@@ -32,8 +32,8 @@ Verdict ParsePacket(ByteSpan ip_packet, bool incoming, Packet* out) {
   const size_t needed = header_length + (icmp ? kIcmpBytes : has_ports ? kPortBytes : 0);
   if (ip_packet.size() < needed) return Verdict::kDropTooShort;
 
-  const uint32_t source = LoadBig32(data + 12);
-  const uint32_t destination = LoadBig32(data + 16);
+  const IpAddr source = IpAddr::V4(LoadBig32(data + 12));
+  const IpAddr destination = IpAddr::V4(LoadBig32(data + 16));
   uint16_t source_port = 0;
   uint16_t destination_port = 0;
   if (has_ports) {

@@ -1,7 +1,8 @@
 // Packet: the locally oriented 5-tuple the firewall matches rules and tracks flows on.
 //
 // Contract: ParsePacket reads only the IPv4 header and the 4 (ICMP: 6) bytes after it, never
-// allocates, and never reads past the span. Addresses are host byte order. "Local" is this
+// allocates, and never reads past the span. Addresses are IpAddr (IPv4 ones as IPv4, never
+// IPv4-mapped), so IPv4 and IPv6 packets share one type of flow. "Local" is this
 // host's side: for an incoming packet remote = source and local = destination, for an
 // outgoing packet the reverse, so a packet and its reply produce the same Packet and share
 // one conntrack entry.
@@ -16,6 +17,7 @@
 #include <cstdint>
 
 #include "base/bytes.h"
+#include "base/ip_prefix.h"
 #include "firewall/verdict.h"
 
 namespace flatnet::firewall {
@@ -28,9 +30,10 @@ inline constexpr uint8_t kProtoUdp = 17;
 
 inline constexpr size_t kIpv4HeaderMinLength = 20;
 
+// 40 bytes, no padding between fields that matter: conntrack compares and hashes it.
 struct Packet {
-  uint32_t local_ip = 0;
-  uint32_t remote_ip = 0;
+  IpAddr local_ip;
+  IpAddr remote_ip;
   uint16_t local_port = 0;
   uint16_t remote_port = 0;
   uint8_t protocol = 0;

@@ -55,7 +55,7 @@ constexpr uint32_t kPeer = 0xc0a86402;  // 192.168.100.2
 PeerIdentity Peer() {
   PeerIdentity peer;
   peer.name = "peer";
-  peer.overlay_ip = kPeer;
+  peer.overlay_ip = IpAddr::V4(kPeer);
   peer.groups = {"servers"};
   peer.issuer = std::string(64, 'c');
   peer.ca_name = "our-team";
@@ -89,7 +89,7 @@ RuleSet Rules(std::vector<FirewallRule> inbound, std::vector<FirewallRule> outbo
 const FirewallRule kAnyOut{.port = "any", .proto = "any", .host = "any"};
 const FirewallRule kIcmpIn{.port = "any", .proto = "icmp", .host = "any"};
 
-std::vector<net::Ipv4Cidr> MyNetworks() { return {net::Ipv4Cidr(net::Ipv4(kMe), 32)}; }
+std::vector<IpPrefix> MyNetworks() { return {IpPrefix::From(IpAddr::V4(kMe), 32)}; }
 
 }  // namespace
 
@@ -169,7 +169,7 @@ TEST(FirewallCheck, RemoteAddressMustBeThePeersOwn) {
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kMe, spoofed, 1, 2), false, peer, kStart),
             Verdict::kDropRemoteIp);
   // A peer whose certificate carries a subnet (unsafe route) may source from it.
-  peer.other_networks = {net::Ipv4Cidr(net::Ipv4(0x0a140000), 16)};  // 10.20.0.0/16
+  peer.other_networks = {IpPrefix::From(IpAddr::V4(0x0a140000), 16)};  // 10.20.0.0/16
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, 0x0a140507, kMe, 1, 2), true, peer, kStart),
             Verdict::kAllow);
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, 0x0a150507, kMe, 1, 2), true, peer, kStart),
@@ -177,8 +177,8 @@ TEST(FirewallCheck, RemoteAddressMustBeThePeersOwn) {
 }
 
 TEST(FirewallCheck, LocalAddressMustBeThisHostsOwn) {
-  std::vector<net::Ipv4Cidr> mine = {net::Ipv4Cidr(net::Ipv4(kMe), 32),
-                                     net::Ipv4Cidr(net::Ipv4(0x0a630000), 24)};
+  std::vector<IpPrefix> mine = {IpPrefix::From(IpAddr::V4(kMe), 32),
+                                IpPrefix::From(IpAddr::V4(0x0a630000), 24)};
   Firewall firewall(Rules({{.port = "any", .proto = "any", .host = "any"}}, {}), mine);
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kPeer, 0xc0a86403, 1, 2), true, Peer(), kStart),
             Verdict::kDropLocalIp);
@@ -315,22 +315,24 @@ TEST(FirewallCheck, ConcurrentChecksAndReloads) {
 }
 
 TEST(FirewallLocalDrops, BroadcastAndMulticastAreDroppedOnlyWhenAsked) {
-  LocalDrops neither = LocalDrops::For(kMe, 24, false, false);
-  EXPECT_FALSE(neither.ShouldDrop(0xc0a864ff));
-  EXPECT_FALSE(neither.ShouldDrop(0xe0000001));
+  auto v4 = [](uint32_t address) { return IpAddr::V4(address); };
+  const IpPrefix overlay = IpPrefix::From(v4(kMe), 24);
+  LocalDrops neither = LocalDrops::For(overlay, false, false);
+  EXPECT_FALSE(neither.ShouldDrop(v4(0xc0a864ff)));
+  EXPECT_FALSE(neither.ShouldDrop(v4(0xe0000001)));
 
-  LocalDrops both = LocalDrops::For(kMe, 24, true, true);
-  EXPECT_EQ(both.local_broadcast, 0xc0a864ffu);  // 192.168.100.255
-  EXPECT_TRUE(both.ShouldDrop(0xc0a864ff));
-  EXPECT_TRUE(both.ShouldDrop(0xe0000001));   // 224.0.0.1
-  EXPECT_TRUE(both.ShouldDrop(0xefffffff));   // 239.255.255.255
-  EXPECT_FALSE(both.ShouldDrop(0xf0000000));  // 240.0.0.0 is not class D
-  EXPECT_FALSE(both.ShouldDrop(kPeer));
-  EXPECT_FALSE(both.ShouldDrop(0xffffffff));  // the limited broadcast is not "local" here
+  LocalDrops both = LocalDrops::For(overlay, true, true);
+  EXPECT_EQ(both.local_broadcast, v4(0xc0a864ff));  // 192.168.100.255
+  EXPECT_TRUE(both.ShouldDrop(v4(0xc0a864ff)));
+  EXPECT_TRUE(both.ShouldDrop(v4(0xe0000001)));   // 224.0.0.1
+  EXPECT_TRUE(both.ShouldDrop(v4(0xefffffff)));   // 239.255.255.255
+  EXPECT_FALSE(both.ShouldDrop(v4(0xf0000000)));  // 240.0.0.0 is not class D
+  EXPECT_FALSE(both.ShouldDrop(v4(kPeer)));
+  EXPECT_FALSE(both.ShouldDrop(v4(0xffffffff)));  // the limited broadcast is not "local" here
 
-  EXPECT_EQ(BroadcastAddress(0x0a010203, 16), 0x0a01ffffu);
-  EXPECT_TRUE(IsMulticast(0xe00000fb));  // mDNS
-  EXPECT_FALSE(IsMulticast(0xdfffffff));
+  EXPECT_EQ(BroadcastAddress(IpPrefix::From(v4(0x0a010203), 16)), v4(0x0a01ffff));
+  EXPECT_TRUE(IsMulticast(v4(0xe00000fb)));  // mDNS
+  EXPECT_FALSE(IsMulticast(v4(0xdfffffff)));
 }
 
 // Finding 3: peer B must not reach a flow between us and peer C, neither by claiming C's
@@ -340,7 +342,7 @@ TEST(FirewallCheck, AnotherPeerCannotUseAFlowOpenedWithThisPeer) {
   const PeerIdentity c = Peer();
   PeerIdentity b = Peer();
   b.name = "b";
-  b.overlay_ip = 0xc0a86403;  // 192.168.100.3
+  b.overlay_ip = IpAddr::V4(0xc0a86403);  // 192.168.100.3
   ASSERT_EQ(firewall.Check(Ipv4(kProtoUdp, kMe, kPeer, 5000, 53), false, c, kStart),
             Verdict::kAllow);
   EXPECT_EQ(firewall.Check(Ipv4(kProtoUdp, kPeer, kMe, 53, 5000), true, c, kStart + 1),
@@ -351,7 +353,7 @@ TEST(FirewallCheck, AnotherPeerCannotUseAFlowOpenedWithThisPeer) {
 
   // Both route 10.50.0.0/24 (unsafe routes); a flow to 10.50.0.9 through C is C's alone.
   PeerIdentity c_router = c, b_router = b;
-  c_router.other_networks = {net::Ipv4Cidr(net::Ipv4(0x0a320000), 24)};
+  c_router.other_networks = {IpPrefix::From(IpAddr::V4(0x0a320000), 24)};
   b_router.other_networks = c_router.other_networks;
   ASSERT_EQ(firewall.Check(Ipv4(kProtoTcp, kMe, 0x0a320009, 40000, 443), false, c_router, kStart),
             Verdict::kAllow);

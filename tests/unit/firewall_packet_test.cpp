@@ -43,8 +43,8 @@ TEST(FirewallPacket, IncomingTcpIsOrientedFromThisHost) {
   Bytes bytes = Ipv4(kProtoTcp, kPeer, kMe, Ports(40000, 22));
   Packet packet;
   ASSERT_EQ(ParsePacket(bytes, /*incoming=*/true, &packet), Verdict::kAllow);
-  EXPECT_EQ(packet.remote_ip, kPeer);
-  EXPECT_EQ(packet.local_ip, kMe);
+  EXPECT_EQ(packet.remote_ip, IpAddr::V4(kPeer));
+  EXPECT_EQ(packet.local_ip, IpAddr::V4(kMe));
   EXPECT_EQ(packet.remote_port, 40000);
   EXPECT_EQ(packet.local_port, 22);
   EXPECT_EQ(packet.protocol, kProtoTcp);
@@ -56,8 +56,8 @@ TEST(FirewallPacket, OutgoingUdpIsOrientedFromThisHost) {
   Bytes bytes = Ipv4(kProtoUdp, kMe, kPeer, Ports(5353, 53));
   Packet packet;
   ASSERT_EQ(ParsePacket(bytes, /*incoming=*/false, &packet), Verdict::kAllow);
-  EXPECT_EQ(packet.local_ip, kMe);
-  EXPECT_EQ(packet.remote_ip, kPeer);
+  EXPECT_EQ(packet.local_ip, IpAddr::V4(kMe));
+  EXPECT_EQ(packet.remote_ip, IpAddr::V4(kPeer));
   EXPECT_EQ(packet.local_port, 5353);
   EXPECT_EQ(packet.remote_port, 53);
   EXPECT_EQ(packet.protocol, kProtoUdp);

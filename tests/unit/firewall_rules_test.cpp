@@ -18,8 +18,8 @@ using flatnet::config::FirewallRule;
 
 namespace {
 
-constexpr uint32_t kMe = 0xc0a86401;    // 192.168.100.1
-constexpr uint32_t kPeer = 0xc0a86402;  // 192.168.100.2
+const IpAddr kMe = IpAddr::V4(0xc0a86401);    // 192.168.100.1
+const IpAddr kPeer = IpAddr::V4(0xc0a86402);  // 192.168.100.2
 const std::string kCaSha(64, 'a');
 const std::string kOtherCaSha(64, 'b');
 
@@ -228,7 +228,7 @@ TEST(FirewallRules, CidrMatchesTheRemoteAddress) {
   RuleSet rules = Inbound({{.port = "any", .proto = "any", .cidr = "192.168.100.0/30"}});
   EXPECT_TRUE(rules.Allows(Flow(kProtoTcp, 1), true, Laptop()));
   Packet far = Flow(kProtoTcp, 1);
-  far.remote_ip = 0xc0a86404;  // .4 is outside /30
+  far.remote_ip = IpAddr::V4(0xc0a86404);  // .4 is outside /30
   EXPECT_FALSE(rules.Allows(far, true, Laptop()));
 }
 
@@ -237,7 +237,7 @@ TEST(FirewallRules, LocalCidrMatchesTheLocalAddress) {
   Packet to_me = Flow(kProtoTcp, 1);
   EXPECT_FALSE(rules.Allows(to_me, true, Laptop()));
   Packet to_routed = to_me;
-  to_routed.local_ip = 0x0a090102;  // 10.9.1.2, behind this host (unsafe route)
+  to_routed.local_ip = IpAddr::V4(0x0a090102);  // 10.9.1.2, behind this host (unsafe route)
   EXPECT_TRUE(rules.Allows(to_routed, true, Laptop()));
 }
 
@@ -246,7 +246,7 @@ TEST(FirewallRules, LocalCidrIsAndedWithTheOtherSelectors) {
   RuleSet rules =
       Inbound({{.port = "any", .proto = "any", .host = "db-1", .local_cidr = "10.9.0.0/16"}});
   Packet to_routed = Flow(kProtoTcp, 1);
-  to_routed.local_ip = 0x0a090102;
+  to_routed.local_ip = IpAddr::V4(0x0a090102);
   PeerIdentity db = Laptop();
   db.name = "db-1";
   EXPECT_TRUE(rules.Allows(to_routed, true, db));
@@ -263,10 +263,10 @@ TEST(FirewallRules, WithoutLocalCidrUnsafeNetworksNeedARuleOfTheirOwn) {
   // Nebula 1.10+: a certificate with unsafe networks makes rules without local_cidr match
   // only the overlay networks, unless firewall.default_local_cidr_any is true.
   const std::vector<FirewallRule> inbound = {{.port = "any", .proto = "any", .host = "any"}};
-  const std::vector<net::Ipv4Cidr> overlay = {net::Ipv4Cidr(net::Ipv4(kMe), 24)};
+  const std::vector<IpPrefix> overlay = {IpPrefix::From(kMe, 24)};
   Packet to_me = Flow(kProtoTcp, 1);
   Packet to_routed = to_me;
-  to_routed.local_ip = 0x0a090102;  // 10.9.1.2, an unsafe network behind this host
+  to_routed.local_ip = IpAddr::V4(0x0a090102);  // 10.9.1.2, an unsafe network behind this host
 
   auto compile = [&](RuleDefaults defaults) {
     Result<RuleSet> compiled = RuleSet::Compile(inbound, {}, defaults);
