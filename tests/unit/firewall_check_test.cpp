@@ -188,9 +188,14 @@ TEST(FirewallCheck, LocalAddressMustBeThisHostsOwn) {
 
 TEST(FirewallCheck, UnparsablePacketsAreDroppedWithTheirReason) {
   Firewall firewall(Rules({}, {kAnyOut}), MyNetworks());
-  Bytes ipv6(60, 0);
+  Bytes ipv6(48, 0);
   ipv6[0] = 0x60;
-  EXPECT_EQ(firewall.Check(ipv6, false, Peer(), kStart), Verdict::kDropIpv6);
+  ipv6[6] = 0;       // hop-by-hop options...
+  ipv6[41] = 2;      // ...claiming 24 bytes where there are 8
+  EXPECT_EQ(firewall.Check(ipv6, false, Peer(), kStart), Verdict::kDropIpv6Headers);
+  Bytes version5 = Ipv4(kProtoUdp, kMe, kPeer, 1, 2);
+  version5[0] = 0x55;
+  EXPECT_EQ(firewall.Check(version5, false, Peer(), kStart), Verdict::kDropIpVersion);
   EXPECT_EQ(firewall.Check(Bytes(10, 0x45), false, Peer(), kStart), Verdict::kDropTooShort);
   Bytes bad_ihl = Ipv4(kProtoUdp, kMe, kPeer, 1, 2);
   bad_ihl[0] = 0x43;
