@@ -76,8 +76,9 @@ bool SelectsEveryPeer(const config::FirewallRule& text) {
 }  // namespace
 
 bool PortMatch::Matches(const Packet& packet, bool incoming) const {
-  // ICMP's "ports" (its echo identifier) only tell flows apart; rules never filter on them.
-  if (packet.protocol == kProtoIcmp) return kind == Kind::kAny;
+  // ICMP's and ICMPv6's "ports" (the echo identifier) only tell flows apart; rules never
+  // filter on them.
+  if (IsIcmp(packet.protocol)) return kind == Kind::kAny;
   switch (kind) {
     case Kind::kAny:
       return true;
@@ -126,7 +127,10 @@ bool Rule::MatchesLocal(const Packet& packet) const {
 }
 
 bool Rule::Matches(const Packet& packet, bool incoming, const PeerIdentity& peer) const {
-  if (protocol != kProtoAny && protocol != packet.protocol) return false;
+  // "icmp" is ICMP and ICMPv6 alike, as Nebula files both under one table.
+  const bool protocol_matches = protocol == kProtoAny || protocol == packet.protocol ||
+                                (protocol == kProtoIcmp && IsIcmp(packet.protocol));
+  if (!protocol_matches) return false;
   return port.Matches(packet, incoming) && MatchesIssuer(peer) && MatchesSelectors(packet, peer) &&
          MatchesLocal(packet);
 }

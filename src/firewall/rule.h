@@ -12,7 +12,8 @@
 //   checked is the packet's destination port (local port coming in, remote going out).
 //   "code" is Nebula's synonym of port. An icmp rule needs no port and ignores one (Nebula
 //   1.11: ICMP has no ports), and an ICMP packet is matched only by rules whose port is any,
-//   whatever their proto.
+//   whatever their proto. "icmp" is ICMP and ICMPv6 both (Nebula 1.11.1 files them in one
+//   table), so one rule admits ping over either family.
 // - host "any", a group named "any", cidr "any", or a rule naming none of host, groups and
 //   cidr matches every peer (Nebula's shortcut), whatever else the rule lists.
 // - cidr matches the packet's remote address, local_cidr its local address, each only
@@ -60,7 +61,7 @@ struct RuleDefaults {
 };
 
 struct Rule {
-  uint8_t protocol = kProtoAny;  // kProtoAny, kProtoTcp, kProtoUdp or kProtoIcmp
+  uint8_t protocol = kProtoAny;  // kProtoAny, kProtoTcp, kProtoUdp or kProtoIcmp (and v6)
   PortMatch port;
   bool any_peer = false;  // a selector said "any": host, groups and cidrs need not match
   std::string host;

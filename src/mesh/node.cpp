@@ -79,7 +79,7 @@ Status Node::Prepare() {
   if (!credentials.ok()) return credentials.status();
   credentials_ = std::move(*credentials);
   settings_.local_drops =
-      firewall::LocalDrops::For(IpPrefix::From(IpAddr::V4(credentials_.vpn_ip), credentials_.prefix_length),
+      firewall::LocalDrops::For(credentials_.certificate->networks,
                                 config_.tun.drop_local_broadcast, config_.tun.drop_multicast);
 
   // Rules without local_cidr: the overlay networks only when the certificate has unsafe

@@ -321,13 +321,13 @@ TEST(FirewallCheck, ConcurrentChecksAndReloads) {
 
 TEST(FirewallLocalDrops, BroadcastAndMulticastAreDroppedOnlyWhenAsked) {
   auto v4 = [](uint32_t address) { return IpAddr::V4(address); };
-  const IpPrefix overlay = IpPrefix::From(v4(kMe), 24);
+  const std::vector<IpPrefix> overlay = {IpPrefix::From(v4(kMe), 24)};
   LocalDrops neither = LocalDrops::For(overlay, false, false);
   EXPECT_FALSE(neither.ShouldDrop(v4(0xc0a864ff)));
   EXPECT_FALSE(neither.ShouldDrop(v4(0xe0000001)));
 
   LocalDrops both = LocalDrops::For(overlay, true, true);
-  EXPECT_EQ(both.local_broadcast, v4(0xc0a864ff));  // 192.168.100.255
+  EXPECT_EQ(both.local_broadcasts, std::vector<IpAddr>{v4(0xc0a864ff)});  // 192.168.100.255
   EXPECT_TRUE(both.ShouldDrop(v4(0xc0a864ff)));
   EXPECT_TRUE(both.ShouldDrop(v4(0xe0000001)));   // 224.0.0.1
   EXPECT_TRUE(both.ShouldDrop(v4(0xefffffff)));   // 239.255.255.255
@@ -338,6 +338,29 @@ TEST(FirewallLocalDrops, BroadcastAndMulticastAreDroppedOnlyWhenAsked) {
   EXPECT_EQ(BroadcastAddress(IpPrefix::From(v4(0x0a010203), 16)), v4(0x0a01ffff));
   EXPECT_TRUE(IsMulticast(v4(0xe00000fb)));  // mDNS
   EXPECT_FALSE(IsMulticast(v4(0xdfffffff)));
+}
+
+TEST(FirewallLocalDrops, Ipv6MulticastIsDroppedAndEveryIpv4NetworkHasItsBroadcast) {
+  auto ip = [](const char* text) { return ParseIpAddr(text).value(); };
+  const std::vector<IpPrefix> overlay = {ParseIpPrefix("192.168.100.1/24").value(),
+                                         ParseIpPrefix("fd00:100::1/64").value(),
+                                         ParseIpPrefix("10.7.0.1/16").value()};
+  LocalDrops both = LocalDrops::For(overlay, true, true);
+  EXPECT_TRUE(both.ShouldDrop(ip("192.168.100.255")));
+  EXPECT_TRUE(both.ShouldDrop(ip("10.7.255.255")));
+  EXPECT_TRUE(both.ShouldDrop(ip("ff02::1")));   // all nodes
+  EXPECT_TRUE(both.ShouldDrop(ip("ff02::fb")));  // mDNS
+  EXPECT_TRUE(both.ShouldDrop(ip("ff05::1:3")));
+  // IPv6 has no broadcast: the network's all-ones address is an ordinary one.
+  EXPECT_FALSE(both.ShouldDrop(ip("fd00:100::ffff:ffff:ffff:ffff")));
+  EXPECT_FALSE(both.ShouldDrop(ip("fe80::1")));  // link-local is not a local drop
+  EXPECT_FALSE(both.ShouldDrop(ip("fd00:100::2")));
+  // The IPv4-mapped form of a broadcast or multicast address is IPv6, and neither.
+  EXPECT_FALSE(both.ShouldDrop(ip("::ffff:192.168.100.255")));
+  EXPECT_FALSE(both.ShouldDrop(ip("::ffff:224.0.0.1")));
+  LocalDrops broadcast_only = LocalDrops::For(overlay, true, false);
+  EXPECT_FALSE(broadcast_only.ShouldDrop(ip("ff02::1")));
+  EXPECT_TRUE(broadcast_only.ShouldDrop(ip("10.7.255.255")));
 }
 
 // Finding 3: peer B must not reach a flow between us and peer C, neither by claiming C's
@@ -368,4 +391,95 @@ TEST(FirewallCheck, AnotherPeerCannotUseAFlowOpenedWithThisPeer) {
   EXPECT_EQ(
       firewall.Check(Ipv4(kProtoTcp, 0x0a320009, kMe, 443, 40000), true, b_router, kStart + 1),
       Verdict::kDropNoRule);
+}
+
+namespace {
+
+IpAddr V6(const char* text) { return ParseIpAddr(text).value(); }
+
+// An IPv6 packet: TCP/UDP with ports, or ICMPv6 of `type` with identifier `id`.
+Bytes Ipv6(uint8_t protocol, const IpAddr& source, const IpAddr& destination, uint16_t a,
+           uint16_t b) {
+  Bytes packet(48, 0);
+  packet[0] = 0x60;
+  StoreBig16(&packet[4], 8);
+  packet[6] = protocol;
+  packet[7] = 64;
+  std::copy(source.bytes().begin(), source.bytes().end(), packet.begin() + 8);
+  std::copy(destination.bytes().begin(), destination.bytes().end(), packet.begin() + 24);
+  if (protocol == kProtoIcmpv6) {
+    packet[40] = uint8_t(a);  // type
+    StoreBig16(&packet[44], b);
+  } else {
+    StoreBig16(&packet[40], a);
+    StoreBig16(&packet[42], b);
+  }
+  return packet;
+}
+
+}  // namespace
+
+TEST(FirewallCheckIpv6, DualStackPeerPingsOverBothFamiliesUnderOneIcmpRule) {
+  const IpAddr me6 = V6("fd00:100::1"), peer6 = V6("fd00:100::2");
+  Firewall firewall(Rules({kIcmpIn}, {}),
+                    {IpPrefix::From(IpAddr::V4(kMe), 32), IpPrefix::From(me6, 128)});
+  PeerIdentity peer = Peer();
+  peer.other_networks = {IpPrefix::From(peer6, 128)};
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoIcmpv6, peer6, me6, 128, 7), true, peer, kStart),
+            Verdict::kAllow);
+  // The echo reply (same identifier) goes out on the flow the request opened; no outbound
+  // rule exists. Another identifier is another flow, and refused.
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoIcmpv6, me6, peer6, 129, 7), false, peer, kStart + 1),
+            Verdict::kAllow);
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoIcmpv6, me6, peer6, 129, 8), false, peer, kStart + 1),
+            Verdict::kDropNoRule);
+  EXPECT_EQ(firewall.Check(Ipv4(kProtoIcmp, kPeer, kMe, 8, 0), true, peer, kStart),
+            Verdict::kAllow);
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoTcp, peer6, me6, 40000, 22), true, peer, kStart),
+            Verdict::kDropNoRule);
+}
+
+TEST(FirewallCheckIpv6, AddressesAreCheckedPerFamily) {
+  const IpAddr me6 = V6("fd00:100::1"), peer6 = V6("fd00:100::2");
+  Firewall firewall(Rules({{.port = "any", .proto = "any", .host = "any"}}, {}),
+                    {IpPrefix::From(me6, 128), ParseIpPrefix("fd00:9::/48").value()});
+  PeerIdentity peer = Peer();
+  peer.other_networks = {IpPrefix::From(peer6, 128)};
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoUdp, peer6, me6, 1, 2), true, peer, kStart),
+            Verdict::kAllow);
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoUdp, peer6, V6("fd00:9:0:7::1"), 1, 2), true, peer, kStart),
+            Verdict::kAllow);
+  // Another member's address, and the peer's IPv4 address written as IPv4-mapped IPv6.
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoUdp, V6("fd00:100::9"), me6, 1, 2), true, peer, kStart),
+            Verdict::kDropRemoteIp);
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoUdp, V6("::ffff:192.168.100.2"), me6, 1, 2), true, peer,
+                           kStart),
+            Verdict::kDropRemoteIp);
+  EXPECT_EQ(firewall.Check(Ipv6(kProtoUdp, peer6, V6("fd00:100::3"), 1, 2), true, peer, kStart),
+            Verdict::kDropLocalIp);
+}
+
+TEST(FirewallCheckIpv6, ThePacketPathDoesNotAllocate) {
+  const IpAddr me6 = V6("fd00:100::1"), peer6 = V6("fd00:100::2");
+  Firewall firewall(Rules({{.port = "1-65535", .proto = "tcp", .groups = {"servers"}}}, {}),
+                    {IpPrefix::From(me6, 128)});
+  PeerIdentity peer = Peer();
+  peer.overlay_ip = peer6;
+  Bytes packet = Ipv6(kProtoTcp, peer6, me6, 1000, 22);
+  Bytes refused = Ipv6(kProtoUdp, peer6, me6, 1000, 22);
+  g_allocations = 0;
+  g_counting = true;
+  Verdict first = Verdict::kCount, hit = Verdict::kCount, dropped = Verdict::kCount;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    StoreBig16(&packet[40], uint16_t(1000 + i));
+    first = firewall.Check(packet, true, peer, kStart + i);
+    hit = firewall.Check(packet, true, peer, kStart + i);
+    dropped = firewall.Check(refused, true, peer, kStart + i);
+  }
+  g_counting = false;
+  EXPECT_EQ(first, Verdict::kAllow);
+  EXPECT_EQ(hit, Verdict::kAllow);
+  EXPECT_EQ(dropped, Verdict::kDropNoRule);
+  EXPECT_EQ(firewall.tracked_flows(), 1000u);
+  EXPECT_EQ(g_allocations.load(), 0u);
 }
