@@ -1,6 +1,5 @@
 #include "mesh/calculated_remotes.h"
 
-#include "net/ip.h"
 
 namespace flatnet::mesh {
 namespace {
@@ -26,7 +25,7 @@ std::vector<net::UdpAddr> CalculatedRemotesFor(const std::vector<config::Calcula
     if (!remote.mask.is_v4() || !vpn_ip.is_v4()) continue;
     const uint32_t mask = MaskOf(remote.mask.bits());
     const uint32_t address = (remote.mask.addr().v4() & mask) | (vpn_ip.v4() & ~mask);
-    out.push_back(net::UdpAddr(net::Ipv4(address), remote.port));
+    out.push_back(net::UdpAddr(IpAddr::V4(address), remote.port));
   }
   return out;
 }

@@ -9,7 +9,6 @@
 #include "mesh/host_map.h"
 #include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
-#include "net/ip.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
 

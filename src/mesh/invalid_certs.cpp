@@ -6,7 +6,6 @@
 
 #include "mesh/node.h"
 #include "mesh/tunnel.h"
-#include "net/ip.h"
 
 namespace flatnet::mesh {
 

@@ -4,7 +4,7 @@
 // tun.unsafe_routes entry whose `install` is true (the default), each with its MTU and
 // metric. An unsafe route with `install: false` is still routed by flatnet's inside path
 // (Node::RouteFor) but gets no kernel route, as in Nebula 1.11: the operator routes it.
-// IPv6 routes are left out (the TUN is IPv4).
+// Both families: the TUN device carries IPv4 and IPv6.
 #pragma once
 
 #include <vector>

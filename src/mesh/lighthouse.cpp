@@ -8,7 +8,6 @@
 #include "mesh/lighthouse_addresses.h"
 #include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
-#include "net/ip.h"
 #include "net/resolve.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
@@ -112,8 +111,8 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
     address->set_port(port);
     const auto& b = address->bytes();
     bool loopback =
-        address->is_v4() ? (address->v4().value() >> 24) == 127 : address->IpString() == "::1";
-    bool link_local = address->is_v4() ? (address->v4().value() >> 16) == 0xa9fe
+        address->is_v4() ? (address->v4() >> 24) == 127 : address->IpString() == "::1";
+    bool link_local = address->is_v4() ? (address->v4() >> 16) == 0xa9fe
                                        : (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
     if (loopback || link_local || !allow.Allows(address->ip())) continue;
     if (deps_.me.InOurNetwork(address->ip())) continue;

@@ -5,7 +5,7 @@
 namespace flatnet::mesh {
 namespace {
 net::UdpAddr FromV4AddrPort(const nebula::V4AddrPort& a) {
-  return net::UdpAddr(net::Ipv4(a.addr()), uint16_t(a.port()));
+  return net::UdpAddr(IpAddr::V4(a.addr()), uint16_t(a.port()));
 }
 
 net::UdpAddr FromV6AddrPort(const nebula::V6AddrPort& a) {
@@ -27,7 +27,7 @@ std::vector<net::UdpAddr> AddressesOf(const nebula::NebulaMetaDetails& details) 
 void AddAddress(nebula::NebulaMetaDetails* details, const net::UdpAddr& address) {
   if (address.is_v4()) {
     auto* a = details->add_v4addrports();
-    a->set_addr(address.v4().value());
+    a->set_addr(address.v4());
     a->set_port(address.port());
   } else {
     auto* a = details->add_v6addrports();

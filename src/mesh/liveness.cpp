@@ -7,7 +7,6 @@
 #include "base/duration.h"
 #include "mesh/host_map.h"
 #include "mesh/tunnel.h"
-#include "net/ip.h"
 
 namespace flatnet::mesh {
 

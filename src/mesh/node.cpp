@@ -22,7 +22,6 @@
 #include "mesh/system_routes.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
-#include "net/ip.h"
 #include "tun/tun_device.h"
 #include "wire/header.h"
 
@@ -179,8 +178,7 @@ Status Node::Start() {
   if (!device.ok()) return device.status().Wrap("tun.dev");
   tun_ = std::move(*device);
   tun::TunAddressing addressing;
-  addressing.address =
-      net::Ipv4Cidr(net::Ipv4(credentials_.vpn_ip.v4()), credentials_.prefix_length);
+  addressing.addresses = {IpPrefix::From(credentials_.vpn_ip, credentials_.prefix_length)};
   addressing.mtu = config_.tun.mtu;
   addressing.tx_queue = config_.tun.tx_queue;
   addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out

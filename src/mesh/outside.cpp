@@ -29,7 +29,6 @@
 #include "mesh/seal.h"
 #include "mesh/tunnel.h"
 #include "mesh/worker.h"
-#include "net/ip.h"
 #include "wire/header.h"
 
 namespace flatnet::mesh {

@@ -5,7 +5,6 @@
 #include "mesh/host_map.h"
 #include "mesh/relay_codec.h"
 #include "mesh/tunnel.h"
-#include "net/ip.h"
 #include "wire/header.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"

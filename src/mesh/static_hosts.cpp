@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "mesh/address_book.h"
-#include "net/ip.h"
 
 namespace flatnet::mesh {
 namespace {

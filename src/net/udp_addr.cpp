@@ -23,20 +23,17 @@ Result<uint16_t> ParsePort(std::string_view text, std::string_view whole) {
 
 }  // namespace
 
-UdpAddr::UdpAddr(Ipv4 ip, uint16_t port) : port_(port) {
-  std::memcpy(ip_.data(), kMappedPrefix, 12);
-  for (int i = 0; i < 4; ++i) ip_[12 + i] = uint8_t(ip.value() >> (24 - 8 * i));
-}
+UdpAddr::UdpAddr(const IpAddr& ip, uint16_t port) : ip_(ip.bytes16()), port_(port) {}
 
 bool UdpAddr::is_v4() const { return std::memcmp(ip_.data(), kMappedPrefix, 12) == 0; }
 
-Ipv4 UdpAddr::v4() const { return Ipv4::FromOctets(ip_[12], ip_[13], ip_[14], ip_[15]); }
+uint32_t UdpAddr::v4() const { return LoadBig32(ip_.data() + 12); }
 
-bool UdpAddr::is_unspecified() const { return is_v4() ? v4().is_unspecified() : ip_ == Bytes16{}; }
+bool UdpAddr::is_unspecified() const { return is_v4() ? v4() == 0 : ip_ == Bytes16{}; }
 
 Result<UdpAddr> UdpAddr::ParseIp(std::string_view text, uint16_t port) {
   if (text.find(':') == std::string_view::npos) {
-    auto v4 = Ipv4::Parse(text);
+    auto v4 = ParseIpAddr(text);
     if (!v4.ok()) return Status::Error("invalid IP address \"" + std::string(text) + "\"");
     return UdpAddr(*v4, port);
   }
@@ -85,7 +82,7 @@ Result<UdpAddr> UdpAddr::Parse(std::string_view text) {
 std::optional<UdpAddr> UdpAddr::FromSockaddr(const sockaddr* sa, socklen_t len) {
   if (sa->sa_family == AF_INET && len >= socklen_t(sizeof(sockaddr_in))) {
     auto* in = reinterpret_cast<const sockaddr_in*>(sa);
-    return UdpAddr(Ipv4(ntohl(in->sin_addr.s_addr)), ntohs(in->sin_port));
+    return UdpAddr(IpAddr::V4(ntohl(in->sin_addr.s_addr)), ntohs(in->sin_port));
   }
   if (sa->sa_family == AF_INET6 && len >= socklen_t(sizeof(sockaddr_in6))) {
     auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
@@ -116,37 +113,7 @@ socklen_t UdpAddr::ToSockaddr(int family, sockaddr_storage* out) const {
   return 0;
 }
 
-std::string UdpAddr::IpString() const {
-  if (is_v4()) return v4().ToString();
-  // RFC 5952, as Go prints it: the longest run of two or more zero groups becomes "::"
-  // (the first such run on a tie); every group in lowercase hex without leading zeros.
-  uint16_t groups[8];
-  for (int i = 0; i < 8; ++i) groups[i] = uint16_t(ip_[2 * i] << 8 | ip_[2 * i + 1]);
-  int best_start = -1, best_len = 0;
-  for (int i = 0; i < 8;) {
-    if (groups[i] != 0) {
-      ++i;
-      continue;
-    }
-    int j = i;
-    while (j < 8 && groups[j] == 0) ++j;
-    if (j - i > best_len && j - i >= 2) best_start = i, best_len = j - i;
-    i = j;
-  }
-  std::string out;
-  char buf[8];
-  for (int i = 0; i < 8; ++i) {
-    if (i == best_start) {
-      out += "::";
-      i += best_len - 1;
-      continue;
-    }
-    if (!out.empty() && out.back() != ':') out += ':';
-    auto end = std::to_chars(buf, buf + sizeof(buf), groups[i], 16).ptr;
-    out.append(buf, end);
-  }
-  return out;
-}
+std::string UdpAddr::IpString() const { return ip().ToString(); }
 
 std::string UdpAddr::ToString() const {
   std::string port = std::to_string(port_);

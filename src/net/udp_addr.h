@@ -22,7 +22,6 @@
 
 #include "base/ip_prefix.h"
 #include "base/status.h"
-#include "net/ip.h"
 
 namespace flatnet::net {
 
@@ -32,7 +31,8 @@ class UdpAddr {
 
   // The unspecified address "[::]:0".
   UdpAddr() = default;
-  UdpAddr(Ipv4 ip, uint16_t port);
+  // IPv4 is kept IPv4-mapped; an invalid `ip` is ::.
+  UdpAddr(const IpAddr& ip, uint16_t port);
   // An IPv4-mapped `ip` becomes the IPv4 address it maps.
   UdpAddr(const Bytes16& ip, uint16_t port) : ip_(ip), port_(port) {}
 
@@ -44,8 +44,8 @@ class UdpAddr {
   static std::optional<UdpAddr> FromSockaddr(const sockaddr* sa, socklen_t len);
 
   bool is_v4() const;
-  // The IPv4 address; meaningful only when is_v4().
-  Ipv4 v4() const;
+  // The IPv4 address in host order; meaningful only when is_v4().
+  uint32_t v4() const;
   const Bytes16& bytes() const { return ip_; }
   // The address as base's IpAddr: IPv4 for an IPv4(-mapped) address, else IPv6.
   IpAddr ip() const { return is_v4() ? IpAddr::FromBytes(ByteSpan(ip_.data() + 12, 4)) : IpAddr::V6(ip_); }

@@ -37,19 +37,12 @@ class Request {
     return attr;
   }
   void U32(uint16_t type, uint32_t value) { Attr(type, &value, 4); }
-  void Ipv4(uint16_t type, net::Ipv4 ip) {
-    uint8_t bytes[4];
-    StoreIp(bytes, ip);
-    Attr(type, bytes, 4);
-  }
+  // The address's own bytes: 4 for IPv4, 16 for IPv6.
+  void Ip(uint16_t type, const IpAddr& ip) { Attr(type, ip.bytes().data(), ip.bytes().size()); }
   // Nested attributes: open, add, then Close to fix up the outer length.
   rtattr* Open(uint16_t type) { return Attr(type, nullptr, 0); }
   void Close(rtattr* nest) {
     nest->rta_len = uint16_t(buf_ + header()->nlmsg_len - reinterpret_cast<uint8_t*>(nest));
-  }
-
-  static void StoreIp(uint8_t* out, net::Ipv4 ip) {
-    for (int i = 0; i < 4; ++i) out[i] = uint8_t(ip.value() >> (24 - 8 * i));
   }
 
  private:
@@ -124,41 +117,44 @@ Status RouteNetlink::SetLink(int ifindex, const std::string& name, int mtu, int 
   return Transact(req.header(), what);
 }
 
-Status RouteNetlink::AddAddress(int ifindex, const std::string& name, net::Ipv4Cidr address) {
+Status RouteNetlink::AddAddress(int ifindex, const std::string& name, const IpPrefix& address) {
   Request req(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
   auto* ifa = req.Body<ifaddrmsg>();
-  ifa->ifa_family = AF_INET;
-  ifa->ifa_prefixlen = uint8_t(address.prefix_len());
+  const bool v6 = address.is_v6();
+  ifa->ifa_family = v6 ? AF_INET6 : AF_INET;
+  ifa->ifa_prefixlen = uint8_t(address.bits());
+  ifa->ifa_flags = v6 ? IFA_F_NODAD : 0;
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
   ifa->ifa_index = uint32_t(ifindex);
-  req.Ipv4(IFA_LOCAL, address.address());
-  req.Ipv4(IFA_ADDRESS, address.address());
+  req.Ip(IFA_LOCAL, address.addr());
+  req.Ip(IFA_ADDRESS, address.addr());
   return Transact(req.header(), "adding address " + address.ToString() + " to " + name);
 }
 
 Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& device_name) {
   Request req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
   auto* rtm = req.Body<rtmsg>();
-  rtm->rtm_family = AF_INET;
-  rtm->rtm_dst_len = uint8_t(route.destination.prefix_len());
+  const IpPrefix destination = route.destination.Masked();
+  const bool v6 = destination.is_v6();
+  rtm->rtm_family = v6 ? AF_INET6 : AF_INET;
+  rtm->rtm_dst_len = uint8_t(destination.bits());
   rtm->rtm_table = RT_TABLE_MAIN;
   rtm->rtm_protocol = route.kernel_protocol ? RTPROT_KERNEL : RTPROT_BOOT;
-  rtm->rtm_scope = RT_SCOPE_LINK;
+  // IPv6 routes have no scope of their own (the kernel keeps them universe).
+  rtm->rtm_scope = v6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
   rtm->rtm_type = RTN_UNICAST;
-  req.Ipv4(RTA_DST, route.destination.network());
+  req.Ip(RTA_DST, destination.addr());
   req.U32(RTA_OIF, uint32_t(route.ifindex));
   if (route.metric > 0) req.U32(RTA_PRIORITY, uint32_t(route.metric));
-  if (!route.preferred_source.is_unspecified()) req.Ipv4(RTA_PREFSRC, route.preferred_source);
+  if (route.preferred_source.valid() && !route.preferred_source.IsUnspecified())
+    req.Ip(RTA_PREFSRC, route.preferred_source);
   if (route.mtu > 0 || route.advmss > 0) {
     rtattr* metrics = req.Open(RTA_METRICS);
     if (route.mtu > 0) req.U32(RTAX_MTU, uint32_t(route.mtu));
     if (route.advmss > 0) req.U32(RTAX_ADVMSS, uint32_t(route.advmss));
     req.Close(metrics);
   }
-  std::string what =
-      "adding route " +
-      net::Ipv4Cidr(route.destination.network(), route.destination.prefix_len()).ToString() +
-      " dev " + device_name;
+  std::string what = "adding route " + destination.ToString() + " dev " + device_name;
   if (route.mtu > 0) what += " mtu " + std::to_string(route.mtu);
   if (route.metric > 0) what += " metric " + std::to_string(route.metric);
   return Transact(req.header(), what);

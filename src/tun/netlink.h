@@ -1,5 +1,7 @@
-// RouteNetlink: the few rtnetlink requests a TUN device needs (link MTU/queue/up, IPv4
-// address, routes with MTU/advmss/metric), so flatnet never shells out to `ip`.
+// RouteNetlink: the few rtnetlink requests a TUN device needs (link MTU/queue/up, IPv4 and
+// IPv6 addresses, routes of either family with MTU/advmss/metric), so flatnet never shells
+// out to `ip`. IPv6 addresses are added without duplicate address detection (IFA_F_NODAD):
+// the overlay address is ours by certificate and must be usable at once.
 //
 // Contract: each call sends one request with NLM_F_ACK and waits for the kernel's answer;
 // a refusal comes back as an error carrying the kernel's reason, prefixed with what was
@@ -11,17 +13,17 @@
 #include <string>
 
 #include "base/status.h"
-#include "net/ip.h"
+#include "base/ip_prefix.h"
 
 namespace flatnet::tun {
 
 struct RouteSpec {
-  net::Ipv4Cidr destination;  // the network part is used
+  IpPrefix destination;  // the network part is used; its family is the route's
   int ifindex = 0;
   int mtu = 0;                   // 0: no MTU metric
   int advmss = 0;                // 0: no advmss metric
   int metric = 0;                // route priority; 0 omits it
-  net::Ipv4 preferred_source;    // unspecified: none
+  IpAddr preferred_source;       // invalid: none
   bool kernel_protocol = false;  // mark as "proto kernel" (the device's own network)
 };
 
@@ -35,7 +37,7 @@ class RouteNetlink {
 
   // mtu / tx_queue_len of 0 leave them unchanged.
   Status SetLink(int ifindex, const std::string& name, int mtu, int tx_queue_len, bool up);
-  Status AddAddress(int ifindex, const std::string& name, net::Ipv4Cidr address);
+  Status AddAddress(int ifindex, const std::string& name, const IpPrefix& address);
   // Adds, or replaces a route with the same destination and metric.
   Status ReplaceRoute(const RouteSpec& route, const std::string& device_name);
 

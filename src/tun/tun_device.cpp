@@ -247,9 +247,13 @@ Status TunDevice::Activate(const TunAddressing& addressing) {
   if (addressing.tx_queue < 0) {
     return Status::Error("tun.tx_queue " + std::to_string(addressing.tx_queue) + " is negative");
   }
-  if (addressing.address.prefix_len() == 0 || addressing.address.address().is_unspecified()) {
-    return Status::Error("TUN device " + name_ + ": no usable address in " +
-                         addressing.address.ToString());
+  if (addressing.addresses.empty())
+    return Status::Error("TUN device " + name_ + ": no address to give it");
+  for (const IpPrefix& address : addressing.addresses) {
+    if (!address.valid() || address.bits() == 0 || address.addr().IsUnspecified()) {
+      return Status::Error("TUN device " + name_ + ": no usable address in " +
+                           address.ToString());
+    }
   }
   for (const TunRoute& r : addressing.routes) {
     std::string key = "mtu of route " + r.cidr.ToString();
@@ -263,7 +267,10 @@ Status TunDevice::Activate(const TunAddressing& addressing) {
   const int device_mtu = DeviceMtu(addressing);
   // Routes whose MTU differs from the device's advertise a matching MSS (mtu - 40), so
   // TCP peers size segments for the route, not the device.
-  auto advmss = [&](int mtu) { return mtu != device_mtu ? mtu - 40 : 0; };
+  // (IPv6's header is 20 bytes longer than IPv4's.)
+  auto advmss = [&](int mtu, const IpPrefix& to) {
+    return mtu != device_mtu ? mtu - (to.is_v6() ? 60 : 40) : 0;
+  };
 
   auto netlink = RouteNetlink::Open();
   if (!netlink.ok()) return netlink.status().Wrap("configuring TUN device " + name_);
@@ -271,24 +278,29 @@ Status TunDevice::Activate(const TunAddressing& addressing) {
       !s.ok()) {
     return s;
   }
-  if (Status s = netlink->AddAddress(ifindex_, name_, addressing.address); !s.ok()) return s;
+  for (const IpPrefix& address : addressing.addresses)
+    if (Status s = netlink->AddAddress(ifindex_, name_, address); !s.ok()) return s;
   if (Status s = netlink->SetLink(ifindex_, name_, 0, 0, true); !s.ok()) return s;
 
-  RouteSpec own;
-  own.destination = addressing.address;
-  own.ifindex = ifindex_;
-  own.mtu = addressing.mtu;
-  own.advmss = advmss(addressing.mtu);
-  own.preferred_source = addressing.address.address();
-  own.kernel_protocol = true;  // replaces the route the kernel made for the address
-  if (Status s = netlink->ReplaceRoute(own, name_); !s.ok()) return s;
+  for (const IpPrefix& address : addressing.addresses) {
+    RouteSpec own;
+    own.destination = address;
+    own.ifindex = ifindex_;
+    own.mtu = addressing.mtu;
+    own.advmss = advmss(addressing.mtu, address);
+    own.preferred_source = address.addr();
+    own.kernel_protocol = true;  // replaces the route the kernel made for the address
+    // The kernel's IPv6 prefix route has metric 256; the same metric replaces it.
+    if (address.is_v6()) own.metric = 256;
+    if (Status s = netlink->ReplaceRoute(own, name_); !s.ok()) return s;
+  }
 
   for (const TunRoute& r : addressing.routes) {
     RouteSpec spec;
     spec.destination = r.cidr;
     spec.ifindex = ifindex_;
     spec.mtu = r.mtu;
-    spec.advmss = advmss(r.mtu ? r.mtu : addressing.mtu);
+    spec.advmss = advmss(r.mtu ? r.mtu : addressing.mtu, r.cidr);
     spec.metric = r.metric;
     if (Status s = netlink->ReplaceRoute(spec, name_); !s.ok()) return s;
   }

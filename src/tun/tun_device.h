@@ -8,9 +8,10 @@
 //  - With offloads requested it opens with IFF_VNET_HDR and asks for TUN_F_CSUM | TSO4 |
 //    TSO6 (| USO4 | USO6 where the kernel has them, Linux 6.2+). What the kernel accepted
 //    is in offloads(); if it accepted nothing, frames still carry a (zeroed) VnetHeader.
-//  - Activate is Nebula's: the cert's ip/mask on the device; device MTU = the largest of
-//    tun.mtu and every route MTU; tx_queue; up; the device's own network routed with
-//    tun.mtu (and advmss = mtu - 40 when that differs from the device MTU); then each of
+//  - Activate is Nebula's: each of the cert's networks (IPv4 or IPv6) on the device; device
+//    MTU = the largest of tun.mtu and every route MTU; tx_queue; up; each of the device's
+//    own networks routed with tun.mtu (and advmss = mtu - 40, IPv6 mtu - 60, when that
+//    differs from the device MTU); then each of
 //    tun.routes / tun.unsafe_routes with its MTU (0: the network default), advmss and
 //    metric. All through rtnetlink in the current network namespace.
 //  - TunQueue reads and writes one frame per call, from its worker thread only.
@@ -27,7 +28,7 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
-#include "net/ip.h"
+#include "base/ip_prefix.h"
 #include "net/waker.h"
 #include "tun/coalesce.h"
 #include "tun/vnet_header.h"
@@ -41,13 +42,15 @@ struct TunOptions {
 };
 
 struct TunRoute {
-  net::Ipv4Cidr cidr;  // tun.routes[].route / tun.unsafe_routes[].route
+  IpPrefix cidr;  // tun.routes[].route / tun.unsafe_routes[].route, IPv4 or IPv6
   int mtu = 0;         // 0: tun.mtu
   int metric = 0;      // unsafe_routes[].metric; 0: none
 };
 
 struct TunAddressing {
-  net::Ipv4Cidr address;         // the certificate's ip and mask, e.g. 192.168.100.5/24
+  // The certificate's networks, e.g. 192.168.100.5/24 and fd00:100::5/64: each address
+  // goes on the device with its network's route.
+  std::vector<IpPrefix> addresses;
   int mtu = 1300;                // tun.mtu (Nebula's DefaultMTU)
   int tx_queue = 500;            // tun.tx_queue
   std::vector<TunRoute> routes;  // tun.routes, then tun.unsafe_routes

@@ -46,9 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const dns::Responder& responder = TheResponder();
   if (size < 1) return 0;
   static const net::UdpAddr askers[] = {
-      net::UdpAddr(net::Ipv4(0x7f000001), 5353),
-      net::UdpAddr(net::Ipv4(0x0a400203), 5353),
-      net::UdpAddr(net::Ipv4(0xc0000201), 5353),
+      net::UdpAddr(IpAddr::V4(0x7f000001), 5353),
+      net::UdpAddr(IpAddr::V4(0x0a400203), 5353),
+      net::UdpAddr(IpAddr::V4(0xc0000201), 5353),
   };
   ByteSpan query(data + 1, size - 1);
   if (auto header = dns::ParseHeader(query)) (void)dns::ParseBody(query, *header);

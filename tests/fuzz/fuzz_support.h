@@ -122,7 +122,7 @@ inline TunnelPair MakeTunnelPair() {
   const Pki& pki = TestPki();
   auto peer = std::make_shared<const cert::Certificate>(pki.peer_v2);
   auto host1 = std::make_shared<const cert::Certificate>(pki.host1);
-  net::UdpAddr addr(net::Ipv4(0x7f000001), 4242);
+  net::UdpAddr addr(IpAddr::V4(0x7f000001), 4242);
   TunnelPair pair;
   pair.inbound = std::make_shared<mesh::Tunnel>(*mesh::OverlayIpOf(pki.peer_v2), 11, 22, a, peer,
                                                 firewall::PeerIdentity{}, addr, 1, false);

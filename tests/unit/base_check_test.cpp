@@ -21,7 +21,7 @@ TEST(CheckDeathTest, PassingCheckDoesNothing) {
 
 TEST(CheckDeathTest, SendBatchRefusesADatagramLongerThanItsBuffer) {
   net::SendBatchBuffers batch(2, 100);
-  net::UdpAddr to(net::Ipv4(0x7f000001), 4242);
+  net::UdpAddr to(IpAddr::V4(0x7f000001), 4242);
   EXPECT_DEATH(batch.Commit(to, 101), "check failed");
   batch.Commit(to, 100);
   EXPECT_EQ(batch.size(), 1u);
@@ -29,7 +29,7 @@ TEST(CheckDeathTest, SendBatchRefusesADatagramLongerThanItsBuffer) {
 
 TEST(CheckDeathTest, SendBatchRefusesACommitWhenFull) {
   net::SendBatchBuffers batch(1, 100);
-  net::UdpAddr to(net::Ipv4(0x7f000001), 4242);
+  net::UdpAddr to(IpAddr::V4(0x7f000001), 4242);
   batch.Commit(to, 10);
   ASSERT_TRUE(batch.full());
   EXPECT_DEATH(batch.Commit(to, 10), "check failed");

@@ -79,7 +79,7 @@ class UdpSocketTest : public ::testing::Test {
 TEST_F(UdpSocketTest, BatchExchangeDeliversEveryDatagramWithItsSource) {
   UdpSocket a = Open(Loopback()), b = Open(Loopback());
   UdpAddr a_addr = *a.LocalAddr(), b_addr = *b.LocalAddr();
-  EXPECT_EQ(a_addr.v4().ToString(), "127.0.0.1");
+  EXPECT_EQ(a_addr.IpString(), "127.0.0.1");
   EXPECT_NE(a_addr.port(), 0) << "port 0 must have been replaced by the kernel's choice";
 
   // Mixed sizes so no two neighbours could be merged into one GSO run by accident.

@@ -59,17 +59,15 @@ bool UdpChecksumValid(ByteSpan p) {
   return NaiveSum(&p[l4], len, pseudo) == 0xffff;
 }
 // An IPv4/UDP packet with correct checksums.
-std::vector<uint8_t> UdpPacket(net::Ipv4 src, uint16_t sport, net::Ipv4 dst, uint16_t dport,
+std::vector<uint8_t> UdpPacket(const IpAddr& src, uint16_t sport, const IpAddr& dst, uint16_t dport,
                                const std::string& payload) {
   std::vector<uint8_t> p(28 + payload.size());
   p[0] = 0x45;
   PutBe16(&p[2], uint16_t(p.size()));
   p[8] = 64;
   p[9] = 17;
-  for (int i = 0; i < 4; ++i) {
-    p[12 + i] = uint8_t(src.value() >> (24 - 8 * i));
-    p[16 + i] = uint8_t(dst.value() >> (24 - 8 * i));
-  }
+  std::copy_n(src.bytes().data(), 4, &p[12]);
+  std::copy_n(dst.bytes().data(), 4, &p[16]);
   PutBe16(&p[10], uint16_t(~NaiveSum(p.data(), 20)));
   PutBe16(&p[20], sport);
   PutBe16(&p[22], dport);
@@ -92,7 +90,7 @@ class TunDeviceTest : public ::testing::Test {
   }
   static TunAddressing Addressing(const char* cidr) {
     TunAddressing a;
-    a.address = *net::Ipv4Cidr::Parse(cidr);
+    a.addresses = {*ParseIpPrefix(cidr)};
     return a;
   }
   // Reads frames from q until one is an IPv4/UDP packet to `dport` (the kernel also
@@ -130,9 +128,9 @@ TEST_F(TunDeviceTest, ActivateConfiguresAddressMtuAndRoutesLikeNebula) {
   a.mtu = 1400;
   a.tx_queue = 777;
   a.routes = {
-      {*net::Ipv4Cidr::Parse("10.42.0.0/26"), 8800, 0},    // tun.routes: bigger MTU
-      {*net::Ipv4Cidr::Parse("172.16.9.0/24"), 0, 100},    // unsafe route, default MTU
-      {*net::Ipv4Cidr::Parse("172.16.10.7/24"), 1300, 5},  // host bits are dropped
+      {*ParseIpPrefix("10.42.0.0/26"), 8800, 0},    // tun.routes: bigger MTU
+      {*ParseIpPrefix("172.16.9.0/24"), 0, 100},    // unsafe route, default MTU
+      {*ParseIpPrefix("172.16.10.7/24"), 1300, 5},  // host bits are dropped
   };
   EXPECT_EQ(TunDevice::DeviceMtu(a), 8800);
   Status s = dev->Activate(a);
@@ -165,6 +163,37 @@ TEST_F(TunDeviceTest, ActivateConfiguresAddressMtuAndRoutesLikeNebula) {
   }
 
   // Activating again (a reload) replaces rather than fails.
+  s = dev->Activate(a);
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+// A v2 certificate's networks: an IPv4 and an IPv6 one on one device, each with its own
+// network route, and an IPv6 unsafe route beside an IPv4 one.
+TEST_F(TunDeviceTest, ActivateGivesTheDeviceEveryNetworkOfBothFamilies) {
+  TunOptions options;
+  options.name = "fltest6";
+  auto dev = OpenDevice(options);
+  ASSERT_TRUE(dev);
+  TunAddressing a;
+  a.addresses = {*ParseIpPrefix("10.46.0.5/24"), *ParseIpPrefix("fd00:46::5/64")};
+  a.mtu = 1400;
+  a.routes = {{*ParseIpPrefix("fd00:99::/48"), 1300, 7}, {*ParseIpPrefix("172.16.46.0/24"), 0, 0}};
+  Status s = dev->Activate(a);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::string v4 = Shell("ip -o -4 addr show dev fltest6");
+  EXPECT_NE(v4.find("inet 10.46.0.5/24"), std::string::npos) << v4;
+  std::string v6 = Shell("ip -o -6 addr show dev fltest6");
+  EXPECT_NE(v6.find("inet6 fd00:46::5/64"), std::string::npos) << v6;
+  EXPECT_EQ(v6.find("tentative"), std::string::npos) << "no duplicate address detection\n" << v6;
+  std::string routes = Shell("ip -6 route show dev fltest6");
+  std::string own = LineStarting(routes, "fd00:46::/64 ");
+  EXPECT_TRUE(Has(own, "proto kernel")) << routes;
+  EXPECT_TRUE(Has(own, "mtu 1400")) << routes;
+  std::string unsafe = LineStarting(routes, "fd00:99::/48 ");
+  for (const char* token : {"metric 7", "mtu 1300", "advmss 1240"})
+    EXPECT_TRUE(Has(unsafe, token)) << token << "\n" << routes;
+  EXPECT_NE(Shell("ip -4 route show dev fltest6").find("172.16.46.0/24"), std::string::npos);
+  // Activating again (a reload) replaces rather than fails, in both families.
   s = dev->Activate(a);
   EXPECT_TRUE(s.ok()) << s.message();
 }
@@ -215,12 +244,12 @@ TEST_F(TunDeviceTest, BadSettingsAreNamedInTheError) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("tun.mtu 20"), std::string::npos) << s.message();
   a.mtu = 1300;
-  a.routes = {{*net::Ipv4Cidr::Parse("10.9.0.0/16"), 70000, 0}};
+  a.routes = {{*ParseIpPrefix("10.9.0.0/16"), 70000, 0}};
   s = good->Activate(a);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("10.9.0.0/16"), std::string::npos) << s.message();
   a.routes.clear();
-  a.address = *net::Ipv4Cidr::Parse("10.44.0.1/0");
+  a.addresses = {*ParseIpPrefix("10.44.0.1/0")};
   EXPECT_FALSE(good->Activate(a).ok());
 }
 
@@ -248,8 +277,8 @@ TEST_P(TunTrafficTest, PacketsCrossBetweenTunAndSockets) {
   ASSERT_TRUE(sock.ok()) << sock.status().message();
 
   // Overlay -> host: a packet written to the TUN arrives at the socket.
-  auto peer = *net::Ipv4::Parse("10.43.0.2");
-  auto in = UdpPacket(peer, 6000, *net::Ipv4::Parse("10.43.0.1"), 5000, "from the mesh");
+  auto peer = *ParseIpAddr("10.43.0.2");
+  auto in = UdpPacket(peer, 6000, *ParseIpAddr("10.43.0.1"), 5000, "from the mesh");
   ASSERT_TRUE(q.WritePacket(in).ok());
   uint8_t buf[100];
   net::UdpAddr from;

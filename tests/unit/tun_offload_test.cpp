@@ -75,7 +75,7 @@ class TunOffloadTest : public ::testing::TestWithParam<bool> {
       ASSERT_TRUE(dev.ok()) << dev.status().message();
       dev_[side] = std::move(dev).value();
       TunAddressing a;
-      a.address = *net::Ipv4Cidr::Parse(side == 0 ? "10.50.0.1/24" : "10.50.0.2/24");
+      a.addresses = {*ParseIpPrefix(side == 0 ? "10.50.0.1/24" : "10.50.0.2/24")};
       a.mtu = kMtu;
       Status s = dev_[side]->Activate(a);
       ASSERT_TRUE(s.ok()) << s.message();
