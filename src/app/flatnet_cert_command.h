@@ -57,6 +57,8 @@ Subcommand KeygenSubcommand();
 Subcommand SignSubcommand();
 Subcommand PrintSubcommand();
 Subcommand VerifySubcommand();
+// flatnet's own: onboarding (docs/onboarding.md).
+Subcommand BundleSubcommand();
 
 // A system call failure the way Go prints one: "open ca.key: no such file or directory".
 std::string SystemError(std::string_view operation, const std::string& path, int error_number);
