@@ -11,7 +11,7 @@
 // taken from -nebula-dir, an unpacked Nebula release: nebula.exe looks for wintun.dll at
 // dist/windows/wintun/bin/<GOARCH>/ beside itself (Nebula 1.11.1 overlay/tun_windows.go),
 // which is the release zip's own layout. The zip is written all or nothing (OutputFiles),
-// never over an existing file.
+// never over an existing file, and the member is recorded in the inventory (-inventory).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +22,8 @@
 
 #include "app/flatnet_cert_command.h"
 #include "app/flatnet_cert_output.h"
+#include "cert/certificate.h"
+#include "onboard/inventory.h"
 #include "onboard/member_config.h"
 #include "onboard/zip_writer.h"
 
@@ -30,7 +32,7 @@ namespace {
 
 struct BundleOptions {
   std::string name, networks, unsafe_networks, groups, ca_crt, ca_key, team, nebula_dir, arch,
-      out;
+      out, inventory;
   std::string duration;
   uint64_t version = 0;
 };
@@ -57,6 +59,8 @@ void DefineFlags(FlagSet& flags, BundleOptions* o) {
                "Optional: the Windows architecture whose wintun.dll to include (amd64, arm64, "
                "x86, arm)");
   flags.String(&o->out, "out", "", "Optional: path to write the zip to (default: NAME.zip)");
+  flags.String(&o->inventory, "inventory", "inventory.txt",
+               "Optional: the CA side's record of members, where the member is added");
 }
 
 constexpr std::string_view kStartBat =
@@ -190,7 +194,22 @@ CommandOutcome RunBundle(const std::vector<std::string>& args, const CertCliIo& 
     }
   }
   outputs.SetContent("out", zip.Finish());
+  Result<cert::Certificate> issued = cert::ParseCertificatePem(crt);
+  if (!issued.ok()) return CommandOutcome::Error("cannot read back the signed certificate");
   if (Status s = outputs.Commit(io.out); !s.ok()) return CommandOutcome::Error(s.message());
+  // Recorded after the zip is in place; if recording fails the zip goes again, so the
+  // inventory never misses a member who has a bundle.
+  Status recorded = onboard::UpdateInventory(o.inventory, [&](onboard::Inventory& inv) {
+    inv.members.push_back(onboard::MemberRecord{issued->Fingerprint(), o.name,
+                                                issued->networks.at(0).ToString(),
+                                                issued->groups, issued->not_after, "bundle",
+                                                "active"});
+    return Status::Ok();
+  });
+  if (!recorded.ok()) {
+    unlink(o.out.c_str());
+    return CommandOutcome::Error(recorded.message());
+  }
   io.err << "wrote " << o.out << ": " << o.name << " (" << o.networks << ") for "
          << (windows ? "Nebula on Windows: unzip, run start.bat as administrator"
                      : "Nebula: unzip, run start.sh as root")

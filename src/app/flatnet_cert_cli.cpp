@@ -17,8 +17,9 @@ constexpr std::string_view kStdioHelp =
     "  Pass \"-\" to any path flag to read from stdin or write to stdout.\n";
 
 std::vector<Subcommand> AllSubcommands() {
-  return {CaSubcommand(),    KeygenSubcommand(), SignSubcommand(),
-          PrintSubcommand(), VerifySubcommand(), BundleSubcommand()};
+  return {CaSubcommand(),     KeygenSubcommand(),    SignSubcommand(),
+          PrintSubcommand(),  VerifySubcommand(),    BundleSubcommand(),
+          InviteSubcommand(), InventorySubcommand(), ServeSubcommand()};
 }
 // nebula-cert's own modes come first; the rest are flatnet's onboarding modes.
 constexpr size_t kNebulaModes = 5;

@@ -149,6 +149,24 @@ SplitNetworks ByFamily(const std::vector<IpPrefix>& nets) {
   return split;
 }
 
+}  // namespace
+
+Result<cert::PrivateKey> ReadCaKey(const std::string& path, const CertCliIo& io) {
+  Result<std::string> pem = ReadInput(path, io);
+  if (!pem.ok()) return Status::Error("error while reading ca-key: " + pem.status().message());
+  bool encrypted = false;
+  Result<cert::PrivateKey> key = ParseSigningKey(*pem, &encrypted);
+  if (!key.ok()) {
+    return Status::Error(
+        (encrypted ? "error while parsing encrypted ca-key: " : "error while parsing ca-key: ") +
+        key.status().message());
+  }
+  if (encrypted) return DecryptCaKey(*key, io);
+  return key;
+}
+
+namespace {
+
 CommandOutcome RunSign(const std::vector<std::string>& args, const CertCliIo& io) {
   SignOptions o;
   FlagSet flags("sign");

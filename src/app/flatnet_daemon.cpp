@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/flatnet_forward_cli.h"
+#include "app/flatnet_join.h"
 #include "app/go_flags.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -106,6 +107,9 @@ int RunDaemon(const std::string& config_path, bool test_only) {
 
 int RunFlatnet(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "status") return RunStatus({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "join") {
+    return RunJoin({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   if (!args.empty() && args[0] == "forward") {
     return RunForward({args.begin() + 1, args.end()}, "flatnet forward");
   }
@@ -127,6 +131,7 @@ int RunFlatnet(const std::vector<std::string>& args) {
     std::printf(
         "Usage of flatnet:\n%s\nSubcommands:\n"
         "  status\tshow the tunnels and counters of a running flatnet\n"
+        "  join INVITE\tjoin a team with an invite from flatnet-cert invite (docs/onboarding.md)\n"
         "  forward udp|tcp LISTEN TARGET\tforward a port (the WSL2 helper; see docs/forward.md)\n",
         flags.Usage().c_str());
     return 0;

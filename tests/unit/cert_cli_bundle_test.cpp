@@ -14,6 +14,7 @@
 #include "cert/ca_pool.h"
 #include "cert/certificate.h"
 #include "cert/key_pem.h"
+#include "onboard/inventory.h"
 #include "onboard_zip_test_support.h"
 
 namespace flatnet::app {
@@ -62,7 +63,7 @@ class Bundle : public ::testing::Test {
                                      "192.168.100.2/24",   "-groups", "laptops",  "-ca-crt",
                                      P("ca.crt"),          "-ca-key", P("ca.key"), "-team",
                                      P("team.yml"),        "-nebula-dir", P("release"), "-out",
-                                     P("alice.zip")};
+                                     P("alice.zip"), "-inventory", P("inventory.txt")};
     args.insert(args.end(), extra.begin(), extra.end());
     return Cli(args);
   }
@@ -106,6 +107,14 @@ TEST_F(Bundle, HoldsAMemberInNebulasWindowsLayout) {
   EXPECT_EQ(config["pki"]["cert"].as<std::string>(), "host.crt");
   EXPECT_EQ(config["pki"]["key"].as<std::string>(), "host.key");
   EXPECT_EQ(config["lighthouse"]["hosts"][0].as<std::string>(), "192.168.100.1");
+
+  // The inventory records alice under her certificate's fingerprint.
+  Result<onboard::Inventory> inv = onboard::ReadInventory(P("inventory.txt"));
+  ASSERT_TRUE(inv.ok());
+  ASSERT_EQ(inv->members.size(), 1u);
+  EXPECT_EQ(inv->members[0].fingerprint, host->Fingerprint());
+  EXPECT_EQ(inv->members[0].how, "bundle");
+  EXPECT_EQ(inv->members[0].network, "192.168.100.2/24");
 }
 
 TEST_F(Bundle, ALinuxReleaseGetsStartSh) {
@@ -147,6 +156,7 @@ TEST_F(Bundle, MistakesAreOneLineAndLeaveNoZip) {
   EXPECT_EQ(code, 1);
   EXPECT_EQ(err, "Error: refusing to overwrite existing bundle: " + P("alice.zip") + "\n");
   EXPECT_EQ(Read("alice.zip"), "mine");
+  EXPECT_FALSE(fs::exists(P("inventory.txt")));  // no member was recorded for any of these
 }
 
 }  // namespace
