@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One command on each side: the CA side makes an invite and serves joins from the
+# lighthouse's namespace; a member in a NATed namespace runs `flatnet join INVITE`, which
+# writes its root directory, and the flatnet started with that config reaches the
+# lighthouse over the overlay. Before serve runs, the join fails ("cannot reach") and
+# leaves nothing; after it, the same invite again fails ("already used") and leaves
+# nothing; serve stops by itself once no invite is open (the other one revoked).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/netlab.sh"
+
+lab_init join
+export LAB_CERT_TOOL=flatnet
+lab_segment internet
+lab_host lh --on internet
+lab_host_behind member --upstream internet --nat masq
+lab_pki lh=192.168.100.1/24
+lab_config lh --am-lighthouse
+lab_start_daemon lh flatnet
+
+cert=$FLATNET_BIN/flatnet-cert
+ca=$LAB_DIR/pki
+cat >"$ca/team.yml" <<YAML
+team:
+  name: lab-team
+  network: 192.168.100.0/24
+  join: $(lab_ip lh):4243
+static_host_map:
+  "192.168.100.1": ["$(lab_ip lh):4242"]
+lighthouse:
+  hosts: ["192.168.100.1"]
+  interval: 60
+listen:
+  host: 0.0.0.0
+  port: 4242
+punchy:
+  punch: true
+tun:
+  dev: ${LAB_PREFIX}tm
+firewall:
+  outbound:
+    - {port: any, proto: any, host: any}
+  inbound:
+    - {port: any, proto: icmp, host: any}
+YAML
+(cd "$ca" && "$cert" invite -name member -groups laptops >"$LAB_DIR/invite.txt" 2>"$LAB_DIR/invite.err") ||
+  { cat "$LAB_DIR/invite.err"; lab_fail "flatnet-cert invite failed"; }
+invite=$(cat "$LAB_DIR/invite.txt")
+# A second invite keeps serve running after the first is used (it stops once none is open).
+(cd "$ca" && "$cert" invite -name spare >/dev/null 2>&1) || lab_fail "second invite failed"
+[ "${#invite}" -lt 140 ] || lab_fail "the invite is ${#invite} characters, too long to paste"
+
+# Nobody serves yet.
+root=$LAB_DIR/member-etc
+if lab_exec member "$FLATNET_BIN/flatnet" join -root "$root" -timeout 2s "$invite" 2>"$LAB_DIR/early.err"; then
+  lab_fail "join succeeded with nobody serving"
+fi
+grep -q "^Error: join: cannot reach $(lab_ip lh):4243" "$LAB_DIR/early.err" ||
+  lab_fail "unexpected error without a server: $(cat "$LAB_DIR/early.err")"
+[ ! -e "$root" ] || lab_fail "a failed join left $root behind"
+
+lab_spawn lh serve "$cert" serve -ca-crt "$ca/ca.crt" -ca-key "$ca/ca.key" -team "$ca/team.yml" \
+  -inventory "$ca/inventory.txt"
+lab_wait_for --timeout 10 -- grep -q "serving joins" "$LAB_DIR/serve.out" ||
+  { cat "$LAB_DIR/serve.out"; lab_fail "flatnet-cert serve did not start"; }
+
+lab_exec member "$FLATNET_BIN/flatnet" join -root "$root" "$invite" >"$LAB_DIR/join.out" 2>&1 ||
+  { cat "$LAB_DIR/join.out"; lab_fail "flatnet join failed"; }
+grep -q "^joined lab-team as member, 192.168.100.2/24; lighthouse 192.168.100.1$" "$LAB_DIR/join.out" ||
+  lab_fail "join printed: $(cat "$LAB_DIR/join.out")"
+[ "$(stat -c %a "$root/host.key")" = 600 ] || lab_fail "host.key is not 0600"
+
+if lab_exec member "$FLATNET_BIN/flatnet" join -root "$root-again" "$invite" 2>"$LAB_DIR/again.err"; then
+  lab_fail "the invite worked twice"
+fi
+grep -qx "Error: join: the CA side refused the invite: the invite was already used" "$LAB_DIR/again.err" ||
+  lab_fail "second use: $(cat "$LAB_DIR/again.err")"
+[ ! -e "$root-again" ] || lab_fail "a refused join left $root-again behind"
+
+lab_start_daemon member flatnet "$root/config.yml"
+lab_wait_for --timeout 15 -- lab_ping member 192.168.100.1 ||
+  lab_fail "the joined member cannot reach the lighthouse"
+lab_wait_for --timeout 5 -- lab_ping lh 192.168.100.2 || lab_fail "the lighthouse cannot reach the member"
+spare_id=$(cd "$ca" && "$cert" inventory | sed -n 's/^invite  spare .* id \([0-9a-f]*\)$/\1/p')
+(cd "$ca" && "$cert" inventory -revoke "$spare_id" 2>/dev/null) || lab_fail "cannot revoke invite '$spare_id'"
+lab_wait_for --timeout 5 -- grep -q "stopped: no invite is open" "$LAB_DIR/serve.out" ||
+  lab_fail "serve did not stop once its only invite was used"
+grep -q "member joined as 192.168.100.2/24" "$LAB_DIR/serve.out" || lab_fail "serve did not log the join"
+(cd "$ca" && "$cert" inventory) | grep -q "^member  member  192.168.100.2/24  groups laptops  active" ||
+  lab_fail "the inventory does not list the member"
+echo "PASS: a member behind NAT joined with one command and reached the lighthouse"
