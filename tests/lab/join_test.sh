@@ -4,7 +4,9 @@
 # writes its root directory, and the flatnet started with that config reaches the
 # lighthouse over the overlay. Before serve runs, the join fails ("cannot reach") and
 # leaves nothing; after it, the same invite again fails ("already used") and leaves
-# nothing; serve stops by itself once no invite is open (the other one revoked).
+# nothing; serve stops by itself once no invite is open (the other one revoked). The
+# member's daemon sends READY=1 to a NOTIFY_SOCKET the test listens on, as the systemd unit
+# (Type=notify) needs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
@@ -77,10 +79,15 @@ grep -qx "Error: join: the CA side refused the invite: the invite was already us
   lab_fail "second use: $(cat "$LAB_DIR/again.err")"
 [ ! -e "$root-again" ] || lab_fail "a refused join left $root-again behind"
 
-lab_start_daemon member flatnet "$root/config.yml"
+# Started as systemd would start the unit (Type=notify): READY=1 reaches NOTIFY_SOCKET.
+lab_spawn member notify "$(lab_tool lab-notify-listen)" "$LAB_DIR/notify.sock" --time-limit 20
+lab_wait_for --timeout 5 -- grep -q listening "$LAB_DIR/notify.out" || lab_fail "lab-notify-listen did not start"
+lab_start_daemon member flatnet "$root/config.yml" --env NOTIFY_SOCKET="$LAB_DIR/notify.sock"
 lab_wait_for --timeout 15 -- lab_ping member 192.168.100.1 ||
   lab_fail "the joined member cannot reach the lighthouse"
 lab_wait_for --timeout 5 -- lab_ping lh 192.168.100.2 || lab_fail "the lighthouse cannot reach the member"
+lab_wait_for --timeout 10 -- grep -qx "READY=1" "$LAB_DIR/notify.out" ||
+  lab_fail "the daemon sent no READY=1 to NOTIFY_SOCKET: $(cat "$LAB_DIR/notify.out")"
 spare_id=$(cd "$ca" && "$cert" inventory | sed -n 's/^invite  spare .* id \([0-9a-f]*\)$/\1/p')
 (cd "$ca" && "$cert" inventory -revoke "$spare_id" 2>/dev/null) || lab_fail "cannot revoke invite '$spare_id'"
 lab_wait_for --timeout 5 -- grep -q "stopped: no invite is open" "$LAB_DIR/serve.out" ||
