@@ -307,27 +307,34 @@ CommandOutcome RunServe(const std::vector<std::string>& args, const CertCliIo& i
          << listen << " (port " << (*server)->port() << "), "
          << OpenInvites(o.side.inventory, start.seconds) << " invite(s) open\n";
   io.err.flush();
+  size_t joined = 0, failed = 0;
+  std::string why = "interrupted";
   while (!stop_serving) {
     int64_t now = Now().seconds;
     if (until && now >= until) {
-      io.err << "stopped: -for has passed\n";
+      why = "-for has passed";
       break;
     }
     if (OpenInvites(o.side.inventory, now) == 0) {
-      io.err << "stopped: no invite is open\n";
+      why = "no invite is open";
       break;
     }
     Result<std::unique_ptr<onboard::TlsConnection>> c =
         (*server)->Accept(std::chrono::milliseconds(1000), std::chrono::milliseconds(10000));
     if (!c.ok()) {
+      ++failed;
       io.err << c.status().message() << "\n";
     } else if (*c) {
-      io.err << service.Handle(**c, (*server)->certificate_der()) << "\n";
+      onboard::JoinService::Outcome outcome = service.Handle(**c, (*server)->certificate_der());
+      ++(outcome.joined ? joined : failed);
+      io.err << outcome.line << "\n";
     }
     io.err.flush();
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
+  io.err << "stopped: " << why << "; " << joined << " joined, " << failed
+         << " refused or failed\n";
   return CommandOutcome::Ok();
 }
 

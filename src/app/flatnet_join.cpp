@@ -61,7 +61,7 @@ int RunJoin(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   onboard::JoinRequest request;
   request.invite = *invite;
   request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
-  request.now = Now().seconds;
+  request.now = [] { return Now().seconds; };
   request.make_key = [](cert::Curve curve) -> Result<onboard::KeyPair> {
     Result<GeneratedKey> key = GenerateKey(curve, /*for_ca=*/false);
     if (!key.ok()) return key.status();

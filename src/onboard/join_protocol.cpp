@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "cert/ca_pool.h"
@@ -33,7 +34,7 @@ Result<cert::Certificate> Issue(const JoinService& s, const InviteRecord& invite
   host.name = invite.name;
   host.groups = invite.groups;
   host.networks = {*network};
-  host.not_before = now;
+  host.not_before = std::max(now - kClockSkewAllowance, s.ca.not_before);
   host.not_after = s.ca.not_after - 1;
   host.public_key.assign(public_key.begin(), public_key.end());
   host.issuer = s.ca.Fingerprint();
@@ -74,18 +75,18 @@ bool VerifyCaSignature(const cert::Certificate& ca, const std::string& message,
   return crypto::Ed25519Verify(k, Span(message), Span(signature));
 }
 
-std::string JoinService::Handle(TlsConnection& c, const std::string& tls_der) const {
+JoinService::Outcome JoinService::Handle(TlsConnection& c, const std::string& tls_der) const {
   const std::string who = c.peer() + ": ";
   Result<std::string> binding = SignWithCaKey(ca.curve, ca_key, BindingMessage(tls_der));
-  if (!binding.ok()) return who + "cannot sign the binding: " + binding.status().message();
+  if (!binding.ok()) return {false, who + "cannot sign the binding: " + binding.status().message()};
   if (Status s = c.Send({{"v", "1"}, {"ca", ca_pem}, {"binding", *binding}}); !s.ok()) {
-    return who + s.message();
+    return {false, who + s.message()};
   }
   Result<Frame> request = c.Receive();
-  if (!request.ok()) return who + "no request: " + request.status().message();
+  if (!request.ok()) return {false, who + "no request: " + request.status().message()};
   auto refuse = [&](const std::string& why) {
     (void)c.Send({{"error", why}});
-    return who + "refused: " + why;
+    return Outcome{false, who + "refused: " + why};
   };
   const std::string id = (*request)["invite"];
   const std::string secret = (*request)["secret"];
@@ -145,14 +146,15 @@ std::string JoinService::Handle(TlsConnection& c, const std::string& tls_der) co
                          {"team_name", team_name},
                          {"team", team_template->text}});
       !s.ok()) {
-    return who + used.name + " was issued a certificate but did not receive it: " + s.message();
+    return {false, who + used.name + " was issued a certificate but did not receive it: " +
+                       s.message()};
   }
-  return who + used.name + " joined as " + used.network;
+  return {true, who + used.name + " joined as " + used.network};
 }
 
 Result<Joined> Join(const JoinRequest& r) {
   const Invite& invite = r.invite;
-  if (invite.expires <= r.now) {
+  if (invite.expires <= r.now()) {
     return Status::Error("the invite expired at " + cert::FormatRfc3339(invite.expires));
   }
   Result<std::unique_ptr<TlsConnection>> c = TlsConnect(invite.join_address, r.timeout);
@@ -187,7 +189,13 @@ Result<Joined> Join(const JoinRequest& r) {
   if (!host.ok()) return Status::Error(at + " sent a bad certificate: " + host.status().message());
   cert::CaPool pool;
   if (Status s = pool.AddCa(*ca); !s.ok()) return Status::Error(at + "'s CA: " + s.message());
-  if (Status s = pool.Verify(*host, r.now); !s.ok()) {
+  int64_t now = r.now();
+  if (host->not_before > now) {
+    return Status::Error(at + " sent a certificate valid only from " +
+                         cert::FormatRfc3339(host->not_before) + ": this host's clock says " +
+                         cert::FormatRfc3339(now) + "; set the clock right and join again");
+  }
+  if (Status s = pool.Verify(*host, now); !s.ok()) {
     return Status::Error(at + " sent a certificate that does not verify: " + s.message());
   }
   if (host->public_key != key->public_key) {

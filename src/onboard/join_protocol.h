@@ -41,6 +41,10 @@ bool VerifyCaSignature(const cert::Certificate& ca, const std::string& message,
 
 // ---- CA side -------------------------------------------------------------------------------
 
+// How far the CA side dates a member's certificate back (never before the CA itself), so
+// a member whose clock runs a little behind the CA side's can use it at once.
+inline constexpr int64_t kClockSkewAllowance = 60;
+
 struct JoinService {
   cert::Certificate ca;
   std::string ca_pem;
@@ -49,9 +53,15 @@ struct JoinService {
   std::string inventory_path;
   std::function<int64_t()> now;  // unix seconds
 
-  // Answers one connection: greeting, request, reply. Returns a line for the log
-  // ("198.51.100.7:40112: alice joined as 192.168.100.2/24" or "...: refused: ...").
-  std::string Handle(TlsConnection& connection, const std::string& tls_der) const;
+  // Answers one connection: greeting, request, reply. A stranger's bad bytes end the
+  // connection and come back as an outcome, never anything worse.
+  struct Outcome {
+    bool joined = false;
+    // For the log: "198.51.100.7:40112: alice joined as 192.168.100.2/24", "...: refused:
+    // the invite was already used", "...: no request: connection closed or timed out".
+    std::string line;
+  };
+  Outcome Handle(TlsConnection& connection, const std::string& tls_der) const;
 };
 
 // ---- member side ---------------------------------------------------------------------------
@@ -64,7 +74,7 @@ struct KeyPair {
 struct JoinRequest {
   Invite invite;
   std::chrono::milliseconds timeout{10000};
-  int64_t now = 0;
+  std::function<int64_t()> now;  // unix seconds, read at each check
   // Makes the member's key pair once the CA's curve is known.
   std::function<Result<KeyPair>(cert::Curve)> make_key;
 };

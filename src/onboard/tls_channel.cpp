@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "onboard/invite.h"
@@ -44,6 +45,14 @@ Status SplitAddress(const std::string& address, std::string* host, std::string* 
     *host = host->substr(1, host->size() - 2);
   }
   return Status::Ok();
+}
+
+void IgnoreSigpipe() {
+  static const bool done = [] {
+    signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
 }
 
 void SetTimeouts(int fd, std::chrono::milliseconds timeout) {
@@ -126,6 +135,10 @@ TlsConnection::~TlsConnection() {
 Status TlsConnection::Send(const Frame& frame) {
   std::string wire = EncodeFrame(frame);
   if (wire.size() > kMaxFrame + 4) return Status::Error("message too large");
+  return SendRaw(wire);
+}
+
+Status TlsConnection::SendRaw(std::string_view wire) {
   size_t written = 0;
   if (SSL_write_ex(AsSsl(ssl_), wire.data(), wire.size(), &written) != 1 ||
       written != wire.size()) {
@@ -167,6 +180,7 @@ TlsServer::~TlsServer() {
 }
 
 Result<std::unique_ptr<TlsServer>> TlsServer::Listen(const std::string& address) {
+  IgnoreSigpipe();
   std::string host, port;
   if (Status s = SplitAddress(address, &host, &port); !s.ok()) return s;
   struct addrinfo hints {};
@@ -237,6 +251,7 @@ Result<std::unique_ptr<TlsConnection>> TlsServer::Accept(std::chrono::millisecon
 
 Result<std::unique_ptr<TlsConnection>> TlsConnect(const std::string& address,
                                                   std::chrono::milliseconds timeout) {
+  IgnoreSigpipe();
   std::string host, port;
   if (Status s = SplitAddress(address, &host, &port); !s.ok()) return s;
   struct addrinfo hints {};

@@ -4,7 +4,9 @@
 // side signs the TLS certificate's SHA-256 with the CA key (the "binding" in the greeting),
 // and the client checks that against the CA the invite pins. Both ends bound every read
 // and write with the socket timeout and every message's size (kMaxFrame), since either end
-// may be a stranger.
+// may be a stranger. A peer that goes away mid-write must not end the process: the first
+// Listen or TlsConnect sets SIGPIPE to be ignored (OpenSSL writes with plain send()), so a
+// write to a closed connection is an error return instead.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -29,6 +32,8 @@ class TlsConnection {
   TlsConnection& operator=(const TlsConnection&) = delete;
 
   Status Send(const Frame& frame);
+  // Bytes as they are, without framing (Send's transport; tests send malformed frames).
+  Status SendRaw(std::string_view bytes);
   Result<Frame> Receive();
   // The DER of the certificate the server presented (client side).
   const std::string& peer_certificate_der() const { return peer_der_; }

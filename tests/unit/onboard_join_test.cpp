@@ -4,6 +4,9 @@
 // that is not the pinned CA, a host that joined already) is one line naming it, exit 1,
 // and leaves no member directory behind.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -12,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 #include "app/flatnet_cert_cli.h"
@@ -81,7 +85,14 @@ class Join : public ::testing::Test {
     threads_.emplace_back([this, raw, service] {
       while (!stop_) {
         auto c = raw->Accept(std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
-        if (c.ok() && *c) log_ += service.Handle(**c, raw->certificate_der()) + "\n";
+        if (!c.ok()) {
+          std::lock_guard<std::mutex> lock(log_mutex_);
+          log_ += c.status().message() + "\n";
+        } else if (*c) {
+          std::string line = service.Handle(**c, raw->certificate_der()).line;
+          std::lock_guard<std::mutex> lock(log_mutex_);
+          log_ += line + "\n";
+        }
       }
     });
   }
@@ -115,7 +126,12 @@ class Join : public ::testing::Test {
   std::string address_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
+  std::mutex log_mutex_;
   std::string log_;
+  std::string Log() {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    return log_;
+  }
 };
 
 TEST_F(Join, AMemberGetsItsCertificateAndFiles) {
@@ -140,6 +156,10 @@ TEST_F(Join, AMemberGetsItsCertificateAndFiles) {
   EXPECT_TRUE(host->VerifyPrivateKey(key->curve, key->key).ok());
   EXPECT_EQ(host->name, "alice");
   EXPECT_EQ(host->groups, std::vector<std::string>{"laptops"});
+  // Dated back for clock skew (onboard::kClockSkewAllowance), but never before the CA,
+  // which is seconds old here.
+  EXPECT_EQ(host->not_before, ca->not_before);
+  EXPECT_EQ(host->not_after, ca->not_after - 1);
   YAML::Node config = YAML::Load(Read("etc/config.yml"));
   EXPECT_EQ(config["pki"]["key"].as<std::string>(), P("etc/host.key"));
   EXPECT_EQ(config["lighthouse"]["hosts"][0].as<std::string>(), "192.168.100.1");
@@ -160,14 +180,16 @@ TEST_F(Join, AMemberGetsItsCertificateAndFiles) {
   EXPECT_EQ(removed, 0) << text;
   EXPECT_NE(text.find("    - " + host->Fingerprint()), std::string::npos) << text;
   std::string carol = MakeInvite("carol");
-  ASSERT_EQ(RunJoinCli(carol, "carol").first, 0);
+  auto [carol_code, carol_out] = RunJoinCli(carol, "carol");
+  ASSERT_EQ(carol_code, 0) << carol_out;
   YAML::Node carol_config = YAML::Load(Read("carol/config.yml"));
   EXPECT_EQ(carol_config["pki"]["blocklist"][0].as<std::string>(), host->Fingerprint());
 }
 
 TEST_F(Join, AnInviteWorksOnce) {
   std::string invite = MakeInvite("alice");
-  ASSERT_EQ(RunJoinCli(invite, "first").first, 0);
+  auto [first, first_out] = RunJoinCli(invite, "first");
+  ASSERT_EQ(first, 0) << first_out;
   EXPECT_EQ(Refused(invite, "second"),
             "Error: join: the CA side refused the invite: the invite was already used");
 }
@@ -247,6 +269,49 @@ TEST_F(Join, InviteRefusesNamesAndAddressesInUse) {
             "-team", P("team.yml"), "-inventory", P("inventory.txt"), "-join", address_});
   EXPECT_EQ(code2, 1);
   EXPECT_EQ(err2, "Error: 192.168.100.1 is taken\n");
+}
+
+// Strangers' bytes: not TLS, TLS then garbage, a frame longer than allowed, a silent
+// client. Each ends its connection with a line in the log; the next member still joins.
+TEST_F(Join, StrangersBytesEndTheirConnectionAndJoinsGoOn) {
+  auto raw_connect = [&] {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(server_->port());
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    return fd;
+  };
+  int plain = raw_connect();
+  ASSERT_EQ(write(plain, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+  char buf[256];
+  EXPECT_LE(read(plain, buf, sizeof buf), 64);  // a TLS alert at most, then closed
+  close(plain);
+
+  for (const std::string& junk :
+       {std::string("\xff\xff\xff\xff", 4), std::string("\0\0\0\x05hello", 9)}) {
+    auto c = onboard::TlsConnect(address_, std::chrono::milliseconds(2000));
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    ASSERT_TRUE((*c)->Receive().ok());  // the greeting
+    // Raw bytes inside TLS: a frame header claiming 4 GiB, then a malformed frame body.
+    ASSERT_TRUE((*c)->SendRaw(junk).ok());
+    Result<onboard::Frame> reply = (*c)->Receive();
+    EXPECT_TRUE(!reply.ok() || reply->count("error"));
+  }
+  // Silent: connects, says nothing; the server gives up after its 2 s timeout.
+  auto silent = onboard::TlsConnect(address_, std::chrono::milliseconds(2000));
+  ASSERT_TRUE(silent.ok());
+  silent->reset();
+
+  std::string invite = MakeInvite("alice");
+  auto [code, out] = RunJoinCli(invite, "etc");
+  EXPECT_EQ(code, 0) << out;
+  std::string log = Log();
+  EXPECT_NE(log.find("TLS handshake with 127.0.0.1:"), std::string::npos) << log;
+  EXPECT_NE(log.find("no request: message too large"), std::string::npos) << log;
+  EXPECT_NE(log.find("no request: malformed message"), std::string::npos) << log;
+  EXPECT_NE(log.find("alice joined as 192.168.100.2/24"), std::string::npos) << log;
 }
 
 }  // namespace
