@@ -47,6 +47,24 @@ Status SplitAddress(const std::string& address, std::string* host, std::string* 
   return Status::Ok();
 }
 
+// Resolves "HOST:PORT" for a TCP socket; `what` starts the error ("cannot reach X").
+// The caller frees the result with freeaddrinfo.
+Result<struct addrinfo*> Resolve(const std::string& address, bool passive,
+                                 const std::string& what) {
+  std::string host, port;
+  if (Status s = SplitAddress(address, &host, &port); !s.ok()) return s;
+  struct addrinfo hints {};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  if (passive) hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+  struct addrinfo* found = nullptr;
+  const char* node = passive && host.empty() ? nullptr : host.c_str();
+  if (int rc = getaddrinfo(node, port.c_str(), &hints, &found); rc != 0) {
+    return Status::Error(what + ": " + gai_strerror(rc));
+  }
+  return found;
+}
+
 void IgnoreSigpipe() {
   static const bool done = [] {
     signal(SIGPIPE, SIG_IGN);
@@ -181,17 +199,9 @@ TlsServer::~TlsServer() {
 
 Result<std::unique_ptr<TlsServer>> TlsServer::Listen(const std::string& address) {
   IgnoreSigpipe();
-  std::string host, port;
-  if (Status s = SplitAddress(address, &host, &port); !s.ok()) return s;
-  struct addrinfo hints {};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-  struct addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
-      rc != 0) {
-    return Status::Error("cannot listen on " + address + ": " + gai_strerror(rc));
-  }
+  Result<struct addrinfo*> resolved = Resolve(address, true, "cannot listen on " + address);
+  if (!resolved.ok()) return resolved.status();
+  struct addrinfo* found = *resolved;
   std::unique_ptr<TlsServer> server(new TlsServer);
   server->fd_ = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -252,15 +262,9 @@ Result<std::unique_ptr<TlsConnection>> TlsServer::Accept(std::chrono::millisecon
 Result<std::unique_ptr<TlsConnection>> TlsConnect(const std::string& address,
                                                   std::chrono::milliseconds timeout) {
   IgnoreSigpipe();
-  std::string host, port;
-  if (Status s = SplitAddress(address, &host, &port); !s.ok()) return s;
-  struct addrinfo hints {};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  struct addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::Error("cannot reach " + address + ": " + gai_strerror(rc));
-  }
+  Result<struct addrinfo*> resolved = Resolve(address, false, "cannot reach " + address);
+  if (!resolved.ok()) return resolved.status();
+  struct addrinfo* found = *resolved;
   int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   int rc = fd < 0 ? -1 : connect(fd, found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);

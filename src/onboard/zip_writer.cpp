@@ -43,6 +43,24 @@ std::string Deflate(std::string_view in) {
   return out;
 }
 
+}  // namespace
+
+// The fields the local header and the central directory entry share, from "version
+// needed" to the name's length.
+void ZipWriter::PutSharedFields(std::string& out, const Entry& e) {
+  Put16(out, kVersionNeeded);
+  Put16(out, kFlagUtf8Names);
+  Put16(out, e.method);
+  Put16(out, kDosTime);
+  Put16(out, kDosDate);
+  Put32(out, e.crc);
+  Put32(out, e.compressed_size);
+  Put32(out, e.size);
+  Put16(out, uint16_t(e.name.size()));
+}
+
+namespace {
+
 bool SafeName(std::string_view name) {
   if (name.empty() || name.front() == '/' || name.back() == '/') return false;
   size_t start = 0;
@@ -85,15 +103,7 @@ Status ZipWriter::Add(std::string_view name, std::string_view content, uint32_t 
   e.offset = uint32_t(body_.size());
 
   Put32(body_, 0x04034b50);
-  Put16(body_, kVersionNeeded);
-  Put16(body_, kFlagUtf8Names);
-  Put16(body_, e.method);
-  Put16(body_, kDosTime);
-  Put16(body_, kDosDate);
-  Put32(body_, e.crc);
-  Put32(body_, e.compressed_size);
-  Put32(body_, e.size);
-  Put16(body_, uint16_t(e.name.size()));
+  PutSharedFields(body_, e);
   Put16(body_, 0);  // no extra field
   body_ += e.name;
   body_ += data;
@@ -107,15 +117,7 @@ std::string ZipWriter::Finish() const {
   for (const Entry& e : entries_) {
     Put32(out, 0x02014b50);
     Put16(out, kVersionMadeByUnix);
-    Put16(out, kVersionNeeded);
-    Put16(out, kFlagUtf8Names);
-    Put16(out, e.method);
-    Put16(out, kDosTime);
-    Put16(out, kDosDate);
-    Put32(out, e.crc);
-    Put32(out, e.compressed_size);
-    Put32(out, e.size);
-    Put16(out, uint16_t(e.name.size()));
+    PutSharedFields(out, e);
     Put16(out, 0);  // extra
     Put16(out, 0);  // comment
     Put16(out, 0);  // disk

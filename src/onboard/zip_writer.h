@@ -37,6 +37,7 @@ class ZipWriter {
     uint32_t mode = 0;
     uint32_t offset = 0;  // of its local header
   };
+  static void PutSharedFields(std::string& out, const Entry& e);
   std::vector<Entry> entries_;
   std::string body_;  // local headers and data so far
 };

@@ -8,6 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
+source "$here/lib/onboard.sh"
 
 release=/opt/nebula/1.11.1
 [ -x "$release/nebula" ] || { echo "FAIL: $release/nebula is missing (scripts/setup.sh installs it)"; exit 1; }
@@ -22,27 +23,7 @@ lab_pki lh=192.168.100.1/24
 lab_config lh --am-lighthouse
 lab_start_daemon lh flatnet
 
-cat >"$LAB_DIR/team.yml" <<YAML
-team:
-  name: lab-team
-static_host_map:
-  "192.168.100.1": ["$(lab_ip lh):4242"]
-lighthouse:
-  hosts: ["192.168.100.1"]
-  interval: 60
-listen:
-  host: 0.0.0.0
-  port: 4242
-punchy:
-  punch: true
-tun:
-  dev: ${LAB_PREFIX}tm
-firewall:
-  outbound:
-    - {port: any, proto: any, host: any}
-  inbound:
-    - {port: any, proto: icmp, host: any}
-YAML
+onboard_team_yml "$LAB_DIR/team.yml" lh
 
 (cd "$LAB_DIR" && "$FLATNET_BIN/flatnet-cert" bundle -name member -networks 192.168.100.2/24 \
   -ca-crt pki/ca.crt -ca-key pki/ca.key -team team.yml -nebula-dir "$release" -out member.zip) ||

@@ -10,6 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
+source "$here/lib/onboard.sh"
 
 lab_init join
 export LAB_CERT_TOOL=flatnet
@@ -22,29 +23,9 @@ lab_start_daemon lh flatnet
 
 cert=$FLATNET_BIN/flatnet-cert
 ca=$LAB_DIR/pki
-cat >"$ca/team.yml" <<YAML
-team:
-  name: lab-team
+onboard_team_yml "$ca/team.yml" lh "  name: lab-team
   network: 192.168.100.0/24
-  join: $(lab_ip lh):4243
-static_host_map:
-  "192.168.100.1": ["$(lab_ip lh):4242"]
-lighthouse:
-  hosts: ["192.168.100.1"]
-  interval: 60
-listen:
-  host: 0.0.0.0
-  port: 4242
-punchy:
-  punch: true
-tun:
-  dev: ${LAB_PREFIX}tm
-firewall:
-  outbound:
-    - {port: any, proto: any, host: any}
-  inbound:
-    - {port: any, proto: icmp, host: any}
-YAML
+  join: $(lab_ip lh):4243"
 (cd "$ca" && "$cert" invite -name member -groups laptops >"$LAB_DIR/invite.txt" 2>"$LAB_DIR/invite.err") ||
   { cat "$LAB_DIR/invite.err"; lab_fail "flatnet-cert invite failed"; }
 invite=$(cat "$LAB_DIR/invite.txt")
