@@ -45,6 +45,7 @@ inline constexpr int kOpcodeNotify = 4;
 
 inline constexpr int kRcodeNoError = 0;
 inline constexpr int kRcodeFormErr = 1;
+inline constexpr int kRcodeNxDomain = 3;
 inline constexpr int kRcodeNotImp = 4;
 inline constexpr int kRcodeRefused = 5;
 

@@ -96,6 +96,7 @@ void DnsServer::Count(Outcome outcome) {
       answered_.fetch_add(1, std::memory_order_relaxed);
       break;
     case Outcome::kUnanswered:
+    case Outcome::kNoSuchName:
       unanswered_.fetch_add(1, std::memory_order_relaxed);
       break;
     case Outcome::kMalformed:

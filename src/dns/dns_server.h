@@ -43,7 +43,7 @@ struct DnsServerOptions {
 struct DnsCounters {
   uint64_t queries = 0;          // datagrams received
   uint64_t answered = 0;         // replies with an answer
-  uint64_t unanswered = 0;       // NOERROR replies without one (nebula sends no NXDOMAIN)
+  uint64_t unanswered = 0;       // replies without one: NODATA, refused TXT, NXDOMAIN
   uint64_t malformed = 0;        // dropped (< 12 bytes), FORMERR, or REFUSED (no question)
   uint64_t not_implemented = 0;  // NOTIMP for an opcode other than QUERY/NOTIFY
   uint64_t ignored = 0;          // responses (QR set): no reply, as nebula

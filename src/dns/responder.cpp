@@ -1,7 +1,5 @@
 #include "dns/responder.h"
 
-#include <arpa/inet.h>
-
 #include <string>
 
 #include "dns/dns_message.h"
@@ -9,7 +7,7 @@
 namespace flatnet::dns {
 namespace {
 
-constexpr net::Ipv4 kLoopback = net::Ipv4::FromOctets(127, 0, 0, 1);
+constexpr uint32_t kLoopback = 0x7f000001;  // 127.0.0.1
 
 Response Encoded(Outcome outcome, const DnsMessage& message) {
   auto bytes = EncodeMessage(message);
@@ -37,13 +35,18 @@ std::optional<std::string> LookupKey(const std::string& text) {
   return key;
 }
 
-// Go's net.ParseIP of the name without its trailing dot, then nebula's Ip2VpnIp: the
-// address itself, or an IPv6 address's last four bytes.
-std::optional<uint32_t> NameAsIp(const std::string& text) {
-  std::string literal = text.substr(0, text.size() - 1);
-  uint8_t bytes[16];
-  if (inet_pton(AF_INET, literal.c_str(), bytes) == 1) return LoadBig32(bytes);
-  if (inet_pton(AF_INET6, literal.c_str(), bytes) == 1) return LoadBig32(bytes + 12);
+// The name without its trailing dot as an address literal, as 1.11's netip.ParseAddr reads
+// it (whole: an IPv6 literal is that IPv6 address).
+std::optional<IpAddr> NameAsIp(const std::string& text) {
+  Result<IpAddr> address = ParseIpAddr(std::string_view(text).substr(0, text.size() - 1));
+  if (!address.ok()) return std::nullopt;
+  return *address;
+}
+
+// The first address of the family a query type asks for.
+std::optional<IpAddr> FirstOfFamily(const std::vector<IpAddr>& addresses, bool v6) {
+  for (const IpAddr& address : addresses)
+    if (v6 ? address.is_v6() : address.is_v4()) return address;
   return std::nullopt;
 }
 
@@ -82,29 +85,39 @@ Response Responder::Respond(ByteSpan query, const net::UdpAddr& from) const {
   const DnsQuestion& question = body.questions.front();
   reply.questions.push_back(question);
 
-  if (opcode == kOpcodeQuery && question.type == kTypeA) {
+  // Whether the question named a known host: then an empty answer is NODATA, not NXDOMAIN.
+  bool name_exists = false;
+  bool refused = false;  // TXT from an asker outside: an empty NOERROR, as nebula
+  if (opcode == kOpcodeQuery && (question.type == kTypeA || question.type == kTypeAaaa)) {
+    const bool v6 = question.type == kTypeAaaa;
     const std::string text = question.name.ToText();
     if (options_.logger.Enabled(log::Level::kDebug)) {
-      options_.logger.Debug("Query for A " + text);
+      options_.logger.Debug(std::string(v6 ? "Query for AAAA " : "Query for A ") + text);
     }
     std::optional<std::string> key = LookupKey(text);
-    if (key && options_.address_for_name) {
-      if (std::optional<uint32_t> ip = options_.address_for_name(*key)) {
-        Bytes rdata(4);
-        StoreBig32(rdata.data(), *ip);
-        reply.answers.push_back({question.name, kTypeA, kClassIn, kAnswerTtl, std::move(rdata)});
-      }
+    std::vector<IpAddr> addresses;
+    if (key && !options_.own_name.empty() && *key == options_.own_name) {
+      addresses = options_.own_addresses;
+    } else if (key && options_.addresses_for_name) {
+      addresses = options_.addresses_for_name(*key);
+    }
+    name_exists = !addresses.empty();
+    if (std::optional<IpAddr> address = FirstOfFamily(addresses, v6)) {
+      ByteSpan bytes = address->bytes();
+      reply.answers.push_back({question.name, question.type, kClassIn, kAnswerTtl,
+                               Bytes(bytes.begin(), bytes.end())});
     }
   } else if (opcode == kOpcodeQuery && question.type == kTypeTxt) {
-    const bool trusted =
-        from.is_v4() && (from.v4() == kLoopback ||
-                         (options_.vpn_network && options_.vpn_network->Contains(from.v4())));
+    const IpAddr asker = IpAddr::FromBytes(ByteSpan(from.bytes().data(), 16)).Unmap();
+    bool trusted = asker == IpAddr::V4(kLoopback);
+    for (const IpPrefix& network : options_.vpn_networks) trusted |= network.Contains(asker);
+    refused = !trusted;
     if (trusted) {
       const std::string text = question.name.ToText();
       if (options_.logger.Enabled(log::Level::kDebug)) {
         options_.logger.Debug("Query for TXT " + text);
       }
-      std::optional<uint32_t> ip = NameAsIp(text);
+      std::optional<IpAddr> ip = NameAsIp(text);
       std::optional<CertDetails> details;
       if (ip && options_.cert_for_ip) details = options_.cert_for_ip(*ip);
       if (details) {
@@ -115,7 +128,12 @@ Response Responder::Respond(ByteSpan query, const net::UdpAddr& from) const {
       }
     }
   }
-  return Encoded(reply.answers.empty() ? Outcome::kUnanswered : Outcome::kAnswered, reply);
+  if (!reply.answers.empty()) return Encoded(Outcome::kAnswered, reply);
+  if (opcode == kOpcodeQuery && !name_exists && !refused) {
+    reply.header.set_rcode(kRcodeNxDomain);
+    return Encoded(Outcome::kNoSuchName, reply);
+  }
+  return Encoded(Outcome::kUnanswered, reply);
 }
 
 }  // namespace flatnet::dns

@@ -3,7 +3,7 @@
 //
 // Contract:
 // - A flow is a Packet (locally oriented, so a packet and its reply are the same flow) on
-//   one peer's tunnel (`peer`, the peer's overlay IP): the same 5-tuple from another peer
+//   one peer's tunnel (`peer`, the peer's overlay address): the same 5-tuple from another peer
 //   is another flow, so one peer cannot ride a flow admitted for another.
 // - A flow expires when it has not been seen for its protocol's timeout (TCP, UDP, or any
 //   other protocol: Nebula's firewall.conntrack tcp_timeout, udp_timeout, default_timeout).
@@ -55,12 +55,12 @@ class Conntrack {
   Conntrack& operator=(const Conntrack&) = delete;
 
   // If `flow` is tracked and has not expired: marks it seen at now_ns and returns its origin.
-  std::optional<FlowOrigin> Touch(const Packet& flow, int64_t now_ns, uint32_t peer = 0);
+  std::optional<FlowOrigin> Touch(const Packet& flow, int64_t now_ns, const IpAddr& peer = {});
 
   // Starts tracking `flow` (or re-records the origin of a tracked one) as seen at now_ns.
-  void Insert(const Packet& flow, FlowOrigin origin, int64_t now_ns, uint32_t peer = 0);
+  void Insert(const Packet& flow, FlowOrigin origin, int64_t now_ns, const IpAddr& peer = {});
 
-  void Erase(const Packet& flow, uint32_t peer = 0);
+  void Erase(const Packet& flow, const IpAddr& peer = {});
   void Clear();
 
   // Applies to every flow from now on, including those already tracked.
@@ -76,7 +76,7 @@ class Conntrack {
  private:
   struct Shard;
 
-  size_t ShardIndexAndHash(const Packet& flow, uint32_t peer, uint64_t* hash) const;
+  size_t ShardIndexAndHash(const Packet& flow, const IpAddr& peer, uint64_t* hash) const;
 
   const size_t shard_capacity_;
   const uint64_t hash_seed_;  // random, so peers cannot aim flows at one hash chain

@@ -4,7 +4,7 @@
 
 namespace flatnet::firewall {
 
-Firewall::Firewall(RuleSet rules, std::vector<net::Ipv4Cidr> local_networks,
+Firewall::Firewall(RuleSet rules, std::vector<IpPrefix> local_networks,
                    FirewallOptions options)
     : local_networks_(std::move(local_networks)),
       conntrack_(options.max_tracked_flows, options.timeouts) {
@@ -26,9 +26,9 @@ void Firewall::ReloadRules(RuleSet rules) {
   if (version == 0) conntrack_.Clear();
 }
 
-bool Firewall::IsLocalAddress(uint32_t address) const {
-  for (const net::Ipv4Cidr& network : local_networks_) {
-    if (network.Contains(net::Ipv4(address))) return true;
+bool Firewall::IsLocalAddress(const IpAddr& address) const {
+  for (const IpPrefix& network : local_networks_) {
+    if (network.Contains(address)) return true;
   }
   return false;
 }
@@ -57,7 +57,7 @@ Verdict Firewall::CheckParsed(const Packet& packet, bool incoming, const PeerIde
   const InstalledRules& current = *current_rules_.load(std::memory_order_acquire);
 
   // The remote address first: a peer may only speak for addresses its certificate holds,
-  // whatever flows exist (they are the peer's own, keyed by its overlay IP, too).
+  // whatever flows exist (they are the peer's own, keyed by its overlay address, too).
   if (!peer.MayUseAddress(packet.remote_ip)) return Verdict::kDropRemoteIp;
 
   if (std::optional<FlowOrigin> origin = conntrack_.Touch(packet, now_ns, peer.overlay_ip)) {

@@ -31,21 +31,21 @@
 #include "firewall/peer_identity.h"
 #include "firewall/rule_set.h"
 #include "firewall/verdict.h"
-#include "net/ip.h"
+#include "base/ip_prefix.h"
 
 namespace flatnet::firewall {
 
 struct FirewallOptions {
   ConntrackTimeouts timeouts;  // must be positive; config validates them
-  // Nebula has no limit; flatnet bounds memory (about 48 bytes per flow).
+  // Nebula has no limit; flatnet bounds memory (about 100 bytes per flow).
   size_t max_tracked_flows = 262144;
 };
 
 class Firewall {
  public:
-  // local_networks: this host's certificate IPs (each as /32) and subnets; packets whose
-  // local address lies elsewhere are dropped (kDropLocalIp).
-  Firewall(RuleSet rules, std::vector<net::Ipv4Cidr> local_networks, FirewallOptions options = {});
+  // local_networks: this host's certificate addresses (each as /32 or /128) and subnets;
+  // packets whose local address lies elsewhere are dropped (kDropLocalIp).
+  Firewall(RuleSet rules, std::vector<IpPrefix> local_networks, FirewallOptions options = {});
   Firewall(const Firewall&) = delete;
   Firewall& operator=(const Firewall&) = delete;
 
@@ -74,13 +74,13 @@ class Firewall {
     uint32_t version;
   };
 
-  bool IsLocalAddress(uint32_t address) const;
+  bool IsLocalAddress(const IpAddr& address) const;
   // A tracked flow admitted under older rules passes only if the current rules of the
   // direction that admitted it still allow it.
   bool StillAllowed(const Packet& packet, FlowOrigin origin, const InstalledRules& current,
                     const PeerIdentity& peer, int64_t now_ns);
 
-  const std::vector<net::Ipv4Cidr> local_networks_;
+  const std::vector<IpPrefix> local_networks_;
   Conntrack conntrack_;
   std::atomic<const InstalledRules*> current_rules_;
   std::mutex reload_mutex_;

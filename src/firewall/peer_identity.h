@@ -10,28 +10,28 @@
 #include <string>
 #include <vector>
 
-#include "net/ip.h"
+#include "base/ip_prefix.h"
 
 namespace flatnet::firewall {
 
 struct PeerIdentity {
   std::string name;                 // certificate name; rules' "host"
-  uint32_t overlay_ip = 0;          // the certificate's first IP, host byte order
+  IpAddr overlay_ip;                // the certificate's first address; conntrack keys by it
   std::vector<std::string> groups;  // certificate groups; rules' "group"/"groups"
   std::string issuer;               // issuing CA's fingerprint, lowercase hex; rules' "ca_sha"
   std::string ca_name;              // issuing CA's name; rules' "ca_name"
-  // Further sources the certificate vouches for: its other IPs (as /32) and its subnets
-  // (unsafe routes). Packets from anywhere else are dropped as kDropRemoteIp.
-  std::vector<net::Ipv4Cidr> other_networks;
+  // Further sources the certificate vouches for: its other addresses (as /32 or /128) and
+  // its subnets (unsafe routes). Packets from anywhere else are dropped as kDropRemoteIp.
+  std::vector<IpPrefix> other_networks;
 
   bool HasGroup(const std::string& group) const {
     return std::find(groups.begin(), groups.end(), group) != groups.end();
   }
 
-  bool MayUseAddress(uint32_t address) const {
+  bool MayUseAddress(const IpAddr& address) const {
     if (address == overlay_ip) return true;
-    for (const net::Ipv4Cidr& network : other_networks) {
-      if (network.Contains(net::Ipv4(address))) return true;
+    for (const IpPrefix& network : other_networks) {
+      if (network.Contains(address)) return true;
     }
     return false;
   }

@@ -1,7 +1,5 @@
 #include "firewall/rule.h"
 
-#include <arpa/inet.h>
-
 #include <string_view>
 
 namespace flatnet::firewall {
@@ -45,28 +43,13 @@ std::string ToLowerAscii(std::string text) {
   return text;
 }
 
-// An IPv6 CIDR ("fd00::/8"), which Nebula accepts; flatnet only needs to know it is one.
-bool IsIpv6Cidr(const std::string& value) {
-  size_t slash = value.find('/');
-  if (slash == std::string::npos || value.find(':') == std::string::npos) return false;
-  in6_addr address;
-  if (inet_pton(AF_INET6, value.substr(0, slash).c_str(), &address) != 1) return false;
-  auto length = ParseDecimal(std::string_view(value).substr(slash + 1));
-  return length && *length <= 128;
-}
-
-// cidr / local_cidr: "" (absent), "any", an IPv4 CIDR (nullopt inside), or an IPv6 CIDR
-// (nullopt outside and *ipv6 set).
-Result<std::optional<net::Ipv4Cidr>> ParseOptionalCidr(const std::string& key,
-                                                       const std::string& value, bool* ipv6) {
-  *ipv6 = false;
-  if (value.empty() || value == "any") return std::optional<net::Ipv4Cidr>();
-  auto cidr = net::Ipv4Cidr::Parse(value);
-  if (cidr.ok()) return std::optional<net::Ipv4Cidr>(*cidr);
-  if (IsIpv6Cidr(value)) {
-    *ipv6 = true;
-    return std::optional<net::Ipv4Cidr>();
-  }
+// cidr / local_cidr: "" (absent) or "any" (nullopt inside), or an IPv4 or IPv6 CIDR as
+// netip.ParsePrefix reads it (Nebula's parser).
+Result<std::optional<IpPrefix>> ParseOptionalCidr(const std::string& key,
+                                                  const std::string& value) {
+  if (value.empty() || value == "any") return std::optional<IpPrefix>();
+  Result<IpPrefix> cidr = ParseIpPrefix(value);
+  if (cidr.ok()) return std::optional<IpPrefix>(*cidr);
   return Status::Error(key + " " + Quote(value) + " is not a CIDR like 192.168.100.0/24 (or any)");
 }
 
@@ -93,8 +76,9 @@ bool SelectsEveryPeer(const config::FirewallRule& text) {
 }  // namespace
 
 bool PortMatch::Matches(const Packet& packet, bool incoming) const {
-  // ICMP's "ports" (its echo identifier) only tell flows apart; rules never filter on them.
-  if (packet.protocol == kProtoIcmp) return kind == Kind::kAny;
+  // ICMP's and ICMPv6's "ports" (the echo identifier) only tell flows apart; rules never
+  // filter on them.
+  if (IsIcmp(packet.protocol)) return kind == Kind::kAny;
   switch (kind) {
     case Kind::kAny:
       return true;
@@ -130,20 +114,23 @@ bool Rule::MatchesSelectors(const Packet& packet, const PeerIdentity& peer) cons
     if (has_all) return true;
   }
   if (!host.empty() && host == peer.name) return true;
-  if (cidr && cidr->Contains(net::Ipv4(packet.remote_ip))) return true;
+  if (cidr && cidr->Contains(packet.remote_ip)) return true;
   return false;
 }
 
 bool Rule::MatchesLocal(const Packet& packet) const {
   if (local_any) return true;
-  for (const net::Ipv4Cidr& network : local_networks) {
-    if (network.Contains(net::Ipv4(packet.local_ip))) return true;
+  for (const IpPrefix& network : local_networks) {
+    if (network.Contains(packet.local_ip)) return true;
   }
   return false;
 }
 
 bool Rule::Matches(const Packet& packet, bool incoming, const PeerIdentity& peer) const {
-  if (protocol != kProtoAny && protocol != packet.protocol) return false;
+  // "icmp" is ICMP and ICMPv6 alike, as Nebula files both under one table.
+  const bool protocol_matches = protocol == kProtoAny || protocol == packet.protocol ||
+                                (protocol == kProtoIcmp && IsIcmp(packet.protocol));
+  if (!protocol_matches) return false;
   return port.Matches(packet, incoming) && MatchesIssuer(peer) && MatchesSelectors(packet, peer) &&
          MatchesLocal(packet);
 }
@@ -213,12 +200,10 @@ Result<Rule> ParseRule(const config::FirewallRule& text, const RuleDefaults& def
   rule.host = text.host;
   rule.groups = text.groups;
 
-  bool ipv6 = false;
-  Result<std::optional<net::Ipv4Cidr>> cidr = ParseOptionalCidr("cidr", text.cidr, &ipv6);
+  Result<std::optional<IpPrefix>> cidr = ParseOptionalCidr("cidr", text.cidr);
   if (!cidr.ok()) return cidr.status();
   rule.cidr = *cidr;
-  Result<std::optional<net::Ipv4Cidr>> local_cidr =
-      ParseOptionalCidr("local_cidr", text.local_cidr, &ipv6);
+  Result<std::optional<IpPrefix>> local_cidr = ParseOptionalCidr("local_cidr", text.local_cidr);
   if (!local_cidr.ok()) return local_cidr.status();
   if (text.local_cidr.empty()) {
     rule.local_any = defaults.local_any;
@@ -227,7 +212,7 @@ Result<Rule> ParseRule(const config::FirewallRule& text, const RuleDefaults& def
     rule.local_any = true;
   } else {
     rule.local_any = false;
-    if (*local_cidr) rule.local_networks.push_back(**local_cidr);  // IPv6: matches nothing
+    rule.local_networks.push_back(**local_cidr);
   }
 
   rule.ca_name = text.ca_name;

@@ -12,13 +12,13 @@
 //   checked is the packet's destination port (local port coming in, remote going out).
 //   "code" is Nebula's synonym of port. An icmp rule needs no port and ignores one (Nebula
 //   1.11: ICMP has no ports), and an ICMP packet is matched only by rules whose port is any,
-//   whatever their proto.
+//   whatever their proto. "icmp" is ICMP and ICMPv6 both (Nebula 1.11.1 files them in one
+//   table), so one rule admits ping over either family.
 // - host "any", a group named "any", cidr "any", or a rule naming none of host, groups and
 //   cidr matches every peer (Nebula's shortcut), whatever else the rule lists.
-// - cidr matches the packet's remote address. An IPv6 cidr is accepted, as Nebula does, and
-//   never matches (flatnet's overlay is IPv4).
-// - local_cidr constrains the packet's local address: "any" is every address, a CIDR that
-//   network (an IPv6 one none). Without local_cidr a rule takes RuleDefaults: every local
+// - cidr matches the packet's remote address, local_cidr its local address, each only
+//   addresses of its own family (an IPv6 cidr never matches an IPv4 packet). local_cidr
+//   "any" is every address. Without local_cidr a rule takes RuleDefaults: every local
 //   address, unless this host's certificate has unsafe networks and
 //   firewall.default_local_cidr_any is false (Nebula 1.10+), when only the certificate's own
 //   overlay networks match, so traffic to an unsafe route needs a rule naming it.
@@ -29,11 +29,11 @@
 #include <string>
 #include <vector>
 
+#include "base/ip_prefix.h"
 #include "base/status.h"
 #include "config/firewall_rule.h"
 #include "firewall/packet.h"
 #include "firewall/peer_identity.h"
-#include "net/ip.h"
 
 namespace flatnet::firewall {
 
@@ -48,12 +48,12 @@ struct PortMatch {
 
 struct RuleDefaults {
   bool local_any = true;
-  std::vector<net::Ipv4Cidr> overlay_networks;  // what a rule without local_cidr matches
-                                                // when local_any is false
+  std::vector<IpPrefix> overlay_networks;  // what a rule without local_cidr matches when
+                                           // local_any is false
 
   // Nebula's rule for the default: any when the certificate has no unsafe networks or
   // firewall.default_local_cidr_any is true.
-  static RuleDefaults For(std::vector<net::Ipv4Cidr> overlay_networks, bool has_unsafe_networks,
+  static RuleDefaults For(std::vector<IpPrefix> overlay_networks, bool has_unsafe_networks,
                           bool default_local_cidr_any) {
     return RuleDefaults{!has_unsafe_networks || default_local_cidr_any,
                         std::move(overlay_networks)};
@@ -61,14 +61,14 @@ struct RuleDefaults {
 };
 
 struct Rule {
-  uint8_t protocol = kProtoAny;  // kProtoAny, kProtoTcp, kProtoUdp or kProtoIcmp
+  uint8_t protocol = kProtoAny;  // kProtoAny, kProtoTcp, kProtoUdp or kProtoIcmp (and v6)
   PortMatch port;
   bool any_peer = false;  // a selector said "any": host, groups and cidrs need not match
   std::string host;
-  std::vector<std::string> groups;            // all must be in the peer's groups
-  std::optional<net::Ipv4Cidr> cidr;          // unset with an IPv6 cidr, which matches nothing
-  bool local_any = true;                      // local_cidr "any", or the default that is any
-  std::vector<net::Ipv4Cidr> local_networks;  // otherwise: the local address is in one
+  std::vector<std::string> groups;      // all must be in the peer's groups
+  std::optional<IpPrefix> cidr;         // the remote address is in it (same family only)
+  bool local_any = true;                // local_cidr "any", or the default that is any
+  std::vector<IpPrefix> local_networks;  // otherwise: the local address is in one
   std::string ca_name;
   std::string ca_sha;  // lowercase hex
 

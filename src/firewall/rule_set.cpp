@@ -37,6 +37,7 @@ bool RuleSet::Table::Allows(const Packet& packet, bool incoming, const PeerIdent
     case kProtoUdp:
       return AnyMatches(udp_, packet, incoming, peer);
     case kProtoIcmp:
+    case kProtoIcmpv6:
       return AnyMatches(icmp_, packet, incoming, peer);
     default:
       return false;  // other protocols only pass "proto: any" rules

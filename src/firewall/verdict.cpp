@@ -8,10 +8,10 @@ const char* VerdictName(Verdict verdict) {
       return "allow";
     case Verdict::kDropTooShort:
       return "too_short";
-    case Verdict::kDropIpv6:
-      return "ipv6";
-    case Verdict::kDropNotIpv4:
-      return "not_ipv4";
+    case Verdict::kDropIpv6Headers:
+      return "ipv6_headers";
+    case Verdict::kDropIpVersion:
+      return "ip_version";
     case Verdict::kDropBadHeaderLength:
       return "bad_header_length";
     case Verdict::kDropRemoteIp:

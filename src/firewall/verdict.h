@@ -13,10 +13,10 @@ namespace flatnet::firewall {
 enum class Verdict : uint8_t {
   kAllow = 0,
   // The packet could not be parsed (ParsePacket).
-  kDropTooShort,         // shorter than an IPv4 header, or than its header + 4 port bytes
-  kDropIpv6,             // IP version 6: the overlay is IPv4 only, as in Nebula
-  kDropNotIpv4,          // any other IP version nibble
-  kDropBadHeaderLength,  // IHL below 5 words
+  kDropTooShort,         // shorter than its IP header, or than the transport bytes it needs
+  kDropIpv6Headers,      // IPv6 extension headers run past the end of the packet
+  kDropIpVersion,        // an IP version nibble other than 4 or 6
+  kDropBadHeaderLength,  // IPv4 IHL below 5 words
   // The packet parsed but the peer or this host may not carry it (Firewall::Check).
   kDropRemoteIp,  // remote address is not one the peer's certificate holds
   kDropLocalIp,   // local address is not one this host's certificate holds
@@ -26,8 +26,8 @@ enum class Verdict : uint8_t {
 
 inline constexpr size_t kVerdictCount = static_cast<size_t>(Verdict::kCount);
 
-// A short snake_case name for logs and metrics: "allow", "too_short", "ipv6", "not_ipv4",
-// "bad_header_length", "remote_ip", "local_ip", "no_rule".
+// A short snake_case name for logs and metrics: "allow", "too_short", "ipv6_headers",
+// "ip_version", "bad_header_length", "remote_ip", "local_ip", "no_rule".
 const char* VerdictName(Verdict verdict);
 
 }  // namespace flatnet::firewall

@@ -24,7 +24,7 @@ bool GatewaySet::Contains(uint32_t gateway) const {
 uint32_t GatewaySet::FlowHash(const firewall::Packet& packet) {
   // Both addresses, protocol and ports through a 64-bit finalizer (splitmix64's), so flows
   // that differ in any of them land far apart.
-  uint64_t x = uint64_t(packet.local_ip) << 32 | packet.remote_ip;
+  uint64_t x = uint64_t(packet.local_ip.v4()) << 32 | packet.remote_ip.v4();
   x ^= (uint64_t(packet.protocol) << 32 | uint64_t(packet.local_port) << 16 | packet.remote_port) *
        0x9e3779b97f4a7c15ULL;
   x ^= x >> 30;

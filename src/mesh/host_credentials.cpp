@@ -102,17 +102,15 @@ firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaP
   firewall::PeerIdentity identity;
   identity.name = peer.name;
   const IpPrefix* overlay = peer.FirstV4Network();
-  identity.overlay_ip = overlay ? overlay->addr().v4() : 0;
+  if (overlay) identity.overlay_ip = overlay->addr();
   identity.groups = peer.groups;
   identity.issuer = peer.issuer;
   if (auto ca = pool.GetCaForCert(peer); ca.ok()) identity.ca_name = (*ca)->name;
   for (const IpPrefix& network : peer.networks)
     if (network.is_v4() && &network != overlay)
-      identity.other_networks.push_back(net::Ipv4Cidr(net::Ipv4(network.addr().v4()), 32));
+      identity.other_networks.push_back(IpPrefix::From(network.addr(), 32));
   for (const IpPrefix& unsafe : peer.unsafe_networks)
-    if (unsafe.is_v4())
-      identity.other_networks.push_back(
-          net::Ipv4Cidr(net::Ipv4(unsafe.addr().v4()), unsafe.bits()));
+    if (unsafe.is_v4()) identity.other_networks.push_back(unsafe);
   return identity;
 }
 

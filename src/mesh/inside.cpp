@@ -90,8 +90,9 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     Counters::Add(inside_counters_.tx_dropped_bad_packet);
     return;
   }
-  uint32_t destination = packet.remote_ip;
-  if (settings.local_drops.ShouldDrop(destination) || destination == node_.credentials().vpn_ip) {
+  const IpAddr& destination = packet.remote_ip;
+  if (settings.local_drops.ShouldDrop(destination) ||
+      destination == IpAddr::V4(node_.credentials().vpn_ip)) {
     Counters::Add(inside_counters_.tx_dropped_local);
     return;
   }

@@ -30,17 +30,22 @@ void LighthouseDns::Start() {
   options.host = config.dns_host;
   options.port = config.dns_port;
   options.responder.logger = node_.logger();
-  options.responder.vpn_network =
-      net::Ipv4Cidr(net::Ipv4(node_.credentials().vpn_ip), node_.credentials().prefix_length);
-  options.responder.address_for_name = [this](std::string_view name) -> std::optional<uint32_t> {
+  // Our own name and addresses are answered too (Nebula 1.11's seedSelf).
+  const cert::Certificate& own = *node_.credentials().certificate;
+  options.responder.vpn_networks = own.networks;
+  options.responder.own_name = Lowercase(own.name);
+  for (const IpPrefix& network : own.networks)
+    options.responder.own_addresses.push_back(network.addr());
+  options.responder.addresses_for_name = [this](std::string_view name) -> std::vector<IpAddr> {
     std::lock_guard lock(mutex_);
     auto it = names_.find(std::string(name));
-    if (it == names_.end()) return std::nullopt;
-    return it->second;
+    if (it == names_.end()) return {};
+    return {IpAddr::V4(it->second)};
   };
-  options.responder.cert_for_ip = [this](uint32_t ip) -> std::optional<dns::CertDetails> {
+  options.responder.cert_for_ip = [this](const IpAddr& ip) -> std::optional<dns::CertDetails> {
+    if (!ip.is_v4()) return std::nullopt;  // the host map holds IPv4 overlay addresses
     auto snapshot = node_.host_map().Current();
-    Tunnel* tunnel = snapshot->FindByVpnIp(ip);
+    Tunnel* tunnel = snapshot->FindByVpnIp(ip.v4());
     if (!tunnel) return std::nullopt;
     const cert::Certificate& c = tunnel->peer_cert();
     dns::CertDetails details;

@@ -79,29 +79,26 @@ Status Node::Prepare() {
   if (!credentials.ok()) return credentials.status();
   credentials_ = std::move(*credentials);
   settings_.local_drops =
-      firewall::LocalDrops::For(credentials_.vpn_ip, credentials_.prefix_length,
+      firewall::LocalDrops::For(credentials_.certificate->networks,
                                 config_.tun.drop_local_broadcast, config_.tun.drop_multicast);
 
   // Rules without local_cidr: the overlay networks only when the certificate has unsafe
   // networks (Nebula 1.10+), unless firewall.default_local_cidr_any.
-  std::vector<net::Ipv4Cidr> overlay_networks;
+  std::vector<IpPrefix> overlay_networks;
   for (const IpPrefix& network : credentials_.certificate->networks)
-    if (network.is_v4())
-      overlay_networks.push_back(net::Ipv4Cidr(net::Ipv4(network.addr().v4()), network.bits()));
+    if (network.is_v4()) overlay_networks.push_back(network);
   auto rules = firewall::RuleSet::Compile(
       config_.firewall.inbound, config_.firewall.outbound,
       firewall::RuleDefaults::For(std::move(overlay_networks),
                                   !credentials_.certificate->unsafe_networks.empty(),
                                   config_.firewall.default_local_cidr_any));
   if (!rules.ok()) return rules.status();
-  std::vector<net::Ipv4Cidr> local_networks;
+  std::vector<IpPrefix> local_networks;
   // The daemon's overlay is IPv4: IPv6 networks of a v2 certificate are not routed yet.
   for (const IpPrefix& network : credentials_.certificate->networks)
-    if (network.is_v4())
-      local_networks.push_back(net::Ipv4Cidr(net::Ipv4(network.addr().v4()), 32));
+    if (network.is_v4()) local_networks.push_back(IpPrefix::From(network.addr(), 32));
   for (const IpPrefix& unsafe : credentials_.certificate->unsafe_networks)
-    if (unsafe.is_v4())
-      local_networks.push_back(net::Ipv4Cidr(net::Ipv4(unsafe.addr().v4()), unsafe.bits()));
+    if (unsafe.is_v4()) local_networks.push_back(unsafe);
   firewall::FirewallOptions options;
   options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
   options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();
@@ -359,7 +356,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
 }
 
 uint32_t Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
-  const uint32_t destination = packet.remote_ip;
+  const uint32_t destination = packet.remote_ip.v4();
   if (InOurNetwork(destination)) return destination;
   const UnsafeRoute* configured = nullptr;
   for (const UnsafeRoute& route : unsafe_routes_) {

@@ -18,12 +18,12 @@ const dns::Responder& TheResponder() {
   static const dns::Responder* responder = [] {
     fuzz::SilenceLogs();
     dns::ResponderOptions options;
-    options.address_for_name = [](std::string_view name) -> std::optional<uint32_t> {
-      if (name == "host1") return 0x0a400102;
-      return std::nullopt;
+    options.addresses_for_name = [](std::string_view name) -> std::vector<IpAddr> {
+      if (name == "host1") return {IpAddr::V4(0x0a400102), ParseIpAddr("fd00:40::102").value()};
+      return {};
     };
-    options.cert_for_ip = [](uint32_t ip) -> std::optional<dns::CertDetails> {
-      if (ip != 0x0a400102) return std::nullopt;
+    options.cert_for_ip = [](const IpAddr& ip) -> std::optional<dns::CertDetails> {
+      if (ip != IpAddr::V4(0x0a400102)) return std::nullopt;
       dns::CertDetails details;
       details.name = "host1";
       details.ips = {"10.64.1.2/16"};
@@ -32,7 +32,9 @@ const dns::Responder& TheResponder() {
       details.issuer = "18143e42e55e438d9431ebf457d64a5007267a1938f35d644440df6851e58c5b";
       return details;
     };
-    options.vpn_network = net::Ipv4Cidr::Parse("10.64.0.0/16").value();
+    options.vpn_networks = {ParseIpPrefix("10.64.0.0/16").value()};
+    options.own_name = "lighthouse1";
+    options.own_addresses = {IpAddr::V4(0x0a400001)};
     return new dns::Responder(std::move(options));
   }();
   return *responder;

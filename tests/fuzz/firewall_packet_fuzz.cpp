@@ -2,8 +2,9 @@
 // tunnel (incoming) and what the local kernel writes to the TUN (outgoing).
 //
 // The same packet seen from both sides must give the same flow with local and remote
-// swapped, since conntrack relies on it; ICMP is the exception packet.h states: its
-// identifier is the remote port and the local port is 0 either way, so each ping is a flow.
+// swapped, since conntrack relies on it; ICMP and ICMPv6 are the exception packet.h states:
+// the identifier is the remote port and the local port is 0 either way, so each ping is a
+// flow. IPv4 and IPv6 packets both, with and without extension headers.
 #include <cstdint>
 
 #include "firewall/packet.h"
@@ -24,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in.fragment) {
     if (in.local_port || in.remote_port || out.local_port || out.remote_port)
       fuzz::Fail("a fragment has ports");
-  } else if (in.protocol == firewall::kProtoIcmp) {
+  } else if (firewall::IsIcmp(in.protocol)) {
     if (in.local_port || out.local_port || in.remote_port != out.remote_port)
       fuzz::Fail("an ICMP packet's identifier is not its remote port both ways");
   } else if (in.local_port != out.remote_port || in.remote_port != out.local_port) {

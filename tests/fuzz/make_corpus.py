@@ -171,6 +171,10 @@ def ipv6_udp():
     return struct.pack(">IHBB", 0x60000000, len(u), 17, 64) + bytes(15) + b"\1" + bytes(15) + b"\2" + u
 
 
+def ipv6_with(next_header, rest):
+    return struct.pack(">IHBB", 0x60000000, len(rest), next_header, 64) + bytes(15) + b"\1" + bytes(15) + b"\2" + rest
+
+
 def vnet(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0):
     return struct.pack("<BBHHHH", flags, gso_type, hdr_len, gso_size, csum_start, csum_offset)
 
@@ -313,6 +317,9 @@ def main():
     add("firewall_packet", "icmp", ipv4(1, icmp_echo()))
     add("firewall_packet", "fragment", ipv4(17, b"later-fragment", frag=0x0010))
     add("firewall_packet", "ipv6", ipv6_udp())
+    add("firewall_packet", "ipv6_hop_by_hop_tcp", ipv6_with(0, b"\x06\x00" + bytes(6) + struct.pack(">HH", 40000, 22) + bytes(16)))
+    add("firewall_packet", "ipv6_later_fragment", ipv6_with(44, b"\x11\x00" + struct.pack(">H", 8 << 3) + bytes(4) + bytes(16)))
+    add("firewall_packet", "ipv6_icmpv6_echo", ipv6_with(58, b"\x80\x00\x00\x00\x12\x34\x00\x01"))
 
     # A 3-segment TCP super-packet with a partial checksum, as a TUN with TSO hands it over.
     payload = bytes(range(256)) * 6

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A flatnet lighthouse with lighthouse.serve_dns answers, over the overlay, A queries for
-# the certificate names of hosts it has met and TXT queries with a host's certificate.
+# the certificate names of hosts it has met and of itself, TXT queries with a host's
+# certificate, and says NXDOMAIN for unknown names but NOERROR (NODATA) for AAAA of an
+# IPv4-only host, as nebula 1.11 does.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
@@ -31,6 +33,16 @@ echo "ok - names match in any letter case"
 answer=$(lab_exec a dig +short +time=2 +tries=2 -p 5353 "@$lh_ip" nobody A)
 [ -z "$answer" ] || lab_fail "an unknown name got an answer: '$answer'"
 echo "ok - an unknown name gets no answer"
+status=$(lab_exec a dig +time=2 +tries=2 -p 5353 "@$lh_ip" nobody A | grep -o 'status: [A-Z]*')
+[ "$status" = "status: NXDOMAIN" ] || lab_fail "an unknown name got '$status', expected NXDOMAIN"
+echo "ok - an unknown name is NXDOMAIN"
+reply=$(lab_exec a dig +time=2 +tries=2 -p 5353 "@$lh_ip" b AAAA)
+grep -q 'status: NOERROR' <<<"$reply" || lab_fail "AAAA for IPv4-only b is not NOERROR: $reply"
+grep -q 'ANSWER: 0' <<<"$reply" || lab_fail "AAAA for IPv4-only b has an answer: $reply"
+echo "ok - AAAA for an IPv4-only host is NODATA (NOERROR, no answer)"
+answer=$(lab_exec a dig +short +time=2 +tries=2 -p 5353 "@$lh_ip" lh A)
+[ "$answer" = "$lh_ip" ] || lab_fail "A query for the lighthouse's own name answered '$answer'"
+echo "ok - the lighthouse answers its own name"
 txt=$(lab_exec a dig +short +time=2 +tries=2 -p 5353 "@$lh_ip" "$(lab_overlay b)" TXT)
 grep -q '"Name: b"' <<<"$txt" || lab_fail "TXT query for b's IP did not name its certificate: $txt"
 echo "ok - TXT for $(lab_overlay b) shows its certificate"

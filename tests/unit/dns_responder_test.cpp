@@ -38,17 +38,21 @@ class DnsResponderTest : public ::testing::Test {
 
   ResponderOptions Options() {
     ResponderOptions o;
-    o.address_for_name = [this](std::string_view name) -> std::optional<uint32_t> {
+    o.addresses_for_name = [this](std::string_view name) -> std::vector<IpAddr> {
       looked_up.emplace_back(name);
-      if (name == "a") return 0xc0a86402;
-      if (name == "b") return 0xc0a86403;
+      if (name == "a") return {Ip("192.168.100.2")};
+      if (name == "b") return {Ip("192.168.100.3")};
+      if (name == "c") return {Ip("192.168.100.4"), Ip("fd00:100::4"), Ip("fd00:100::44")};
+      if (name == "d") return {Ip("fd00:100::5")};
+      return {};
+    };
+    o.cert_for_ip = [](const IpAddr& ip) -> std::optional<CertDetails> {
+      if (ip == Ip("192.168.100.2")) return CertA();
       return std::nullopt;
     };
-    o.cert_for_ip = [](uint32_t ip) -> std::optional<CertDetails> {
-      if (ip == 0xc0a86402) return CertA();
-      return std::nullopt;
-    };
-    o.vpn_network = net::Ipv4Cidr::Parse("192.168.100.1/24").value();
+    o.vpn_networks = {ParseIpPrefix("192.168.100.1/24").value()};
+    o.own_name = "lh";
+    o.own_addresses = {Ip("192.168.100.1"), Ip("fd00:100::1")};
     o.logger = log::Logger([this](std::string_view line) { log_lines.emplace_back(line); });
     log::Options log_options;
     log_options.level = log::Level::kDebug;
@@ -58,15 +62,20 @@ class DnsResponderTest : public ::testing::Test {
   }
 
   static net::UdpAddr From(const char* ip) { return net::UdpAddr::ParseIp(ip, 40000).value(); }
+  static IpAddr Ip(const char* text) { return ParseIpAddr(text).value(); }
 
   std::vector<std::string> looked_up;
   std::vector<std::string> log_lines;
 };
 
+// Replies captured from nebula 1.6.1's lighthouse. Nebula 1.11 (#1668) answers NXDOMAIN
+// where 1.6.1 sent an empty NOERROR for a query naming no known host: those rows say
+// `nxdomain`, and their expected rcode is 3, the rest of the bytes as captured.
 struct NebulaCase {
   const char* what;
   const char* query;
   const char* nebula_reply;  // "" when nebula sent nothing
+  bool nxdomain = false;
 };
 
 const NebulaCase kNebulaCases[] = {
@@ -75,15 +84,27 @@ const NebulaCase kNebulaCases[] = {
      "123481000001000100000000 016100000100010161000001000100000e100004c0a86402"},
     {"A for a, RD only", "123401000001000000000000 01610000010001",
      "123481000001000100000000 016100000100010161000001000100000e100004c0a86402"},
-    {"A for the lighthouse's own name (not in its map)",
-     "123401200001000000000000 026c680000010001", "123481000001000000000000 026c680000010001"},
-    {"A for an unknown name: NOERROR, no answer",
-     "123401200001000000000000 066e6f737563680000010001",
-     "123481000001000000000000 066e6f737563680000010001"},
-    {"AAAA for a known name: no answer", "123401200001000000000000 016100001c0001",
+    // 1.11: the lighthouse's own name is answered (1.6.1: an empty NOERROR).
+    {"A for the lighthouse's own name", "123401200001000000000000 026c680000010001",
+     "123481000001000100000000 026c680000010001026c68000001000100000e100004c0a86401"},
+    {"AAAA for the lighthouse's own name", "123401200001000000000000 026c6800001c0001",
+     "123481000001000100000000 026c6800001c0001026c6800001c000100000e100010"
+     "fd000100000000000000000000000001"},
+    {"A for an unknown name: NXDOMAIN", "123401200001000000000000 066e6f737563680000010001",
+     "123481000001000000000000 066e6f737563680000010001", true},
+    // NODATA: the host exists, without an address of that family.
+    {"AAAA for an IPv4-only host: NOERROR, no answer", "123401200001000000000000 016100001c0001",
      "123481000001000000000000 016100001c0001"},
-    {"ANY: no answer", "123401200001000000000000 01610000ff0001",
-     "123481000001000000000000 01610000ff0001"},
+    {"A for an IPv6-only host: NOERROR, no answer", "123401200001000000000000 01640000010001",
+     "123481000001000000000000 01640000010001"},
+    {"AAAA for a dual-stack host: its first IPv6 address",
+     "123401200001000000000000 016300001c0001",
+     "123481000001000100000000 016300001c0001016300001c000100000e100010"
+     "fd000100000000000000000000000004"},
+    {"A for a dual-stack host", "123401200001000000000000 01630000010001",
+     "123481000001000100000000 016300000100010163000001000100000e100004c0a86404"},
+    {"ANY: no answer, NXDOMAIN in 1.11 (only A and AAAA find a name)",
+     "123401200001000000000000 01610000ff0001", "123481000001000000000000 01610000ff0001", true},
     {"A in class CH: answered in class IN", "123401200001000000000000 01610000010003",
      "123481000001000100000000 016100000100030161000001000100000e100004c0a86402"},
     {"TXT for a host's overlay IP",
@@ -97,42 +118,25 @@ const NebulaCase kNebulaCases[] = {
      "13533633631366663633231623562613831376439323366396461383739643335350a49734341206"
      "6616c736547497373756572203630316564343864383538373131636337623461373765313636663"
      "2343433663231636133396333666465636261663935643535333134353336383939323035"},
-    {"TXT for an IPv4-mapped IPv6 literal",
+    // 1.11 takes the literal whole (netip.ParseAddr): neither names a host of the map.
+    {"TXT for an IPv4-mapped IPv6 literal: not the IPv4 host",
      "123401200001000000000000 0a3a3a666666663a313932033136380331303001320000100001",
-     "123481000001000100000000 0a3a3a666666663a3139320331363803313030013200001000010a3"
-     "a3a666666663a31393203313638033130300132000010000100000e10012c074e616d653a2061174"
-     "970733a205b3139322e3136382e3130302e322f32345d0a5375626e657473205b5d1347726f75707"
-     "3205b6c6170746f70207373685d274e6f744265666f726520323032362d31312d32322030383a323"
-     "23a3239202b3030303020555443264e6f74414674657220323032372d31312d32322030383a32323"
-     "a3238202b30303030205554434a5075626c69634b657920386163636162336661306431386430386"
-     "43262363666386336303162323231353363363136666363323162356261383137643932336639646"
-     "1383739643335350a497343412066616c73654749737375657220363031656434386438353837313"
-     "16363376234613737653136366632343433663231636133396333666465636261663935643535333"
-     "134353336383939323035"},
-    {"TXT for any IPv6 literal: its last 4 bytes",
+     "123481000001000000000000 0a3a3a666666663a313932033136380331303001320000100001", true},
+    {"TXT for an IPv6 literal: the whole address, not its last 4 bytes",
      "123401200001000000000000 0f666538303a3a633061383a363430320000100001",
-     "123481000001000100000000 0f666538303a3a633061383a3634303200001000010f666538303a3"
-     "a633061383a36343032000010000100000e10012c074e616d653a2061174970733a205b3139322e3"
-     "136382e3130302e322f32345d0a5375626e657473205b5d1347726f757073205b6c6170746f70207"
-     "373685d274e6f744265666f726520323032362d31312d32322030383a32323a3239202b303030302"
-     "0555443264e6f74414674657220323032372d31312d32322030383a32323a3238202b30303030205"
-     "554434a5075626c69634b65792038616363616233666130643138643038643262363666386336303"
-     "1623232313533633631366663633231623562613831376439323366396461383739643335350a497"
-     "343412066616c7365474973737565722036303165643438643835383731316363376234613737653"
-     "13636663234343366323163613339633366646563626166393564353533313435333638393932303"
-     "5"},
+     "123481000001000000000000 0f666538303a3a633061383a363430320000100001", true},
     {"TXT for an IP without a tunnel",
      "123401200001000000000000 03313932033136380331303001310000100001",
-     "123481000001000000000000 03313932033136380331303001310000100001"},
+     "123481000001000000000000 03313932033136380331303001310000100001", true},
     {"TXT for an IP with a leading zero (not an IP to Go)",
      "123401200001000000000000 0331393203313638033130300230320000100001",
-     "123481000001000000000000 0331393203313638033130300230320000100001"},
+     "123481000001000000000000 0331393203313638033130300230320000100001", true},
     {"two questions: FORMERR", "123401200002000000000000 0161000001000101610000010001",
      "123481210000000000000000"},
     {"no question: FORMERR", "123401200000000000000000", "123481210000000000000000"},
     {"only a header: REFUSED", "123401200001000000000000", "123481050000000000000000"},
     {"question without type and class: type 0 class 0", "123401200001000000000000 016100",
-     "123481000001000000000000 01610000000000"},
+     "123481000001000000000000 01610000000000", true},
     {"question without class: answered", "123401200001000000000000 0161000001",
      "123481000001000100000000 016100000100000161000001000100000e100004c0a86402"},
     {"question with half a class: answered", "123401200001000000000000 016100000100",
@@ -153,7 +157,7 @@ const NebulaCase kNebulaCases[] = {
     {"pointer loop in the question: FORMERR", "123401200001000000000000 c00c00010001",
      "123481210000000000000000"},
     {"pointer into the header: a name made of header bytes",
-     "016101200001000000000000 c00000010001", "016181000001000000000000 016101200000010001"},
+     "016101200001000000000000 c00000010001", "016181000001000000000000 016101200000010001", true},
     {"forward pointer: accepted", "123401200001000000000000 c01200010001016100",
      "123481000001000100000000 016100000100010161000001000100000e100004c0a86402"},
     {"label then pointer: accepted", "123401200001000000000000 0161c0140001000100",
@@ -184,7 +188,7 @@ const NebulaCase kNebulaCases[] = {
      "123481000001000100000000 016100000100010161000001000100000e100004c0a86402"},
     {"11 bytes: no reply", "1234012000010000000000", ""},
     {"a name nebula escapes (a@b): not looked up", "123401200001000000000000 036140620000010001",
-     "123481000001000000000000 036140620000010001"},
+     "123481000001000000000000 036140620000010001", true},
     {"half a type: FORMERR", "123401200001000000000000 01610000", "123481210000000000000000"},
     {"OPT without options: accepted",
      "123401200001000000000001 0161000001000100002904d0000000000000",
@@ -199,7 +203,7 @@ const NebulaCase kNebulaCases[] = {
     {"A for b", "123401200001000000000000 01620000010001",
      "123481000001000100000000 016200000100010162000001000100000e100004c0a86403"},
     {"A for the root: not looked up", "123401200001000000000000 0000010001",
-     "123481000001000000000000 0000010001"},
+     "123481000001000000000000 0000010001", true},
 };
 
 // The outcome a reply stands for, read from nebula's own reply.
@@ -209,6 +213,8 @@ Outcome ExpectedOutcome(const Bytes& query, const Bytes& reply) {
   switch (reply[3] & 0xF) {
     case kRcodeNoError:
       return (reply[6] | reply[7]) ? Outcome::kAnswered : Outcome::kUnanswered;
+    case kRcodeNxDomain:
+      return Outcome::kNoSuchName;
     case kRcodeNotImp:
       return Outcome::kNotImplemented;
     default:
@@ -221,6 +227,7 @@ TEST_F(DnsResponderTest, RepliesAsNebulaDoes) {
   for (const NebulaCase& c : kNebulaCases) {
     Bytes query = FromHex(c.query);
     Bytes expected = FromHex(c.nebula_reply);
+    if (c.nxdomain) expected[3] = uint8_t((expected[3] & 0xf0) | 3);
     Response r = responder.Respond(query, From("127.0.0.1"));
     EXPECT_TRUE(r.error.ok()) << c.what;
     EXPECT_EQ(ToHex(r.datagram), ToHex(expected)) << c.what;
@@ -256,12 +263,12 @@ TEST_F(DnsResponderTest, NamesNebulaWouldEscapeAreNotLookedUp) {
   for (const char* name : {"03614062", "03612062", "03612e62", "0261c8", ""}) {
     Bytes q = FromHex(std::string("1234 0100 0001 0000 0000 0000 ") + name + "00 0001 0001");
     Response r = responder.Respond(q, From("127.0.0.1"));
-    EXPECT_EQ(r.outcome, Outcome::kUnanswered) << name;
+    EXPECT_EQ(r.outcome, Outcome::kNoSuchName) << name;
   }
   EXPECT_TRUE(looked_up.empty());
 }
 
-TEST_F(DnsResponderTest, TxtOnlyForLoopbackAndTheVpnNetwork) {
+TEST_F(DnsResponderTest, TxtOnlyForLoopbackAndTheVpnNetworks) {
   Responder responder(Options());
   const Bytes query =
       FromHex("1234 0120 0001 0000 0000 0000 03313932033136380331303001320000100001");
@@ -277,14 +284,19 @@ TEST_F(DnsResponderTest, TxtOnlyForLoopbackAndTheVpnNetwork) {
       {"203.0.113.2", false},  // the underlay (checked against nebula in the lab)
       {"127.0.0.2", false},
       {"::1", false},  // nebula compares the text to "127.0.0.1"
+      {"fd00:100::7", false},  // not in an IPv6 network of ours (we have none here)
   };
   for (const auto& asker : askers) {
     Response r = responder.Respond(query, From(asker.ip));
     EXPECT_EQ(r.outcome, asker.answered ? Outcome::kAnswered : Outcome::kUnanswered) << asker.ip;
     EXPECT_FALSE(r.datagram.empty()) << "refused askers still get an empty NOERROR";
   }
+  ResponderOptions v6 = Options();
+  v6.vpn_networks.push_back(ParseIpPrefix("fd00:100::1/64").value());
+  EXPECT_EQ(Responder(v6).Respond(query, From("fd00:100::7")).outcome, Outcome::kAnswered);
+  EXPECT_EQ(Responder(v6).Respond(query, From("fd00:101::7")).outcome, Outcome::kUnanswered);
   ResponderOptions no_network = Options();
-  no_network.vpn_network.reset();
+  no_network.vpn_networks.clear();
   Responder loopback_only(no_network);
   EXPECT_EQ(loopback_only.Respond(query, From("192.168.100.2")).outcome, Outcome::kUnanswered);
   EXPECT_EQ(loopback_only.Respond(query, From("127.0.0.1")).outcome, Outcome::kAnswered);
@@ -292,11 +304,11 @@ TEST_F(DnsResponderTest, TxtOnlyForLoopbackAndTheVpnNetwork) {
 
 // Nebula 1.11 #1635: its TXT handler cut the trailing dot off the name without checking its
 // length, and panicked on an empty (root) or one-byte name. flatnet's TXT and A paths take
-// such names as unknown: an empty NOERROR with the question, no lookup of anything.
+// such names as unknown: NXDOMAIN (1.11) with the question, no lookup of anything.
 TEST_F(DnsResponderTest, ShortAndEmptyNamesGetAnEmptyAnswerAndLookNothingUp) {
   ResponderOptions o = Options();
-  std::vector<uint32_t> certs_looked_up;
-  o.cert_for_ip = [&certs_looked_up](uint32_t ip) -> std::optional<CertDetails> {
+  std::vector<IpAddr> certs_looked_up;
+  o.cert_for_ip = [&certs_looked_up](const IpAddr& ip) -> std::optional<CertDetails> {
     certs_looked_up.push_back(ip);
     return std::nullopt;
   };
@@ -309,8 +321,8 @@ TEST_F(DnsResponderTest, ShortAndEmptyNamesGetAnEmptyAnswerAndLookNothingUp) {
       Response r = responder.Respond(FromHex("1234 0100 0001 0000 0000 0000 " + question),
                                      From("127.0.0.1"));
       EXPECT_TRUE(r.error.ok()) << name << " " << type;
-      EXPECT_EQ(r.outcome, Outcome::kUnanswered) << name << " " << type;
-      EXPECT_EQ(ToHex(r.datagram), ToHex(FromHex("1234 8100 0001 0000 0000 0000 " + question)))
+      EXPECT_EQ(r.outcome, Outcome::kNoSuchName) << name << " " << type;
+      EXPECT_EQ(ToHex(r.datagram), ToHex(FromHex("1234 8103 0001 0000 0000 0000 " + question)))
           << name << " " << type;
     }
   }
@@ -350,9 +362,9 @@ TEST_F(DnsResponderTest, LongestNameIsEchoedAndOneMoreIsFormErr) {
   Responder responder(Options());
   Bytes longest = query(61);
   Response r = responder.Respond(longest, From("127.0.0.1"));
-  EXPECT_EQ(r.outcome, Outcome::kUnanswered);
+  EXPECT_EQ(r.outcome, Outcome::kNoSuchName);
   Bytes expected = longest;
-  expected[2] = 0x81, expected[3] = 0x00;  // as nebula: QR|RD, AD dropped
+  expected[2] = 0x81, expected[3] = 0x03;  // as nebula: QR|RD, AD dropped; 1.11's NXDOMAIN
   EXPECT_EQ(ToHex(r.datagram), ToHex(expected));
   r = responder.Respond(query(62), From("127.0.0.1"));
   EXPECT_EQ(ToHex(r.datagram), "123481210000000000000000");
@@ -374,19 +386,24 @@ TEST_F(DnsResponderTest, CutToMaxQuerySizeAnOversizedQueryIsFormErrAsInNebula) {
 
 TEST_F(DnsResponderTest, WithoutLookupsNothingIsAnswered) {
   ResponderOptions o = Options();
-  o.address_for_name = nullptr;
+  o.addresses_for_name = nullptr;
   o.cert_for_ip = nullptr;
   Responder responder(o);
   EXPECT_EQ(
       responder.Respond(FromHex("1234 0100 0001 0000 0000 0000 01610000010001"), From("127.0.0.1"))
           .outcome,
-      Outcome::kUnanswered);
+      Outcome::kNoSuchName);
   EXPECT_EQ(
       responder
           .Respond(FromHex("1234 0100 0001 0000 0000 0000 03313932033136380331303001320000100001"),
                    From("127.0.0.1"))
           .outcome,
-      Outcome::kUnanswered);
+      Outcome::kNoSuchName);
+  // The lighthouse's own name needs no lookup.
+  EXPECT_EQ(responder.Respond(FromHex("1234 0100 0001 0000 0000 0000 026c680000010001"),
+                              From("127.0.0.1"))
+                .outcome,
+            Outcome::kAnswered);
 }
 
 }  // namespace

@@ -59,12 +59,12 @@ class DnsServerTest : public ::testing::Test {
     DnsServerOptions o;
     o.host = std::move(host);
     o.port = port;
-    o.responder.address_for_name = [](std::string_view name) -> std::optional<uint32_t> {
-      if (name == "host1") return 0xc0a86405;  // 192.168.100.5
-      return std::nullopt;
+    o.responder.addresses_for_name = [](std::string_view name) -> std::vector<IpAddr> {
+      if (name == "host1") return {IpAddr::V4(0xc0a86405)};  // 192.168.100.5
+      return {};
     };
-    o.responder.cert_for_ip = [](uint32_t ip) -> std::optional<CertDetails> {
-      if (ip != 0xc0a86405) return std::nullopt;
+    o.responder.cert_for_ip = [](const IpAddr& ip) -> std::optional<CertDetails> {
+      if (ip != IpAddr::V4(0xc0a86405)) return std::nullopt;
       CertDetails d;
       d.name = "host1";
       d.ips = {"192.168.100.5/24"};
@@ -74,7 +74,7 @@ class DnsServerTest : public ::testing::Test {
       d.issuer = "ca";
       return d;
     };
-    o.responder.vpn_network = net::Ipv4Cidr::Parse("192.168.100.1/24").value();
+    o.responder.vpn_networks = {ParseIpPrefix("192.168.100.1/24").value()};
     o.responder.logger = log::Logger([](std::string_view) {});
     return o;
   }
@@ -99,7 +99,7 @@ TEST_F(DnsServerTest, AnswersAQueryOverUdp) {
   EXPECT_EQ(c.answered, 1u);
 }
 
-TEST_F(DnsServerTest, UnknownNameIsNoErrorWithoutAnswer) {
+TEST_F(DnsServerTest, UnknownNameIsNxDomainWithoutAnswer) {
   DnsServer server(Options());
   ASSERT_TRUE(server.Start().ok());
   Client client;
@@ -107,7 +107,7 @@ TEST_F(DnsServerTest, UnknownNameIsNoErrorWithoutAnswer) {
                           FromHex("0001 0100 0001 0000 0000 0000 066e6f686f7374 00 0001 0001"));
   ASSERT_TRUE(reply);
   EXPECT_EQ(ToHex(*reply),
-            ToHex(FromHex("0001 8100 0001 0000 0000 0000 066e6f686f7374 00 0001 0001")));
+            ToHex(FromHex("0001 8103 0001 0000 0000 0000 066e6f686f7374 00 0001 0001")));
   server.Stop();
   EXPECT_EQ(server.counters().unanswered, 1u);
   EXPECT_EQ(server.counters().answered, 0u);

@@ -18,8 +18,8 @@ constexpr int64_t kStart = 1000 * kSecond;  // an arbitrary steady-clock reading
 
 Packet Flow(uint8_t protocol, uint16_t local_port, uint32_t remote_ip = 0xc0a86402) {
   Packet flow;
-  flow.local_ip = 0xc0a86401;
-  flow.remote_ip = remote_ip;
+  flow.local_ip = IpAddr::V4(0xc0a86401);
+  flow.remote_ip = IpAddr::V4(remote_ip);
   flow.protocol = protocol;
   if (protocol != kProtoIcmp) {
     flow.local_port = local_port;
@@ -178,9 +178,9 @@ TEST(FirewallConntrack, ConcurrentUseStaysConsistent) {
 
 TEST(Conntrack, TheSameTupleOnAnotherPeersTunnelIsAnotherFlow) {
   Conntrack conntrack(64, ConntrackTimeouts{});
-  conntrack.Insert(Flow(kProtoTcp, 40000), {}, kStart, /*peer=*/7);
-  EXPECT_TRUE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, 7));
-  EXPECT_FALSE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, 8));
-  conntrack.Erase(Flow(kProtoTcp, 40000), 8);  // not that peer's: nothing happens
-  EXPECT_TRUE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, 7));
+  conntrack.Insert(Flow(kProtoTcp, 40000), {}, kStart, /*peer=*/IpAddr::V4(7));
+  EXPECT_TRUE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, IpAddr::V4(7)));
+  EXPECT_FALSE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, IpAddr::V4(8)));
+  conntrack.Erase(Flow(kProtoTcp, 40000), IpAddr::V4(8));  // not that peer's: nothing happens
+  EXPECT_TRUE(conntrack.Touch(Flow(kProtoTcp, 40000), kStart, IpAddr::V4(7)));
 }

@@ -1,7 +1,10 @@
 // The packets firewall.*_action: reject answers with (Nebula 1.11.1's iputil reject): TCP RST
-// and ICMP administratively prohibited, byte for byte, with valid checksums.
+// and ICMP administratively prohibited, byte for byte, with valid checksums; over IPv6 a
+// TCP RST and ICMPv6 administratively prohibited (type 1 code 1) with pseudo-header
+// checksums.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "base/bytes.h"
@@ -117,7 +120,7 @@ TEST(FirewallReject, QuotesIpOptionsAndShortPacketsWhole) {
   Bytes big(200, 0);
   big[0] = 0x4f;
   big[9] = 17;
-  EXPECT_EQ(Reject(big).size(), kMaxRejectSize);
+  EXPECT_EQ(Reject(big).size(), kMaxIpv4RejectSize);
 }
 
 TEST(FirewallReject, NothingForFragmentsShortTcpOtherVersionsOrSmallBuffers) {
@@ -129,13 +132,143 @@ TEST(FirewallReject, NothingForFragmentsShortTcpOtherVersionsOrSmallBuffers) {
   StoreBig16(&first_fragment[6], 0x2000);  // more fragments, offset 0: answered
   EXPECT_EQ(Reject(first_fragment).size(), 40u);
   EXPECT_TRUE(Reject(Bytes(syn.begin(), syn.begin() + 39)).empty());  // 19 TCP bytes
-  Bytes v6 = syn;
-  v6[0] = 0x60;
-  EXPECT_TRUE(Reject(v6).empty());
+  Bytes v5 = syn;
+  v5[0] = 0x55;
+  EXPECT_TRUE(Reject(v5).empty());
   EXPECT_TRUE(Reject(Bytes(10, 0x45)).empty());
   Bytes bad_ihl = syn;
   bad_ihl[0] = 0x44;
   EXPECT_TRUE(Reject(bad_ihl).empty());
   Bytes small(39);
+  EXPECT_EQ(BuildReject(syn, small), 0u);
+}
+
+namespace {
+
+// A packet from fd00:100::2 to fd00:100::1 whose header names `next` and carries `rest`.
+Bytes Ipv6(uint8_t next, const Bytes& rest) {
+  Bytes packet = FromHex("6000000000000040fd000100000000000000000000000002fd000100000000000000000000000001");
+  StoreBig16(&packet[4], uint16_t(rest.size()));
+  packet[6] = next;
+  packet.insert(packet.end(), rest.begin(), rest.end());
+  return packet;
+}
+
+Bytes TcpSegment(uint8_t flags, uint32_t seq, uint32_t ack, size_t payload = 0) {
+  Bytes tcp(20 + payload, 0);
+  StoreBig16(&tcp[0], 40000);
+  StoreBig16(&tcp[2], 443);
+  StoreBig32(&tcp[4], seq);
+  StoreBig32(&tcp[8], ack);
+  tcp[12] = 0x50;
+  tcp[13] = flags;
+  return tcp;
+}
+
+// The IPv6 pseudo-header's sum for the packet's upper layer (no extension headers).
+uint32_t PseudoHeader6(const Bytes& packet, uint8_t next) {
+  uint32_t sum = 0;
+  for (int i = 8; i < 40; i += 2) sum += LoadBig16(&packet[i]);
+  return sum + next + uint32_t(packet.size() - 40);
+}
+
+void ExpectAnswersFromDestinationToSource(const Bytes& reply, const Bytes& refused) {
+  ASSERT_GE(reply.size(), 40u);
+  EXPECT_EQ(reply[0], 0x60);
+  EXPECT_EQ(LoadBig16(&reply[4]), reply.size() - 40);  // payload length
+  EXPECT_EQ(reply[7], 64);                              // hop limit
+  EXPECT_TRUE(std::equal(&reply[8], &reply[24], &refused[24]));
+  EXPECT_TRUE(std::equal(&reply[24], &reply[40], &refused[8]));
+}
+
+}  // namespace
+
+TEST(FirewallRejectIpv6, SynGetsRstAckWithAPseudoHeaderChecksum) {
+  Bytes refused = Ipv6(6, TcpSegment(/*SYN*/ 0x02, 0x01020304, 0));
+  Bytes reply = Reject(refused);
+  ASSERT_EQ(reply.size(), 60u);
+  ExpectAnswersFromDestinationToSource(reply, refused);
+  EXPECT_EQ(reply[6], 6);
+  EXPECT_EQ(LoadBig16(&reply[40]), 443);  // ports swapped
+  EXPECT_EQ(LoadBig16(&reply[42]), 40000);
+  EXPECT_EQ(LoadBig32(&reply[44]), 0u);
+  EXPECT_EQ(LoadBig32(&reply[48]), 0x01020305u);  // SYN counts one
+  EXPECT_EQ(reply[52], 0x50);
+  EXPECT_EQ(reply[53], 0x14);  // RST|ACK
+  EXPECT_EQ(InternetChecksum(ByteSpan(reply).subspan(40), PseudoHeader6(reply, 6)), 0);
+  // Independently computed bytes of the whole answer.
+  EXPECT_EQ(ToHex(reply),
+            "6000000000140640fd000100000000000000000000000001fd000100000000000000000000000002"
+            "01bb9c40000000000102030550140000" +
+                ToHex(ByteSpan(reply).subspan(56, 2)) + "0000");
+}
+
+TEST(FirewallRejectIpv6, TcpBehindExtensionHeadersIsFoundAndAnswered) {
+  Bytes hop_by_hop = FromHex("3c00010400000000");  // next: destination options
+  Bytes destination = FromHex("0600010400000000");  // next: TCP
+  Bytes segment = TcpSegment(/*ACK|PSH*/ 0x18, 1000, 0xdeadbeef, 10);
+  Bytes refused = Ipv6(0, hop_by_hop);
+  refused.insert(refused.end(), destination.begin(), destination.end());
+  refused.insert(refused.end(), segment.begin(), segment.end());
+  StoreBig16(&refused[4], uint16_t(refused.size() - 40));
+  Bytes reply = Reject(refused);
+  ASSERT_EQ(reply.size(), 60u);
+  ExpectAnswersFromDestinationToSource(reply, refused);
+  EXPECT_EQ(reply[6], 6);  // the answer carries no extension headers
+  EXPECT_EQ(LoadBig16(&reply[40]), 443);
+  EXPECT_EQ(LoadBig32(&reply[44]), 0xdeadbeefu);  // seq = their ack
+  EXPECT_EQ(reply[53], 0x04);                     // RST only
+  EXPECT_EQ(InternetChecksum(ByteSpan(reply).subspan(40), PseudoHeader6(reply, 6)), 0);
+}
+
+TEST(FirewallRejectIpv6, UdpGetsIcmpv6AdministrativelyProhibitedQuotingThePacket) {
+  Bytes udp = FromHex("13880035000d000068656c6c6f");
+  Bytes refused = Ipv6(17, udp);
+  Bytes reply = Reject(refused);
+  ASSERT_EQ(reply.size(), 40u + 8 + refused.size());
+  ExpectAnswersFromDestinationToSource(reply, refused);
+  EXPECT_EQ(reply[6], 58);
+  EXPECT_EQ(reply[40], 1);  // destination unreachable
+  EXPECT_EQ(reply[41], 1);  // communication administratively prohibited
+  EXPECT_EQ(LoadBig32(&reply[44]), 0u);
+  EXPECT_TRUE(std::equal(reply.begin() + 48, reply.end(), refused.begin()));
+  EXPECT_EQ(InternetChecksum(ByteSpan(reply).subspan(40), PseudoHeader6(reply, 58)), 0);
+  // A checksum without the pseudo-header (ICMPv4's way) would not verify.
+  EXPECT_NE(InternetChecksum(ByteSpan(reply).subspan(40)), 0);
+}
+
+TEST(FirewallRejectIpv6, QuotesAtMostAThousandBytes) {
+  Bytes refused = Ipv6(17, Bytes(1400, 0x5a));
+  Bytes reply = Reject(refused);
+  ASSERT_EQ(reply.size(), kMaxRejectSize);
+  EXPECT_EQ(reply.size(), 40u + 8 + 1000);
+  EXPECT_TRUE(std::equal(reply.begin() + 48, reply.end(), refused.begin()));
+  EXPECT_EQ(InternetChecksum(ByteSpan(reply).subspan(40), PseudoHeader6(reply, 58)), 0);
+}
+
+TEST(FirewallRejectIpv6, EchoIsAnsweredButIcmpv6ErrorsAreNot) {
+  EXPECT_EQ(Reject(Ipv6(58, FromHex("8000000012340001"))).size(), 40u + 8 + 48);
+  for (uint8_t type : {1, 2, 3, 4}) {
+    Bytes error = FromHex("0100000000000000");
+    error[0] = type;
+    EXPECT_TRUE(Reject(Ipv6(58, error)).empty()) << int(type);
+  }
+  EXPECT_FALSE(Reject(Ipv6(58, FromHex("8700000000000000"))).empty());  // neighbour solicitation
+}
+
+TEST(FirewallRejectIpv6, NothingForLaterFragmentsBrokenChainsShortTcpOrSmallBuffers) {
+  // A later fragment of a TCP segment: no header to answer.
+  EXPECT_TRUE(Reject(Ipv6(44, FromHex("0600000911223344" "0000000000000000"))).empty());
+  // A first fragment is answered from its TCP header.
+  Bytes first = FromHex("0600000111223344");
+  Bytes segment = TcpSegment(0x02, 7, 0);
+  first.insert(first.end(), segment.begin(), segment.end());
+  EXPECT_EQ(Reject(Ipv6(44, first)).size(), 60u);
+  // Hop-by-hop options claiming more than there is.
+  EXPECT_TRUE(Reject(Ipv6(0, FromHex("0605000000000000"))).empty());
+  EXPECT_TRUE(Reject(Ipv6(6, Bytes(19, 0))).empty());  // 19 TCP bytes
+  EXPECT_TRUE(Reject(Bytes(39, 0x60)).empty());
+  Bytes syn = Ipv6(6, TcpSegment(0x02, 1, 0));
+  Bytes small(59);
   EXPECT_EQ(BuildReject(syn, small), 0u);
 }

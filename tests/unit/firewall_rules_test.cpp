@@ -18,8 +18,8 @@ using flatnet::config::FirewallRule;
 
 namespace {
 
-constexpr uint32_t kMe = 0xc0a86401;    // 192.168.100.1
-constexpr uint32_t kPeer = 0xc0a86402;  // 192.168.100.2
+const IpAddr kMe = IpAddr::V4(0xc0a86401);    // 192.168.100.1
+const IpAddr kPeer = IpAddr::V4(0xc0a86402);  // 192.168.100.2
 const std::string kCaSha(64, 'a');
 const std::string kOtherCaSha(64, 'b');
 
@@ -228,7 +228,7 @@ TEST(FirewallRules, CidrMatchesTheRemoteAddress) {
   RuleSet rules = Inbound({{.port = "any", .proto = "any", .cidr = "192.168.100.0/30"}});
   EXPECT_TRUE(rules.Allows(Flow(kProtoTcp, 1), true, Laptop()));
   Packet far = Flow(kProtoTcp, 1);
-  far.remote_ip = 0xc0a86404;  // .4 is outside /30
+  far.remote_ip = IpAddr::V4(0xc0a86404);  // .4 is outside /30
   EXPECT_FALSE(rules.Allows(far, true, Laptop()));
 }
 
@@ -237,7 +237,7 @@ TEST(FirewallRules, LocalCidrMatchesTheLocalAddress) {
   Packet to_me = Flow(kProtoTcp, 1);
   EXPECT_FALSE(rules.Allows(to_me, true, Laptop()));
   Packet to_routed = to_me;
-  to_routed.local_ip = 0x0a090102;  // 10.9.1.2, behind this host (unsafe route)
+  to_routed.local_ip = IpAddr::V4(0x0a090102);  // 10.9.1.2, behind this host (unsafe route)
   EXPECT_TRUE(rules.Allows(to_routed, true, Laptop()));
 }
 
@@ -246,13 +246,13 @@ TEST(FirewallRules, LocalCidrIsAndedWithTheOtherSelectors) {
   RuleSet rules =
       Inbound({{.port = "any", .proto = "any", .host = "db-1", .local_cidr = "10.9.0.0/16"}});
   Packet to_routed = Flow(kProtoTcp, 1);
-  to_routed.local_ip = 0x0a090102;
+  to_routed.local_ip = IpAddr::V4(0x0a090102);
   PeerIdentity db = Laptop();
   db.name = "db-1";
   EXPECT_TRUE(rules.Allows(to_routed, true, db));
   EXPECT_FALSE(rules.Allows(to_routed, true, Laptop()));     // right place, wrong host
   EXPECT_FALSE(rules.Allows(Flow(kProtoTcp, 1), true, db));  // right host, wrong place
-  // "any" is every local address; an IPv6 local_cidr none of flatnet's IPv4 packets.
+  // "any" is every local address; an IPv6 local_cidr matches no IPv4 packet.
   EXPECT_TRUE(Inbound({{.port = "any", .proto = "any", .host = "db-1", .local_cidr = "any"}})
                   .Allows(to_routed, true, db));
   EXPECT_FALSE(Inbound({{.port = "any", .proto = "any", .host = "any", .local_cidr = "::/0"}})
@@ -263,10 +263,10 @@ TEST(FirewallRules, WithoutLocalCidrUnsafeNetworksNeedARuleOfTheirOwn) {
   // Nebula 1.10+: a certificate with unsafe networks makes rules without local_cidr match
   // only the overlay networks, unless firewall.default_local_cidr_any is true.
   const std::vector<FirewallRule> inbound = {{.port = "any", .proto = "any", .host = "any"}};
-  const std::vector<net::Ipv4Cidr> overlay = {net::Ipv4Cidr(net::Ipv4(kMe), 24)};
+  const std::vector<IpPrefix> overlay = {IpPrefix::From(kMe, 24)};
   Packet to_me = Flow(kProtoTcp, 1);
   Packet to_routed = to_me;
-  to_routed.local_ip = 0x0a090102;  // 10.9.1.2, an unsafe network behind this host
+  to_routed.local_ip = IpAddr::V4(0x0a090102);  // 10.9.1.2, an unsafe network behind this host
 
   auto compile = [&](RuleDefaults defaults) {
     Result<RuleSet> compiled = RuleSet::Compile(inbound, {}, defaults);
@@ -430,4 +430,93 @@ TEST(FirewallRuleErrors, TheFirstBadRuleIsReported) {
   ASSERT_FALSE(compiled.ok());
   EXPECT_EQ(compiled.status().message().rfind("firewall.inbound rule 2 (line 14): proto", 0), 0u)
       << compiled.status().message();
+}
+
+namespace {
+
+IpAddr V6(const char* text) { return ParseIpAddr(text).value(); }
+
+// The IPv6 twin of Flow: from fd00:100::2 to fd00:100::1 (this host).
+Packet Flow6(uint8_t protocol, uint16_t destination_port) {
+  Packet packet = Flow(protocol, destination_port);
+  packet.local_ip = V6("fd00:100::1");
+  packet.remote_ip = V6("fd00:100::2");
+  return packet;
+}
+
+}  // namespace
+
+TEST(FirewallRulesIpv6, IcmpRulesMatchIcmpv6AsNebulaDoes) {
+  // Nebula 1.11.1 files ICMP and ICMPv6 packets under one table: "proto: icmp" is both.
+  RuleSet icmp = Inbound({{.port = "any", .proto = "icmp", .host = "any"}});
+  Packet echo = Flow6(kProtoIcmpv6, 0);
+  echo.remote_port = 0x1234;  // the echo identifier: tracked, never filtered on
+  EXPECT_TRUE(icmp.Allows(echo, true, Laptop()));
+  EXPECT_TRUE(icmp.Allows(Flow(kProtoIcmp, 0), true, Laptop()));
+  EXPECT_FALSE(icmp.Allows(Flow6(kProtoTcp, 22), true, Laptop()));
+  // An any-protocol rule with a port does not match ICMPv6 (it has no ports); one with any
+  // port does.
+  EXPECT_FALSE(Inbound({{.port = "22", .proto = "any", .host = "any"}}).Allows(echo, true, Laptop()));
+  EXPECT_TRUE(Inbound({{.port = "any", .proto = "any", .host = "any"}}).Allows(echo, true, Laptop()));
+  // tcp and udp rules never match it.
+  EXPECT_FALSE(Inbound({{.port = "any", .proto = "udp", .host = "any"}}).Allows(echo, true, Laptop()));
+}
+
+TEST(FirewallRulesIpv6, PortsAndFragmentsMatchAsForIpv4) {
+  RuleSet ssh = Inbound({{.port = "22", .proto = "tcp", .host = "any"}});
+  EXPECT_TRUE(ssh.Allows(Flow6(kProtoTcp, 22), true, Laptop()));
+  EXPECT_FALSE(ssh.Allows(Flow6(kProtoTcp, 23), true, Laptop()));
+  Packet fragment = Flow6(kProtoTcp, 0);
+  fragment.fragment = true;
+  fragment.remote_port = fragment.local_port = 0;
+  EXPECT_FALSE(ssh.Allows(fragment, true, Laptop()));
+  EXPECT_TRUE(Inbound({{.port = "fragment", .proto = "tcp", .host = "any"}})
+                  .Allows(fragment, true, Laptop()));
+  // A protocol the classifier does not look into (SCTP) only passes proto any, port any.
+  Packet sctp = Flow6(132, 0);
+  sctp.remote_port = sctp.local_port = 0;
+  EXPECT_FALSE(Inbound({{.port = "0-65535", .proto = "tcp", .host = "any"}}).Allows(sctp, true, Laptop()));
+  EXPECT_TRUE(Inbound({{.port = "any", .proto = "any", .host = "any"}}).Allows(sctp, true, Laptop()));
+}
+
+TEST(FirewallRulesIpv6, CidrAndLocalCidrMatchTheirOwnFamilyOnly) {
+  RuleSet v6_peers = Inbound({{.port = "any", .proto = "any", .cidr = "fd00:100::/64"}});
+  EXPECT_TRUE(v6_peers.Allows(Flow6(kProtoTcp, 1), true, Laptop()));
+  EXPECT_FALSE(v6_peers.Allows(Flow(kProtoTcp, 1), true, Laptop()));
+  Packet far = Flow6(kProtoTcp, 1);
+  far.remote_ip = V6("fd00:101::2");
+  EXPECT_FALSE(v6_peers.Allows(far, true, Laptop()));
+  // An IPv4 cidr never matches an IPv6 peer, not even the IPv4-mapped form of one.
+  RuleSet v4_peers = Inbound({{.port = "any", .proto = "any", .cidr = "0.0.0.0/0"}});
+  EXPECT_FALSE(v4_peers.Allows(Flow6(kProtoTcp, 1), true, Laptop()));
+  Packet mapped = Flow6(kProtoTcp, 1);
+  mapped.remote_ip = V6("::ffff:192.168.100.2");
+  EXPECT_FALSE(v4_peers.Allows(mapped, true, Laptop()));
+
+  RuleSet routed = Inbound({{.port = "any", .proto = "any", .host = "any",
+                             .local_cidr = "fd00:9::/48"}});
+  Packet to_routed = Flow6(kProtoTcp, 1);
+  to_routed.local_ip = V6("fd00:9:0:1::5");
+  EXPECT_TRUE(routed.Allows(to_routed, true, Laptop()));
+  EXPECT_FALSE(routed.Allows(Flow6(kProtoTcp, 1), true, Laptop()));
+  EXPECT_FALSE(routed.Allows(Flow(kProtoTcp, 1), true, Laptop()));
+}
+
+TEST(FirewallRulesIpv6, DefaultLocalCidrCoversEveryOverlayNetworkOfTheCertificate) {
+  // Nebula 1.10+: with unsafe networks, a rule without local_cidr matches the certificate's
+  // networks of both families, and not the unsafe networks of either.
+  const std::vector<FirewallRule> inbound = {{.port = "any", .proto = "any", .host = "any"}};
+  const std::vector<IpPrefix> overlay = {IpPrefix::From(kMe, 24),
+                                         ParseIpPrefix("fd00:100::1/64").value()};
+  Packet to_me6 = Flow6(kProtoTcp, 1);
+  Packet to_routed6 = to_me6;
+  to_routed6.local_ip = V6("fd00:9::5");
+  Result<RuleSet> strict = RuleSet::Compile(inbound, {}, RuleDefaults::For(overlay, true, false));
+  ASSERT_TRUE(strict.ok());
+  EXPECT_TRUE(strict->Allows(to_me6, true, Laptop()));
+  EXPECT_TRUE(strict->Allows(Flow(kProtoTcp, 1), true, Laptop()));
+  EXPECT_FALSE(strict->Allows(to_routed6, true, Laptop()));
+  Result<RuleSet> any = RuleSet::Compile(inbound, {}, RuleDefaults::For(overlay, true, true));
+  ASSERT_TRUE(any.ok());
+  EXPECT_TRUE(any->Allows(to_routed6, true, Laptop()));
 }

@@ -33,8 +33,8 @@ std::vector<config::Gateway> Gateways(std::initializer_list<std::pair<const char
 
 firewall::Packet Flow(uint16_t local_port, uint16_t remote_port = 443, uint8_t protocol = 6) {
   firewall::Packet p;
-  p.local_ip = Ip("192.168.100.1");
-  p.remote_ip = Ip("172.16.1.10");
+  p.local_ip = IpAddr::V4(Ip("192.168.100.1"));
+  p.remote_ip = IpAddr::V4(Ip("172.16.1.10"));
   p.local_port = local_port;
   p.remote_port = remote_port;
   p.protocol = protocol;
@@ -126,10 +126,10 @@ TEST(MeshGateways, ANodeRoutesAnUnsafeNetworkOverItsGateways) {
   EXPECT_GT(count[Ip("192.168.100.7")], 0);
   EXPECT_GT(count[Ip("192.168.100.8")], 0);
   firewall::Packet inside = Flow(1);
-  inside.remote_ip = Ip("192.168.100.3");
+  inside.remote_ip = IpAddr::V4(Ip("192.168.100.3"));
   EXPECT_EQ(node->node->RouteFor(inside, none), Ip("192.168.100.3"));
   firewall::Packet nowhere = Flow(1);
-  nowhere.remote_ip = Ip("10.1.1.1");
+  nowhere.remote_ip = IpAddr::V4(Ip("10.1.1.1"));
   EXPECT_EQ(node->node->RouteFor(nowhere, none), 0u);
   EXPECT_EQ(node->node->OtherGateways(Ip("192.168.100.7")),
             std::vector<uint32_t>{Ip("192.168.100.8")});
