@@ -4,7 +4,8 @@
 # writes its root directory, and the flatnet started with that config reaches the
 # lighthouse over the overlay. Before serve runs, the join fails ("cannot reach") and
 # leaves nothing; after it, the same invite again fails ("already used") and leaves
-# nothing; serve stops by itself once no invite is open (the other one revoked). The
+# nothing; a second member joins with -start, which starts its flatnet and waits for the
+# lighthouse; serve stops by itself once no invite is open. The
 # member's daemon sends READY=1 to a NOTIFY_SOCKET the test listens on, as the systemd unit
 # (Type=notify) needs.
 set -euo pipefail
@@ -17,6 +18,7 @@ export LAB_CERT_TOOL=flatnet
 lab_segment internet
 lab_host lh --on internet
 lab_host_behind member --upstream internet --nat masq
+lab_host_behind member2 --upstream internet --nat masq
 lab_pki lh=192.168.100.1/24
 lab_config lh --am-lighthouse
 lab_start_daemon lh flatnet
@@ -29,8 +31,8 @@ onboard_team_yml "$ca/team.yml" lh "  name: lab-team
 (cd "$ca" && "$cert" invite -name member -groups laptops >"$LAB_DIR/invite.txt" 2>"$LAB_DIR/invite.err") ||
   { cat "$LAB_DIR/invite.err"; lab_fail "flatnet-cert invite failed"; }
 invite=$(cat "$LAB_DIR/invite.txt")
-# A second invite keeps serve running after the first is used (it stops once none is open).
-(cd "$ca" && "$cert" invite -name spare >/dev/null 2>&1) || lab_fail "second invite failed"
+# A second invite, for member2, keeps serve running after the first is used.
+(cd "$ca" && "$cert" invite -name member2 >"$LAB_DIR/invite2.txt" 2>/dev/null) || lab_fail "second invite failed"
 [ "${#invite}" -lt 140 ] || lab_fail "the invite is ${#invite} characters, too long to paste"
 
 # Nobody serves yet.
@@ -69,11 +71,21 @@ lab_wait_for --timeout 15 -- lab_ping member 192.168.100.1 ||
 lab_wait_for --timeout 5 -- lab_ping lh 192.168.100.2 || lab_fail "the lighthouse cannot reach the member"
 lab_wait_for --timeout 10 -- grep -qx "READY=1" "$LAB_DIR/notify.out" ||
   lab_fail "the daemon sent no READY=1 to NOTIFY_SOCKET: $(cat "$LAB_DIR/notify.out")"
-spare_id=$(cd "$ca" && "$cert" inventory | sed -n 's/^invite  spare .* id \([0-9a-f]*\)$/\1/p')
-(cd "$ca" && "$cert" inventory -revoke "$spare_id" 2>/dev/null) || lab_fail "cannot revoke invite '$spare_id'"
+# member2 joins with -start: join starts flatnet itself (no systemd here: in the background)
+# and reports the lighthouse reachable. member's daemon goes first: the lab's team.yml
+# gives both the same status socket.
+lab_stop_daemon member
+lab_exec member2 "$FLATNET_BIN/flatnet" join -start -root "$LAB_DIR/member2-etc" "$(cat "$LAB_DIR/invite2.txt")" \
+  >"$LAB_DIR/join2.out" 2>&1 || { cat "$LAB_DIR/join2.out"; lab_fail "flatnet join -start failed"; }
+pid=$(sed -n 's/^started flatnet (pid \([0-9]*\),.*/\1/p' "$LAB_DIR/join2.out")
+[ -n "$pid" ] || lab_fail "join -start printed no pid: $(cat "$LAB_DIR/join2.out")"
+LAB_PID[joined-member2]=$pid  # teardown ends it by PID
+grep -qx "joined lab-team as member2, 192.168.100.3/24; lighthouse 192.168.100.1 reachable" "$LAB_DIR/join2.out" ||
+  lab_fail "join -start printed: $(cat "$LAB_DIR/join2.out")"
+lab_ping member2 192.168.100.1 2 || lab_fail "member2 cannot ping the lighthouse after join -start"
 lab_wait_for --timeout 5 -- grep -q "stopped: no invite is open" "$LAB_DIR/serve.out" ||
   lab_fail "serve did not stop once its only invite was used"
 grep -q "member joined as 192.168.100.2/24" "$LAB_DIR/serve.out" || lab_fail "serve did not log the join"
 (cd "$ca" && "$cert" inventory) | grep -q "^member  member  192.168.100.2/24  groups laptops  active" ||
   lab_fail "the inventory does not list the member"
-echo "PASS: a member behind NAT joined with one command and reached the lighthouse"
+echo "PASS: members behind NAT joined with one command and reached the lighthouse"

@@ -4,7 +4,8 @@
 #
 # onboard_team_yml FILE LH [TEAM-SECTION]: writes a team.yml (docs/onboarding.md) for the
 # lab's team: lighthouse LH (192.168.100.1 at its first address, port 4242), the members'
-# tun named <prefix>tm, outbound anything and inbound ICMP. TEAM-SECTION is the body of the
+# tun named <prefix>tm and their status socket in the lab's directory (flatnet's
+# control.socket; nebula ignores it), outbound anything and inbound ICMP. TEAM-SECTION is the body of the
 # `team:` section as written, lines indented two spaces (default "  name: lab-team").
 onboard_team_yml() {
   local file=$1 lh=$2 team=${3:-"  name: lab-team"}
@@ -23,6 +24,8 @@ punchy:
   punch: true
 tun:
   dev: ${LAB_PREFIX}tm
+control:
+  socket: $LAB_DIR/member.sock
 firewall:
   outbound:
     - {port: any, proto: any, host: any}
