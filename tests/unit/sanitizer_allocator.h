@@ -26,3 +26,12 @@ extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(con
                                                          void (*free_hook)(const volatile void*));
 #endif
 #endif
+
+#if FLATNET_SANITIZER_ALLOCATOR
+// Installs `on_malloc` as a sanitizer malloc hook; non-zero when installed. The runtime
+// refuses a hook pair with a null free hook (returns 0 and installs nothing), so a no-op
+// free hook goes with it.
+inline int InstallSanitizerMallocHook(void (*on_malloc)(const volatile void*, size_t)) {
+  return __sanitizer_install_malloc_and_free_hooks(on_malloc, [](const volatile void*) {});
+}
+#endif
