@@ -4,7 +4,9 @@
 // The same packet seen from both sides must give the same flow with local and remote
 // swapped, since conntrack relies on it; ICMP and ICMPv6 are the exception packet.h states:
 // the identifier is the remote port and the local port is 0 either way, so each ping is a
-// flow. IPv4 and IPv6 packets both, with and without extension headers.
+// flow (ICMP over IPv4, ICMPv6 over IPv6: protocol 58 in an IPv4 packet has its port bytes
+// read like any other protocol's). IPv4 and IPv6 packets both, with and without extension
+// headers.
 #include <cstdint>
 
 #include "firewall/packet.h"
@@ -25,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in.fragment) {
     if (in.local_port || in.remote_port || out.local_port || out.remote_port)
       fuzz::Fail("a fragment has ports");
-  } else if (firewall::IsIcmp(in.protocol)) {
+  } else if (in.protocol == (in.local_ip.is_v4() ? firewall::kProtoIcmp : firewall::kProtoIcmpv6)) {
     if (in.local_port || out.local_port || in.remote_port != out.remote_port)
       fuzz::Fail("an ICMP packet's identifier is not its remote port both ways");
   } else if (in.local_port != out.remote_port || in.remote_port != out.local_port) {
