@@ -17,8 +17,18 @@ constexpr std::string_view kStdioHelp =
     "  Pass \"-\" to any path flag to read from stdin or write to stdout.\n";
 
 std::vector<Subcommand> AllSubcommands() {
-  return {CaSubcommand(), KeygenSubcommand(), SignSubcommand(), PrintSubcommand(),
-          VerifySubcommand()};
+  return {CaSubcommand(),     KeygenSubcommand(),    SignSubcommand(),
+          PrintSubcommand(),  VerifySubcommand(),    BundleSubcommand(),
+          InviteSubcommand(), InventorySubcommand(), ServeSubcommand()};
+}
+// nebula-cert's own modes come first; the rest are flatnet's onboarding modes.
+constexpr size_t kNebulaModes = 5;
+
+// Run under nebula-cert's name (a drop-in), the help lists nebula-cert's modes only, so it
+// stays byte-equal to nebula-cert 1.11.1's; flatnet's own modes still run.
+bool NebulaNamed(std::string_view program) {
+  size_t slash = program.rfind('/');
+  return program.substr(slash == std::string_view::npos ? 0 : slash + 1) == "nebula-cert";
 }
 
 void PrintHelp(std::string_view program, std::string_view error, std::ostream& err) {
@@ -28,7 +38,9 @@ void PrintHelp(std::string_view program, std::string_view error, std::ostream& e
       << "    -version: Prints the version\n"
       << "    -h, -help: Prints this help message\n\n"
       << "  Modes:\n";
-  for (const Subcommand& mode : AllSubcommands()) err << "    " << mode.summary << "\n";
+  std::vector<Subcommand> modes = AllSubcommands();
+  if (NebulaNamed(program)) modes.resize(kNebulaModes);
+  for (const Subcommand& mode : modes) err << "    " << mode.summary << "\n";
   err << "\n  To see usage for a given mode, use " << program << " <mode> -h\n";
 }
 

@@ -57,6 +57,11 @@ Subcommand KeygenSubcommand();
 Subcommand SignSubcommand();
 Subcommand PrintSubcommand();
 Subcommand VerifySubcommand();
+// flatnet's own: onboarding (docs/onboarding.md).
+Subcommand BundleSubcommand();
+Subcommand InviteSubcommand();
+Subcommand InventorySubcommand();
+Subcommand ServeSubcommand();
 
 // A system call failure the way Go prints one: "open ca.key: no such file or directory".
 std::string SystemError(std::string_view operation, const std::string& path, int error_number);
@@ -114,7 +119,15 @@ int64_t SecondsAfter(const WallClock& now, std::chrono::nanoseconds duration);
 
 }  // namespace flatnet::app
 
+namespace flatnet::cert {
+struct PrivateKey;
+}
+
 namespace flatnet::app {
+
+// A CA key file as `sign` reads it (plain, or encrypted: then decrypted with
+// NEBULA_CA_PASSPHRASE or a passphrase typed at the terminal). Errors in sign's words.
+Result<cert::PrivateKey> ReadCaKey(const std::string& path, const CertCliIo& io);
 
 // A fresh key pair of `curve`: a signing pair (Ed25519 64-byte private key, ECDSA P256 scalar)
 // for a CA, a key-agreement pair (X25519, P256 ECDH) for a host.

@@ -4,11 +4,16 @@
 // one version; a host file holding both versions is two runs over the same -in-pub, their
 // outputs concatenated (docs/flatnet-cert.md).
 //
-// Differences, all refusals: a CA certificate not marked as a CA is refused, and -out-qr is
-// never overwritten.
+// Differences: a CA certificate not marked as a CA is refused, and -out-qr is never
+// overwritten. And one friendlier answer: a -duration that would outlive the CA (nebula-cert:
+// "error while signing: certificate expires after signing certificate", the most common
+// first error in tutorials) signs the certificate to expire 1 second before the CA, as the
+// default does, with a warning on stderr naming both dates.
 #include "app/flatnet_cert_command.h"
 #include "app/flatnet_cert_output.h"
+#include "base/duration.h"
 #include "cert/certificate.h"
+#include "cert/certificate_format.h"
 #include "cert/key_pem.h"
 #include "cert/pem.h"
 #include "cert/root_constraints.h"
@@ -143,6 +148,24 @@ SplitNetworks ByFamily(const std::vector<IpPrefix>& nets) {
   for (const IpPrefix& net : nets) (net.is_v4() ? split.v4 : split.v6).push_back(net);
   return split;
 }
+
+}  // namespace
+
+Result<cert::PrivateKey> ReadCaKey(const std::string& path, const CertCliIo& io) {
+  Result<std::string> pem = ReadInput(path, io);
+  if (!pem.ok()) return Status::Error("error while reading ca-key: " + pem.status().message());
+  bool encrypted = false;
+  Result<cert::PrivateKey> key = ParseSigningKey(*pem, &encrypted);
+  if (!key.ok()) {
+    return Status::Error(
+        (encrypted ? "error while parsing encrypted ca-key: " : "error while parsing ca-key: ") +
+        key.status().message());
+  }
+  if (encrypted) return DecryptCaKey(*key, io);
+  return key;
+}
+
+namespace {
 
 CommandOutcome RunSign(const std::vector<std::string>& args, const CertCliIo& io) {
   SignOptions o;
@@ -286,6 +309,14 @@ CommandOutcome RunSign(const std::vector<std::string>& args, const CertCliIo& io
   // Without -duration the cert ends 1 second before its CA does (Go: now + (NotAfter - now -
   // 1s), which is NotAfter - 1s to the second).
   host.not_after = o.duration.count() > 0 ? SecondsAfter(now, o.duration) : ca->not_after - 1;
+  if (host.not_after > ca->not_after) {  // equal is valid, as nebula-cert signs it
+    int64_t asked = host.not_after;
+    host.not_after = ca->not_after - 1;
+    io.err << "Warning: -duration " << FormatGoDuration(o.duration) << " would end at "
+           << cert::FormatRfc3339(asked) << ", after the CA " << o.ca_crt << " expires at "
+           << cert::FormatRfc3339(ca->not_after) << "; the certificate expires at "
+           << cert::FormatRfc3339(host.not_after) << " instead\n";
+  }
   host.issuer = ca->Fingerprint();
   if (Status s = cert::CheckRootConstraints(host, *ca); !s.ok()) {
     return CommandOutcome::Error("error while signing: " + s.message());

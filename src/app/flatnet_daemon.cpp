@@ -3,9 +3,13 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "app/flatnet_forward_cli.h"
+#include "app/flatnet_join.h"
+#include "app/flatnet_service.h"
+#include "app/sd_notify.h"
 #include "app/go_flags.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -84,6 +88,10 @@ int RunDaemon(const std::string& config_path, bool test_only) {
     logger.Warn("control socket unavailable; `flatnet status` will not work",
                 {{"error", serving.message()}});
   }
+  // Under systemd (Type=notify): the tun, sockets and status socket are up.
+  if (Status ready = NotifySystemd("READY=1", std::getenv("NOTIFY_SOCKET")); !ready.ok()) {
+    logger.Warn("could not tell systemd we are ready", {{"error", ready.message()}});
+  }
   for (;;) {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -106,6 +114,12 @@ int RunDaemon(const std::string& config_path, bool test_only) {
 
 int RunFlatnet(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "status") return RunStatus({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "service") {
+    return RunService({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
+  if (!args.empty() && args[0] == "join") {
+    return RunJoin({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   if (!args.empty() && args[0] == "forward") {
     return RunForward({args.begin() + 1, args.end()}, "flatnet forward");
   }
@@ -127,6 +141,8 @@ int RunFlatnet(const std::vector<std::string>& args) {
     std::printf(
         "Usage of flatnet:\n%s\nSubcommands:\n"
         "  status\tshow the tunnels and counters of a running flatnet\n"
+        "  join INVITE\tjoin a team with an invite from flatnet-cert invite (docs/onboarding.md)\n"
+        "  service unit|install|uninstall|status\tflatnet as a systemd service\n"
         "  forward udp|tcp LISTEN TARGET\tforward a port (the WSL2 helper; see docs/forward.md)\n",
         flags.Usage().c_str());
     return 0;

@@ -13,6 +13,7 @@
 #include "app/flatnet_cert_cli.h"
 #include "cert/ca_pool.h"
 #include "cert/certificate.h"
+#include "cert/certificate_format.h"
 #include "cert/key_pem.h"
 #include "cert/pem.h"
 #include "crypto/ed25519.h"
@@ -424,12 +425,46 @@ TEST_F(CertCli, CaConstraintsAreEnforcedWhenSigning) {
             prefix +
                 "certificate contained an unsafe network assignment outside the limitations of "
                 "the signing ca: 172.16.0.0/12");
-  EXPECT_EQ(sign({"-networks", "10.1.0.1/24", "-duration", "11h"}).first_error_line(),
-            prefix + "certificate expires after signing certificate");
   EXPECT_EQ(Listing(), (std::vector<std::string>{"ca.crt", "ca.key"}));
   EXPECT_EQ(
       sign({"-networks", "10.1.0.1/24", "-groups", "servers", "-subnets", "192.168.3.0/24"}).code,
       0);
+}
+
+// nebula-cert 1.11.1 refuses a -duration past the CA's end ("certificate expires after
+// signing certificate"); flatnet-cert signs to one second before the CA and says so.
+TEST_F(CertCli, ADurationOutlivingTheCaEndsOneSecondBeforeItWithAWarning) {
+  MakeCa({"-duration", "10h"});
+  CliRun r = Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name", "h",
+                  "-networks", "10.1.0.1/24", "-duration", "8760h", "-out-crt", Path("h.crt"),
+                  "-out-key", Path("h.key")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  cert::Certificate ca = ParsedCert("ca.crt");
+  cert::Certificate host = ParsedCert("h.crt");
+  EXPECT_EQ(host.not_after, ca.not_after - 1);
+  // One line, naming the CA's end and what the certificate got.
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+  EXPECT_TRUE(r.err.starts_with("Warning: -duration 8760h0m0s would end at ")) << r.err;
+  EXPECT_NE(r.err.find("after the CA " + Path("ca.crt") + " expires at " +
+                       cert::FormatRfc3339(ca.not_after)),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the certificate expires at " + cert::FormatRfc3339(ca.not_after - 1)),
+            std::string::npos)
+      << r.err;
+  cert::CaPool pool;
+  ASSERT_TRUE(pool.AddCa(ca).ok());
+  EXPECT_TRUE(pool.Verify(host, host.not_before).ok());
+
+  // A -duration within the CA's life signs as asked, silently.
+  CliRun within = Cli({"sign", "-ca-crt", Path("ca.crt"), "-ca-key", Path("ca.key"), "-name",
+                       "w", "-networks", "10.1.0.2/24", "-duration", "1h", "-out-crt",
+                       Path("w.crt"), "-out-key", Path("w.key")});
+  ASSERT_EQ(within.code, 0) << within.err;
+  EXPECT_EQ(within.err, "");
+  cert::Certificate w = ParsedCert("w.crt");
+  EXPECT_EQ(w.not_after - w.not_before, 3600);
 }
 
 TEST_F(CertCli, VerifyRefusesBadSignaturesAndExpiredOrNotYetValidCerts) {
