@@ -10,6 +10,8 @@ packages=(
   libssl-dev libyaml-cpp-dev libprotobuf-dev protobuf-compiler
   libargon2-dev
   libqrencode-dev libpng-dev libspdlog-dev libfmt-dev
+  # src/onboard: zip entries deflated and checksummed by zlib; the bundle lab unpacks with unzip.
+  zlib1g-dev unzip
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <sstream>
 #include <thread>
 
@@ -25,12 +24,6 @@
 namespace flatnet::app {
 namespace {
 
-std::string SelfPath() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, size_t(n)) : "flatnet";
-}
-
 // Starts the member's daemon: the systemd service where systemd runs, else a detached
 // `flatnet -config CONFIG` logging to `log`. Returns what was started, for the user.
 Result<std::string> StartMember(const std::string& config, const std::string& log) {
@@ -45,7 +38,7 @@ Result<std::string> StartMember(const std::string& config, const std::string& lo
   }
   int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Error(SystemError("open", log, errno));
-  std::string self = SelfPath();
+  std::string self = FlatnetBinaryPath();
   pid_t pid = fork();
   if (pid < 0) {
     close(fd);

@@ -22,13 +22,6 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::string SelfPath() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "/usr/bin/flatnet";
-  return std::string(buf, size_t(n));
-}
-
 // Runs systemctl with `args`; its exit code (or -1).
 int Systemctl(const ServiceSystem& system, const std::vector<std::string>& args) {
   pid_t pid = fork();
@@ -48,6 +41,12 @@ int Systemctl(const ServiceSystem& system, const std::vector<std::string>& args)
 }
 
 }  // namespace
+
+std::string FlatnetBinaryPath() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, size_t(n)) : "/usr/bin/flatnet";
+}
 
 std::string ServiceUnit(const std::string& binary, const std::string& config) {
   return "# flatnet as a service; written by `flatnet service install` (docs/onboarding.md).\n"
@@ -95,7 +94,7 @@ int RunService(const std::vector<std::string>& args, std::ostream& out, std::ost
   const bool systemd = Exists(system.systemd_marker);
 
   if (action == "unit") {
-    out << ServiceUnit(SelfPath(), config);
+    out << ServiceUnit(FlatnetBinaryPath(), config);
     return 0;
   }
   if (action == "install") {
@@ -103,7 +102,7 @@ int RunService(const std::vector<std::string>& args, std::ostream& out, std::ost
     std::string temp = unit_path + ".tmp";
     {
       std::ofstream file(temp, std::ios::trunc);
-      file << ServiceUnit(SelfPath(), config);
+      file << ServiceUnit(FlatnetBinaryPath(), config);
       if (!file.flush()) return fail("cannot write " + temp + ": " + std::strerror(errno));
     }
     if (rename(temp.c_str(), unit_path.c_str()) != 0) {
@@ -114,7 +113,7 @@ int RunService(const std::vector<std::string>& args, std::ostream& out, std::ost
     chmod(unit_path.c_str(), 0644);
     if (!systemd) {
       out << "wrote " << unit_path << "; systemd is not running here, so start flatnet yourself: "
-          << SelfPath() << " -config " << config << "\n";
+          << FlatnetBinaryPath() << " -config " << config << "\n";
       return 0;
     }
     if (Systemctl(system, {"daemon-reload"}) != 0 ||

@@ -14,6 +14,9 @@
 
 namespace flatnet::app {
 
+// This flatnet binary's path (/proc/self/exe): what the unit and `join -start` run.
+std::string FlatnetBinaryPath();
+
 // The unit file for `flatnet_binary` running `config`.
 std::string ServiceUnit(const std::string& flatnet_binary, const std::string& config);
 
