@@ -223,6 +223,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     }
     if (!via_relay) Roam(*tunnel, from, now_ns);
     tunnel->MarkIn();
+    tunnel->AddRxBytes(payload.size());
     bool written =
         coalescer ? coalescer->Add(payload).ok() : tun_.Write(payload.data(), payload.size()) >= 0;
     Counters::Add(written ? counters.rx_delivered : counters.rx_dropped_tun_write);
