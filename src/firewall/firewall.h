@@ -1,12 +1,12 @@
 // Firewall: decides, per packet and per direction, whether a tunnel may carry it.
 //
 // Contract (Nebula's firewall semantics, flatnet's structure):
-// - Check() parses the IPv4 packet, then: the remote address must be one the peer's
-//   certificate holds (always, before anything else); a tracked flow of this peer (this
-//   packet or its reply was allowed before on this peer's tunnel and has not expired)
-//   passes; otherwise the local address must be one this host's certificate holds, and a
-//   rule of the direction's table must match. A packet allowed that way starts a tracked
-//   flow, so replies pass in the other direction without an outbound/inbound rule.
+// - Check() parses the IPv4 or IPv6 packet (packet.h), then: the remote address must be
+//   one the peer's certificate holds (always, before anything else); a tracked flow of this
+//   peer (this packet or its reply was allowed before on this peer's tunnel and has not
+//   expired) passes; otherwise the local address must be one this host's certificate
+//   holds, and a rule of the direction's table must match. A packet allowed that way starts
+//   a tracked flow, so replies pass in the other direction without an outbound/inbound rule.
 // - ReloadRules() swaps the rule set while packets flow. As in Nebula 1.6.1, tracked flows
 //   survive a reload, but each is re-checked against the new rules of the direction that
 //   admitted it when it is next seen; one the new rules refuse is forgotten and the packet

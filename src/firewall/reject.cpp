@@ -85,13 +85,20 @@ void WriteTcpReset(const uint8_t* in, size_t segment, const uint8_t* ip, uint8_t
                                         PseudoHeaderSum(ip, kProtoTcp, kTcpHeader)));
 }
 
-size_t TcpReset(ByteSpan refused, size_t header_length, MutableByteSpan out) {
-  if (refused.size() < header_length + kTcpHeader) return 0;
-  const size_t total = kIpHeader + kTcpHeader;
+// The RST for the TCP segment at `offset` of the refused packet, behind a fresh IPv4 or
+// IPv6 header.
+size_t TcpReset(ByteSpan refused, size_t offset, bool ipv6, MutableByteSpan out) {
+  if (refused.size() < offset + kTcpHeader) return 0;
+  const size_t ip_header = ipv6 ? kIpv6Header : kIpHeader;
+  const size_t total = ip_header + kTcpHeader;
   if (out.size() < total) return 0;
-  WriteIpHeader(refused, kProtoTcp, total, out.data());
-  WriteTcpReset(refused.data() + header_length, refused.size() - header_length, out.data(),
-                out.data() + kIpHeader);
+  if (ipv6) {
+    WriteIpv6Header(refused, kProtoTcp, kTcpHeader, out.data());
+  } else {
+    WriteIpHeader(refused, kProtoTcp, total, out.data());
+  }
+  WriteTcpReset(refused.data() + offset, refused.size() - offset, out.data(),
+                out.data() + ip_header);
   return total;
 }
 
@@ -120,18 +127,8 @@ size_t RejectIpv4(ByteSpan refused, MutableByteSpan out) {
   if (header_length < kIpHeader || refused.size() < header_length) return 0;
   // Non-first fragments carry no transport header to answer.
   if ((LoadBig16(refused.data() + 6) & 0x1fff) != 0) return 0;
-  if (refused[9] == kProtoTcp) return TcpReset(refused, header_length, out);
+  if (refused[9] == kProtoTcp) return TcpReset(refused, header_length, /*ipv6=*/false, out);
   return IcmpProhibited(refused, header_length, out);
-}
-
-size_t Tcpv6Reset(ByteSpan refused, size_t offset, MutableByteSpan out) {
-  if (refused.size() < offset + kTcpHeader) return 0;
-  const size_t total = kIpv6Header + kTcpHeader;
-  if (out.size() < total) return 0;
-  WriteIpv6Header(refused, kProtoTcp, kTcpHeader, out.data());
-  WriteTcpReset(refused.data() + offset, refused.size() - offset, out.data(),
-                out.data() + kIpv6Header);
-  return total;
 }
 
 size_t Icmpv6Prohibited(ByteSpan refused, const Ipv6UpperLayer& upper, MutableByteSpan out) {
@@ -159,7 +156,7 @@ size_t RejectIpv6(ByteSpan refused, MutableByteSpan out) {
   Ipv6UpperLayer upper;
   // The classifier's walk: a chain it refuses, or a later fragment, gets no answer.
   if (!FindIpv6UpperLayer(refused, &upper) || upper.later_fragment) return 0;
-  if (upper.protocol == kProtoTcp) return Tcpv6Reset(refused, upper.offset, out);
+  if (upper.protocol == kProtoTcp) return TcpReset(refused, upper.offset, /*ipv6=*/true, out);
   return Icmpv6Prohibited(refused, upper, out);
 }
 

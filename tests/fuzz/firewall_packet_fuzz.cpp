@@ -4,10 +4,13 @@
 // The same packet seen from both sides must give the same flow with local and remote
 // swapped, since conntrack relies on it; ICMP and ICMPv6 are the exception packet.h states:
 // the identifier is the remote port and the local port is 0 either way, so each ping is a
-// flow. IPv4 and IPv6 packets both, with and without extension headers.
+// flow (ICMP over IPv4, ICMPv6 over IPv6: protocol 58 in an IPv4 packet has its port bytes
+// read like any other protocol's). IPv4 and IPv6 packets both, with and without extension
+// headers. And the reject answering each (reject.h) parses and goes back to its sender.
 #include <cstdint>
 
 #include "firewall/packet.h"
+#include "firewall/reject.h"
 #include "tests/fuzz/fuzz_support.h"
 
 using namespace flatnet;
@@ -25,11 +28,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in.fragment) {
     if (in.local_port || in.remote_port || out.local_port || out.remote_port)
       fuzz::Fail("a fragment has ports");
-  } else if (firewall::IsIcmp(in.protocol)) {
+  } else if (in.protocol == (in.local_ip.is_v4() ? firewall::kProtoIcmp : firewall::kProtoIcmpv6)) {
     if (in.local_port || out.local_port || in.remote_port != out.remote_port)
       fuzz::Fail("an ICMP packet's identifier is not its remote port both ways");
   } else if (in.local_port != out.remote_port || in.remote_port != out.local_port) {
     fuzz::Fail("incoming and outgoing views of one packet disagree on ports");
   }
+  // The answer firewall.*_action: reject would give it (reject.h) is itself a packet from
+  // its destination back to its source, within kMaxRejectSize.
+  static uint8_t answer[firewall::kMaxRejectSize + 1];
+  const size_t length = firewall::BuildReject(bytes, MutableByteSpan(answer, sizeof(answer)));
+  if (length > firewall::kMaxRejectSize) fuzz::Fail("a reject is larger than kMaxRejectSize");
+  if (length == 0) return 0;
+  firewall::Packet reply;
+  if (firewall::ParsePacket(ByteSpan(answer, length), /*incoming=*/false, &reply) !=
+      firewall::Verdict::kAllow)
+    fuzz::Fail("a reject does not parse");
+  if (reply.local_ip != in.local_ip || reply.remote_ip != in.remote_ip)
+    fuzz::Fail("a reject does not go from the refused packet's destination to its source");
   return 0;
 }

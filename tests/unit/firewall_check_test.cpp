@@ -271,17 +271,16 @@ TEST(FirewallCheck, PurgeExpiredEmptiesIdleFlows) {
   EXPECT_EQ(firewall.tracked_flows(), 0u);
 }
 
-TEST(FirewallCheck, ThePacketPathDoesNotAllocate) {
-  Firewall firewall(Rules({{.port = "1-65535", .proto = "tcp", .groups = {"servers"}}}, {kAnyOut}),
-                    MyNetworks());
-  const PeerIdentity peer = Peer();
-  Bytes packet = Ipv4(kProtoTcp, kPeer, kMe, 1000, 22);
-  Bytes refused = Ipv4(kProtoUdp, kPeer, kMe, 1000, 22);
+// Runs 1000 new flows (rules match, conntrack insert), their conntrack hits and a refused
+// packet through `firewall` with the allocation counter on; `source_port_at` is where the
+// new flows' source port sits in `packet`.
+static void ExpectNoAllocations(Firewall& firewall, const PeerIdentity& peer, Bytes packet,
+                                size_t source_port_at, const Bytes& refused) {
   g_allocations = 0;
   g_counting = true;
   Verdict first = Verdict::kCount, hit = Verdict::kCount, dropped = Verdict::kCount;
   for (uint32_t i = 0; i < 1000; ++i) {
-    StoreBig16(&packet[20], uint16_t(1000 + i));  // a new flow: rules match, conntrack insert
+    StoreBig16(&packet[source_port_at], uint16_t(1000 + i));  // a new flow
     first = firewall.Check(packet, true, peer, kStart + i);
     hit = firewall.Check(packet, true, peer, kStart + i);  // conntrack hit
     dropped = firewall.Check(refused, true, peer, kStart + i);
@@ -295,8 +294,16 @@ TEST(FirewallCheck, ThePacketPathDoesNotAllocate) {
   EXPECT_EQ(first, Verdict::kAllow);
   EXPECT_EQ(hit, Verdict::kAllow);
   EXPECT_EQ(dropped, Verdict::kDropNoRule);
+  EXPECT_EQ(firewall.tracked_flows(), 1000u);
   EXPECT_EQ(during_checks, 0u);
   EXPECT_GT(g_allocations.load(), 0u);
+}
+
+TEST(FirewallCheck, ThePacketPathDoesNotAllocate) {
+  Firewall firewall(Rules({{.port = "1-65535", .proto = "tcp", .groups = {"servers"}}}, {kAnyOut}),
+                    MyNetworks());
+  ExpectNoAllocations(firewall, Peer(), Ipv4(kProtoTcp, kPeer, kMe, 1000, 22), 20,
+                      Ipv4(kProtoUdp, kPeer, kMe, 1000, 22));
 }
 
 TEST(FirewallCheck, ConcurrentChecksAndReloads) {
@@ -472,21 +479,6 @@ TEST(FirewallCheckIpv6, ThePacketPathDoesNotAllocate) {
                     {IpPrefix::From(me6, 128)});
   PeerIdentity peer = Peer();
   peer.overlay_ip = peer6;
-  Bytes packet = Ipv6(kProtoTcp, peer6, me6, 1000, 22);
-  Bytes refused = Ipv6(kProtoUdp, peer6, me6, 1000, 22);
-  g_allocations = 0;
-  g_counting = true;
-  Verdict first = Verdict::kCount, hit = Verdict::kCount, dropped = Verdict::kCount;
-  for (uint32_t i = 0; i < 1000; ++i) {
-    StoreBig16(&packet[40], uint16_t(1000 + i));
-    first = firewall.Check(packet, true, peer, kStart + i);
-    hit = firewall.Check(packet, true, peer, kStart + i);
-    dropped = firewall.Check(refused, true, peer, kStart + i);
-  }
-  g_counting = false;
-  EXPECT_EQ(first, Verdict::kAllow);
-  EXPECT_EQ(hit, Verdict::kAllow);
-  EXPECT_EQ(dropped, Verdict::kDropNoRule);
-  EXPECT_EQ(firewall.tracked_flows(), 1000u);
-  EXPECT_EQ(g_allocations.load(), 0u);
+  ExpectNoAllocations(firewall, peer, Ipv6(kProtoTcp, peer6, me6, 1000, 22), 40,
+                      Ipv6(kProtoUdp, peer6, me6, 1000, 22));
 }

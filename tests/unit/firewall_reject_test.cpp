@@ -147,7 +147,8 @@ namespace {
 
 // A packet from fd00:100::2 to fd00:100::1 whose header names `next` and carries `rest`.
 Bytes Ipv6(uint8_t next, const Bytes& rest) {
-  Bytes packet = FromHex("6000000000000040fd000100000000000000000000000002fd000100000000000000000000000001");
+  Bytes packet = FromHex(
+      "6000000000000040fd000100000000000000000000000002fd000100000000000000000000000001");
   StoreBig16(&packet[4], uint16_t(rest.size()));
   packet[6] = next;
   packet.insert(packet.end(), rest.begin(), rest.end());

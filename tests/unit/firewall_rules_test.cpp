@@ -436,6 +436,11 @@ namespace {
 
 IpAddr V6(const char* text) { return ParseIpAddr(text).value(); }
 
+// Whether an inbound table of just `rule` lets `packet` in from the laptop.
+bool Admits(const FirewallRule& rule, const Packet& packet) {
+  return Inbound({rule}).Allows(packet, true, Laptop());
+}
+
 // The IPv6 twin of Flow: from fd00:100::2 to fd00:100::1 (this host).
 Packet Flow6(uint8_t protocol, uint16_t destination_port) {
   Packet packet = Flow(protocol, destination_port);
@@ -456,10 +461,10 @@ TEST(FirewallRulesIpv6, IcmpRulesMatchIcmpv6AsNebulaDoes) {
   EXPECT_FALSE(icmp.Allows(Flow6(kProtoTcp, 22), true, Laptop()));
   // An any-protocol rule with a port does not match ICMPv6 (it has no ports); one with any
   // port does.
-  EXPECT_FALSE(Inbound({{.port = "22", .proto = "any", .host = "any"}}).Allows(echo, true, Laptop()));
-  EXPECT_TRUE(Inbound({{.port = "any", .proto = "any", .host = "any"}}).Allows(echo, true, Laptop()));
+  EXPECT_FALSE(Admits({.port = "22", .proto = "any", .host = "any"}, echo));
+  EXPECT_TRUE(Admits({.port = "any", .proto = "any", .host = "any"}, echo));
   // tcp and udp rules never match it.
-  EXPECT_FALSE(Inbound({{.port = "any", .proto = "udp", .host = "any"}}).Allows(echo, true, Laptop()));
+  EXPECT_FALSE(Admits({.port = "any", .proto = "udp", .host = "any"}, echo));
 }
 
 TEST(FirewallRulesIpv6, PortsAndFragmentsMatchAsForIpv4) {
@@ -475,8 +480,8 @@ TEST(FirewallRulesIpv6, PortsAndFragmentsMatchAsForIpv4) {
   // A protocol the classifier does not look into (SCTP) only passes proto any, port any.
   Packet sctp = Flow6(132, 0);
   sctp.remote_port = sctp.local_port = 0;
-  EXPECT_FALSE(Inbound({{.port = "0-65535", .proto = "tcp", .host = "any"}}).Allows(sctp, true, Laptop()));
-  EXPECT_TRUE(Inbound({{.port = "any", .proto = "any", .host = "any"}}).Allows(sctp, true, Laptop()));
+  EXPECT_FALSE(Admits({.port = "0-65535", .proto = "tcp", .host = "any"}, sctp));
+  EXPECT_TRUE(Admits({.port = "any", .proto = "any", .host = "any"}, sctp));
 }
 
 TEST(FirewallRulesIpv6, CidrAndLocalCidrMatchTheirOwnFamilyOnly) {
