@@ -13,6 +13,7 @@
 #include "app/go_flags.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "control/metrics_server.h"
 #include "control/status_server.h"
 #include "mesh/node.h"
 
@@ -67,6 +68,11 @@ int RunDaemon(const std::string& config_path, bool test_only) {
   logger.Configure(config->logging.ToOptions());
   for (const config::Warning& warning : warnings) logger.Warn(warning.ToString());
 
+  const bool prometheus = config->stats.type == "prometheus";
+  if (prometheus) {
+    if (auto listen = control::ParseListenAddress(config->stats.listen); !listen.ok())
+      return Fail("failed to load config: " + listen.status().message());
+  }
   auto node = mesh::Node::Create(*config, logger);
   if (!node.ok()) return Fail("failed to start: " + node.status().message());
   if (test_only) return 0;
@@ -88,6 +94,19 @@ int RunDaemon(const std::string& config_path, bool test_only) {
     logger.Warn("control socket unavailable; `flatnet status` will not work",
                 {{"error", serving.message()}});
   }
+  control::MetricsServer metrics_server;
+  if (prometheus) {
+    Status serving = metrics_server.Start(
+        config->stats.listen, config->stats.path,
+        {config->stats.namespace_name, config->stats.subsystem}, [raw] { return raw->Report(); });
+    if (!serving.ok()) {
+      status_server.Stop();
+      (*node)->Stop();
+      return Fail("failed to start: " + serving.message());
+    }
+    logger.Info("Prometheus metrics served",
+                {{"listen", config->stats.listen}, {"path", config->stats.path}});
+  }
   // Under systemd (Type=notify): the tun, sockets and status socket are up.
   if (Status ready = NotifySystemd("READY=1", std::getenv("NOTIFY_SOCKET")); !ready.ok()) {
     logger.Warn("could not tell systemd we are ready", {{"error", ready.message()}});
@@ -104,6 +123,7 @@ int RunDaemon(const std::string& config_path, bool test_only) {
                 {{"signal", signal == SIGINT ? "interrupt" : "terminated"}});
     break;
   }
+  metrics_server.Stop();
   status_server.Stop();
   (*node)->Stop();
   logger.Info("Goodbye");

@@ -211,7 +211,7 @@ struct FirewallConfig {
   std::vector<FirewallRule> inbound;
 };
 
-struct StatsConfig {  // parsed; flatnet does not export stats yet
+struct StatsConfig {  // prometheus is served (src/control/metrics_server.h); graphite is not
   std::string type;   // "", "none", "graphite", "prometheus"
   Duration interval{0};
   std::string prefix = "nebula";

@@ -1,4 +1,5 @@
-// stats and sshd: parsed and checked as nebula does, though flatnet serves neither yet.
+// stats and sshd: parsed and checked as nebula does. flatnet serves stats.type prometheus
+// (src/control/metrics_server.h); graphite and sshd are accepted with a warning.
 #include "config/sections.h"
 
 namespace flatnet::config {

@@ -52,8 +52,9 @@ void WarnNotYetSupported(ConfigReader& reader, const Config& config) {
   if (config.sshd.enabled) {
     reader.Warn(reader.Get("sshd.enabled"), "sshd", "not supported by flatnet yet; ignored");
   }
-  if (!config.stats.type.empty() && config.stats.type != "none") {
-    reader.Warn(reader.Get("stats.type"), "stats", "not supported by flatnet yet; ignored");
+  if (config.stats.type == "graphite") {
+    reader.Warn(reader.Get("stats.type"), "stats",
+                "graphite is not supported by flatnet yet; ignored (type: prometheus is)");
   }
 }
 

@@ -45,6 +45,7 @@ namespace flatnet::mesh {
   X(tx_dropped_send_limit) /* the tunnel's send counter is spent (tunnel.h SendLimits) */          \
   X(tx_queued_handshake)   /* held while a handshake was pending */                                \
   X(tx_dropped_queue_full) /* pending-handshake queue full */                                      \
+  X(handshakes_initiated)  /* stage 1s we started (nebula's handshake_manager.initiated) */   \
   X(handshakes_received)   /* handshake datagrams accepted for processing */                       \
   X(handshakes_dropped)    /* handshake datagrams refused: flood, invalid, or bad cert */          \
   X(handshakes_completed)                                                                          \

@@ -157,6 +157,7 @@ void HandshakeManager::Initiate(const IpAddr& vpn_ip, int64_t now_ns) {
   pending->vpn_ip = vpn_ip;
   pending->local_index = NewLocalIndex();
   pending->started_ns = now_ns;
+  Counters::Add(deps_.counters.handshakes_initiated);
 
   nebula::NebulaHandshake message;
   auto* details = message.mutable_details();

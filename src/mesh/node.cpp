@@ -501,6 +501,8 @@ NodeStatus Node::Report() const {
     t.local_index = tunnel->local_index();
     t.remote_index = tunnel->remote_index();
     t.messages_sent = tunnel->SendCounter();
+    t.tx_bytes = tunnel->TxBytes();
+    t.rx_bytes = tunnel->RxBytes();
     t.initiator = tunnel->initiator();
     status.tunnels.push_back(std::move(t));
   }

@@ -66,6 +66,7 @@ struct NodeStatus {
     std::string vpn_ip, cert_name, remote, cipher;
     uint32_t local_index = 0, remote_index = 0;
     uint64_t messages_sent = 0;
+    uint64_t tx_bytes = 0, rx_bytes = 0;  // inner bytes (Tunnel::TxBytes/RxBytes)
     bool initiator = false;
   };
   std::string vpn_ip, cert_name, tun_device;

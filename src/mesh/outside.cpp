@@ -214,6 +214,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
     }
     if (!via_relay.valid()) Roam(*tunnel, from, now_ns);
     tunnel->MarkIn();
+    tunnel->AddRxBytes(payload.size());
     bool written =
         coalescer ? coalescer->Add(payload).ok() : tun_.Write(payload.data(), payload.size()) >= 0;
     Counters::Add(written ? counters.rx_delivered : counters.rx_dropped_tun_write);

@@ -53,6 +53,7 @@ long Tunnel::SealMessage(int slot, wire::MessageType type, wire::MessageSubType 
                                      payload, out + wire::kHeaderSize);
   if (sealed < 0) return -1;
   MarkOut();
+  tx_bytes_.fetch_add(payload.size(), std::memory_order_relaxed);
   return long(wire::kHeaderSize) + sealed;
 }
 

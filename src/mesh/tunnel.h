@@ -132,6 +132,10 @@ class Tunnel {
       out_seen_.store(true, std::memory_order_relaxed);
   }
   bool TakeIn() { return in_seen_.exchange(false, std::memory_order_relaxed); }
+  // Inner (overlay) bytes sealed to and delivered from the peer, for the metrics endpoint.
+  void AddRxBytes(uint64_t n) { rx_bytes_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t TxBytes() const { return tx_bytes_.load(std::memory_order_relaxed); }
+  uint64_t RxBytes() const { return rx_bytes_.load(std::memory_order_relaxed); }
   bool TakeOut() { return out_seen_.exchange(false, std::memory_order_relaxed); }
 
   // Control-thread bookkeeping (only the control thread touches these).
@@ -164,6 +168,8 @@ class Tunnel {
 
   // Nebula's handshake consumed counters 1 and 2; data starts at 3 in both directions.
   alignas(64) std::atomic<uint64_t> send_counter_{2};
+  std::atomic<uint64_t> tx_bytes_{0};  // beside send_counter_: each seal writes both
+  alignas(64) std::atomic<uint64_t> rx_bytes_{0};
   alignas(64) std::atomic<bool> out_seen_{false};
   alignas(64) std::atomic<bool> in_seen_{false};
   std::atomic<bool> proven_;

@@ -346,7 +346,21 @@ TEST(ConfigLoad, FeaturesFlatnetLacksAreAcceptedWithAWarning) {
   EXPECT_EQ(config.sshd.authorized_users[0].user, "steeeeve");
   EXPECT_EQ(config.stats.interval, seconds(10));
   EXPECT_TRUE(HasWarning(warnings, "config.yml:6: sshd: not supported by flatnet yet; ignored"));
-  EXPECT_TRUE(HasWarning(warnings, "config.yml:13: stats: not supported by flatnet yet; ignored"));
+  // prometheus is served now: no warning for it.
+  for (const Warning& warning : warnings) EXPECT_EQ(warning.ToString().find("stats"), std::string::npos);
+}
+
+TEST(ConfigLoad, GraphiteStatsAreAcceptedWithAWarning) {
+  std::vector<Warning> warnings;
+  MustLoad(
+      "stats:\n"
+      "  type: graphite\n"
+      "  host: 127.0.0.1:2003\n"
+      "  interval: 10s\n",
+      &warnings);
+  EXPECT_TRUE(HasWarning(
+      warnings,
+      "config.yml:6: stats: graphite is not supported by flatnet yet; ignored (type: prometheus is)"));
 }
 
 TEST(ConfigLoad, AcceptsTheValueFormsNebulaAccepts) {

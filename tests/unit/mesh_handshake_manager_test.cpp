@@ -128,6 +128,9 @@ TEST(HandshakeManager, QueuedPacketsAndMessagesLeaveOnTheNewTunnelOnceStage2Arri
   EXPECT_EQ(a.host.send.on_tunnel[0].payload, Bytes{9});
   EXPECT_EQ(a.host.counters.handshakes_completed.load(), 1u);
   EXPECT_EQ(b.host.counters.handshakes_completed.load(), 1u);
+  // Only the side that started counts it (nebula's handshake_manager.initiated).
+  EXPECT_EQ(a.host.counters.handshakes_initiated.load(), 1u);
+  EXPECT_EQ(b.host.counters.handshakes_initiated.load(), 0u);
 }
 
 TEST(HandshakeManager, RetriesBackOffLinearlyThenTimeOut) {

@@ -138,3 +138,18 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
   for (const Sent& sent : a->Take()) EXPECT_NE(sent.header().type, wire::MessageType::kCloseTunnel);
   EXPECT_NE(a->log->find("Dropping tunnel, message counter is exhausted"), std::string::npos);
 }
+
+// The metrics endpoint's per-peer tx bytes: inner bytes of what was sealed, nothing for
+// what the limit refused.
+TEST(MeshSendLimit, TxBytesCountWhatWasSealedOnly) {
+  auto tunnel = LimitedTunnel(Ip("10.9.0.2"), kSmallLimits);
+  EXPECT_EQ(tunnel->TxBytes(), 0u);
+  ASSERT_GT(SealOne(*tunnel), 0);
+  EXPECT_EQ(tunnel->TxBytes(), 8u);
+  while (SealOne(*tunnel) > 0) {
+  }
+  const uint64_t sealed = tunnel->TxBytes();
+  EXPECT_EQ(sealed, 8u * (kSmallLimits.reject_after - 2));  // counters 3..reject_after
+  EXPECT_EQ(SealOne(*tunnel), kSendSpent);
+  EXPECT_EQ(tunnel->TxBytes(), sealed);
+}

@@ -1,0 +1,191 @@
+// The Prometheus endpoint: nebula's names under the configured namespace/subsystem, well
+// formed HELP/TYPE lines, peer names that cannot break the format, and a real loopback
+// HTTP server that answers its path and nothing else.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "control/metrics_server.h"
+#include "control/metrics_text.h"
+
+using namespace flatnet;
+using namespace flatnet::control;
+
+namespace {
+
+mesh::NodeStatus SampleStatus(uint64_t scale) {
+  mesh::NodeStatus status;
+  status.cert_name = "me";
+  status.pending_handshakes = 1;
+  status.counters = {{"rx_packets", 10 * scale},
+                     {"handshakes_initiated", 2 * scale},
+                     {"handshakes_timed_out", scale}};
+  mesh::NodeStatus::TunnelStatus direct;
+  direct.vpn_ip = "10.1.0.2";
+  direct.cert_name = "pc \"quoted\" back\\slash\nnewline";
+  direct.remote = "192.0.2.1:4242";
+  direct.tx_bytes = 100 * scale;
+  direct.rx_bytes = 200 * scale;
+  mesh::NodeStatus::TunnelStatus relayed = direct;
+  relayed.vpn_ip = "10.1.0.3";
+  relayed.cert_name = "laptop";
+  relayed.remote = "relay 10.1.0.1";
+  status.tunnels = {direct, relayed};
+  return status;
+}
+
+// Sample lines ("name{labels} value") by everything before the value.
+std::map<std::string, uint64_t> Samples(const std::string& text) {
+  std::map<std::string, uint64_t> samples;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t space = line.rfind(' ');
+    samples[line.substr(0, space)] = std::stoull(line.substr(space + 1));
+  }
+  return samples;
+}
+
+}  // namespace
+
+TEST(MetricsText, NamesFollowNebulasExporter) {
+  EXPECT_EQ(MetricName({"nebula", ""}, "handshake_manager.initiated"),
+            "nebula_handshake_manager_initiated");
+  EXPECT_EQ(MetricName({"ns", "sub"}, "lighthouse.rx.HostQuery"), "ns_sub_lighthouse_rx_HostQuery");
+  EXPECT_EQ(MetricName({"my-ns", "a.b"}, "x y=z"), "my_ns_a_b_x_y_z");
+  EXPECT_EQ(MetricName({"", ""}, "messages.tx.message"), "messages_tx_message");
+}
+
+TEST(MetricsText, EveryFamilyHasHelpAndTypeBeforeItsSamples) {
+  std::string text = MetricsToText(SampleStatus(1), {"ns", "sub"});
+  EXPECT_NE(text.find("# HELP ns_sub_handshake_manager_initiated handshake_manager.initiated\n"
+                      "# TYPE ns_sub_handshake_manager_initiated gauge\n"
+                      "ns_sub_handshake_manager_initiated 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE ns_sub_flatnet_rx_packets_total counter\n"
+                      "ns_sub_flatnet_rx_packets_total 10\n"),
+            std::string::npos)
+      << text;
+  std::istringstream lines(text);
+  std::string family;
+  int lines_seen = 0;
+  for (std::string line; std::getline(lines, line); ++lines_seen) {
+    if (line.rfind("# HELP ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+      continue;
+    }
+    if (line.rfind("# TYPE ", 0) == 0) {
+      EXPECT_EQ(line.substr(7, family.size() + 1), family + " ") << line;
+      std::string type = line.substr(7 + family.size() + 1);
+      EXPECT_TRUE(type == "gauge" || type == "counter") << line;
+      continue;
+    }
+    // A sample belongs to the family announced last, and every name starts with the prefix.
+    EXPECT_EQ(line.rfind(family, 0), 0u) << line << " after family " << family;
+    EXPECT_EQ(line.rfind("ns_sub_", 0), 0u) << line;
+  }
+  EXPECT_GT(lines_seen, 20);
+}
+
+TEST(MetricsText, PeerNamesAreEscapedAndBytesPerPeer) {
+  auto samples = Samples(MetricsToText(SampleStatus(1), {"nebula", ""}));
+  EXPECT_EQ(samples.at("nebula_flatnet_peer_tx_bytes_total{peer=\"pc \\\"quoted\\\" "
+                       "back\\\\slash\\nnewline\",vpn_ip=\"10.1.0.2\"}"),
+            100u);
+  EXPECT_EQ(samples.at("nebula_flatnet_peer_rx_bytes_total{peer=\"laptop\",vpn_ip=\"10.1.0.3\"}"),
+            200u);
+  EXPECT_EQ(samples.at("nebula_flatnet_tunnels{path=\"direct\"}"), 1u);
+  EXPECT_EQ(samples.at("nebula_flatnet_tunnels{path=\"relay\"}"), 1u);
+  EXPECT_EQ(samples.at("nebula_hostmap_main_hosts"), 2u);
+  EXPECT_EQ(samples.at("nebula_hostmap_pending_hosts"), 1u);
+  EXPECT_EQ(EscapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}
+
+TEST(MetricsText, CountersOnlyGrowAsTheNodeCounts) {
+  auto before = Samples(MetricsToText(SampleStatus(1), {"nebula", ""}));
+  auto after = Samples(MetricsToText(SampleStatus(3), {"nebula", ""}));
+  ASSERT_EQ(before.size(), after.size());
+  for (const auto& [name, value] : before) {
+    if (name.find("_total") == std::string::npos && name.find("handshake_manager") == std::string::npos)
+      continue;
+    EXPECT_GT(after.at(name), value) << name;
+  }
+}
+
+TEST(MetricsServer, ListenAddressesParseOrNameTheKey) {
+  auto any = ParseListenAddress(":8080");
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->host, "0.0.0.0");
+  EXPECT_EQ(any->port, 8080);
+  auto v6 = ParseListenAddress("[::1]:9");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  for (const char* bad : {"8080", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000", "::1:80"}) {
+    auto parsed = ParseListenAddress(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("stats.listen"), std::string::npos) << bad;
+  }
+}
+
+namespace {
+
+// One HTTP/1.0 GET over loopback; the whole response (headers and body).
+std::string Get(uint16_t port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  EXPECT_EQ(::send(fd, request.data(), request.size(), 0), ssize_t(request.size()));
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, size_t(n));
+  ::close(fd);
+  return response;
+}
+
+}  // namespace
+
+TEST(MetricsServer, ServesThePathOnLoopbackAnd404sTheRest) {
+  MetricsServer server;
+  int scrapes = 0;
+  ASSERT_TRUE(server
+                  .Start("127.0.0.1:0", "/metrics", {"ns", "sub"},
+                         [&] { return SampleStatus(uint64_t(++scrapes)); })
+                  .ok());
+  ASSERT_NE(server.port(), 0);
+  std::string ok = Get(server.port(), "/metrics");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  EXPECT_NE(ok.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("\r\n\r\n# HELP ns_sub_"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("ns_sub_handshake_manager_initiated 2\n"), std::string::npos) << ok;
+  // Read fresh on each scrape.
+  EXPECT_NE(Get(server.port(), "/metrics").find("ns_sub_handshake_manager_initiated 4\n"),
+            std::string::npos);
+  for (const char* other : {"/", "/metrics/", "/metricsx", "/other"}) {
+    std::string missing = Get(server.port(), other);
+    EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << other << ": " << missing;
+  }
+  server.Stop();
+}
+
+TEST(MetricsServer, APortInUseIsAClearError) {
+  MetricsServer first;
+  ASSERT_TRUE(first.Start("127.0.0.1:0", "/metrics", {}, [] { return mesh::NodeStatus{}; }).ok());
+  MetricsServer second;
+  std::string listen = "127.0.0.1:" + std::to_string(first.port());
+  Status taken = second.Start(listen, "/metrics", {}, [] { return mesh::NodeStatus{}; });
+  ASSERT_FALSE(taken.ok());
+  EXPECT_NE(taken.message().find("stats.listen \"" + listen + "\""), std::string::npos)
+      << taken.message();
+  EXPECT_FALSE(first.Start("nonsense", "/metrics", {}, [] { return mesh::NodeStatus{}; }).ok());
+}
