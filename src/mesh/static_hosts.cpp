@@ -3,7 +3,11 @@
 #include <netdb.h>
 
 #include <algorithm>
-#include <ctime>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "mesh/address_book.h"
@@ -23,55 +27,55 @@ int FamilyOf(config::StaticMapNetwork network) {
   return AF_UNSPEC;
 }
 
-// getaddrinfo_a, so the wait is bounded by lookup_timeout as Go's context bounds Nebula's.
-// A request that cannot be cancelled is waited for, and its answer thrown away.
-Result<std::vector<net::UdpAddr>> LookUp(const std::string& name, uint16_t port, int family,
-                                         std::chrono::nanoseconds timeout) {
-  addrinfo hints{};
-  hints.ai_family = family;
-  hints.ai_socktype = SOCK_DGRAM;
-  gaicb request{};
-  request.ar_name = name.c_str();
-  request.ar_request = &hints;
-  gaicb* list[1] = {&request};
-  if (int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr); rc != 0)
-    return Status::Error(std::string("cannot start the lookup: ") + gai_strerror(rc));
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  timespec wait{static_cast<time_t>(seconds.count()),
-                static_cast<long>((timeout - seconds).count())};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int state = gai_error(&request);
-  while (state == EAI_INPROGRESS && std::chrono::steady_clock::now() < deadline) {
-    const gaicb* waiting[1] = {&request};
-    gai_suspend(waiting, 1, &wait);  // returns early on EINTR or another request's end
-    state = gai_error(&request);
-    auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= left.zero()) break;
-    auto left_s = std::chrono::duration_cast<std::chrono::seconds>(left);
-    wait = {static_cast<time_t>(left_s.count()), static_cast<long>((left - left_s).count())};
-  }
-  if (state == EAI_INPROGRESS) {
-    if (gai_cancel(&request) != EAI_CANCELED) {
-      const gaicb* waiting[1] = {&request};
-      while (gai_error(&request) == EAI_INPROGRESS) gai_suspend(waiting, 1, nullptr);
-    }
-    if (request.ar_result) freeaddrinfo(request.ar_result);
-    return Status::Error("lookup timed out (static_map.lookup_timeout)");
-  }
-  if (state != 0) {
-    if (request.ar_result) freeaddrinfo(request.ar_result);
-    return Status::Error(gai_strerror(state));
-  }
+// One lookup: the answer's addresses with `port`, deduplicated, in the resolver's order.
+Result<std::vector<net::UdpAddr>> AnswerOf(int rc, addrinfo* result, uint16_t port) {
+  if (rc != 0) return Status::Error(gai_strerror(rc));
   std::vector<net::UdpAddr> out;
-  for (addrinfo* ai = request.ar_result; ai; ai = ai->ai_next) {
+  for (addrinfo* ai = result; ai; ai = ai->ai_next) {
     auto addr = net::UdpAddr::FromSockaddr(ai->ai_addr, ai->ai_addrlen);
     if (!addr) continue;
     addr->set_port(port);
     if (std::find(out.begin(), out.end(), *addr) == out.end()) out.push_back(*addr);
   }
-  freeaddrinfo(request.ar_result);
   if (out.empty()) return Status::Error("no address of the static_map.network family");
   return out;
+}
+
+// getaddrinfo on a thread of its own, so the wait is bounded by lookup_timeout as Go's
+// context bounds Nebula's. A lookup past its deadline cannot be cancelled: its thread is
+// left to finish and its answer thrown away (the state it writes is shared, not ours).
+// Not getaddrinfo_a: glibc starts its helper threads where ThreadSanitizer cannot see them,
+// and the sanitizer's allocator then crashes on their first malloc.
+Result<std::vector<net::UdpAddr>> LookUp(const std::string& name, uint16_t port, int family,
+                                         std::chrono::nanoseconds timeout) {
+  struct Lookup {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    Result<std::vector<net::UdpAddr>> answer = Status::Error("lookup did not run");
+  };
+  auto lookup = std::make_shared<Lookup>();
+  try {
+    std::thread([lookup, name, port, family] {
+      addrinfo hints{};
+      hints.ai_family = family;
+      hints.ai_socktype = SOCK_DGRAM;
+      addrinfo* result = nullptr;
+      const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &result);
+      auto answer = AnswerOf(rc, result, port);
+      if (result) freeaddrinfo(result);
+      std::lock_guard lock(lookup->mutex);
+      lookup->answer = std::move(answer);
+      lookup->done = true;
+      lookup->done_cv.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    return Status::Error(std::string("cannot start the lookup: ") + e.what());
+  }
+  std::unique_lock lock(lookup->mutex);
+  if (!lookup->done_cv.wait_for(lock, timeout, [&] { return lookup->done; }))
+    return Status::Error("lookup timed out (static_map.lookup_timeout)");
+  return std::move(lookup->answer);
 }
 
 std::string ListOf(const std::vector<net::UdpAddr>& addresses) {
