@@ -178,7 +178,7 @@ cd ..
 # 1.11.1 ("error while signing: <reason>"), and leave no file behind.
 mkdir d && cd d
 "$NEBULA_CERT" ca -name limited -ips 10.1.0.0/16 -groups servers -duration 10h
-for args in "-ip 10.2.0.1/24" "-ip 10.1.0.1/24 -groups laptops" "-ip 10.1.0.1/24 -duration 11h"; do
+for args in "-ip 10.2.0.1/24" "-ip 10.1.0.1/24 -groups laptops"; do
   # shellcheck disable=SC2086
   n_err="$("$PRINT_CERT" sign -name x $args -out-crt n.crt -out-key n.key 2>&1 | head -1)" || true
   # shellcheck disable=SC2086
@@ -189,6 +189,19 @@ for args in "-ip 10.2.0.1/24" "-ip 10.1.0.1/24 -groups laptops" "-ip 10.1.0.1/24
     fail "constraint refusal for '$args': nebula '$n_err' flatnet '$f_err'"
   fi
 done
+# A -duration that outlives the CA: nebula-cert refuses it; flatnet-cert (deliberately, see
+# docs/flatnet-cert.md) signs it to end one second before the CA, with a warning naming both.
+n_err="$("$PRINT_CERT" sign -name x -ip 10.1.0.1/24 -duration 11h -out-crt n.crt -out-key n.key 2>&1 | head -1)" || true
+f_err="$("$FLATNET_CERT" sign -name x -ip 10.1.0.1/24 -duration 11h -out-crt f.crt -out-key f.key 2>&1 | head -1)" || true
+ca_end=$("$FLATNET_CERT" print -json -path ca.crt | jq -r '.[0].details.notAfter')
+f_end=$([ -e f.crt ] && "$FLATNET_CERT" print -json -path f.crt | jq -r '.[0].details.notAfter')
+if [[ $n_err == *"certificate expires after signing certificate"* ]] && [ ! -e n.crt ] &&
+  [[ $f_err == Warning:*"$ca_end"* ]] &&
+  [ "$(date -d "$f_end" +%s)" = "$(( $(date -d "$ca_end" +%s) - 1 ))" ]; then
+  pass "-duration past the CA: nebula-cert refuses, flatnet-cert signs to $f_end (CA ends $ca_end)"
+else
+  fail "-duration past the CA: nebula '$n_err', flatnet '$f_err' (cert ends '${f_end:-none}', CA '$ca_end')"
+fi
 cd ..
 
 # (e) nebula-cert 1.11.1's v2 and P256 certificates, read by flatnet-cert.
