@@ -122,7 +122,10 @@ class Join : public ::testing::Test {
   }
 
   std::string dir_;
+  // Servers are the fixture's, never a test's locals: their Accept threads run until
+  // TearDown joins them.
   std::unique_ptr<onboard::TlsServer> server_;
+  std::unique_ptr<onboard::TlsServer> other_server_;  // another CA's, when a test starts one
   std::string address_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
@@ -233,9 +236,8 @@ TEST_F(Join, AnUnreachableOrUnpinnedCaSideIsRefused) {
 
   // Another CA answers at the address: its fingerprint is not the pin.
   ASSERT_EQ(Cert({"ca", "-name", "other", "-out-crt", P("o.crt"), "-out-key", P("o.key")}).first, 0);
-  std::unique_ptr<onboard::TlsServer> other;
   std::string other_address;
-  StartServer(P("o.crt"), P("o.key"), &other, &other_address);
+  StartServer(P("o.crt"), P("o.key"), &other_server_, &other_address);
   onboard::Invite elsewhere = invite;
   elsewhere.join_address = other_address;
   std::string message = Refused(onboard::EncodeInvite(elsewhere));
