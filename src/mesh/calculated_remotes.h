@@ -8,7 +8,8 @@
 // 10.0.10.123 under {10.0.10.0/24: [{mask: 192.168.1.0/24, port: 4242}]} is 192.168.1.123:4242.
 // Node::RemotesOf adds them for hosts that are not in static_host_map (as Nebula does only
 // for those), after what the lighthouses said, each subject to lighthouse.remote_allow_list.
-// IPv4 overlay addresses only, like the rest of the mesh. Pure; any thread.
+// Both families: an IPv6 overlay address under an IPv6 CIDR with an IPv6 mask gives an IPv6
+// underlay address (1.11.1's ApplyV6). Pure; any thread.
 #pragma once
 
 #include <cstdint>

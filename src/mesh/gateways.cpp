@@ -1,6 +1,7 @@
 #include "mesh/gateways.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace flatnet::mesh {
 
@@ -22,9 +23,17 @@ bool GatewaySet::Contains(const IpAddr& gateway) const {
 }
 
 uint32_t GatewaySet::FlowHash(const firewall::Packet& packet) {
-  // Both addresses, protocol and ports through a 64-bit finalizer (splitmix64's), so flows
-  // that differ in any of them land far apart.
-  uint64_t x = uint64_t(packet.local_ip.v4()) << 32 | packet.remote_ip.v4();
+  // Both addresses (all 16 bytes of each, so IPv6 flows spread as IPv4 ones do), protocol
+  // and ports through a 64-bit finalizer (splitmix64's), so flows that differ in any of
+  // them land far apart.
+  auto word = [](const IpAddr& ip, int half) {
+    uint64_t w;
+    std::memcpy(&w, ip.bytes16().data() + 8 * half, 8);
+    return w;
+  };
+  uint64_t x = word(packet.local_ip, 1) ^ word(packet.remote_ip, 1) * 0xc2b2ae3d27d4eb4fULL;
+  x ^= (word(packet.local_ip, 0) ^ word(packet.remote_ip, 0) * 0x165667b19e3779f9ULL) *
+       0xff51afd7ed558ccdULL;
   x ^= (uint64_t(packet.protocol) << 32 | uint64_t(packet.local_port) << 16 | packet.remote_port) *
        0x9e3779b97f4a7c15ULL;
   x ^= x >> 30;

@@ -1,5 +1,6 @@
 #include "mesh/handshake_manager.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "cert/recombine.h"
@@ -42,8 +43,8 @@ Bytes HandshakeDatagram(uint32_t remote_index, uint64_t counter, const Bytes& no
 
 // The peer's certificate, of the version its handshake names (CertVersion; none from 1.6.1
 // means v1), with its Noise static key put back, verified against the pool. Its curve must
-// be ours (the DH already was). The overlay is IPv4, so a certificate without an IPv4
-// network is refused as well.
+// be ours (the DH already was). A certificate without networks is refused as well (its
+// networks, IPv4 or IPv6, are the peer's overlay addresses).
 Result<cert::Certificate> VerifiedPeerCertificate(const nebula::NebulaHandshakeDetails& details,
                                                   ByteSpan peer_static, const HostCredentials& me) {
   auto version = wire::HandshakeCertVersionOf(details);
@@ -52,8 +53,8 @@ Result<cert::Certificate> VerifiedPeerCertificate(const nebula::NebulaHandshakeD
   auto peer_cert = cert::RecombineAndVerify(
       *version, ByteSpan(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()), peer_static,
       me.curve, me.ca_pool, std::time(nullptr));
-  if (peer_cert.ok() && peer_cert->FirstV4Network() == nullptr) {
-    return Status::Error("certificate has no IPv4 network");
+  if (peer_cert.ok() && peer_cert->networks.empty()) {
+    return Status::Error("certificate has no networks");
   }
   return peer_cert;
 }
@@ -152,8 +153,17 @@ void HandshakeManager::Initiate(const IpAddr& vpn_ip, int64_t now_ns) {
                         {"handshake", kStage1}});
     return;
   }
+  // Nebula 1.11's rule: an IPv6 peer address is a v2 peer (a v1 certificate holds one IPv4
+  // network), so stage 1 carries our v2 certificate whatever pki.initiating_version says.
+  cert::Version my_version = me.initiating_version;
+  if (vpn_ip.is_v6()) my_version = cert::Version::kV2;
+  if (!me.For(my_version)) {
+    deps_.logger.Error("Unable to handshake with host because no certificate is available",
+                       {{"vpnIp", vpn_ip.ToString()}, {"certVersion", int(my_version)}});
+    return;
+  }
   auto pending = std::make_unique<PendingHandshake>(std::move(*state));
-  pending->my_version = me.initiating_version;
+  pending->my_version = my_version;
   pending->vpn_ip = vpn_ip;
   pending->local_index = NewLocalIndex();
   pending->started_ns = now_ns;
@@ -263,6 +273,18 @@ void HandshakeManager::DropPending(const IpAddr& vpn_ip) {
   pending_count_.store(pending_by_vpn_ip_.size(), std::memory_order_relaxed);
 }
 
+std::deque<HandshakeManager::QueuedMessage> HandshakeManager::TakePendingOf(
+    const std::vector<IpAddr>& addrs) {
+  std::deque<QueuedMessage> taken;
+  for (const IpAddr& address : addrs) {
+    auto it = pending_by_vpn_ip_.find(address);
+    if (it == pending_by_vpn_ip_.end()) continue;
+    for (QueuedMessage& message : it->second->queued) taken.push_back(std::move(message));
+    DropPending(address);
+  }
+  return taken;
+}
+
 void HandshakeManager::Reply(const net::UdpAddr& from, const IpAddr& via_relay, const IpAddr& peer,
                              ByteSpan datagram) {
   if (via_relay.valid())
@@ -348,9 +370,11 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     return;
   }
   IpAddr vpn_ip = *overlay_ip;
+  const std::vector<IpAddr> peer_addrs = OverlayAddressesOf(*peer_cert);
   std::string vpn_ip_text = vpn_ip.ToString();
   std::string fingerprint = peer_cert->Fingerprint();
-  if (vpn_ip == me.vpn_ip) {
+  if (std::any_of(peer_addrs.begin(), peer_addrs.end(),
+                  [&](const IpAddr& a) { return me.IsOurAddress(a); })) {
     Counters::Add(counters.handshakes_dropped);
     logger.Error("Refusing to handshake with myself", {{"vpnIp", vpn_ip_text},
                                                        {"udpAddr", udp_addr},
@@ -400,9 +424,13 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
     return;
   }
   std::deque<QueuedMessage> queued;
-  if (auto it = pending_by_vpn_ip_.find(vpn_ip); it != pending_by_vpn_ip_.end()) {
+  // Our handshakes to any address of the peer (one per address packets went to).
+  const bool racing = std::any_of(peer_addrs.begin(), peer_addrs.end(), [&](const IpAddr& a) {
+    return pending_by_vpn_ip_.count(a) > 0;
+  });
+  if (racing) {
     // Both sides initiated. Nebula's rule: the handshake started by the host with the
-    // higher overlay IP wins, so both ends keep the same one.
+    // higher (primary) overlay IP wins, so both ends keep the same one.
     if (vpn_ip < me.vpn_ip) {
       logger.Error("Prevented a pending handshake race", {{"vpnIp", vpn_ip_text},
                                                           {"udpAddr", udp_addr},
@@ -410,10 +438,9 @@ void HandshakeManager::HandleStage1(const net::UdpAddr& from, const wire::Header
                                                           {"handshake", kStage1}});
       return;
     }
-    queued = std::move(it->second->queued);
     logger.Info("Handshake race lost, replacing pending handshake with completed tunnel",
                 {{"vpnIp", vpn_ip_text}});
-    DropPending(vpn_ip);
+    queued = TakePendingOf(peer_addrs);
   }
 
   uint32_t local_index = NewLocalIndex();
@@ -547,7 +574,21 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
     return;
   }
   IpAddr vpn_ip = *overlay_ip;
-  if (vpn_ip != pending.vpn_ip) {
+  const std::vector<IpAddr> peer_addrs = OverlayAddressesOf(*peer_cert);
+  const IpAddr intended_ip = pending.vpn_ip;
+  if (std::any_of(peer_addrs.begin(), peer_addrs.end(),
+                  [&](const IpAddr& a) { return me.IsOurAddress(a); })) {
+    Counters::Add(counters.handshakes_dropped);
+    logger.Error("Refusing to handshake with myself", {{"vpnIp", intended},
+                                                       {"udpAddr", udp_addr},
+                                                       {"certName", peer_cert->name},
+                                                       {"handshake", kStage2}});
+    DropPending(intended_ip);
+    return;
+  }
+  // Nebula's initiator check: the address we initiated to must be one of the responder's
+  // certificate's networks (any of them, not only its first).
+  if (std::find(peer_addrs.begin(), peer_addrs.end(), intended_ip) == peer_addrs.end()) {
     Counters::Add(counters.handshakes_dropped);
     logger.Info("Incorrect host responded to handshake",
                 {{"intendedVpnIp", intended},
@@ -555,13 +596,13 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
                  {"udpAddr", udp_addr},
                  {"certName", peer_cert->name},
                  {"handshake", kStage2}});
-    DropPending(pending.vpn_ip);
+    DropPending(intended_ip);
     return;
   }
   auto keys = pending.state.Split();
   if (!keys.ok()) {
     logger.Error("Noise did not arrive at a key", {{"vpnIp", intended}, {"handshake", kStage2}});
-    DropPending(pending.vpn_ip);
+    DropPending(intended_ip);
     return;
   }
   logger.Info("Handshake message received", {{"vpnIp", intended},
@@ -580,8 +621,9 @@ void HandshakeManager::HandleStage2(const net::UdpAddr& from, const wire::Header
                                          *keys, certificate, IdentityOf(*certificate, me.ca_pool),
                                          from, details.time(), /*initiator=*/true, via_relay);
   tunnel->control().my_cert_version = pending.my_version;
-  std::deque<QueuedMessage> queued = std::move(pending.queued);
-  DropPending(vpn_ip);
+  // What waited for this peer under any of its addresses goes through this tunnel, and
+  // handshakes to its other addresses are done with.
+  std::deque<QueuedMessage> queued = TakePendingOf(peer_addrs);
   Publish(tunnel);
   SendQueued(*tunnel, queued);
 }

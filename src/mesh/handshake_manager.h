@@ -144,6 +144,9 @@ class HandshakeManager : public HandshakeStarter {
   void Publish(const std::shared_ptr<Tunnel>& tunnel);
   void SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued);
   void DropPending(const IpAddr& vpn_ip);
+  // Ends our pending handshakes to any of `addrs` (one peer's addresses) and hands back
+  // what they had queued, in order of the addresses.
+  std::deque<QueuedMessage> TakePendingOf(const std::vector<IpAddr>& addrs);
   // The handshake retry timer: armed for pending.next_send_ns; RetryDue is its expiry.
   void ArmRetry(PendingHandshake& pending);
   void RetryDue(const IpAddr& vpn_ip, int64_t now_ns);

@@ -1,10 +1,29 @@
 #include "mesh/host_credentials.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "cert/key_pem.h"
 
 namespace flatnet::mesh {
+
+bool HostCredentials::InOurNetwork(const IpAddr& ip) const {
+  for (const IpPrefix& network : networks)
+    if (network.Contains(ip)) return true;
+  return false;
+}
+
+bool HostCredentials::IsOurAddress(const IpAddr& ip) const {
+  for (const IpPrefix& network : networks)
+    if (network.addr() == ip) return true;
+  return false;
+}
+
+std::string HostCredentials::NetworksText() const {
+  std::string out;
+  for (const IpPrefix& network : networks) out += (out.empty() ? "" : ", ") + network.ToString();
+  return out;
+}
 
 const HandshakeCredential* HostCredentials::For(cert::Version version) const {
   return version == cert::Version::kV2 ? v2.get() : v1.get();
@@ -61,8 +80,6 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
   if (!v1) out.initiating_version = cert::Version::kV2;
 
   const cert::Certificate& defining = v2 ? *v2 : *v1;
-  const IpPrefix* overlay = defining.FirstV4Network();
-  if (overlay == nullptr) return Status::Error("pki.cert: no IPv4 network in the certificate");
   for (const cert::Certificate* c : {v1, v2}) {
     if (!c) continue;
     if (Status verified = out.ca_pool.Verify(*c, now); !verified.ok())
@@ -84,8 +101,9 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
   out.dh = out.curve == cert::Curve::kP256 ? noise::DhKind::kP256 : noise::DhKind::kCurve25519;
   out.static_keys = noise::DhKeyPair(key->key, defining.public_key);
 
-  out.vpn_ip = overlay->addr();
-  out.prefix_length = overlay->bits();
+  out.networks = defining.networks;
+  out.vpn_ip = out.networks[0].addr();
+  if (v1) out.v1_vpn_ip = v1->networks[0].addr();
   auto credential = [](const cert::Certificate& c) {
     auto made = std::make_shared<HandshakeCredential>();
     made->certificate = std::make_shared<const cert::Certificate>(c);
@@ -101,23 +119,29 @@ Result<HostCredentials> HostCredentials::Load(const config::PkiConfig& pki,
 firewall::PeerIdentity IdentityOf(const cert::Certificate& peer, const cert::CaPool& pool) {
   firewall::PeerIdentity identity;
   identity.name = peer.name;
-  const IpPrefix* overlay = peer.FirstV4Network();
-  if (overlay) identity.overlay_ip = overlay->addr();
+  if (!peer.networks.empty()) identity.overlay_ip = peer.networks[0].addr();
   identity.groups = peer.groups;
   identity.issuer = peer.issuer;
   if (auto ca = pool.GetCaForCert(peer); ca.ok()) identity.ca_name = (*ca)->name;
-  for (const IpPrefix& network : peer.networks)
-    if (network.is_v4() && &network != overlay)
-      identity.other_networks.push_back(IpPrefix::From(network.addr(), 32));
-  for (const IpPrefix& unsafe : peer.unsafe_networks)
-    if (unsafe.is_v4()) identity.other_networks.push_back(unsafe);
+  for (size_t i = 1; i < peer.networks.size(); ++i) {
+    const IpAddr& address = peer.networks[i].addr();
+    identity.other_networks.push_back(IpPrefix::From(address, address.bit_length()));
+  }
+  for (const IpPrefix& unsafe : peer.unsafe_networks) identity.other_networks.push_back(unsafe);
   return identity;
 }
 
 Result<IpAddr> OverlayIpOf(const cert::Certificate& peer) {
-  const IpPrefix* overlay = peer.FirstV4Network();
-  if (overlay == nullptr) return Status::Error("certificate has no IPv4 network");
-  return overlay->addr();
+  if (peer.networks.empty()) return Status::Error("certificate has no networks");
+  return peer.networks[0].addr();
+}
+
+std::vector<IpAddr> OverlayAddressesOf(const cert::Certificate& peer) {
+  std::vector<IpAddr> out;
+  for (const IpPrefix& network : peer.networks)
+    if (std::find(out.begin(), out.end(), network.addr()) == out.end())
+      out.push_back(network.addr());
+  return out;
 }
 
 }  // namespace flatnet::mesh

@@ -27,20 +27,40 @@ void DropRelaysVia(HostMap::Snapshot& map, const IpAddr& via) {
   }
 }
 
+// Forgets the address keys that lead to `tunnel`; an address another listed tunnel also
+// claims goes back to that one.
+void DropAddressKeys(HostMap::Snapshot& map, const Tunnel& tunnel) {
+  for (const IpAddr& address : tunnel.vpn_addrs()) {
+    auto it = map.by_vpn_ip.find(address);
+    if (it == map.by_vpn_ip.end() || it->second.get() != &tunnel) continue;
+    map.by_vpn_ip.erase(it);
+    for (const auto& [primary, other] : map.by_primary) {
+      if (other.get() != &tunnel && other->HasVpnAddr(address)) {
+        map.by_vpn_ip[address] = other;
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel, bool keep_replaced_index) {
   auto next = std::make_shared<Snapshot>(*Current());
   std::shared_ptr<Tunnel> replaced;
-  if (auto it = next->by_vpn_ip.find(tunnel->vpn_ip()); it != next->by_vpn_ip.end()) {
+  if (auto it = next->by_primary.find(tunnel->vpn_ip()); it != next->by_primary.end()) {
     replaced = it->second;
-    if (!keep_replaced_index && replaced != tunnel)
-      next->by_local_index.erase(replaced->local_index());
-    // Legs over the replaced tunnel were agreed with that session of the peer; a relay that
-    // restarted knows none of them, and would drop what we kept sending through them.
-    if (replaced != tunnel) DropRelaysVia(*next, tunnel->vpn_ip());
+    if (replaced != tunnel) {
+      if (!keep_replaced_index) next->by_local_index.erase(replaced->local_index());
+      next->by_primary.erase(it);
+      DropAddressKeys(*next, *replaced);
+      // Legs over the replaced tunnel were agreed with that session of the peer; a relay
+      // that restarted knows none of them, and would drop what we kept sending through them.
+      DropRelaysVia(*next, tunnel->vpn_ip());
+    }
   }
-  next->by_vpn_ip[tunnel->vpn_ip()] = tunnel;
+  next->by_primary[tunnel->vpn_ip()] = tunnel;
+  for (const IpAddr& address : tunnel->vpn_addrs()) next->by_vpn_ip[address] = tunnel;
   next->by_local_index[tunnel->local_index()] = tunnel;
   Publish(std::move(next));
   return replaced;
@@ -55,9 +75,10 @@ void HostMap::AddCandidate(std::shared_ptr<Tunnel> tunnel) {
 void HostMap::Remove(const Tunnel& tunnel) {
   auto next = std::make_shared<Snapshot>(*Current());
   bool primary = false;
-  if (auto it = next->by_vpn_ip.find(tunnel.vpn_ip());
-      it != next->by_vpn_ip.end() && it->second.get() == &tunnel) {
-    next->by_vpn_ip.erase(it);
+  if (auto it = next->by_primary.find(tunnel.vpn_ip());
+      it != next->by_primary.end() && it->second.get() == &tunnel) {
+    next->by_primary.erase(it);
+    DropAddressKeys(*next, tunnel);
     primary = true;
   }
   if (auto it = next->by_local_index.find(tunnel.local_index());

@@ -1,6 +1,13 @@
 // HostMap: the established tunnels, by overlay IP (inside path) and by our local index
 // (outside path: a peer's datagram names the index we gave it).
 //
+// A peer may hold several overlay addresses (one per network of its certificate, IPv4 and
+// IPv6): its tunnel is found by each of them (by_vpn_ip, as Nebula's hostmap keys a HostInfo
+// by every vpnAddr), and listed once, under its primary address (by_primary: what
+// iterations over the tunnels use). Replacing or removing a tunnel removes all its keys. Two
+// hosts whose certificates claim the same address (a CA's mistake): the later tunnel holds
+// it, and the earlier one gets it back when the later one goes.
+//
 // Contract: only the control thread changes the map (Add, Remove). Each change publishes a
 // new immutable Snapshot and bumps a version number. Workers hold a SnapshotReader, which
 // checks the version once per batch (one atomic load) and takes the new snapshot only when
@@ -23,7 +30,10 @@ namespace flatnet::mesh {
 class HostMap {
  public:
   struct Snapshot {
+    // Every overlay address of every peer -> its tunnel.
     std::unordered_map<IpAddr, std::shared_ptr<Tunnel>> by_vpn_ip;
+    // Each peer's primary address (Tunnel::vpn_ip()) -> its tunnel: one entry per peer.
+    std::unordered_map<IpAddr, std::shared_ptr<Tunnel>> by_primary;
     std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
     // Relay legs by our index, and by (via, peer): see relay.h.
     std::unordered_map<uint32_t, Relay> relays_by_index;
@@ -59,13 +69,14 @@ class HostMap {
 
   HostMap();
 
-  // Control thread only. Add replaces any tunnel to the same overlay IP and returns the
-  // replaced one, if any; its index is forgotten too unless keep_replaced_index (it stays a
+  // Control thread only. Add replaces any tunnel to the same primary overlay IP and returns
+  // the replaced one, if any (every address of it goes, every address of the new one is
+  // keyed); its index is forgotten too unless keep_replaced_index (it stays a
   // candidate, below). Relay legs over the replaced tunnel go (as nebula's relay state goes
   // with its HostInfo): a new session with a relay must set its paths up again.
   std::shared_ptr<Tunnel> Add(std::shared_ptr<Tunnel> tunnel, bool keep_replaced_index = false);
-  // A candidate: found by its index (the peer's messages reach it) but not by overlay IP
-  // (our packets keep using the tunnel we have) until Add promotes it.
+  // A candidate: found by its index (the peer's messages reach it) but by none of its
+  // overlay IPs (our packets keep using the tunnel we have) until Add promotes it.
   void AddCandidate(std::shared_ptr<Tunnel> tunnel);
   // Forgets the tunnel wherever it is (primary or candidate). Relay legs over its peer go
   // only with the peer's primary tunnel.

@@ -1,11 +1,11 @@
 // The inside path: a packet the kernel routed into our TUN device, on its way to a peer.
 //
 //   TUN read (one frame; with offloads a TCP super-packet is split into MTU-sized packets)
-//   -> parse the IPv4 header (firewall::ParsePacket, outgoing orientation)
-//   -> local drops: broadcast/multicast as configured, ourselves
+//   -> parse the IPv4 or IPv6 header (firewall::ParsePacket, outgoing orientation)
+//   -> local drops: broadcast/multicast as configured, any of our own overlay addresses
 //   -> the peer: the destination itself, or the gateway of an unsafe route (with several,
 //      the flow's ECMP choice: gateways.h); else no route
-//   -> find the tunnel by the peer's overlay IP
+//   -> find the tunnel by the peer's overlay IP (any of its addresses, either family)
 //        none yet: copy the packet to the control thread, which queues it and handshakes
 //   -> outbound firewall (conntrack first, then rules)
 //        refused (or no route above) with firewall.outbound_action: reject -> a TCP RST or
@@ -92,7 +92,7 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
   }
   const IpAddr& destination = packet.remote_ip;
   if (settings.local_drops.ShouldDrop(destination) ||
-      destination == node_.credentials().vpn_ip) {
+      node_.credentials().IsOurAddress(destination)) {
     Counters::Add(inside_counters_.tx_dropped_local);
     return;
   }

@@ -1,6 +1,7 @@
 #include "mesh/lighthouse.h"
 
 #include <ifaddrs.h>
+#include <algorithm>
 #include <net/if.h>
 
 #include "mesh/host_credentials.h"
@@ -22,13 +23,6 @@ constexpr int64_t kPunchKeepaliveNs = 10'000'000'000;
 
 ByteSpan AsSpan(const Bytes& bytes) { return ByteSpan(bytes.data(), bytes.size()); }
 
-// IPv4 relays of a message (the overlay is IPv4; others are not addresses of ours to use).
-std::vector<IpAddr> V4RelaysOf(const nebula::NebulaMetaDetails& details) {
-  std::vector<IpAddr> out;
-  for (const IpAddr& relay : wire::MetaRelaysOf(details))
-    if (relay.is_v4()) out.push_back(relay);
-  return out;
-}
 
 }  // namespace
 
@@ -49,11 +43,17 @@ Lighthouse::Lighthouse(Deps deps)
   // A lighthouse doesn't query other lighthouses (nebula ignores lighthouse.hosts there).
   if (!am_lighthouse_)
     for (const auto& host : deps_.config.lighthouse.hosts)
-      if (host.is_v4()) lighthouses_.push_back(host);
+      lighthouses_.push_back(host);
 }
 
 bool Lighthouse::IsLighthouse(const IpAddr& vpn_ip) const {
   return std::find(lighthouses_.begin(), lighthouses_.end(), vpn_ip) != lighthouses_.end();
+}
+
+bool Lighthouse::IsLighthouse(const Tunnel& tunnel) const {
+  for (const IpAddr& address : tunnel.vpn_addrs())
+    if (IsLighthouse(address)) return true;
+  return false;
 }
 
 void Lighthouse::Start(int64_t now_ns) {
@@ -73,12 +73,12 @@ void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
   static const uint8_t kPunch[1] = {1};
   auto snapshot = deps_.host_map.Current();
   const config::Config& config = deps_.config;
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) {
     if (tunnel->via_relay().valid()) continue;
     // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
     // mappings towards its other addresses stay open too; lighthouses are left out, as
     // Nebula leaves them (their updates keep the way to them open).
-    if (config.punchy.target_all_remotes && !IsLighthouse(vpn_ip)) {
+    if (config.punchy.target_all_remotes && !IsLighthouse(*tunnel)) {
       for (const net::UdpAddr& remote : PeerRemotes(deps_.host_map, deps_.addresses,
                                                     config.lighthouse.calculated_remotes, vpn_ip))
         deps_.send.SendRaw(remote, kPunch);
@@ -125,20 +125,23 @@ std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
 void Lighthouse::SendUpdate() {
   std::vector<net::UdpAddr> own = OwnAddresses();
   // One message per generation, each sent to the lighthouses whose tunnel carries it: v1
-  // names us in OldVpnAddr, v2 names nobody (the tunnel says who we are).
+  // names us in OldVpnAddr by our v1 certificate's address, v2 names nobody (the tunnel
+  // says who we are). v1 relay lists leave IPv6 relays out (AddMetaRelay), as Nebula does.
   auto update = [&](cert::Version version) {
     NebulaMeta meta;
     meta.set_type(NebulaMeta::HostUpdateNotification);
     auto* details = meta.mutable_details();
-    if (version == cert::Version::kV1) details->set_oldvpnaddr(deps_.me.vpn_ip.v4());
+    if (version == cert::Version::kV1 &&
+        !wire::SetMetaVpnAddr(details, version, deps_.me.AddressFor(version)).ok())
+      return Bytes();  // no IPv4 address to be known by: no v1 update
     for (const net::UdpAddr& address : own) AddAddress(details, address);
-    for (const auto& relay : deps_.config.relay.relays)
-      if (relay.is_v4()) wire::AddMetaRelay(details, version, relay);
+    for (const auto& relay : deps_.config.relay.relays) wire::AddMetaRelay(details, version, relay);
     return wire::EncodeMessage(meta);
   };
   const Bytes v1 = update(cert::Version::kV1), v2 = update(cert::Version::kV2);
   for (const IpAddr& lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
+    if (payload.empty()) continue;
     deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                          AsSpan(payload));
   }
@@ -146,15 +149,19 @@ void Lighthouse::SendUpdate() {
 
 void Lighthouse::Query(const IpAddr& vpn_ip) {
   if (am_lighthouse_ || IsLighthouse(vpn_ip)) return;
+  // v1 fields hold only IPv4: a lighthouse our tunnel speaks v1 with is not asked about an
+  // IPv6 address (Nebula 1.11.1 skips it too, "Cannot query lighthouse for v6 address
+  // using a v1 protocol").
   auto query = [vpn_ip](cert::Version version) {
     NebulaMeta meta;
     meta.set_type(NebulaMeta::HostQuery);
-    (void)wire::SetMetaVpnAddr(meta.mutable_details(), version, vpn_ip);
+    if (!wire::SetMetaVpnAddr(meta.mutable_details(), version, vpn_ip).ok()) return Bytes();
     return wire::EncodeMessage(meta);
   };
   const Bytes v1 = query(cert::Version::kV1), v2 = query(cert::Version::kV2);
   for (const IpAddr& lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
+    if (payload.empty()) continue;
     deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                          AsSpan(payload));
   }
@@ -191,26 +198,33 @@ void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
 void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   if (!am_lighthouse_) return;
   // A host speaks only for itself: a v1 update names it (OldVpnAddr), a v2 one may name it
-  // (VpnAddr) or nobody, and then the tunnel says who it is.
+  // (VpnAddr: any of its addresses) or nobody, and then the tunnel says who it is.
   const auto& details = meta.details();
   cert::Version version = cert::Version::kV2;
+  IpAddr named_addr = from.vpn_ip();
   if (auto named = wire::MetaVpnAddrOf(details); named.ok()) {
-    if (named->addr != from.vpn_ip()) {
+    if (!from.HasVpnAddr(named->addr)) {
       deps_.logger.Debug(
           "Host sent invalid update",
           {{"vpnIp", from.vpn_ip().ToString()}, {"answer", named->addr.ToString()}});
       return;
     }
     version = named->version;
+    named_addr = named->addr;
   }
-  deps_.addresses.SetReported(from.vpn_ip(), from.vpn_ip(), AddressesOf(details));
-  SetRelaysFrom(from.vpn_ip(), from.vpn_ip(), meta);
+  // Kept under every address of the host, so a query for any of them finds it (Nebula's
+  // addrMap holds one RemoteList under each vpnAddr), each as the host's own report.
+  const std::vector<net::UdpAddr> reported = AddressesOf(details);
+  for (const IpAddr& address : from.vpn_addrs()) {
+    deps_.addresses.SetReported(address, address, reported);
+    SetRelaysFrom(address, address, meta);
+  }
   // Nebula 1.10+ acknowledges every update, in the update's generation: v1 names the host,
   // v2 is empty.
   NebulaMeta ack;
   ack.set_type(NebulaMeta::HostUpdateNotificationAck);
   auto* ack_details = ack.mutable_details();
-  if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(from.vpn_ip().v4());
+  if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(named_addr.v4());
   Bytes ack_bytes = wire::EncodeMessage(ack);
   deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                           AsSpan(ack_bytes));
@@ -218,16 +232,17 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
 
 void Lighthouse::SetRelaysFrom(const IpAddr& vpn_ip, const IpAddr& owner,
                                const NebulaMeta& meta) {
-  // Relays from either generation's list; IPv6 ones (not ours to use) count as refused.
-  size_t announced = wire::MetaRelaysOf(meta.details()).size();
-  size_t kept = deps_.addresses.SetRelays(vpn_ip, owner, V4RelaysOf(meta.details()));
+  // Relays from either generation's list, of either family.
+  std::vector<IpAddr> relays = wire::MetaRelaysOf(meta.details());
+  size_t announced = relays.size();
+  size_t kept = deps_.addresses.SetRelays(vpn_ip, owner, std::move(relays));
   if (announced > kept) Counters::Add(deps_.counters.relay_refused, announced - kept);
 }
 
 void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   if (!am_lighthouse_) return;
   auto named = wire::MetaVpnAddrOf(meta.details());
-  if (!named.ok() || !named->addr.is_v4()) {
+  if (!named.ok()) {
     deps_.logger.Debug("Dropping malformed HostQuery",
                        {{"vpnIp", from.vpn_ip().ToString()}});
     return;
@@ -258,11 +273,24 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                           AsSpan(reply_bytes));
 
-  // The punch notification speaks the generation of the target's certificate.
+  // The punch notification speaks the generation of the target's certificate, and names
+  // the asker by an address of it inside the target's networks (Nebula's
+  // findNetworkUnion), else by its primary one; a v1 target hears of IPv4 askers only.
   cert::Version punch_version = PeerVersionOf(target);
+  IpAddr asker = from.vpn_ip();
+  if (Tunnel* to = snapshot->FindByVpnIp(target)) {
+    for (const IpAddr& address : from.vpn_addrs()) {
+      const auto& networks = to->peer_cert().networks;
+      if (std::any_of(networks.begin(), networks.end(),
+                      [&](const IpPrefix& n) { return n.Contains(address); })) {
+        asker = address;
+        break;
+      }
+    }
+  }
   NebulaMeta punch;
   punch.set_type(NebulaMeta::HostPunchNotification);
-  (void)wire::SetMetaVpnAddr(punch.mutable_details(), punch_version, from.vpn_ip());
+  if (!wire::SetMetaVpnAddr(punch.mutable_details(), punch_version, asker).ok()) return;
   for (const auto& a : known(from.vpn_ip())) AddAddress(punch.mutable_details(), a);
   for (const IpAddr& relay : deps_.addresses.Relays(from.vpn_ip()))
     wire::AddMetaRelay(punch.mutable_details(), punch_version, relay);
@@ -272,9 +300,9 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
 }
 
 void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
-  if (!IsLighthouse(from.vpn_ip())) return;
+  if (!IsLighthouse(from)) return;
   auto named = wire::MetaVpnAddrOf(meta.details());
-  if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
+  if (!named.ok()) return;  // malformed
   const IpAddr target = named->addr;
   deps_.addresses.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
   SetRelaysFrom(target, from.vpn_ip(), meta);
@@ -282,10 +310,10 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
 }
 
 void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, int64_t now_ns) {
-  if (!IsLighthouse(from.vpn_ip())) return;
+  if (!IsLighthouse(from)) return;
   const config::PunchyConfig& punchy = deps_.config.punchy;
   auto named = wire::MetaVpnAddrOf(meta.details());
-  if (!named.ok() || !named->addr.is_v4()) return;  // malformed, or an overlay we don't route
+  if (!named.ok()) return;  // malformed
   std::vector<net::UdpAddr> targets = AddressesOf(meta.details());
   const IpAddr asker = named->addr;
   // Kept for punchy.respond's handshake, which then needs no query of its own.

@@ -24,6 +24,10 @@
 // answers every update with a HostUpdateNotificationAck in the update's generation.
 // Messages are accepted only from where they belong: replies and punch notifications from
 // configured lighthouses, updates about a host only from that host.
+// Overlay addresses are IPv4 or IPv6 and a host may have several: a lighthouse keeps what a
+// host reports under each of its addresses; v1 fields carry only IPv4, so a v1 tunnel is
+// never asked about nor told of an IPv6 address (as Nebula), and we are known in v1
+// messages by our v1 certificate's address.
 // Dependencies (Deps) are explicit and narrow (control_ports.h): the config's lighthouse,
 // punchy and relay sections, the host map (read only), the address book it fills, how to
 // send, the handshake manager's Trigger, and the timer queue (its timers are listed in
@@ -72,6 +76,9 @@ class Lighthouse : public PeerQuery {
 
   bool am_lighthouse() const { return am_lighthouse_; }
   bool IsLighthouse(const IpAddr& vpn_ip) const;
+  // Is the tunnel's peer a lighthouse of ours (lighthouse.hosts may name any of its
+  // addresses)?
+  bool IsLighthouse(const Tunnel& tunnel) const;
 
   // Asks every lighthouse where vpn_ip is. No-op on a lighthouse or for a lighthouse.
   void Query(const IpAddr& vpn_ip) override;

@@ -19,9 +19,9 @@ std::string Lowercase(std::string text) {
 LighthouseDns::LighthouseDns(Node& node) : node_(node) {}
 LighthouseDns::~LighthouseDns() { Stop(); }
 
-void LighthouseDns::Remember(const std::string& cert_name, const IpAddr& vpn_ip) {
+void LighthouseDns::Remember(const std::string& cert_name, const std::vector<IpAddr>& vpn_addrs) {
   std::lock_guard lock(mutex_);
-  names_[Lowercase(cert_name)] = vpn_ip;
+  names_[Lowercase(cert_name)] = vpn_addrs;
 }
 
 void LighthouseDns::Start() {
@@ -40,7 +40,7 @@ void LighthouseDns::Start() {
     std::lock_guard lock(mutex_);
     auto it = names_.find(std::string(name));
     if (it == names_.end()) return {};
-    return {it->second};
+    return it->second;
   };
   options.responder.cert_for_ip = [this](const IpAddr& ip) -> std::optional<dns::CertDetails> {
     auto snapshot = node_.host_map().Current();

@@ -1,5 +1,6 @@
 // LighthouseDns: what a lighthouse with lighthouse.serve_dns answers on lighthouse.dns.host
-// and .port (nebula's DNS responder): A records name -> overlay IP for every host that has
+// and .port (nebula's DNS responder): A and AAAA records name -> overlay IPs (every network
+// of the host's certificate) for every host that has
 // had a tunnel with us (names are remembered, as nebula does, even after the tunnel goes),
 // and TXT records with the certificate of a host we hold a tunnel with now.
 //
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "base/ip_prefix.h"
 
@@ -31,12 +33,12 @@ class LighthouseDns {
 
   void Start();
   void Stop();
-  void Remember(const std::string& cert_name, const IpAddr& vpn_ip);
+  void Remember(const std::string& cert_name, const std::vector<IpAddr>& vpn_addrs);
 
  private:
   Node& node_;
   std::mutex mutex_;
-  std::unordered_map<std::string, IpAddr> names_;  // lowercase cert name -> overlay IP
+  std::unordered_map<std::string, std::vector<IpAddr>> names_;  // lowercase cert name -> overlay IPs
   std::unique_ptr<dns::DnsServer> server_;
 };
 

@@ -26,7 +26,7 @@ void Liveness::Check(int64_t now_ns) {
   auto snapshot = deps_.host_map.Current();
   std::vector<Tunnel*> dead, spent;
   std::vector<std::pair<Tunnel*, int64_t>> inactive;
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) {
     Tunnel::ControlState& state = tunnel->control();
     // The send counter is the nonce: a tunnel that can send no more goes at once (no
     // closeTunnel: it cannot be sealed; the peer learns by recv_error), and one past its

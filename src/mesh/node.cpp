@@ -83,21 +83,20 @@ Status Node::Prepare() {
 
   // Rules without local_cidr: the overlay networks only when the certificate has unsafe
   // networks (Nebula 1.10+), unless firewall.default_local_cidr_any.
-  std::vector<IpPrefix> overlay_networks;
-  for (const IpPrefix& network : credentials_.certificate->networks)
-    if (network.is_v4()) overlay_networks.push_back(network);
+  std::vector<IpPrefix> overlay_networks = credentials_.networks;
   auto rules = firewall::RuleSet::Compile(
       config_.firewall.inbound, config_.firewall.outbound,
       firewall::RuleDefaults::For(std::move(overlay_networks),
                                   !credentials_.certificate->unsafe_networks.empty(),
                                   config_.firewall.default_local_cidr_any));
   if (!rules.ok()) return rules.status();
+  // Packets may arrive for each of our overlay addresses (IPv4 and IPv6) and our unsafe
+  // networks of either family.
   std::vector<IpPrefix> local_networks;
-  // The daemon's overlay is IPv4: IPv6 networks of a v2 certificate are not routed yet.
-  for (const IpPrefix& network : credentials_.certificate->networks)
-    if (network.is_v4()) local_networks.push_back(IpPrefix::From(network.addr(), 32));
+  for (const IpPrefix& network : credentials_.networks)
+    local_networks.push_back(IpPrefix::From(network.addr(), network.addr().bit_length()));
   for (const IpPrefix& unsafe : credentials_.certificate->unsafe_networks)
-    if (unsafe.is_v4()) local_networks.push_back(unsafe);
+    local_networks.push_back(unsafe);
   firewall::FirewallOptions options;
   options.timeouts.tcp_ns = config_.firewall.conntrack.tcp_timeout.count();
   options.timeouts.udp_ns = config_.firewall.conntrack.udp_timeout.count();
@@ -111,9 +110,8 @@ Status Node::Prepare() {
     for (const config::Gateway& gateway : route.gateways) {
       if (!InOurNetwork(gateway.address)) {
         return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
-                             gateway.address.ToString() + " is not in this host's network " +
-                             IpPrefix::From(credentials_.vpn_ip, credentials_.prefix_length)
-                                 .ToString());
+                             gateway.address.ToString() + " is not in this host's networks (" +
+                             credentials_.NetworksText() + ")");
       }
     }
     if (InOurNetwork(route.network.addr())) {
@@ -131,10 +129,6 @@ Status Node::Prepare() {
                                     credentials_.certificate->networks);
   std::vector<std::vector<net::UdpAddr>> static_addresses;
   for (const config::StaticHost& host : config_.static_host_map) {
-    if (!host.vpn_ip.is_v4()) {
-      return Status::Error(host.source + ":" + std::to_string(host.line) + ": static_host_map: " +
-                           host.vpn_ip.ToString() + " is not an IPv4 overlay address");
-    }
     // Like nebula: a name that doesn't resolve now is a warning, not a failed start; the
     // resolver (static_hosts.h) tries again every static_map.cadence.
     std::vector<std::string> failures;
@@ -150,8 +144,7 @@ Status Node::Prepare() {
       std::make_unique<StaticHostResolver>(config_, std::move(static_addresses), logger_);
   if (config_.tun.use_system_route_table) {
     system_routes_ =
-        std::make_unique<SystemRoutes>(logger_, std::vector<IpPrefix>{IpPrefix::From(
-                                                    credentials_.vpn_ip, credentials_.prefix_length)});
+        std::make_unique<SystemRoutes>(logger_, credentials_.networks);
   }
   // The managers, each given what it needs; the lighthouse and the relay manager reach the
   // handshake manager, made after them, through this Node's HandshakeStarter.
@@ -178,7 +171,7 @@ Status Node::Start() {
   if (!device.ok()) return device.status().Wrap("tun.dev");
   tun_ = std::move(*device);
   tun::TunAddressing addressing;
-  addressing.addresses = {IpPrefix::From(credentials_.vpn_ip, credentials_.prefix_length)};
+  addressing.addresses = credentials_.networks;
   addressing.mtu = config_.tun.mtu;
   addressing.tx_queue = config_.tun.tx_queue;
   addressing.routes = KernelRoutes(config_.tun);  // unsafe routes with install: false stay out
@@ -225,10 +218,10 @@ Status Node::Start() {
     dns_->Start();
   }
 
-  const IpPrefix network = IpPrefix::From(credentials_.vpn_ip, credentials_.prefix_length);
   logger_.Info("Nebula interface is active",
                {{"interface", tun_device_name_},
-                {"network", network.ToString()},
+                {"network", credentials_.networks[0].ToString()},
+                {"networks", "[" + credentials_.NetworksText() + "]"},
                 {"build", std::string(FLATNET_VERSION)},
                 {"udpAddr", config_.listen.host + ":" + std::to_string(listen_port_)},
                 {"cipher", CipherName(settings_.cipher)},
@@ -249,7 +242,7 @@ void Node::Stop() {
   // Tell every peer we are going, so a restart of ours can handshake again at once.
   if (!workers_.empty()) {
     auto snapshot = host_map_.Current();
-    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
+    for (const auto& [vpn_ip, tunnel] : snapshot->by_primary)
       SendOnTunnel(*tunnel, wire::MessageType::kCloseTunnel, wire::MessageSubType::kNone, {});
   }
   if (tun_) tun_->Interrupt();
@@ -320,7 +313,7 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
       // the tunnel. Unauthenticated, so it only ever triggers a handshake (which a forger
       // cannot complete) and, after repeated errors from the tunnel's own address, the
       // tunnel's removal, as nebula does.
-      for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+      for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) {
         if (tunnel->remote_index() != event.local_index || !(tunnel->remote() == event.from))
           continue;
         handshakes_->Initiate(vpn_ip, now_ns);
@@ -473,7 +466,7 @@ void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
 }
 
 void Node::TunnelEstablished(const Tunnel& tunnel) {
-  if (dns_) dns_->Remember(tunnel.peer_cert().name, tunnel.vpn_ip());
+  if (dns_) dns_->Remember(tunnel.peer_cert().name, tunnel.vpn_addrs());
 }
 
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
@@ -491,7 +484,7 @@ NodeStatus Node::Report() const {
   status.listen_port = listen_port_;
   status.pending_handshakes = handshakes_->pending_count();
   auto snapshot = host_map_.Current();
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip) {
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) {
     NodeStatus::TunnelStatus t;
     t.vpn_ip = vpn_ip.ToString();
     t.cert_name = tunnel->peer_cert().name;

@@ -8,6 +8,9 @@ namespace flatnet::mesh {
 bool RelayPathOf(const HostMap::Snapshot& snapshot, const Tunnel& tunnel, Tunnel** via,
                  uint32_t* remote_index) {
   const Relay* leg = snapshot.FindRelay(tunnel.via_relay(), tunnel.vpn_ip());
+  // The leg names the peer as our handshake did, which may be another of its addresses.
+  for (size_t i = 1; !leg && i < tunnel.vpn_addrs().size(); ++i)
+    leg = snapshot.FindRelay(tunnel.via_relay(), tunnel.vpn_addrs()[i]);
   *via = snapshot.FindByVpnIp(tunnel.via_relay());
   if (!leg || leg->state != RelayState::kEstablished || !*via) return false;
   *remote_index = leg->remote_index;

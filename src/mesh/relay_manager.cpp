@@ -33,7 +33,14 @@ void RelayManager::SendControl(const IpAddr& to, int type, uint32_t initiator_in
   auto snapshot = deps_.host_map.Current();
   Tunnel* tunnel = snapshot->FindByVpnIp(to);
   cert::Version version = tunnel ? tunnel->peer_cert().version : deps_.me.initiating_version;
-  (void)wire::SetControlRelayAddrs(&message, version, relay_from, relay_to);
+  if (Status set = wire::SetControlRelayAddrs(&message, version, relay_from, relay_to); !set.ok()) {
+    // v1 fields hold IPv4 only: no relay for an IPv6 overlay address over a v1 tunnel.
+    deps_.logger.Error("Refusing to send a v1 relay control message with an IPv6 address",
+                       {{"vpnIp", to.ToString()},
+                        {"relayFrom", relay_from.ToString()},
+                        {"relayTo", relay_to.ToString()}});
+    return;
+  }
   Bytes bytes = wire::EncodeMessage(message);
   deps_.send.SendToVpn(to, wire::MessageType::kControl, wire::MessageSubType::kNone,
                        ByteSpan(bytes.data(), bytes.size()));
@@ -41,7 +48,9 @@ void RelayManager::SendControl(const IpAddr& to, int type, uint32_t initiator_in
 
 bool RelayManager::EnsurePath(Tunnel& relay, const IpAddr& target) {
   auto snapshot = deps_.host_map.Current();
-  const IpAddr& me = deps_.me.vpn_ip;
+  // We are known to the relay by the address of our certificate in that tunnel; a v1
+  // tunnel cannot name an IPv6 target (SendControl refuses it, as Nebula does).
+  const IpAddr& me = deps_.me.AddressFor(relay.control().my_cert_version);
   if (const Relay* leg = snapshot->FindRelay(relay.vpn_ip(), target)) {
     if (leg->state == RelayState::kEstablished) return true;
     // Still waiting: the request may have been lost, ask again with the same index.
@@ -64,8 +73,8 @@ bool RelayManager::EnsurePath(Tunnel& relay, const IpAddr& target) {
 
 bool RelayManager::SendThrough(const IpAddr& relay, const IpAddr& target, ByteSpan inner) {
   auto snapshot = deps_.host_map.Current();
-  const Relay* leg = snapshot->FindRelay(relay, target);
-  Tunnel* via = snapshot->FindByVpnIp(relay);
+  Tunnel* via = snapshot->FindByVpnIp(relay);  // `relay` may be any of its addresses
+  const Relay* leg = via ? snapshot->FindRelay(via->vpn_ip(), target) : nullptr;
   if (!leg || leg->state != RelayState::kEstablished || !via || via->via_relay().valid()) return false;
   Bytes datagram(wire::kHeaderSize + inner.size() + noise::TunnelCipher::kTagSize);
   std::copy(inner.begin(), inner.end(), datagram.begin() + wire::kHeaderSize);
@@ -91,8 +100,7 @@ void RelayManager::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns)
       message->type() != NebulaControl::CreateRelayResponse)
     return;
   auto addrs = wire::ControlRelayAddrsOf(*message);
-  if (!addrs.ok() || !addrs->from.is_v4() || !addrs->to.is_v4()) {
-    // Malformed, or an IPv6 overlay, which this daemon does not route.
+  if (!addrs.ok()) {
     deps_.logger.Debug(
         "Control message received without usable relay addresses",
         {{"vpnIp", from.vpn_ip().ToString()}, {"type", int(message->type())}});
@@ -112,9 +120,8 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, con
                      {"initiatorIdx", request.initiatorrelayindex()},
                      {"hostInfo", from.vpn_ip().ToString()}});
   auto snapshot = deps_.host_map.Current();
-  const IpAddr& me = deps_.me.vpn_ip;
 
-  if (relay_to == me) {
+  if (deps_.me.IsOurAddress(relay_to)) {
     // We are B: the far end. One terminal leg, established at once, answering the relay.
     const Relay* existing = snapshot->FindRelay(from.vpn_ip(), relay_from);
     Relay leg;
@@ -137,23 +144,27 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, con
 
   // We would be R, in the middle.
   if (!deps_.am_relay) return;
-  // Only the requester itself may ask for a path from itself.
-  if (relay_from != from.vpn_ip()) return;
-  if (relay_to == relay_from || !deps_.me.InOurNetwork(relay_to)) {
+  // Only the requester itself may ask for a path from itself (by any of its addresses).
+  if (!from.HasVpnAddr(relay_from)) return;
+  if (from.HasVpnAddr(relay_to) || !deps_.me.InOurNetwork(relay_to)) {
     Counters::Add(deps_.counters.relay_refused);
     return;
   }
+  Tunnel* target = snapshot->FindByVpnIp(relay_to);
+  // Our legs name both ends by their primary addresses (the keys their tunnels go by), so
+  // the legs of one path are found whatever address the requester named.
+  const IpAddr requester = from.vpn_ip();
+  const IpAddr destination = target ? target->vpn_ip() : relay_to;
   // A new path must stay within the requester's share of legs.
-  if (!snapshot->FindRelay(relay_from, relay_to)) {
+  if (!snapshot->FindRelay(requester, destination)) {
     size_t paths = 0;
     for (const auto& [index, leg] : snapshot->relays_by_index)
-      paths += leg.type == RelayType::kForwarding && leg.via == relay_from;
+      paths += leg.type == RelayType::kForwarding && leg.via == requester;
     if (paths >= kMaxPathsPerPeer) {
       Counters::Add(deps_.counters.relay_refused);
       return;
     }
   }
-  Tunnel* target = snapshot->FindByVpnIp(relay_to);
   if (!target) {
     // Get a tunnel to the target ready; the requester will ask again. Only for an address
     // of our network, and within the bound on pending handshakes.
@@ -163,7 +174,7 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, con
   if (target->via_relay().valid()) return;  // only to hosts we reach directly
 
   // The leg towards B (via B, peer A).
-  const Relay* to_target = snapshot->FindRelay(relay_to, relay_from);
+  const Relay* to_target = snapshot->FindRelay(destination, requester);
   Relay onward;
   if (to_target) {
     onward = *to_target;
@@ -171,16 +182,16 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, con
     onward.type = RelayType::kForwarding;
     onward.state = RelayState::kRequested;
     onward.local_index = NewRelayIndex();
-    onward.via = relay_to;
-    onward.peer = relay_from;
+    onward.via = destination;
+    onward.peer = requester;
     deps_.host_map.SetRelay(onward);
   }
   if (onward.state == RelayState::kRequested)
-    SendControl(relay_to, NebulaControl::CreateRelayRequest, onward.local_index, 0, relay_from,
+    SendControl(destination, NebulaControl::CreateRelayRequest, onward.local_index, 0, relay_from,
                 relay_to);
 
   // The leg towards A (via A, peer B), answering A's index.
-  const Relay* to_requester = snapshot->FindRelay(relay_from, relay_to);
+  const Relay* to_requester = snapshot->FindRelay(requester, destination);
   Relay back;
   if (to_requester && to_requester->remote_index == request.initiatorrelayindex()) {
     back = *to_requester;
@@ -188,14 +199,14 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, con
     back.type = RelayType::kForwarding;
     back.local_index = NewRelayIndex();
     back.remote_index = request.initiatorrelayindex();
-    back.via = relay_from;
-    back.peer = relay_to;
+    back.via = requester;
+    back.peer = destination;
     if (to_requester) deps_.host_map.RemoveRelay(to_requester->local_index);
   }
   back.state = onward.state;
   deps_.host_map.SetRelay(back);
   if (back.state == RelayState::kEstablished) {
-    SendControl(relay_from, NebulaControl::CreateRelayResponse, back.remote_index, back.local_index,
+    SendControl(requester, NebulaControl::CreateRelayResponse, back.remote_index, back.local_index,
                 relay_from, relay_to);
   }
 }

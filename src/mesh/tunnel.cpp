@@ -1,5 +1,7 @@
 #include "mesh/tunnel.h"
 
+#include <algorithm>
+
 #include "wire/header.h"
 
 namespace flatnet::mesh {
@@ -20,6 +22,11 @@ Tunnel::Tunnel(const IpAddr& vpn_ip, uint32_t local_index, uint32_t remote_index
       limits_(limits),
       proven_(initiator),
       remote_(remote) {
+  vpn_addrs_.push_back(vpn_ip_);
+  if (peer_cert_)
+    for (const IpPrefix& network : peer_cert_->networks)
+      if (std::find(vpn_addrs_.begin(), vpn_addrs_.end(), network.addr()) == vpn_addrs_.end())
+        vpn_addrs_.push_back(network.addr());
   // Counters 0..2 belong to the handshake; marking them seen keeps them from being
   // accepted later and from showing up as lost.
   for (uint64_t c = 0; c <= 2; ++c) window_.Update(c);

@@ -12,6 +12,7 @@
 //   under a lock that is uncontended in practice (written only when a peer roams).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cert/certificate.h"
 #include "crypto/aead.h"
@@ -62,7 +64,15 @@ class Tunnel {
          IpAddr via_relay = {}, SendLimits limits = {});
   ~Tunnel();
 
+  // The peer's primary overlay address (its certificate's first network's: OverlayIpOf),
+  // which pending handshakes, candidates and relay legs are keyed by.
   const IpAddr& vpn_ip() const { return vpn_ip_; }
+  // Every overlay address of the peer: vpn_ip() first, then its certificate's other
+  // networks' addresses, of both families. The host map finds the tunnel by each.
+  const std::vector<IpAddr>& vpn_addrs() const { return vpn_addrs_; }
+  bool HasVpnAddr(const IpAddr& ip) const {
+    return std::find(vpn_addrs_.begin(), vpn_addrs_.end(), ip) != vpn_addrs_.end();
+  }
   uint32_t local_index() const { return local_index_; }
   uint32_t remote_index() const { return remote_index_; }
   bool initiator() const { return initiator_; }
@@ -156,6 +166,7 @@ class Tunnel {
 
  private:
   const IpAddr vpn_ip_;
+  std::vector<IpAddr> vpn_addrs_;  // set in the constructor, never changed
   const uint32_t local_index_;
   const uint32_t remote_index_;
   const noise::SessionKeys keys_;

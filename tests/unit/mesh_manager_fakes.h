@@ -174,7 +174,7 @@ struct ManagerHost {
     settings.handshake_retries = config.handshakes.retries;
     addresses = std::make_unique<AddressBook>(
         config.lighthouse.remote_allow_list, config.preferred_ranges,
-        std::vector<IpPrefix>{IpPrefix::From(me.vpn_ip, me.prefix_length)});
+        me.networks);
     // static_host_map, as Node::Prepare fills it (the tests write literal addresses).
     for (const config::StaticHost& host : config.static_host_map) {
       std::vector<net::UdpAddr> remotes;
@@ -187,17 +187,22 @@ struct ManagerHost {
 };
 
 // A tunnel to `vpn_ip` at `remote` with fresh keys, as a finished handshake leaves it; the
-// peer's certificate has `version`.
+// peer's certificate has `version` and, besides vpn_ip, the addresses `more` (its other
+// networks, as /32 or /128).
 inline std::shared_ptr<Tunnel> MakeTunnel(const IpAddr& vpn_ip, uint32_t local_index,
                                           const net::UdpAddr& remote,
                                           cert::Version version = cert::Version::kV1,
-                                          IpAddr via_relay = {}) {
+                                          IpAddr via_relay = {},
+                                          const std::vector<IpAddr>& more = {}) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
   auto cert = std::make_shared<cert::Certificate>();
   cert->version = version;
   cert->name = "peer " + std::to_string(vpn_ip.bytes16()[15]);
+  cert->networks.push_back(IpPrefix::From(vpn_ip, vpn_ip.bit_length()));
+  for (const IpAddr& address : more)
+    cert->networks.push_back(IpPrefix::From(address, address.bit_length()));
   return std::make_shared<Tunnel>(vpn_ip, local_index, local_index + 1000, keys, cert,
                                   firewall::PeerIdentity{}, remote, 1, /*initiator=*/true,
                                   via_relay);
