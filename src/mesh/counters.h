@@ -23,7 +23,7 @@ namespace flatnet::mesh {
   X(rx_dropped_no_tunnel)           /* names a tunnel index we don't have */                       \
   X(rx_dropped_replay)              /* counter already seen or too old for the replay window */    \
   X(rx_dropped_auth)                /* failed AEAD authentication: corrupted or forged */          \
-  X(rx_dropped_bad_inner)           /* decrypted, but not a valid IPv4 packet */                   \
+  X(rx_dropped_bad_inner)           /* decrypted, but not a valid IPv4/IPv6 packet */              \
   X(rx_dropped_firewall)            /* inbound firewall said no */                                 \
   X(rx_dropped_self)                /* underlay source inside our own overlay network */           \
   X(rx_dropped_queue_stranger)      /* punch or recv_error refused: strangers' queue share full */ \
@@ -38,7 +38,7 @@ namespace flatnet::mesh {
   X(tx_dropped_no_route)   /* destination not in our network, or its relay path is gone */         \
   X(tx_rejected)           /* outbound refusals answered with a reject into the TUN */             \
   X(tx_dropped_local)      /* broadcast/multicast/self, dropped as configured */                   \
-  X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4 packet */                     \
+  X(tx_dropped_bad_packet) /* read from the TUN but not a valid IPv4/IPv6 packet */                \
   X(tx_dropped_seal)       /* sealing failed, or would not fit its buffer */                       \
   X(tx_dropped_wrap)       /* wrapping for a relay failed, or would not fit its buffer */          \
   X(tx_dropped_send)       /* the UDP send itself failed (sendmmsg/sendto error) */                \

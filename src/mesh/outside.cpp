@@ -11,7 +11,7 @@
 //                        (we are the relay) or unwrapped and handled like any datagram
 //                        below, only without an address (we are its end)
 //      message        -> tunnel by the index we gave the peer; replay window check; open in
-//                        place with the header as associated data; must be IPv4; replay
+//                        place with the header as associated data; IPv4 or IPv6; replay
 //                        window update; inbound firewall (refused, with
 //                        firewall.inbound_action: reject, a TCP RST or ICMP prohibited goes
 //                        back through the tunnel); roaming; TUN write
