@@ -17,6 +17,7 @@
 #include "mesh/peer_remotes.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
+#include "mesh/reload.h"
 #include "mesh/seal.h"
 #include "mesh/static_hosts.h"
 #include "mesh/system_routes.h"
@@ -61,7 +62,10 @@ int64_t Node::NowNs() {
 }
 
 Node::Node(const config::Config& config, log::Logger logger)
-    : config_(config), logger_(std::move(logger)), settings_(SettingsFrom(config)) {}
+    : config_(config),
+      logger_(std::move(logger)),
+      settings_(SettingsFrom(config)),
+      reload_(std::make_unique<ReloadState>(config)) {}
 
 Node::~Node() { Stop(); }
 
@@ -270,6 +274,7 @@ void Node::RunControl() {
     ControlEvent event;
     auto until = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
     if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
+    if (reload_->has_pending.load(std::memory_order_acquire)) InstallPendingReload();
     timers_.RunDue(NowNs());
   }
 }
@@ -486,7 +491,10 @@ void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
 NodeStatus Node::Report() const {
   NodeStatus status;
   status.vpn_ip = credentials_.vpn_ip.ToString();
-  status.cert_name = credentials_.certificate->name;
+  {
+    std::lock_guard lock(reload_->mutex);  // a reload may be replacing the certificate
+    status.cert_name = credentials_.certificate->name;
+  }
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
   status.pending_handshakes = handshakes_->pending_count();
