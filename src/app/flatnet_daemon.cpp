@@ -1,6 +1,7 @@
 #include "app/flatnet_daemon.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "app/flatnet_forward_cli.h"
 #include "app/flatnet_join.h"
+#include "app/flatnet_reload.h"
 #include "app/flatnet_service.h"
 #include "app/sd_notify.h"
 #include "app/go_flags.h"
@@ -111,12 +113,15 @@ int RunDaemon(const std::string& config_path, bool test_only) {
   if (Status ready = NotifySystemd("READY=1", std::getenv("NOTIFY_SOCKET")); !ready.ok()) {
     logger.Warn("could not tell systemd we are ready", {{"error", ready.message()}});
   }
+  // `flatnet reload` waits for an answer newer than this one (flatnet_reload.h).
+  const std::string reload_answer = ReloadAnswerPath(SocketPathOf(*config));
+  uint64_t reloads_answered = 0;
+  (void)WriteReloadAnswer(reload_answer, {::getpid(), 0, true, {"started"}});
   for (;;) {
     int signal = 0;
     sigwait(&signals, &signal);
     if (signal == SIGHUP) {
-      logger.Warn(
-          "Caught HUP, but flatnet does not reload its config yet; restart it to apply changes");
+      ReloadDaemon(config_path, **node, logger, reload_answer, ++reloads_answered);
       continue;
     }
     logger.Info("Caught signal, shutting down",
@@ -125,6 +130,7 @@ int RunDaemon(const std::string& config_path, bool test_only) {
   }
   metrics_server.Stop();
   status_server.Stop();
+  ::unlink(reload_answer.c_str());
   (*node)->Stop();
   logger.Info("Goodbye");
   return 0;
@@ -134,6 +140,9 @@ int RunDaemon(const std::string& config_path, bool test_only) {
 
 int RunFlatnet(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "status") return RunStatus({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "reload") {
+    return RunReload({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   if (!args.empty() && args[0] == "service") {
     return RunService({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
@@ -161,6 +170,7 @@ int RunFlatnet(const std::vector<std::string>& args) {
     std::printf(
         "Usage of flatnet:\n%s\nSubcommands:\n"
         "  status\tshow the tunnels and counters of a running flatnet\n"
+        "  reload\tmake a running flatnet reread its config, and say whether it took it\n"
         "  join INVITE\tjoin a team with an invite from flatnet-cert invite (docs/onboarding.md)\n"
         "  service unit|install|uninstall|status\tflatnet as a systemd service\n"
         "  forward udp|tcp LISTEN TARGET\tforward a port (the WSL2 helper; see docs/forward.md)\n",

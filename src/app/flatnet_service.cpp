@@ -60,7 +60,7 @@ std::string ServiceUnit(const std::string& binary, const std::string& config) {
          "NotifyAccess=main\n"
          "ExecStartPre=" + binary + " -test -config " + config + "\n"
          "ExecStart=" + binary + " -config " + config + "\n"
-         "ExecReload=/bin/kill -HUP $MAINPID\n"
+         "ExecReload=" + binary + " reload -config " + config + "\n"
          "Restart=on-failure\n"
          "RestartSec=2s\n"
          "\n"

@@ -1,7 +1,8 @@
 // `flatnet service unit|install|uninstall|status [-config FILE]`: flatnet as a systemd
 // service. The unit (Type=notify: the daemon sends READY=1 once its tun and sockets are up,
 // sd_notify.h) checks the config with `flatnet -test` before each start, restarts on
-// failure, and sends SIGHUP for `systemctl reload`. install writes
+// failure, and runs `flatnet reload` for `systemctl reload` (SIGHUP, and the reload
+// fails when the daemon refuses the new config: flatnet_reload.h). install writes
 // /etc/systemd/system/flatnet.service and, only when systemd is running
 // (/run/systemd/system exists), enables and starts it; otherwise it says so and how to
 // start flatnet by hand. uninstall stops and disables it (when systemd runs) and removes

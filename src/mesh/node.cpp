@@ -17,6 +17,7 @@
 #include "mesh/peer_remotes.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
+#include "mesh/reload.h"
 #include "mesh/seal.h"
 #include "mesh/static_hosts.h"
 #include "mesh/system_routes.h"
@@ -61,7 +62,10 @@ int64_t Node::NowNs() {
 }
 
 Node::Node(const config::Config& config, log::Logger logger)
-    : config_(config), logger_(std::move(logger)), settings_(SettingsFrom(config)) {}
+    : config_(config),
+      logger_(std::move(logger)),
+      settings_(SettingsFrom(config)),
+      reload_(std::make_unique<ReloadState>(config)) {}
 
 Node::~Node() { Stop(); }
 
@@ -81,14 +85,8 @@ Status Node::Prepare() {
       firewall::LocalDrops::For(credentials_.certificate->networks,
                                 config_.tun.drop_local_broadcast, config_.tun.drop_multicast);
 
-  // Rules without local_cidr: the overlay networks only when the certificate has unsafe
-  // networks (Nebula 1.10+), unless firewall.default_local_cidr_any.
-  std::vector<IpPrefix> overlay_networks = credentials_.networks;
-  auto rules = firewall::RuleSet::Compile(
-      config_.firewall.inbound, config_.firewall.outbound,
-      firewall::RuleDefaults::For(std::move(overlay_networks),
-                                  !credentials_.certificate->unsafe_networks.empty(),
-                                  config_.firewall.default_local_cidr_any));
+  // The same compilation a reload does (reload.h).
+  auto rules = CompileRules(config_, credentials_);
   if (!rules.ok()) return rules.status();
   // Packets may arrive for each of our overlay addresses (IPv4 and IPv6) and our unsafe
   // networks of either family.
@@ -263,6 +261,7 @@ void Node::RunControl() {
     ControlEvent event;
     auto until = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
     if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
+    if (reload_->has_pending.load(std::memory_order_acquire)) InstallPendingReload();
     timers_.RunDue(NowNs());
   }
 }
@@ -479,7 +478,10 @@ void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
 NodeStatus Node::Report() const {
   NodeStatus status;
   status.vpn_ip = credentials_.vpn_ip.ToString();
-  status.cert_name = credentials_.certificate->name;
+  {
+    std::lock_guard lock(reload_->mutex);  // a reload may be replacing the certificate
+    status.cert_name = credentials_.certificate->name;
+  }
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
   status.pending_handshakes = handshakes_->pending_count();

@@ -56,6 +56,9 @@ class Lighthouse;
 class LighthouseDns;
 class Liveness;
 class RelayManager;
+struct ReloadOutcome;
+struct ReloadPlan;
+struct ReloadState;
 class StaticHostResolver;
 class SystemRoutes;
 class Worker;
@@ -87,6 +90,11 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void Stop();
 
   NodeStatus Report() const;
+
+  // Applies a newly loaded config (reload.h; defined in reload.cpp): refused whole, with the
+  // errors naming the keys, or installed by the control thread (at once on a Node that was
+  // never started). Not from the control thread; reloads from several threads queue.
+  Result<ReloadOutcome> Reload(const config::Config& next);
 
   // --- for the mesh's own parts ---
   const config::Config& config() const { return config_; }
@@ -147,6 +155,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   Node(const config::Config& config, log::Logger logger);
   Status Prepare();
   void RunControl();
+  // Control thread (reload.cpp): installs a plan Reload handed over, if there is one.
+  void InstallPendingReload();
+  void InstallReload(ReloadPlan& plan);
   void HandleControlEvent(ControlEvent& event, int64_t now_ns);
   // The conntrack purge timer's expiry: expired flows go, and it re-arms for a second later.
   void PurgeDue(int64_t now_ns);
@@ -189,6 +200,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   std::thread control_thread_;
   std::atomic<bool> stopping_{false};
   RawSender raw_sender_;
+  std::unique_ptr<ReloadState> reload_;  // reload.h
 };
 
 }  // namespace flatnet::mesh

@@ -24,7 +24,7 @@ TEST(ServiceUnit, RunsTheDaemonAsANotifyServiceThatReloadsOnHup) {
   for (const char* line :
        {"[Service]\n", "Type=notify\n", "ExecStartPre=/usr/bin/flatnet -test -config /etc/flatnet/config.yml\n",
         "ExecStart=/usr/bin/flatnet -config /etc/flatnet/config.yml\n",
-        "ExecReload=/bin/kill -HUP $MAINPID\n", "Restart=on-failure\n",
+        "ExecReload=/usr/bin/flatnet reload -config /etc/flatnet/config.yml\n", "Restart=on-failure\n",
         "WantedBy=multi-user.target\n", "After=network-online.target\n"}) {
     EXPECT_NE(unit.find(line), std::string::npos) << line;
   }

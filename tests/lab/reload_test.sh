@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Reloading a running flatnet (SIGHUP through `flatnet reload`; docs/config.md "Reloading").
+# Two flatnet hosts on one wire: A (192.168.100.1) whose config is reloaded, and B. A's
+# inbound rules admit ICMP and TCP 7000; B keeps an echo conversation with A's TCP 7000 and a
+# ping to A running throughout.
+#   (a) a reload adding TCP 8000: refused before, connects after; the tunnel (same indexes),
+#       the TCP 7000 conversation and the ping carry on.
+#   (c) broken files (a bad firewall port, an unreadable pki.cert, YAML that does not
+#       parse): `flatnet reload` exits 1 with the daemon's error naming the key, A's log has
+#       it, and everything works as before.
+#   (b) a reload blocklisting B: A's tunnel to B is gone by the first poll (bounded: 10
+#       polls 0.1 s apart), and B cannot handshake again.
+#   (d) `flatnet reload` with no daemon on the socket: a clear error, exit 1.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/netlab.sh"
+source "$here/lib/flatnet_status.sh"
+lab_require flatnet
+FLATNET="$FLATNET_BIN/flatnet"
+
+# a_config [EXTRA_INBOUND_YAML] [PKI_YAML]: A's config with the lab's pki lines replaced by
+# PKI_YAML when given, and inbound ICMP + TCP 7000 (+ EXTRA_INBOUND_YAML).
+a_config() {
+  local extra=${1:-} pki=${2:-} tmp
+  lab_config a --static b
+  tmp=$(mktemp "$LAB_DIR/a.XXXXXX")
+  awk -v pki="$pki" '
+    /^pki:/ && pki != "" {print pki; skip_pki=1; next}
+    skip_pki && /^  / {next}
+    {skip_pki=0}
+    /^firewall:/ {skip=1; next}
+    /^control:/ {skip=0}
+    !skip' "$LAB_DIR/a.yml" >"$tmp"
+  cat >>"$tmp" <<EOF
+firewall:
+  outbound:
+    - port: any
+      proto: any
+      host: any
+  inbound:
+    - proto: icmp
+      port: any
+      host: any
+    - port: 7000
+      proto: tcp
+      host: any
+$extra
+EOF
+  mv "$tmp" "$LAB_DIR/a.yml"
+}
+
+# tcp_try NODE ADDR PORT: "connected" or "no" within 2 s.
+tcp_try() {
+  if lab_exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; then echo connected; else echo no; fi
+}
+
+# reload [ARGS...]: runs `flatnet reload ARGS` (default -config a.yml); sets RC, OUT, ERR.
+reload() {
+  [ $# -gt 0 ] || set -- -config "$LAB_DIR/a.yml"
+  RC=0
+  timeout 20 "$FLATNET" reload "$@" >"$LAB_DIR/reload.out" 2>"$LAB_DIR/reload.err" || RC=$?
+  OUT=$(cat "$LAB_DIR/reload.out") ERR=$(cat "$LAB_DIR/reload.err")
+}
+
+# still_working WHAT: the tunnel's indexes are those of the start, the conversation and the
+# ping still progress, and TCP 8000 is as expected ($1: connected or no).
+still_working() {
+  local want_8000=$1 what=$2 before after
+  [ "$(lab_tunnel_field b "$A" localIndex)" = "$B_INDEX" ] &&
+    [ "$(lab_tunnel_field a "$B" localIndex)" = "$A_INDEX" ] ||
+    lab_fail "$what: the tunnel changed (b's index $(lab_tunnel_field b "$A" localIndex), was $B_INDEX; a's $(lab_tunnel_field a "$B" localIndex), was $A_INDEX)"
+  lab_daemon_alive a || lab_fail "$what: flatnet on a died"
+  kill -0 "${LAB_PID[echo]}" 2>/dev/null || lab_fail "$what: the TCP 7000 conversation broke: $(tail -3 "$LAB_DIR/echo.out")"
+  before=$(wc -l <"$LAB_DIR/echo.out")
+  lab_wait_for --timeout 5 -- bash -c "[ \$(wc -l <'$LAB_DIR/echo.out') -gt $before ]" ||
+    lab_fail "$what: the TCP 7000 conversation stopped progressing"
+  before=$(grep -c "bytes from" "$LAB_DIR/ping.out" || true)
+  lab_wait_for --timeout 5 -- bash -c "[ \$(grep -c 'bytes from' '$LAB_DIR/ping.out') -gt $before ]" ||
+    lab_fail "$what: the ping from b stopped getting replies"
+  [ "$(tcp_try b "$A" 8000)" = "$want_8000" ] || lab_fail "$what: tcp/8000 is not '$want_8000'"
+}
+
+lab_init reload
+lab_segment wire 198.51.100.0/24
+lab_ca
+lab_host a --on wire
+lab_host b --on wire
+lab_cert a 192.168.100.1/24
+lab_cert b 192.168.100.2/24
+A=$(lab_overlay a) B=$(lab_overlay b)
+a_config
+lab_config b --static a
+lab_start_daemon a flatnet
+lab_start_daemon b flatnet
+
+# A's services: an echo on 7000 (allowed from the start) and a listener on 8000.
+echo_py='import socket, threading
+def serve(port, echo):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(16)
+    while True:
+        c, _ = s.accept()
+        def talk(c=c):
+            while echo:
+                d = c.recv(100)
+                if not d: break
+                c.sendall(d)
+        threading.Thread(target=talk, daemon=True).start()
+threading.Thread(target=serve, args=(8000, False), daemon=True).start()
+serve(7000, True)'
+lab_spawn a a-services python3 -c "$echo_py"
+lab_wait_for --timeout 10 -- lab_exec a bash -c "ss -Hln 'sport = :7000' | grep -q ." ||
+  lab_fail "a's test services did not start"
+lab_wait_for --timeout 10 -- lab_ping b "$A" || lab_fail "no tunnel b -> a"
+
+# B's conversation with A's 7000: one round trip every 0.2 s, a line per answer; it exits
+# (and the lab notices) when an answer takes more than 3 s or the connection breaks.
+talk_py='import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7000), timeout=3)
+for i in range(100000):
+    s.sendall(b"%d\n" % i)
+    if not s.recv(100): sys.exit("closed")
+    print(i, flush=True)
+    time.sleep(0.2)'
+lab_spawn b echo python3 -c "$talk_py" "$A"
+lab_spawn b ping ping -i 0.2 -W 1 "$A"
+A_INDEX=$(lab_tunnel_field a "$B" localIndex) B_INDEX=$(lab_tunnel_field b "$A" localIndex)
+[ -n "$A_INDEX" ] && [ -n "$B_INDEX" ] || lab_fail "no tunnel in flatnet status"
+
+# (a) A reload that opens TCP 8000.
+[ "$(tcp_try b "$A" 8000)" = no ] || lab_fail "tcp/8000 connects before the rule exists"
+a_config "    - port: 8000
+      proto: tcp
+      host: any"
+reload
+[ "$RC" = 0 ] || lab_fail "(a) flatnet reload exited $RC: $ERR"
+[[ $OUT == *"applied: firewall.inbound"* ]] || lab_fail "(a) flatnet reload did not report the new rule: $OUT"
+still_working connected "(a) after adding tcp/8000"
+echo "ok - (a) reload opened tcp/8000; tunnel $A_INDEX/$B_INDEX, the tcp/7000 conversation and the ping went on"
+good_config=$(cat "$LAB_DIR/a.yml")
+
+# (c) Broken files are refused whole; nothing changes.
+a_config "    - port: 80-
+      proto: tcp
+      host: any"
+reload
+[ "$RC" = 1 ] || lab_fail "(c) a bad firewall port: flatnet reload exited $RC, expected 1"
+[[ $ERR == *"firewall.inbound rule 3"* ]] || lab_fail "(c) the error does not name the rule: $ERR"
+grep -q "Failed to reload config.*firewall.inbound rule 3" "$(lab_log_of a)" ||
+  lab_fail "(c) a's log does not have the refused rule"
+a_config "    - port: 8000
+      proto: tcp
+      host: any" "pki:
+  ca: $LAB_DIR/pki/ca.crt
+  cert: $LAB_DIR/pki/missing.crt
+  key: $LAB_DIR/pki/a.key"
+reload
+[ "$RC" = 1 ] && [[ $ERR == *"pki.cert"* ]] || lab_fail "(c) an unreadable pki.cert: exit $RC, $ERR"
+# YAML that does not parse: the daemon's own load fails (-socket: this flatnet reload does not
+# read the file).
+printf '%s\n' "$good_config" >"$LAB_DIR/a.yml"
+echo "listen: [unclosed" >>"$LAB_DIR/a.yml"
+reload -socket "$LAB_DIR/a.sock"
+[ "$RC" = 1 ] && [[ $ERR == *"a.yml"* ]] || lab_fail "(c) unparsable YAML: exit $RC, $ERR"
+still_working connected "(c) after three refused reloads"
+echo "ok - (c) three broken configs refused with their errors; everything works as before"
+
+# (b) Blocklisting B closes its tunnel at once, and B stays out.
+printf '%s\n' "$good_config" >"$LAB_DIR/a.yml"
+fingerprint=$(lab_fingerprint b)
+[ -n "$fingerprint" ] || lab_fail "no fingerprint for b"
+sed -i "s|^  key: \(.*\)|  key: \1\n  blocklist:\n    - $fingerprint|" "$LAB_DIR/a.yml"
+reload
+[ "$RC" = 0 ] && [[ $OUT == *pki.blocklist* ]] || lab_fail "(b) flatnet reload: exit $RC, $OUT $ERR"
+closed=no
+for ((i = 0; i < 10; i++)); do
+  [ "$(lab_tunnel_count a)" = 0 ] && { closed=yes; break; }
+  sleep 0.1
+done
+[ "$closed" = yes ] || lab_fail "(b) a still holds $(lab_tunnel_count a) tunnel(s) after 10 polls"
+grep -q "Remote certificate is blocked" "$(lab_log_of a)" || lab_fail "(b) a's log does not say why"
+dropped=$(lab_counter a handshakes_dropped)
+lab_wait_for --timeout 5 -- bash -c "[ \$('$FLATNET' status -json -socket '$LAB_DIR/a.sock' | jq '.counters.handshakes_dropped') -gt $dropped ]" ||
+  lab_fail "(b) b's new handshakes never reached a"
+! lab_ping b "$A" 1 || lab_fail "(b) b still reaches a"
+[ "$(lab_tunnel_count a)" = 0 ] || lab_fail "(b) b got a tunnel to a again"
+echo "ok - (b) blocklisting b closed its tunnel by poll $((i + 1)) and its handshakes are refused"
+
+# (d) No daemon.
+lab_stop_daemon a
+reload
+[ "$RC" = 1 ] && [[ $ERR == *"no flatnet is running with control socket $LAB_DIR/a.sock"* ]] ||
+  lab_fail "(d) flatnet reload without a daemon: exit $RC, $ERR"
+echo "ok - (d) without a daemon: $ERR"
+echo "reload_test PASSED"
