@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/flatnet_control_cli.h"
 #include "app/flatnet_forward_cli.h"
 #include "app/flatnet_join.h"
 #include "app/flatnet_reload.h"
@@ -29,37 +30,6 @@ int Fail(const std::string& message) {
 
 std::string SocketPathOf(const config::Config& config) {
   return config.control.socket.empty() ? control::kDefaultSocketPath : config.control.socket;
-}
-
-// `flatnet status [-config FILE | -socket PATH] [-json]`
-int RunStatus(const std::vector<std::string>& args) {
-  FlagSet flags("status");
-  std::string config_path, socket_path;
-  bool json = false;
-  flags.String(&config_path, "config", "", "Path to the config.yml of the flatnet to ask");
-  flags.String(&socket_path, "socket", "",
-               "Path to the control socket (default: control.socket from -config, else " +
-                   std::string(control::kDefaultSocketPath) + ")");
-  flags.Bool(&json, "json", false, "Print the status as JSON");
-  if (Status parsed = flags.Parse(args); !parsed.ok()) {
-    std::fprintf(stderr, "%s\nUsage of flatnet status:\n%s", parsed.message().c_str(),
-                 flags.Usage().c_str());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::printf("Usage of flatnet status:\n%s", flags.Usage().c_str());
-    return 0;
-  }
-  if (socket_path.empty() && !config_path.empty()) {
-    auto config = config::LoadConfig(config_path, nullptr);
-    if (!config.ok()) return Fail("failed to load config: " + config.status().message());
-    socket_path = SocketPathOf(*config);
-  }
-  if (socket_path.empty()) socket_path = control::kDefaultSocketPath;
-  auto body = control::FetchStatus(socket_path, json);
-  if (!body.ok()) return Fail(body.status().message());
-  std::fputs(body->c_str(), stdout);
-  return 0;
 }
 
 int RunDaemon(const std::string& config_path, bool test_only) {
@@ -91,7 +61,11 @@ int RunDaemon(const std::string& config_path, bool test_only) {
     return Fail("failed to start: " + started.message());
   control::StatusServer status_server;
   mesh::Node* raw = node->get();
-  if (Status serving = status_server.Start(SocketPathOf(*config), [raw] { return raw->Report(); });
+  if (Status serving = status_server.Start(
+          SocketPathOf(*config), [raw] { return raw->Report(); },
+          [raw](const mesh::PingRequest& request, std::function<void(mesh::PingResult)> done) {
+            raw->Ping(request, std::move(done));
+          });
       !serving.ok()) {
     logger.Warn("control socket unavailable; `flatnet status` will not work",
                 {{"error", serving.message()}});
@@ -143,6 +117,7 @@ int RunFlatnet(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "reload") {
     return RunReload({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "ping") return RunPing({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "service") {
     return RunService({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
@@ -169,8 +144,9 @@ int RunFlatnet(const std::vector<std::string>& args) {
   if (flags.help_requested()) {
     std::printf(
         "Usage of flatnet:\n%s\nSubcommands:\n"
-        "  status\tshow the tunnels and counters of a running flatnet\n"
+        "  status\tshow the peers, paths, round trips and drop counters of a running flatnet\n"
         "  reload\tmake a running flatnet reread its config, and say whether it took it\n"
+        "  ping NAME|ADDRESS\toverlay pings (test messages): round trip, direct or relayed\n"
         "  join INVITE\tjoin a team with an invite from flatnet-cert invite (docs/onboarding.md)\n"
         "  service unit|install|uninstall|status\tflatnet as a systemd service\n"
         "  forward udp|tcp LISTEN TARGET\tforward a port (the WSL2 helper; see docs/forward.md)\n",

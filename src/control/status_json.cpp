@@ -1,6 +1,7 @@
 #include "control/status_json.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace flatnet::control {
 
@@ -47,12 +48,63 @@ std::string Printable(std::string_view text) {
   return out;
 }
 
+std::string FormatUtc(int64_t unix_seconds) {
+  std::time_t t = std::time_t(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool ExpiresSoon(int64_t not_after_unix, int64_t now_unix_ns) {
+  return not_after_unix - now_unix_ns / 1'000'000'000 < kCertWarningDays * 86400;
+}
+
+bool IsDropCounter(std::string_view name) {
+  return name.find("dropped") != std::string_view::npos ||
+         name.find("refused") != std::string_view::npos ||
+         name.find("rejected") != std::string_view::npos;
+}
+
+namespace {
+
+std::string JsonList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
+  return out + "]";
+}
+
+std::string Int(int64_t value) { return std::to_string(value); }
+
+// A certificate's expiry as three fields: the date, seconds, and whether it is within
+// kCertWarningDays.
+std::string CertExpiry(int64_t not_after, int64_t now_unix_ns) {
+  return ",\"certExpires\":" + JsonQuote(FormatUtc(not_after)) +
+         ",\"certExpiresUnix\":" + Int(not_after) +
+         ",\"certExpiresSoon\":" + (ExpiresSoon(not_after, now_unix_ns) ? "true" : "false");
+}
+
+}  // namespace
+
 std::string StatusToJson(const mesh::NodeStatus& s) {
   std::string out =
       "{\"vpnIp\":" + JsonQuote(s.vpn_ip) + ",\"certName\":" + JsonQuote(s.cert_name) +
       ",\"tunDevice\":" + JsonQuote(s.tun_device) +
       ",\"listenPort\":" + std::to_string(s.listen_port) +
-      ",\"pendingHandshakes\":" + std::to_string(s.pending_handshakes) + ",\"tunnels\":[";
+      ",\"pendingHandshakes\":" + std::to_string(s.pending_handshakes) +
+      ",\"networks\":" + JsonList(s.networks) + CertExpiry(s.cert_expires_unix, s.now_unix_ns) +
+      ",\"amLighthouse\":" + (s.am_lighthouse ? "true" : "false") +
+      ",\"amRelay\":" + (s.am_relay ? "true" : "false") + ",\"now\":" +
+      JsonQuote(FormatUtc(s.now_unix_ns / 1'000'000'000)) + ",\"lighthouses\":[";
+  for (size_t i = 0; i < s.lighthouses.size(); ++i) {
+    const auto& l = s.lighthouses[i];
+    out += (i ? "," : "");
+    out += "{\"vpnIp\":" + JsonQuote(l.vpn_ip) + ",\"certName\":" + JsonQuote(l.cert_name) +
+           ",\"reached\":" + (l.reached ? "true" : "false") + ",\"remote\":" + JsonQuote(l.remote) +
+           "}";
+  }
+  out += "],\"tunnels\":[";
   for (size_t i = 0; i < s.tunnels.size(); ++i) {
     const auto& t = s.tunnels[i];
     out += (i ? "," : "");
@@ -61,35 +113,35 @@ std::string StatusToJson(const mesh::NodeStatus& s) {
            ",\"localIndex\":" + std::to_string(t.local_index) +
            ",\"remoteIndex\":" + std::to_string(t.remote_index) +
            ",\"messagesSent\":" + std::to_string(t.messages_sent) +
-           ",\"initiator\":" + (t.initiator ? "true" : "false") + "}";
+           ",\"initiator\":" + (t.initiator ? "true" : "false");
+    out += ",\"networks\":" + JsonList(t.networks) + ",\"groups\":" + JsonList(t.groups) +
+           ",\"path\":" + (t.relayed ? "\"relay\"" : "\"direct\"") +
+           ",\"relayVpnIp\":" + JsonQuote(t.relay_vpn_ip) +
+           ",\"relayName\":" + JsonQuote(t.relay_name) +
+           ",\"txBytes\":" + std::to_string(t.tx_bytes) +
+           ",\"rxBytes\":" + std::to_string(t.rx_bytes) +
+           ",\"txPackets\":" + std::to_string(t.tx_packets) +
+           ",\"rxPackets\":" + std::to_string(t.rx_packets) +
+           ",\"created\":" + JsonQuote(FormatUtc(t.created_unix_ns / 1'000'000'000)) +
+           ",\"upSeconds\":" + Int((s.now_unix_ns - t.created_unix_ns) / 1'000'000'000) +
+           ",\"lastHeardMsAgo\":" +
+           (t.last_heard_ago_ns < 0 ? "null" : Int(t.last_heard_ago_ns / 1'000'000)) +
+           ",\"rttUs\":" + (t.rtt_ns <= 0 ? "null" : Int((t.rtt_ns + 500) / 1000)) +
+           CertExpiry(t.cert_expires_unix, s.now_unix_ns) + "}";
   }
-  out += "],\"counters\":{";
+  out += "],\"drops\":{";
+  bool first = true;
+  for (const auto& [name, value] : s.counters) {
+    if (value == 0 || !IsDropCounter(name)) continue;
+    out += (first ? "" : ",") + JsonQuote(name) + ":" + std::to_string(value);
+    first = false;
+  }
+  out += "},\"counters\":{";
   for (size_t i = 0; i < s.counters.size(); ++i) {
     out += (i ? "," : "") + JsonQuote(s.counters[i].first) + ":" +
            std::to_string(s.counters[i].second);
   }
   return out + "}}\n";
-}
-
-std::string StatusToText(const mesh::NodeStatus& s) {
-  std::string out = Printable(s.cert_name) + " " + s.vpn_ip + " on " + Printable(s.tun_device) +
-                    ", UDP port " + std::to_string(s.listen_port) + "\n";
-  if (s.tunnels.empty()) out += "no tunnels\n";
-  for (const auto& t : s.tunnels) {
-    char line[256];
-    std::snprintf(line, sizeof line, "  %-15s %-20s via %-24s %s\n", t.vpn_ip.c_str(),
-                  Printable(t.cert_name).c_str(), t.remote.c_str(),
-                  t.initiator ? "(we initiated)" : "");
-    out += line;
-  }
-  bool any_drop = false;
-  for (const auto& [name, value] : s.counters) {
-    if (value == 0 || name.find("dropped") == std::string::npos) continue;
-    if (!any_drop) out += "dropped:\n";
-    any_drop = true;
-    out += "  " + name + " " + std::to_string(value) + "\n";
-  }
-  return out;
 }
 
 }  // namespace flatnet::control

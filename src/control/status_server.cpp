@@ -10,9 +10,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <cstring>
 #include <filesystem>
 
+#include "control/control_protocol.h"
 #include "control/status_json.h"
 
 namespace flatnet::control {
@@ -37,7 +41,8 @@ int64_t NowMs() {
 
 }  // namespace
 
-Status StatusServer::Start(const std::string& path, std::function<mesh::NodeStatus()> report) {
+Status StatusServer::Start(const std::string& path, std::function<mesh::NodeStatus()> report,
+                           PingFunction ping) {
   auto address = AddressOf(path);
   if (!address.ok()) return address.status();
   std::error_code ignored;
@@ -57,6 +62,7 @@ Status StatusServer::Start(const std::string& path, std::function<mesh::NodeStat
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   path_ = path;
   report_ = std::move(report);
+  ping_ = std::move(ping);
   thread_ = std::thread([this] { Serve(); });
   return Status::Ok();
 }
@@ -67,7 +73,7 @@ void StatusServer::Stop() {
     uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // it joins its clients' threads
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
     ::unlink(path_.c_str());
@@ -80,14 +86,33 @@ void StatusServer::Serve() {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      return;
+      break;
     }
-    if (fds[1].revents) return;
+    if (fds[1].revents) break;
     int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (client < 0) continue;
-    ServeClient(client);
-    ::close(client);
+    // Join the clients that finished, then serve this one on a thread of its own.
+    std::erase_if(clients_, [](Client& c) {
+      if (!c.done->load()) return false;
+      c.thread.join();
+      return true;
+    });
+    if (clients_.size() >= kMaxClients) {
+      static constexpr char kBusy[] = "error: flatnet is serving other clients; try again\n";
+      [[maybe_unused]] auto n = ::send(client, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL);
+      ::close(client);
+      continue;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    clients_.push_back({std::thread([this, client, done] {
+                          ServeClient(client);
+                          ::close(client);
+                          done->store(true);
+                        }),
+                        done});
   }
+  for (Client& c : clients_) c.thread.join();  // each ends at once on Stop (WaitFor)
+  clients_.clear();
 }
 
 bool StatusServer::WaitFor(int client, short events, int64_t deadline_ms) {
@@ -102,20 +127,60 @@ bool StatusServer::WaitFor(int client, short events, int64_t deadline_ms) {
   }
 }
 
+std::string StatusServer::Answer(const std::string& line) {
+  auto request = ParseControlRequest(line);
+  if (!request.ok()) return "error: " + request.status().message() + "\n";
+  if (request->kind != ControlRequest::Kind::kPing) {
+    mesh::NodeStatus status = report_();
+    return request->kind == ControlRequest::Kind::kStatusText ? StatusToText(status)
+                                                               : StatusToJson(status);
+  }
+  if (!ping_) return "error: this flatnet does not answer ping requests\n";
+  // The node answers on its control thread; wait for it here, in slices, so Stop is prompt.
+  struct Wait {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::optional<mesh::PingResult> result;
+  };
+  auto wait = std::make_shared<Wait>();
+  mesh::PingRequest ping{request->target, request->timeout_ms * 1'000'000};
+  ping_(ping, [wait](mesh::PingResult result) {
+    std::lock_guard lock(wait->mutex);
+    wait->result = std::move(result);
+    wait->ready.notify_all();
+  });
+  // The node times the ping out itself; the margin covers a control thread busy elsewhere.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(request->timeout_ms + 2000);
+  std::unique_lock lock(wait->mutex);
+  while (!wait->result && !stopping_.load() && std::chrono::steady_clock::now() < deadline)
+    wait->ready.wait_for(lock, std::chrono::milliseconds(100));
+  if (!wait->result) {
+    if (stopping_.load()) return "error: flatnet is shutting down\n";
+    mesh::PingResult late;
+    late.outcome = mesh::PingResult::Outcome::kTimeout;
+    late.vpn_ip = request->target;
+    return EncodePingResult(late);
+  }
+  return EncodePingResult(*wait->result);
+}
+
 void StatusServer::ServeClient(int client) {
-  // One client at a time, each within kClientTimeoutMs; Stop interrupts any wait, so a
-  // client that connects and stalls (never asks, never reads) delays neither other clients
-  // for long nor shutdown at all.
-  const int64_t deadline = NowMs() + kClientTimeoutMs;
-  // The client names the format it wants on one short line: "json" or "text".
-  char request[16] = {};
-  if (WaitFor(client, POLLIN, std::min(deadline, NowMs() + 1000))) {
-    [[maybe_unused]] auto n = ::recv(client, request, sizeof request - 1, 0);
+  // Each client within its deadline; Stop interrupts any wait, so a client that connects
+  // and stalls (never asks, never reads) delays neither other clients nor shutdown.
+  std::string line;
+  char buffer[kMaxRequestLine];
+  const int64_t ask_deadline = NowMs() + 1000;
+  while (line.size() < kMaxRequestLine && line.find('\n') == std::string::npos &&
+         WaitFor(client, POLLIN, ask_deadline)) {
+    ssize_t n = ::recv(client, buffer, kMaxRequestLine - line.size(), 0);
+    if (n <= 0) break;
+    line.append(buffer, size_t(n));
   }
   if (stopping_.load()) return;
-  mesh::NodeStatus status = report_();
-  std::string body =
-      std::strncmp(request, "text", 4) == 0 ? StatusToText(status) : StatusToJson(status);
+  line = line.substr(0, line.find('\n'));
+  std::string body = Answer(line);
+  const int64_t deadline = NowMs() + kClientTimeoutMs;
   size_t sent = 0;
   while (sent < body.size()) {
     ssize_t n = ::send(client, body.data() + sent, body.size() - sent, MSG_NOSIGNAL);
@@ -130,7 +195,8 @@ void StatusServer::ServeClient(int client) {
   }
 }
 
-Result<std::string> FetchStatus(const std::string& path, bool json) {
+Result<std::string> AskDaemon(const std::string& path, const std::string& request,
+                              int64_t timeout_ms) {
   auto address = AddressOf(path);
   if (!address.ok()) return address.status();
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -141,17 +207,32 @@ Result<std::string> FetchStatus(const std::string& path, bool json) {
     ::close(fd);
     return error;
   }
-  const char* request = json ? "json\n" : "text\n";
-  ::send(fd, request, 5, MSG_NOSIGNAL);
+  timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string body;
   char buffer[4096];
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      ::close(fd);
+      return Status::Error("flatnet at " + path + " did not answer within " +
+                           std::to_string(timeout_ms) + " ms");
+    }
     if (n <= 0) break;
     body.append(buffer, size_t(n));
   }
   ::close(fd);
-  if (body.empty()) return Status::Error("flatnet at " + path + " sent no status");
+  if (body.empty()) return Status::Error("flatnet at " + path + " sent no answer");
+  return body;
+}
+
+Result<std::string> FetchStatus(const std::string& path, bool json) {
+  auto body = AskDaemon(path, json ? "json\n" : "text\n", 30000);
+  if (!body.ok()) return body;
+  if (body->rfind("error: ", 0) == 0)
+    return Status::Error("flatnet at " + path + ": " + body->substr(7, body->find('\n') - 7));
   return body;
 }
 

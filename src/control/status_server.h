@@ -1,18 +1,24 @@
-// StatusServer: a Unix socket where a running flatnet answers `flatnet status`.
+// StatusServer: a Unix socket where a running flatnet answers `flatnet status` and
+// `flatnet ping`.
 //
-// Contract: a client sends one short line naming a format ("json" or "text"), gets the
-// node's status in it (status_json.h), and the connection is closed. Nothing else is read,
-// so the socket can't be used to change anything. The socket file is created with mode 0600 (root
-// only, like the daemon) and removed on Stop. A stale socket file left by a crashed daemon is
-// replaced. Each client gets at most kClientTimeoutMs; Stop returns at once even while a client
-// stalls.
+// Contract: a client sends one short line (control_protocol.h: "json", "text" or "ping
+// TIMEOUT_MS TARGET"), gets one answer — the node's status (status_json.h), or one ping's
+// result line — and the connection is closed. Nothing on the socket can change the node. The
+// socket file is created with mode 0600 (root only, like the daemon) and removed on Stop. A
+// stale socket file left by a crashed daemon is replaced. Up to kMaxClients clients are
+// served at once, each on its own thread (a ping waits for its reply; status asks meanwhile
+// are not held up); one more is told the server is busy. A status client gets at most
+// kClientTimeoutMs, a ping client its timeout and that much again; Stop returns at once even
+// while clients stall or wait for a ping.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/status.h"
 #include "mesh/node.h"
@@ -26,29 +32,48 @@ class StatusServer {
  public:
   // How long one client may take to ask and to read its answer.
   static constexpr int64_t kClientTimeoutMs = 5000;
+  static constexpr size_t kMaxClients = 4;
+
+  // Starts one ping (mesh::Node::Ping): calls `done` once, on any thread.
+  using PingFunction =
+      std::function<void(const mesh::PingRequest&, std::function<void(mesh::PingResult)> done)>;
 
   StatusServer() = default;
   ~StatusServer() { Stop(); }
 
-  Status Start(const std::string& path, std::function<mesh::NodeStatus()> report);
+  // Without `ping`, ping requests are answered with an error.
+  Status Start(const std::string& path, std::function<mesh::NodeStatus()> report,
+               PingFunction ping = {});
   void Stop();
 
  private:
+  struct Client {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
   void Serve();
   void ServeClient(int client);
+  // The answer to `line`: status, a ping's result (after waiting for it), or an error.
+  std::string Answer(const std::string& line);
   // Waits for `events` on client until deadline_ms (steady clock); false on timeout, error
   // or Stop.
   bool WaitFor(int client, short events, int64_t deadline_ms);
 
   std::string path_;
   std::function<mesh::NodeStatus()> report_;
+  PingFunction ping_;
   int listen_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::vector<Client> clients_;  // the serving thread's
 };
 
-// Client side: the status from the daemon at `path`, as JSON or as text.
+// Client side: sends `request` (a line, control_protocol.h) to the daemon at `path` and
+// returns all it answers, waiting at most timeout_ms for it.
+Result<std::string> AskDaemon(const std::string& path, const std::string& request,
+                              int64_t timeout_ms);
+// The status from the daemon at `path`, as JSON or as text.
 Result<std::string> FetchStatus(const std::string& path, bool json);
 
 }  // namespace flatnet::control

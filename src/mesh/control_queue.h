@@ -9,7 +9,8 @@
 //                  recv_errors and punches, together at most kMaxStrangers
 //   authenticated  decrypted lighthouse/relay/close messages from peers and tunnels' first
 //                  proofs, kMaxAuthenticated
-//   local          packets from our own TUN waiting for a tunnel, kMaxOutbound
+//   local          packets from our own TUN waiting for a tunnel, and calls from the
+//                  status socket (kCall), kMaxOutbound
 // kWake is never refused. Pop waits until an event arrives or the deadline passes.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "base/bytes.h"
@@ -32,6 +34,7 @@ struct ControlEvent {
     kRecvError,      // a peer says it has no tunnel for `local_index` (our remote index there)
     kPunch,          // a hole-punch datagram from `from`: its NAT is open towards us now
     kProven,         // the first message opened on unproven tunnel `local_index` (tunnel.h)
+    kCall,           // run `call` on the control thread (Node::Ping: a `flatnet ping`)
     kWake,           // nothing to do but run due timers (used to stop the thread)
   };
   Kind kind = Kind::kWake;
@@ -42,6 +45,7 @@ struct ControlEvent {
   IpAddr via_relay;  // kHandshake: arrived relayed through this host (from is unset)
   net::UdpAddr from;
   Bytes bytes;  // the datagram, packet or message, as the kind says
+  std::function<void(int64_t now_ns)> call;  // kCall
 };
 
 class ControlQueue {

@@ -6,6 +6,7 @@
 
 #include "base/duration.h"
 #include "mesh/host_map.h"
+#include "mesh/pinger.h"
 #include "mesh/tunnel.h"
 
 namespace flatnet::mesh {
@@ -46,6 +47,12 @@ void Liveness::Check(int64_t now_ns) {
     // what accumulated since they last looked.
     const bool in = tunnel->TakeIn(), out = tunnel->TakeOut();
     if (in || out || state.last_used_ns == 0) state.last_used_ns = now_ns;
+    if (in) tunnel->set_last_heard_ns(now_ns);
+    // One round-trip probe on each new tunnel, so `flatnet status` shows every tunnel's.
+    if (!state.rtt_probed) {
+      state.rtt_probed = true;
+      deps_.pinger.Probe(*tunnel, now_ns);
+    }
     state.seen_in = state.seen_in || in;
     state.seen_out = state.seen_out || out;
     auto take_in = [&state] { return std::exchange(state.seen_in, false); };
@@ -79,8 +86,7 @@ void Liveness::Check(int64_t now_ns) {
     deps_.logger.Debug("Tunnel status",
                        {{"vpnIp", vpn_ip.ToString()},
                         {"tunnelCheck", log::Object{{"state", "testing"}, {"method", "active"}}}});
-    deps_.send.SendOnTunnel(*tunnel, wire::MessageType::kTest, wire::MessageSubType::kTestRequest,
-                            {});
+    deps_.pinger.Probe(*tunnel, now_ns);  // a test request that also measures the round trip
     state.pending_deletion_since_ns = now_ns;
   }
   for (Tunnel* tunnel : spent) {

@@ -7,6 +7,10 @@
 // gets a new handshake (which replaces it when done); one that reached reject_after can
 // seal nothing more and is closed locally, so the next packet handshakes anew.
 //
+// Test messages go through the Pinger, which measures their round trip; each new tunnel
+// gets one such probe at its first check, and every check notes on the tunnel whether the
+// peer was heard from (Tunnel::last_heard_ns), for `flatnet status`.
+//
 // Contract: Check runs on the control thread once a second (the tunnel check timer,
 // control_timers.h, which Start arms) and reads the per-tunnel traffic flags the workers
 // set (Tunnel::MarkIn/MarkOut).
@@ -33,6 +37,7 @@
 namespace flatnet::mesh {
 
 class HostMap;
+class Pinger;
 
 class Liveness {
  public:
@@ -45,6 +50,7 @@ class Liveness {
     TunnelEvents& tunnels;
     HandshakeStarter& handshakes;  // re-handshakes for worn-out send counters
     TimerScheduler& timers;
+    Pinger& pinger;  // sends the test messages, measuring round trips (pinger.h)
   };
   explicit Liveness(Deps deps) : deps_(std::move(deps)) {}
   // Arms the tunnel check timer, first due a second from now.

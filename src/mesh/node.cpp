@@ -155,8 +155,9 @@ Status Node::Prepare() {
       credentials_, settings_, config_.relay.use_relays && !config_.relay.am_relay, logger_,
       control_counters_, host_map_, *addresses_, config_.lighthouse.calculated_remotes, *this,
       *this, *lighthouse_, *relays_, timers_});
-  liveness_ = std::make_unique<Liveness>(Liveness::Deps{settings_, logger_, control_counters_,
-                                                        host_map_, *this, *this, *this, timers_});
+  pinger_ = std::make_unique<Pinger>(Pinger::Deps{credentials_, host_map_, *this, *this, timers_});
+  liveness_ = std::make_unique<Liveness>(Liveness::Deps{
+      settings_, logger_, control_counters_, host_map_, *this, *this, *this, timers_, *pinger_});
   return Status::Ok();
 }
 
@@ -284,6 +285,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
   switch (event.kind) {
     case Kind::kWake:
       return;
+    case Kind::kCall:
+      if (event.call) event.call(now_ns);
+      return;
     case Kind::kOutbound:
       // The tunnel may have come up since the worker looked.
       if (Tunnel* tunnel = snapshot->FindByVpnIp(event.vpn_ip)) {
@@ -336,6 +340,10 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
         relays_->HandleMessage(*tunnel, event.bytes, now_ns);
       } else if (type == wire::MessageType::kLightHouse) {
         lighthouse_->HandleMessage(*tunnel, event.bytes, now_ns);
+      } else if (type == wire::MessageType::kTest) {
+        // A reply to a probe (workers pass only those): relayed ones have no direct source.
+        pinger_->Answered(*tunnel, event.bytes,
+                          event.via_relay.valid() ? net::UdpAddr() : event.from, now_ns);
       } else if (logger_.Enabled(log::Level::kDebug)) {
         logger_.Debug(
             "Ignoring message flatnet does not handle yet",
@@ -466,6 +474,21 @@ void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
 
 void Node::TunnelEstablished(const Tunnel& tunnel) {
   if (dns_) dns_->Remember(tunnel.peer_cert().name, tunnel.vpn_addrs());
+  pinger_->TunnelUp(tunnel.vpn_ip(), tunnel.peer_cert().name, NowNs());
+}
+
+void Node::Ping(const PingRequest& request, std::function<void(PingResult)> done) {
+  auto callback = std::make_shared<std::function<void(PingResult)>>(std::move(done));
+  ControlEvent event;
+  event.kind = ControlEvent::Kind::kCall;
+  event.call = [this, request, callback](int64_t now_ns) {
+    pinger_->Ping(request, now_ns, *callback);
+  };
+  if (!control_queue_.Push(std::move(event))) {
+    PingResult result;
+    result.error = "flatnet is too busy to ping now (its control queue is full); try again";
+    (*callback)(std::move(result));
+  }
 }
 
 void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
@@ -477,19 +500,45 @@ void Node::CloseTunnel(Tunnel& tunnel, const char* reason) {
 
 NodeStatus Node::Report() const {
   NodeStatus status;
+  const int64_t now_ns = NowNs();
+  status.now_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
   status.vpn_ip = credentials_.vpn_ip.ToString();
   {
     std::lock_guard lock(reload_->mutex);  // a reload may be replacing the certificate
     status.cert_name = credentials_.certificate->name;
   }
+  for (const IpPrefix& network : credentials_.certificate->networks)
+    status.networks.push_back(network.ToString());
+  status.cert_expires_unix = credentials_.certificate->not_after;
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
+  status.am_lighthouse = config_.lighthouse.am_lighthouse;
+  status.am_relay = config_.relay.am_relay;
   status.pending_handshakes = handshakes_->pending_count();
   auto snapshot = host_map_.Current();
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) {
+  for (const IpAddr& lighthouse : config_.lighthouse.hosts) {
+    NodeStatus::LighthouseStatus l;
+    l.vpn_ip = lighthouse.ToString();
+    if (const Tunnel* tunnel = snapshot->FindByVpnIp(lighthouse)) {
+      l.reached = true;
+      l.cert_name = tunnel->peer_cert().name;
+      l.remote = tunnel->via_relay().valid() ? "relay " + tunnel->via_relay().ToString()
+                                             : tunnel->remote().ToString();
+    }
+    status.lighthouses.push_back(std::move(l));
+  }
+  // In address order, so the table reads the same from one call to the next.
+  std::vector<std::pair<IpAddr, const Tunnel*>> ordered;
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) ordered.emplace_back(vpn_ip, tunnel.get());
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [vpn_ip, tunnel] : ordered) {
     NodeStatus::TunnelStatus t;
     t.vpn_ip = vpn_ip.ToString();
-    t.cert_name = tunnel->peer_cert().name;
+    const cert::Certificate& peer = tunnel->peer_cert();
+    t.cert_name = peer.name;
     t.remote = tunnel->via_relay().valid() ? "relay " + tunnel->via_relay().ToString()
                                    : tunnel->remote().ToString();
     t.cipher = CipherName(settings_.cipher);
@@ -498,7 +547,22 @@ NodeStatus Node::Report() const {
     t.messages_sent = tunnel->SendCounter();
     t.tx_bytes = tunnel->TxBytes();
     t.rx_bytes = tunnel->RxBytes();
+    // The send counter is the nonce: one per message sealed, after the handshake's two.
+    t.tx_packets = tunnel->SendCounter() > 2 ? tunnel->SendCounter() - 2 : 0;
+    t.rx_packets = tunnel->RxPackets();
     t.initiator = tunnel->initiator();
+    for (const IpPrefix& network : peer.networks) t.networks.push_back(network.ToString());
+    t.groups = peer.groups;
+    if (tunnel->via_relay().valid()) {
+      t.relayed = true;
+      t.relay_vpn_ip = tunnel->via_relay().ToString();
+      if (const Tunnel* relay = snapshot->FindByVpnIp(tunnel->via_relay()))
+        t.relay_name = relay->peer_cert().name;
+    }
+    t.created_unix_ns = tunnel->created_unix_ns();
+    if (int64_t heard = tunnel->last_heard_ns(); heard != 0) t.last_heard_ago_ns = now_ns - heard;
+    t.rtt_ns = tunnel->rtt_ns();
+    t.cert_expires_unix = peer.not_after;
     status.tunnels.push_back(std::move(t));
   }
   // Sum every thread's counters by name.

@@ -40,6 +40,7 @@
 #include "mesh/gateways.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
+#include "mesh/pinger.h"
 #include "mesh/settings.h"
 #include "net/udp_addr.h"
 #include "net/udp_socket.h"
@@ -63,22 +64,40 @@ class StaticHostResolver;
 class SystemRoutes;
 class Worker;
 
-// A snapshot of what a Node is doing, for `flatnet status`.
+// A snapshot of what a Node is doing, for `flatnet status` (control/status_json.h).
 struct NodeStatus {
   struct TunnelStatus {
     std::string vpn_ip, cert_name, remote, cipher;
     uint32_t local_index = 0, remote_index = 0;
     uint64_t messages_sent = 0;
     uint64_t tx_bytes = 0, rx_bytes = 0;  // inner bytes (Tunnel::TxBytes/RxBytes)
+    uint64_t tx_packets = 0;  // every message sealed to the peer (data, tests, lighthouse...)
+    uint64_t rx_packets = 0;  // data packets delivered from the peer
     bool initiator = false;
+    std::vector<std::string> networks;  // every network of the peer's certificate, both families
+    std::vector<std::string> groups;
+    bool relayed = false;
+    std::string relay_vpn_ip, relay_name;  // relayed: through which host ("" name: unknown)
+    int64_t created_unix_ns = 0;           // when the tunnel was made (our clock)
+    int64_t last_heard_ago_ns = -1;        // since something arrived from the peer; -1: not yet
+    int64_t rtt_ns = 0;                    // the last measured round trip; 0: none yet
+    int64_t cert_expires_unix = 0;         // the peer certificate's not_after, in seconds
+  };
+  struct LighthouseStatus {
+    std::string vpn_ip, cert_name, remote;  // name and remote once a tunnel exists
+    bool reached = false;                   // we hold a tunnel to it
   };
   std::string vpn_ip, cert_name, tun_device;
+  std::vector<std::string> networks;  // every network of our certificate, both families
+  int64_t cert_expires_unix = 0;
   uint16_t listen_port = 0;
+  bool am_lighthouse = false, am_relay = false;
+  std::vector<LighthouseStatus> lighthouses;
   std::vector<TunnelStatus> tunnels;
   std::vector<std::pair<std::string, uint64_t>> counters;
   size_t pending_handshakes = 0;
+  int64_t now_unix_ns = 0;  // when the snapshot was taken (our clock), for ages and expiry
 };
-
 class Node final : public ControlSender, public TunnelEvents, public HandshakeStarter {
  public:
   static constexpr int kControlSlot = mesh::kControlSlot;  // tunnel.h
@@ -89,7 +108,11 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   Status Start();
   void Stop();
 
+  // Any thread: reads only what workers publish (tunnels' atomics, counters).
   NodeStatus Report() const;
+  // Any thread: a `flatnet ping` round (pinger.h), run on the control thread; `done` is
+  // called there, once (at once with an error when the control queue refuses the call).
+  void Ping(const PingRequest& request, std::function<void(PingResult)> done);
 
   // Applies a newly loaded config (reload.h; defined in reload.cpp): refused whole, with the
   // errors naming the keys, or installed by the control thread (at once on a Node that was
@@ -110,6 +133,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   HandshakeManager& handshakes() { return *handshakes_; }
   Lighthouse& lighthouse() { return *lighthouse_; }
   RelayManager& relays() { return *relays_; }
+  Pinger& pinger() { return *pinger_; }
   // The control thread's timers; a test of a never started Node runs them itself.
   ControlTimers& timers() { return timers_; }
   uint16_t listen_port() const { return listen_port_; }
@@ -182,6 +206,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   ControlTimers timers_;
   std::unique_ptr<AddressBook> addresses_;
   std::unique_ptr<HandshakeManager> handshakes_;
+  std::unique_ptr<Pinger> pinger_;
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;

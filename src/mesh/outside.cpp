@@ -25,6 +25,7 @@
 #include "firewall/packet.h"
 #include "firewall/reject.h"
 #include "mesh/node.h"
+#include "mesh/pinger.h"
 #include "mesh/relay_codec.h"
 #include "mesh/seal.h"
 #include "mesh/tunnel.h"
@@ -238,6 +239,18 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
         replies.Commit(sealed.to, sealed.length);
       else
         CountSealFailure(counters, sealed.error);
+    } else if (header.subtype == MessageSubType::kTestReply && Pinger::LooksLikeProbe(payload)) {
+      // The answer to one of our probes: the control thread times it (pinger.h).
+      ControlEvent event;
+      event.kind = ControlEvent::Kind::kAuthenticated;
+      event.type = uint8_t(header.type);
+      event.subtype = uint8_t(header.subtype);
+      event.local_index = header.remote_index;
+      event.from = from;
+      event.via_relay = via_relay;
+      event.bytes.assign(payload.begin(), payload.end());
+      if (!node_.control_queue().Push(std::move(event)))
+        Counters::Add(counters.rx_dropped_queue_authenticated);
     }
   } else {
     ControlEvent event;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -143,9 +144,24 @@ class Tunnel {
   }
   bool TakeIn() { return in_seen_.exchange(false, std::memory_order_relaxed); }
   // Inner (overlay) bytes sealed to and delivered from the peer, for the metrics endpoint.
-  void AddRxBytes(uint64_t n) { rx_bytes_.fetch_add(n, std::memory_order_relaxed); }
+  void AddRxBytes(uint64_t n) {
+    rx_bytes_.fetch_add(n, std::memory_order_relaxed);
+    rx_packets_.fetch_add(1, std::memory_order_relaxed);
+  }
   uint64_t TxBytes() const { return tx_bytes_.load(std::memory_order_relaxed); }
   uint64_t RxBytes() const { return rx_bytes_.load(std::memory_order_relaxed); }
+  uint64_t RxPackets() const { return rx_packets_.load(std::memory_order_relaxed); }
+
+  // For `flatnet status` (any thread reads): when the tunnel was made by our wall clock
+  // (handshake_time_ns is the handshake's, which the peer's clock may have set); when the
+  // control thread last saw something arrive from the peer (steady clock, Liveness's
+  // once-a-second look, 0: nothing yet); the last round trip a test message measured
+  // (Pinger, 0: none yet). Only the control thread writes the last two.
+  int64_t created_unix_ns() const { return created_unix_ns_; }
+  int64_t last_heard_ns() const { return last_heard_ns_.load(std::memory_order_relaxed); }
+  void set_last_heard_ns(int64_t ns) { last_heard_ns_.store(ns, std::memory_order_relaxed); }
+  int64_t rtt_ns() const { return rtt_ns_.load(std::memory_order_relaxed); }
+  void set_rtt_ns(int64_t ns) { rtt_ns_.store(ns, std::memory_order_relaxed); }
   bool TakeOut() { return out_seen_.exchange(false, std::memory_order_relaxed); }
 
   // Control-thread bookkeeping (only the control thread touches these).
@@ -156,6 +172,7 @@ class Tunnel {
     bool seen_in = false;      // traffic flags Liveness took from the workers, not yet judged
     bool seen_out = false;
     int recv_errors = 0;
+    bool rtt_probed = false;  // Liveness sent the new tunnel's first round-trip probe
     Bytes stage1_packet;  // the initiator's stage 1 we answered, to spot resends
     Bytes stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
     // The version of our certificate this tunnel's handshake carried: lighthouse queries and
@@ -181,9 +198,16 @@ class Tunnel {
   alignas(64) std::atomic<uint64_t> send_counter_{2};
   std::atomic<uint64_t> tx_bytes_{0};  // beside send_counter_: each seal writes both
   alignas(64) std::atomic<uint64_t> rx_bytes_{0};
+  std::atomic<uint64_t> rx_packets_{0};  // beside rx_bytes_: each delivery writes both
   alignas(64) std::atomic<bool> out_seen_{false};
   alignas(64) std::atomic<bool> in_seen_{false};
   std::atomic<bool> proven_;
+  const int64_t created_unix_ns_ =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  std::atomic<int64_t> last_heard_ns_{0};
+  std::atomic<int64_t> rtt_ns_{0};
 
   std::mutex window_mutex_;
   wire::ReplayWindow window_;

@@ -101,7 +101,8 @@ TEST(MeshSendLimit, LivenessRehandshakesAWornTunnelAndClosesASpentOne) {
       std::make_shared<const cert::Certificate>(MakeTestHost(ca, "b", "10.9.0.2/16").cert));
   node.host_map().Add(tunnel);
   Liveness liveness(Liveness::Deps{node.settings(), node.logger(), node.control_counters(),
-                                   node.host_map(), node, node, node, node.timers()});
+                                   node.host_map(), node, node, node, node.timers(),
+                                   node.pinger()});
 
   // Below the threshold nothing happens.
   for (uint64_t c = 3; c < kSmallLimits.rehandshake_after; ++c) ASSERT_GT(SealOne(*tunnel), 0);

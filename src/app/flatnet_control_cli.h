@@ -1,0 +1,28 @@
+// The subcommands that ask a running flatnet over its status socket
+// (control/status_server.h): `flatnet status` and `flatnet ping`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace flatnet::app {
+
+// `flatnet status [-config FILE | -socket PATH] [-json]`; returns the exit code.
+int RunStatus(const std::vector<std::string>& args);
+// `flatnet ping [-config FILE | -socket PATH] [-c COUNT] [-i INTERVAL] [-W TIMEOUT]
+// NAME|ADDRESS`; returns ping's exit codes: 0 when a reply came, 1 when none did, 2 on an
+// error (bad flags, unknown peer, daemon unreachable).
+int RunPing(const std::vector<std::string>& args);
+
+// The socket to ask: -socket, else control.socket of -config's file, else the default.
+Result<std::string> ControlSocketPath(const std::string& socket_flag,
+                                      const std::string& config_path);
+
+// A ping flag's seconds: a number ("0.5", as ping takes it) or a Go duration ("500ms").
+// Errors name the flag and its bounds.
+Result<int64_t> ParsePingSeconds(const std::string& flag, const std::string& text,
+                                 int64_t min_ms, int64_t max_ms);
+
+}  // namespace flatnet::app
