@@ -22,6 +22,8 @@ packages=(
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
   # The fault lab: lab-impair's NFQUEUE (the kernel has no netem), one daemon's clock stepped.
   libnetfilter-queue-dev libfaketime
+  # The package lab (tests/lab/deb_package_test.sh): cpack's dpkg-shlibdeps, a clean root.
+  dpkg-dev debootstrap
   # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
   g++-mingw-w64-x86-64-posix wine wine64
 )

@@ -49,7 +49,7 @@ std::string FlatnetBinaryPath() {
 }
 
 std::string ServiceUnit(const std::string& binary, const std::string& config) {
-  return "# flatnet as a service; written by `flatnet service install` (docs/onboarding.md).\n"
+  return "# flatnet as a service, from `flatnet service unit` (docs/onboarding.md).\n"
          "[Unit]\n"
          "Description=flatnet mesh VPN (Nebula-compatible)\n"
          "Wants=network-online.target\n"
@@ -71,8 +71,10 @@ std::string ServiceUnit(const std::string& binary, const std::string& config) {
 int RunService(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                const ServiceSystem& system) {
   FlagSet flags("service");
-  std::string config;
+  std::string config, binary;
   flags.String(&config, "config", "/etc/flatnet/config.yml", "The config the service runs");
+  // The Debian package's unit names /usr/bin/flatnet while it is built elsewhere.
+  flags.String(&binary, "binary", FlatnetBinaryPath(), "The flatnet binary the unit runs");
   auto usage = [&] {
     return "Usage of flatnet service unit|install|uninstall|status:\n" + flags.Usage();
   };
@@ -90,11 +92,13 @@ int RunService(const std::vector<std::string>& args, std::ostream& out, std::ost
     return 1;
   };
   if (!flags.args().empty()) return fail("unexpected argument " + flags.args()[0]);
+  // systemd runs only absolute paths in Exec*= lines.
+  if (!binary.starts_with("/")) return fail("-binary " + binary + " is not an absolute path");
   const std::string unit_path = system.unit_dir + "/" + kUnitName;
   const bool systemd = Exists(system.systemd_marker);
 
   if (action == "unit") {
-    out << ServiceUnit(FlatnetBinaryPath(), config);
+    out << ServiceUnit(binary, config);
     return 0;
   }
   if (action == "install") {
@@ -102,7 +106,7 @@ int RunService(const std::vector<std::string>& args, std::ostream& out, std::ost
     std::string temp = unit_path + ".tmp";
     {
       std::ofstream file(temp, std::ios::trunc);
-      file << ServiceUnit(FlatnetBinaryPath(), config);
+      file << ServiceUnit(binary, config);
       if (!file.flush()) return fail("cannot write " + temp + ": " + std::strerror(errno));
     }
     if (rename(temp.c_str(), unit_path.c_str()) != 0) {
@@ -113,7 +117,7 @@ int RunService(const std::vector<std::string>& args, std::ostream& out, std::ost
     chmod(unit_path.c_str(), 0644);
     if (!systemd) {
       out << "wrote " << unit_path << "; systemd is not running here, so start flatnet yourself: "
-          << FlatnetBinaryPath() << " -config " << config << "\n";
+          << binary << " -config " << config << "\n";
       return 0;
     }
     if (Systemctl(system, {"daemon-reload"}) != 0 ||

@@ -1,5 +1,6 @@
-// `flatnet service unit|install|uninstall|status [-config FILE]`: flatnet as a systemd
-// service. The unit (Type=notify: the daemon sends READY=1 once its tun and sockets are up,
+// `flatnet service unit|install|uninstall|status [-config FILE] [-binary PATH]`: flatnet as a
+// systemd service (-binary: the flatnet the unit runs, by default this one; the Debian
+// package's unit, cmake/packaging.cmake, is `service unit -binary /usr/bin/flatnet`). The unit (Type=notify: the daemon sends READY=1 once its tun and sockets are up,
 // sd_notify.h) checks the config with `flatnet -test` before each start, restarts on
 // failure, and runs `flatnet reload` for `systemctl reload` (SIGHUP, and the reload
 // fails when the daemon refuses the new config: flatnet_reload.h). install writes

@@ -67,6 +67,16 @@ TEST_F(Service, InstallWritesTheUnitAndSaysSystemdIsNotRunning) {
   EXPECT_EQ(message, "Error: service uninstall: " + dir_ + "/flatnet.service is not installed\n");
 }
 
+TEST_F(Service, UnitRunsTheBinaryItIsToldTo) {
+  // What cmake/packaging.cmake puts in the Debian package.
+  auto [code, text] = Run({"unit", "-binary", "/usr/bin/flatnet", "-config", "/etc/flatnet/config.yml"});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_EQ(text, ServiceUnit("/usr/bin/flatnet", "/etc/flatnet/config.yml"));
+  auto [relative, message] = Run({"unit", "-binary", "bin/flatnet"});
+  EXPECT_EQ(relative, 1);
+  EXPECT_EQ(message, "Error: service unit: -binary bin/flatnet is not an absolute path\n");
+}
+
 TEST_F(Service, InstallRefusesAMissingConfig) {
   auto [code, text] = Run({"install", "-config", dir_ + "/nope.yml"});
   EXPECT_EQ(code, 1);
