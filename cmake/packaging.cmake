@@ -50,6 +50,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# RelWithDebInfo binaries carry ~25 MB of debug info a user does not need.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # /etc/flatnet is meant to be absolute.
 set(CPACK_WARN_ON_ABSOLUTE_INSTALL_DESTINATION OFF)

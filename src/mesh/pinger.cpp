@@ -75,20 +75,20 @@ Result<IpAddr> Pinger::Resolve(const std::string& target) const {
   auto ip = ParseIpAddr(target);
   if (ip.ok()) {
     IpAddr addr = ip->Unmap();
-    for (const auto& network : deps_.me.certificate->networks)
-      if (network.addr() == addr) return Status::Error(target + " is this host's own address");
+    if (deps_.me.IsOurAddress(addr)) return Status::Error(target + " is this host's own address");
+    // The host map knows a peer by every network of its certificate (IPv6 ones too); the
+    // answer names it by its primary address, as status does.
+    if (const Tunnel* tunnel = snapshot->FindByVpnIp(addr)) return tunnel->vpn_ip();
     if (deps_.me.InOurNetwork(addr)) return addr;
-    // Another of a peer's networks (IPv6 ones too): that peer's tunnel.
-    for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
-      for (const auto& network : tunnel->peer_cert().networks)
-        if (network.addr() == addr) return vpn_ip;
-    return Status::Error(target + " is not in this host's overlay network " +
-                         IpPrefix::From(deps_.me.vpn_ip, deps_.me.prefix_length).Masked().ToString() +
+    std::string networks;
+    for (const IpPrefix& network : deps_.me.networks)
+      networks += (networks.empty() ? "" : ", ") + network.Masked().ToString();
+    return Status::Error(target + " is not in this host's overlay network " + networks +
                          " nor an address of a peer we know");
   }
   if (target == deps_.me.certificate->name)
     return Status::Error("\"" + target + "\" is this host's own name");
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_vpn_ip)
+  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary)
     if (tunnel->peer_cert().name == target) return vpn_ip;
   if (auto it = names_.find(target); it != names_.end()) return it->second;
   return Status::Error("no peer named \"" + target +
