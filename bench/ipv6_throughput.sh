@@ -18,6 +18,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
+source "$here/lib/iperf3.sh"
 source "$here/../tests/lab/scenarios/ipv6_lib.sh"
 
 seconds=10 cipher=aes impls="nebula-1.11.1 flatnet"
@@ -44,26 +45,10 @@ ipv6_enable a b
 ipv6_pki a=192.168.100.1/24,fd00:100::1/64 b=192.168.100.2/24,fd00:100::2/64
 lab_config a --static b --cipher "$cipher"
 lab_config b --static a --cipher "$cipher"
-ticks_per_s=$(getconf CLK_TCK)
 b4=$(ipv6_addr b 4) b6=$(ipv6_addr b 6)
 
-# iperf3_mbits SERVER_ADDR: one stream a -> b for $seconds; prints the receiver's Mbit/s.
-iperf3_mbits() {
-  local out
-  lab_spawn b iperf3-server iperf3 --server --one-off --port 5201
-  lab_wait_for --timeout 5 -- lab_exec b sh -c 'ss -ltn | grep -q ":5201 "' ||
-    lab_fail "iperf3 server did not start"
-  out=$(lab_exec a timeout $((seconds + 20)) iperf3 --client "$1" --port 5201 \
-    --time "$seconds" --format m) || lab_fail "iperf3 to $1 failed: $out"
-  lab_stop iperf3-server
-  # "[  5]   0.00-10.04  sec  1.10 GBytes  941 Mbits/sec   receiver"
-  echo "$out" | awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i}'
-}
-
-cpu_seconds() { awk -v t="$1" -v hz="$ticks_per_s" 'BEGIN {printf "%.2f", t / hz}'; }
-
 declare -A mbits=() cpu=()
-mbits[veth]=$(iperf3_mbits "$(lab_ip b)")
+mbits[veth]=$(bench_iperf3_mbits "$seconds" "$(lab_ip b)")
 measured=()
 for impl in $impls; do
   if ! lab_have "$impl"; then
@@ -80,10 +65,9 @@ for impl in $impls; do
       mbits[$impl/$family]=n/a
       continue
     fi
-    pid_a=$(lab_daemon_pid a) pid_b=$(lab_daemon_pid b)
-    start_a=$(lab_cpu_ticks "$pid_a") start_b=$(lab_cpu_ticks "$pid_b")
-    mbits[$impl/$family]=$(iperf3_mbits "$addr")
-    cpu[$impl/$family]="$(cpu_seconds $(($(lab_cpu_ticks "$pid_a") - start_a))) / $(cpu_seconds $(($(lab_cpu_ticks "$pid_b") - start_b)))"
+    bench_daemons_cpu_begin
+    mbits[$impl/$family]=$(bench_iperf3_mbits "$seconds" "$addr")
+    cpu[$impl/$family]=$(bench_daemons_cpu_end)
   done
   lab_stop_daemon a
   lab_stop_daemon b

@@ -15,6 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
+source "$here/lib/iperf3.sh"
 
 seconds=8 impls="nebula flatnet"
 while [ $# -gt 0 ]; do
@@ -34,17 +35,6 @@ lab_host r --on wire
 lab_host a --on wire
 lab_host b --on wire
 lab_pki r=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24
-
-iperf3_mbits() {
-  local out
-  lab_spawn b iperf3-server iperf3 --server --one-off --port 5201
-  lab_wait_for --timeout 5 -- lab_exec b sh -c 'ss -ltn | grep -q ":5201 "' ||
-    lab_fail "iperf3 server did not start"
-  out=$(lab_exec a timeout $((seconds + 20)) iperf3 --client "$1" --port 5201 \
-    --time "$seconds" --format m) || lab_fail "iperf3 to $1 failed: $out"
-  lab_stop iperf3-server
-  echo "$out" | awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i}'
-}
 
 block_members() {  # a and b may not talk to each other on the underlay at all
   lab_exec a iptables -A OUTPUT -d "$(lab_ip b)" -p udp -j DROP
@@ -74,7 +64,7 @@ for impl in $impls; do
     lab_wait_for --timeout 10 -- lab_ping b "$(lab_overlay r)" || lab_fail "$impl: b cannot reach r"
     lab_wait_for --timeout 20 -- lab_ping a "$(lab_overlay b)" 2 ||
       lab_fail "$impl $path: no tunnel a -> b; logs in $LAB_DIR"
-    mbits[$impl-$path]=$(iperf3_mbits "$(lab_overlay b)")
+    mbits[$impl-$path]=$(bench_iperf3_mbits "$seconds" "$(lab_overlay b)")
     lab_stop_daemon a
     lab_stop_daemon b
     lab_stop_daemon r

@@ -13,6 +13,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
+source "$here/lib/iperf3.sh"
 
 seconds=10 cipher=aes impls="nebula flatnet"
 while [ $# -gt 0 ]; do
@@ -32,28 +33,12 @@ lab_pair a b 198.51.100.0/24
 lab_pki a=192.168.100.1/24 b=192.168.100.2/24
 lab_config a --static b --cipher "$cipher"
 lab_config b --static a --cipher "$cipher"
-ticks_per_s=$(getconf CLK_TCK)
-
-# iperf3_mbits SERVER_ADDR: one stream a -> b for $seconds; prints the receiver's Mbit/s.
-iperf3_mbits() {
-  local out
-  lab_spawn b iperf3-server iperf3 --server --one-off --port 5201
-  lab_wait_for --timeout 5 -- lab_exec b sh -c 'ss -ltn | grep -q ":5201 "' ||
-    lab_fail "iperf3 server did not start"
-  out=$(lab_exec a timeout $((seconds + 20)) iperf3 --client "$1" --port 5201 \
-    --time "$seconds" --format m) || lab_fail "iperf3 to $1 failed: $out"
-  lab_stop iperf3-server
-  # "[  5]   0.00-10.04  sec  1.10 GBytes  941 Mbits/sec   receiver"
-  echo "$out" | awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i}'
-}
-
-cpu_seconds() { awk -v t="$1" -v hz="$ticks_per_s" 'BEGIN {printf "%.2f", t / hz}'; }
 
 # Peak resident memory of a daemon (VmHWM), in MiB.
 peak_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
 declare -A mbits=() cpu=() memory=()
-mbits[veth]=$(iperf3_mbits "$(lab_ip b)")
+mbits[veth]=$(bench_iperf3_mbits "$seconds" "$(lab_ip b)")
 for impl in $impls; do
   if ! lab_have "$impl"; then
     echo "throughput: $impl not found at $(lab_daemon_binary "$impl"); measuring without it" >&2
@@ -63,11 +48,10 @@ for impl in $impls; do
   lab_start_daemon b "$impl"
   lab_wait_for --timeout 10 -- lab_ping a "$(lab_overlay b)" ||
     lab_fail "$impl: no tunnel between a and b; logs in $LAB_DIR"
-  pid_a=$(lab_daemon_pid a) pid_b=$(lab_daemon_pid b)
-  start_a=$(lab_cpu_ticks "$pid_a") start_b=$(lab_cpu_ticks "$pid_b")
-  mbits[$impl]=$(iperf3_mbits "$(lab_overlay b)")
-  cpu[$impl]="$(cpu_seconds $(($(lab_cpu_ticks "$pid_a") - start_a))) / $(cpu_seconds $(($(lab_cpu_ticks "$pid_b") - start_b)))"
-  memory[$impl]="$(peak_mib "$pid_a") / $(peak_mib "$pid_b")"
+  bench_daemons_cpu_begin
+  mbits[$impl]=$(bench_iperf3_mbits "$seconds" "$(lab_overlay b)")
+  cpu[$impl]=$(bench_daemons_cpu_end)
+  memory[$impl]="$(peak_mib "$BENCH_PID_A") / $(peak_mib "$BENCH_PID_B")"
   lab_stop_daemon a
   lab_stop_daemon b
 done
