@@ -16,9 +16,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
 source "$here/lib/flatnet_status.sh"
+source "$here/lib/tcp_transfer.sh"
 
 lab_require flatnet
-command -v python3 >/dev/null || lab_fail "python3 is not installed (the IPv6 transfer needs it)"
 cert_tool="$FLATNET_BIN/flatnet-cert"
 [ -x "$cert_tool" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN"
 started=$(lab_now_ms)
@@ -65,47 +65,9 @@ lab_wait_for --timeout 10 -- lab_ping b fd00:100::2 || lab_fail "b cannot ping a
 echo "ok 2 - b pings a at fd00:100::2"
 
 # ---- 2. TCP over the IPv6 overlay, both ways ---------------------------------------------
-XFER_PY='
-import socket, sys, time
-mode, limit = sys.argv[1], float(sys.argv[-1])
-end = time.time() + limit
-if mode == "recv":
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::", int(sys.argv[2]))); s.listen(1); s.settimeout(limit)
-    c, _ = s.accept(); c.settimeout(max(1, end - time.time()))
-    while True:
-        b = c.recv(65536)
-        if not b: break
-        sys.stdout.buffer.write(b)
-else:
-    while True:
-        try:
-            c = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=2); break
-        except OSError:
-            if time.time() > end: sys.exit("ipv6-xfer: cannot connect")
-            time.sleep(0.2)
-    c.settimeout(max(1, end - time.time()))
-    c.sendall(sys.stdin.buffer.read()); c.shutdown(socket.SHUT_WR)
-    while c.recv(65536): pass
-'
 head -c 4194304 /dev/urandom >"$LAB_DIR/payload"
-sent_sum=$(sha256sum <"$LAB_DIR/payload" | cut -d' ' -f1)
-xfer() {
-  local from=$1 to=$2 addr=$3 port=$4 received
-  lab_spawn "$to" "recv-$port" bash -c \
-    "python3 -c '$XFER_PY' recv $port 20 | sha256sum >'$LAB_DIR/recv-$port.sha'"
-  lab_exec "$from" timeout 25 python3 -c "$XFER_PY" send "$addr" "$port" 20 <"$LAB_DIR/payload" ||
-    lab_fail "$from -> $to ($addr): the TCP transfer failed"
-  lab_wait_for --timeout 10 -- test -s "$LAB_DIR/recv-$port.sha" ||
-    lab_fail "$from -> $to: the receiver did not finish"
-  received=$(cut -d' ' -f1 "$LAB_DIR/recv-$port.sha")
-  [ "$received" = "$sent_sum" ] ||
-    lab_fail "$from -> $to ($addr): sha256 differs (sent $sent_sum, received $received)"
-  echo "   4 MB $from -> $to at $addr: sha256 $received at both ends"
-}
-xfer a b fd00:100::3 5001
-xfer b a fd00:100::2 5002
+lab_tcp_transfer a b fd00:100::3 "$LAB_DIR/payload" 5001
+lab_tcp_transfer b a fd00:100::2 "$LAB_DIR/payload" 5002
 echo "ok 3 - TCP over the IPv6 overlay both ways, checksums equal"
 
 # ---- 3. Several addresses per host ---------------------------------------------------------

@@ -59,12 +59,7 @@ a_public=$(lab_ip a-nat1)
 b_public=$(lab_ip b-nat1)
 
 # ---- 1. They meet ---------------------------------------------------------------------
-lab_wait_for --timeout 20 -- lab_ping a "$(lab_overlay b)" ||
-  lab_fail "a ($impl_a) cannot ping b ($impl_b) at $(lab_overlay b) within 20 s; logs in $LAB_DIR"
-echo "ok 1 - a pings b at $(lab_overlay b) across two NATs (first reply after ${LAB_WAITED_MS} ms)"
-lab_wait_for --timeout 10 -- lab_ping b "$(lab_overlay a)" ||
-  lab_fail "b ($impl_b) cannot ping a ($impl_a) at $(lab_overlay a) within 10 s"
-echo "ok 2 - b pings a at $(lab_overlay a)"
+nat_expect_meet a b
 
 # ---- 2. Directly ----------------------------------------------------------------------
 nat_expect_direct a b "$b_public"
@@ -80,10 +75,8 @@ done
 echo "ok 3 - the tunnel is direct: a<->b between $a_public and $b_public, not via the lighthouse $(lab_ip lh)"
 
 # ---- 3. Without the lighthouse --------------------------------------------------------
-lab_stop_daemon lh
-nat_pings a b 25 || lab_fail "a lost b once the lighthouse stopped: the tunnel was not direct"
-nat_pings b a 5 || lab_fail "b lost a once the lighthouse stopped"
+nat_expect_without_lighthouse lh a b
 head -c 1M /dev/urandom >"$LAB_DIR/blob"
-ipv6_transfer a b "$(lab_overlay b)" "$LAB_DIR/blob"
+lab_tcp_transfer a b "$(lab_overlay b)" "$LAB_DIR/blob"
 echo "ok 4 - lighthouse stopped: 25 pings a->b and 5 b->a all answered, a new TCP connection a->b works"
 echo "IPv6 NAT scenario PASSED: $summary ($(( ($(lab_now_ms) - started) / 1000 )) s)"

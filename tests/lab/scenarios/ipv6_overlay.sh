@@ -99,7 +99,7 @@ for pair in "$initiator $peer" "$peer $initiator"; do
   for addr in $(ipv6_addrs "$to"); do
     file="$LAB_DIR/blob-small"
     [ "$addr" != "$last" ] || file="$LAB_DIR/blob"
-    ipv6_transfer "$from" "$to" "$addr" "$file"
+    lab_tcp_transfer "$from" "$to" "$addr" "$file"
   done
 done
 echo "ok 3 - TCP to every overlay address each way, checksums match (${size_mb} MB to the last address, ${small} MB to others)"

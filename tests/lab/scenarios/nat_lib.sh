@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # nat_lib.sh — what the NAT scenarios (nat_*.sh), scripts/demo.sh and bench/punch_latency.sh
 # share: choosing implementations, telling a direct tunnel from one through the lighthouse,
-# the lab's web service, and the issue's WSL2 topology. Source it after netlab.sh.
+# the checks the NAT and relay scenarios of both overlay families (nat_direct.sh and
+# ipv6_nat.sh, relay.sh and ipv6_relay.sh) have in common, the lab's web service, and the
+# issue's WSL2 topology. Source it after netlab.sh.
 #
 #   nat_impl_list OPTION VALUE       "nebula-1.10.3,flatnet" -> "nebula-1.10.3 flatnet"; exits 2
 #                                    on a name lab_impl_ok refuses
@@ -12,6 +14,17 @@
 #   nat_expect_direct A B B_ADDR     fails unless B's replies reach A straight from B_ADDR (B's
 #                                    router's public address, or B's own on a shared LAN)
 #   nat_pings A B COUNT              fails unless all COUNT pings A -> B (overlay) come back
+#   nat_expect_meet A B              A pings B's overlay address within 20 s (the lighthouse
+#                                    tells A where B is; both punch), then B pings A within
+#                                    10 s; prints "ok 1" and "ok 2", fails the test otherwise
+#   nat_expect_without_lighthouse LH A B
+#                                    stops LH's daemon; 25 pings A -> B and 5 B -> A must all
+#                                    come back (a tunnel through the lighthouse would not)
+#   nat_expect_relay_blind RELAY A PEER_ADDR
+#                                    while A pings PEER_ADDR 10 times with a known 16-byte
+#                                    pattern, a capture on RELAY holds >= 20 datagrams and
+#                                    never the pattern; a flatnet RELAY's relay_forwarded grew
+#                                    by >= 20. Prints an "ok" line for each
 #   nat_fetch NODE URL               one bounded HTTP GET (curl), body on stdout
 #   nat_have_forwarder               true when `flatnet forward` exists in $FLATNET_BIN
 #   nat_wsl2_build / nat_wsl2_forward dnat|flatnet / nat_wsl2_start LH_IMPL MEMBER_IMPLS
@@ -93,6 +106,53 @@ nat_expect_direct() {
     [ "${remote%:*}" = "$public" ] ||
       lab_fail "flatnet status on $a: tunnel to $b has remote '$remote', expected $b's address $public"
     echo "   evidence: flatnet status on $a: tunnel to $(lab_overlay "$b") via $remote"
+  fi
+}
+
+# ---- Checks the scenarios share ------------------------------------------------------
+
+nat_expect_meet() {
+  local a=$1 b=$2
+  lab_wait_for --timeout 20 -- lab_ping "$a" "$(lab_overlay "$b")" ||
+    lab_fail "$a ($(cat "$LAB_DIR/$a.impl")) cannot ping $b ($(cat "$LAB_DIR/$b.impl")) at $(lab_overlay "$b") within 20 s; logs in $LAB_DIR"
+  echo "ok 1 - $a pings $b at $(lab_overlay "$b") across two NATs (first reply after ${LAB_WAITED_MS} ms)"
+  lab_wait_for --timeout 10 -- lab_ping "$b" "$(lab_overlay "$a")" ||
+    lab_fail "$b ($(cat "$LAB_DIR/$b.impl")) cannot ping $a at $(lab_overlay "$a") within 10 s"
+  echo "ok 2 - $b pings $a at $(lab_overlay "$a")"
+}
+
+nat_expect_without_lighthouse() {
+  local lh=$1 a=$2 b=$3
+  lab_stop_daemon "$lh"
+  nat_pings "$a" "$b" 25 || lab_fail "$a lost $b once the lighthouse stopped: the tunnel was not direct"
+  nat_pings "$b" "$a" 5 || lab_fail "$b lost $a once the lighthouse stopped"
+}
+
+nat_expect_relay_blind() {
+  local relay=$1 a=$2 peer_addr=$3 capture relayed forwarded forwarded_before=0 relay_impl
+  local pattern_hex=666c61746e65742d7365637265742121 # "flatnet-secret!!"
+  local pattern_text='flatnet-secret!!'
+  command -v tcpdump >/dev/null || lab_fail "tcpdump is not installed (scripts/setup.sh installs it)"
+  relay_impl=$(cat "$LAB_DIR/$relay.impl")
+  capture="$LAB_DIR/relay.pcap"
+  [ "$relay_impl" = flatnet ] && forwarded_before=$(lab_counter "$relay" relay_forwarded)
+  lab_spawn "$relay" tcpdump tcpdump -U -n -i any -w "$capture" udp port 4242
+  lab_wait_for --timeout 5 -- test -s "$capture" || sleep 1
+  lab_exec "$a" ping -c 10 -i 0.1 -W 2 -p "$pattern_hex" -q "$peer_addr" >"$LAB_DIR/ping.out" 2>&1 ||
+    lab_fail "pings with the pattern did not all come back: $(cat "$LAB_DIR/ping.out")"
+  sleep 0.5
+  lab_stop tcpdump
+  # The pattern did travel: ping's own payload check passed.
+  relayed=$(tcpdump -n -r "$capture" 2>/dev/null | grep -c "4242" || true)
+  [ "$relayed" -ge 20 ] || lab_fail "the capture on the relay holds only $relayed datagrams; did traffic go through it?"
+  if grep -a -q -F "$pattern_text" "$capture"; then
+    lab_fail "the relay's capture contains the plaintext pattern '$pattern_text'"
+  fi
+  echo "ok - the relay carried $relayed datagrams during the pings, none holding the plaintext pattern"
+  if [ "$relay_impl" = flatnet ]; then
+    forwarded=$(($(lab_counter "$relay" relay_forwarded) - forwarded_before))
+    [ "$forwarded" -ge 20 ] || lab_fail "the relay's relay_forwarded grew by $forwarded, expected >= 20 (10 pings each way)"
+    echo "ok - the flatnet relay counted $forwarded relayed messages"
   fi
 }
 

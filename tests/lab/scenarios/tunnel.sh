@@ -17,6 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/netlab.sh"
+source "$here/../lib/tcp_transfer.sh"
 
 impl_a="" impl_b="" initiator="" cipher="" size_mb=100 routines=1
 while [ $# -gt 0 ]; do
@@ -44,7 +45,6 @@ peer=$([ "$initiator" = a ] && echo b || echo a)
 declare -A impl=([a]=$impl_a [b]=$impl_b)
 
 lab_init tunnel
-xfer=$(lab_tool lab-tcp-xfer)
 summary="a=$impl_a b=$impl_b initiator=$initiator cipher=$cipher routines=$routines certs=v${LAB_CERT_VERSION:-1}/${LAB_CERT_CURVE:-25519}"
 echo "tunnel scenario: $summary"
 
@@ -67,31 +67,8 @@ echo "ok 1 - $initiator pings $peer over the overlay (first reply after ${LAB_WA
 # ---- 2. Bulk TCP both ways, checksummed at both ends ----------------------------------
 blob="$LAB_DIR/blob"
 head -c "${size_mb}M" /dev/urandom >"$blob"
-sent_sum=$(sha256sum <"$blob" | cut -d' ' -f1)
-# transfer FROM TO: FROM sends the blob to TO's overlay address, TO hashes what arrives.
-transfer() {
-  local from=$1 to=$2 label="$1-to-$2" port=5001 received
-  rm -f "$LAB_DIR/$label.sha" "$LAB_DIR/$label.rc"
-  lab_spawn "$to" "$label-recv" bash -c "set -o pipefail; '$xfer' recv --port $port --time-limit 120 \
-    | sha256sum >'$LAB_DIR/$label.sha'; echo \$? >'$LAB_DIR/$label.rc'"
-  if ! lab_exec "$from" "$xfer" send --to "$(lab_overlay "$to"):$port" --time-limit 120 \
-    <"$blob" 2>"$LAB_DIR/$label.send"; then
-    cat "$LAB_DIR/$label.send" "$LAB_DIR/$label-recv.out" >&2 || true
-    lab_fail "TCP transfer $from -> $to failed"
-  fi
-  lab_wait_for --timeout 10 -- test -s "$LAB_DIR/$label.rc" ||
-    lab_fail "receiver on $to did not finish after the sender closed"
-  [ "$(cat "$LAB_DIR/$label.rc")" = 0 ] || {
-    cat "$LAB_DIR/$label-recv.out" >&2
-    lab_fail "receiver on $to failed"
-  }
-  received=$(cut -d' ' -f1 <"$LAB_DIR/$label.sha")
-  [ "$received" = "$sent_sum" ] ||
-    lab_fail "$from -> $to: sha256 differs (sent $sent_sum, received $received)"
-  echo "ok - ${size_mb} MB $from -> $to, sha256 match; $(sed 's/^lab-tcp-xfer: //' "$LAB_DIR/$label.send")"
-}
-transfer "$initiator" "$peer"
-transfer "$peer" "$initiator"
+lab_tcp_transfer "$initiator" "$peer" "$peer_ip" "$blob"
+lab_tcp_transfer "$peer" "$initiator" "$init_ip" "$blob"
 echo "ok 2 - ${size_mb} MB each way, checksums match"
 
 # ---- 3./4. The peer restarts; the initiator must reach it again within 5 s ------------

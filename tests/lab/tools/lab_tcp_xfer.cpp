@@ -6,6 +6,10 @@
 //   lab-tcp-xfer send --to ADDR:PORT [--time-limit S]
 //       connects (retrying while the receiver is not yet listening) and sends stdin
 //
+// Either address family: ADDR is A.B.C.D or an IPv6 address ([IPV6]:PORT, or IPV6:PORT with
+// the port after the last colon). The receiver listens on every IPv6 and IPv4 address at
+// once (one dual-stack socket), or on IPv4 only where the kernel has no IPv6 at all.
+//
 // Both stop at --time-limit (default 120 s) and then exit 1; on success they exit 0 and
 // print "<verb> N bytes in T s (R Mbit/s)" to stderr. Bad usage exits 2.
 //
@@ -79,6 +83,35 @@ bool Copy(int in, int out, const lab::Deadline& deadline, uint64_t& bytes, std::
   }
 }
 
+// A socket listening on `port` on every address: IPv6 and IPv4 through one dual-stack socket,
+// IPv4 alone when this kernel has no IPv6. Exits 2 when it cannot listen.
+int Listen(uint16_t port, int backlog) {
+  int on = 1, off = 0;
+  int ls = socket(AF_INET6, SOCK_STREAM, 0);
+  if (ls >= 0) {
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    setsockopt(ls, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    sockaddr_in6 local{};
+    local.sin6_family = AF_INET6;
+    local.sin6_addr = in6addr_any;
+    local.sin6_port = htons(port);
+    if (bind(ls, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 || listen(ls, backlog) != 0) {
+      Fail(kTool, "listen on port %u: %s", port, std::strerror(errno));
+    }
+    return ls;
+  }
+  if (errno != EAFNOSUPPORT) Fail(kTool, "socket: %s", std::strerror(errno));
+  ls = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(port);
+  if (bind(ls, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 || listen(ls, backlog) != 0) {
+    Fail(kTool, "listen on port %u: %s", port, std::strerror(errno));
+  }
+  return ls;
+}
+
 void Report(const char* verb, uint64_t bytes, std::chrono::steady_clock::time_point start) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "%s: %s %llu bytes in %.2f s (%.0f Mbit/s)\n", kTool, verb,
@@ -87,20 +120,12 @@ void Report(const char* verb, uint64_t bytes, std::chrono::steady_clock::time_po
 
 int Receive(uint16_t port, double time_limit) {
   lab::Deadline deadline(time_limit);
-  int ls = socket(AF_INET, SOCK_STREAM, 0);
-  int on = 1;
-  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(port);
-  if (bind(ls, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 || listen(ls, 1) != 0) {
-    Fail(kTool, "listen on port %u: %s", port, std::strerror(errno));
-  }
+  int ls = Listen(port, 1);
   if (!WaitFor(ls, POLLIN, deadline)) {
     std::fprintf(stderr, "%s: no connection on port %u within %.0f s\n", kTool, port, time_limit);
     return 1;
   }
-  sockaddr_in peer{};
+  sockaddr_storage peer{};
   socklen_t len = sizeof(peer);
   int fd = accept(ls, reinterpret_cast<sockaddr*>(&peer), &len);
   close(ls);
@@ -112,27 +137,27 @@ int Receive(uint16_t port, double time_limit) {
   close(fd);
   if (!ok) {
     std::fprintf(stderr, "%s: receiving from %s failed after %llu bytes: %s\n", kTool,
-                 lab::FormatEndpoint(peer).c_str(), (unsigned long long)bytes, err.c_str());
+                 lab::FormatAnyEndpoint(reinterpret_cast<sockaddr*>(&peer)).c_str(), (unsigned long long)bytes, err.c_str());
     return 1;
   }
   Report("received", bytes, start);
   return 0;
 }
 
-int Send(const sockaddr_in& to, double time_limit) {
+int Send(const lab::SocketAddress& to, double time_limit) {
   lab::Deadline deadline(time_limit);
   int fd = -1;
   std::string last_error = "no attempt";
   for (int attempt = 0; attempt < 100 && !deadline.Passed(); ++attempt) {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0) break;
+    fd = socket(to.family(), SOCK_STREAM, 0);
+    if (connect(fd, to.get(), to.length) == 0) break;
     last_error = std::strerror(errno);
     close(fd);
     fd = -1;
     usleep(200 * 1000);  // the receiver may not be listening yet
   }
   if (fd < 0) {
-    std::fprintf(stderr, "%s: cannot connect to %s: %s\n", kTool, lab::FormatEndpoint(to).c_str(),
+    std::fprintf(stderr, "%s: cannot connect to %s: %s\n", kTool, lab::FormatAnyEndpoint(to.get()).c_str(),
                  last_error.c_str());
     return 1;
   }
@@ -150,7 +175,7 @@ int Send(const sockaddr_in& to, double time_limit) {
   close(fd);
   if (!ok) {
     std::fprintf(stderr, "%s: sending to %s failed after %llu bytes: %s\n", kTool,
-                 lab::FormatEndpoint(to).c_str(), (unsigned long long)bytes, err.c_str());
+                 lab::FormatAnyEndpoint(to.get()).c_str(), (unsigned long long)bytes, err.c_str());
     return 1;
   }
   Report("sent", bytes, start);
@@ -187,16 +212,7 @@ struct Part {
 
 int ReceiveStreams(uint16_t port, int streams, double time_limit) {
   lab::Deadline deadline(time_limit);
-  int ls = socket(AF_INET, SOCK_STREAM, 0);
-  int on = 1;
-  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(port);
-  if (bind(ls, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
-      listen(ls, streams) != 0) {
-    Fail(kTool, "listen on port %u: %s", port, std::strerror(errno));
-  }
+  int ls = Listen(port, streams);
   SetNonBlocking(ls);
   std::vector<Part> parts;
   std::vector<unsigned char> data;
@@ -298,7 +314,7 @@ int ReceiveStreams(uint16_t port, int streams, double time_limit) {
   return 0;
 }
 
-int SendStreams(const sockaddr_in& to, int streams, double time_limit) {
+int SendStreams(const lab::SocketAddress& to, int streams, double time_limit) {
   lab::Deadline deadline(time_limit);
   std::vector<unsigned char> data;
   std::vector<unsigned char> buf(1 << 18);
@@ -331,9 +347,9 @@ int SendStreams(const sockaddr_in& to, int streams, double time_limit) {
     for (Part& p : parts) {
       if (p.finished) continue;  // "finished" marks a connected part during this phase
       if (p.fd < 0) {
-        p.fd = socket(AF_INET, SOCK_STREAM, 0);
+        p.fd = socket(to.family(), SOCK_STREAM, 0);
         SetNonBlocking(p.fd);
-        if (connect(p.fd, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0) {
+        if (connect(p.fd, to.get(), to.length) == 0) {
           p.finished = true;
           continue;
         }
@@ -373,7 +389,7 @@ int SendStreams(const sockaddr_in& to, int streams, double time_limit) {
   }
   for (Part& p : parts) {
     if (!p.finished) {
-      std::fprintf(stderr, "%s: cannot connect to %s: %s\n", kTool, lab::FormatEndpoint(to).c_str(),
+      std::fprintf(stderr, "%s: cannot connect to %s: %s\n", kTool, lab::FormatAnyEndpoint(to.get()).c_str(),
                    last_error.c_str());
       return 1;
     }
@@ -424,7 +440,7 @@ int SendStreams(const sockaddr_in& to, int streams, double time_limit) {
   for (Part& p : parts) close(p.fd);
   if (!err.empty()) {
     std::fprintf(stderr, "%s: sending to %s over %d streams failed: %s\n", kTool,
-                 lab::FormatEndpoint(to).c_str(), streams, err.c_str());
+                 lab::FormatAnyEndpoint(to.get()).c_str(), streams, err.c_str());
     return 1;
   }
   Report("sent", data.size(), start);
@@ -437,7 +453,7 @@ int main(int argc, char** argv) {
   if (argc < 2) Fail(kTool, "usage: %s recv --port P | send --to ADDR:PORT", kTool);
   std::string command = argv[1];
   uint16_t port = 0;
-  sockaddr_in to{};
+  lab::SocketAddress to;
   bool have_to = false;
   double time_limit = 120;
   int streams = 0;  // 0: one plain connection, no part headers
@@ -450,7 +466,7 @@ int main(int argc, char** argv) {
     if (arg == "--port") {
       port = uint16_t(lab::ParseNumber(kTool, "--port", value(), 1, 65535));
     } else if (arg == "--to") {
-      to = lab::ParseEndpoint(kTool, "--to", value());
+      to = lab::ParseAnyEndpoint(kTool, "--to", value());
       have_to = true;
     } else if (arg == "--streams") {
       streams = int(lab::ParseNumber(kTool, "--streams", value(), 1, 256));
