@@ -5,12 +5,17 @@
 # destination unreachable code 13, "administratively prohibited").
 #
 # The refusing host R runs flatnet, then stock nebula 1.11.1 with the same config, so the
-# two are seen to behave alike; the client C runs flatnet. R's inbound rules admit ICMP and
-# TCP 7000 only, its outbound rules ICMP only; listeners on R's TCP 8000 and UDP 9000 prove
-# an answer came from the firewall and not R's kernel (which would accept the connection).
+# two are seen to behave alike; the client C runs flatnet. Both hold dual-stack version-2
+# certificates (C 192.168.100.2 and fd00:100::2, R 192.168.100.3 and fd00:100::3), and every
+# check runs once over each family's overlay address. R's inbound rules admit ICMP and TCP
+# 7000 only, its outbound rules ICMP only; dual-stack listeners on R's TCP 8000 and UDP 9000
+# prove an answer came from the firewall and not R's kernel (which would accept the
+# connection).
 # Checks, with reject:
-#   C -> R tcp/8000 is refused at once (RST), C -> R udp/9000 gets EHOSTUNREACH (ICMP 3/13),
-#   C -> R tcp/7000 still connects, and R -> C tcp/8001 (R's outbound refusal) is refused.
+#   C -> R tcp/8000 is refused at once (RST); C -> R udp/9000 gets the error the kernel
+#   reports for "administratively prohibited": EHOSTUNREACH for ICMP 3/13 over IPv4, EACCES
+#   for ICMPv6 1/1 over IPv6 (Linux's icmpv6_err_convert); C -> R tcp/7000 still connects;
+#   R -> C tcp/8001 (R's outbound refusal) is refused.
 # With drop: the same connections time out and the UDP probe hears nothing.
 # Also, with flatnet as R: the reject counters count what was answered, and
 # tunnels.drop_inactive closes C's idle tunnel after inactivity_timeout.
@@ -18,6 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
 source "$here/lib/flatnet_status.sh"
+source "$here/scenarios/ipv6_lib.sh"  # dual-stack version-2 certificates
 reference=nebula-1.11.1
 lab_require flatnet "$reference"
 
@@ -63,14 +69,15 @@ tcp_try() {
   esac
 }
 
-# udp_try NODE ADDR PORT: sends one datagram on a connected socket and waits 2 s for an
-# answer or an ICMP error; prints "silent" or the errno name (EHOSTUNREACH for code 13).
+# udp_try NODE ADDR PORT: sends one datagram on a connected socket (of ADDR's family) and
+# waits 2 s for an answer or an ICMP error; prints "silent" or the errno name.
 udp_try() {
   lab_exec "$1" python3 -c '
 import errno, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+family, kind, proto, _, addr = socket.getaddrinfo(sys.argv[1], int(sys.argv[2]), type=socket.SOCK_DGRAM)[0]
+s = socket.socket(family, kind, proto)
 s.settimeout(2)
-s.connect((sys.argv[1], int(sys.argv[2])))
+s.connect(addr)
 s.send(b"probe")
 try:
     s.recv(100)
@@ -84,21 +91,22 @@ except OSError as e:
 
 lab_init reject
 lab_segment wire 198.51.100.0/24
-lab_ca
 lab_host c --on wire
 lab_host r --on wire
-lab_cert c 192.168.100.2/24
-lab_cert r 192.168.100.3/24
+ipv6_enable c r
+ipv6_pki c=192.168.100.2/24,fd00:100::2/64 r=192.168.100.3/24,fd00:100::3/64
 C=$(lab_overlay c) R=$(lab_overlay r)
+C6=$(ipv6_addr c 6) R6=$(ipv6_addr r 6)
 lab_config c --static r
 lab_start_daemon c flatnet
 # Services on both hosts: R's 7000 (allowed), 8000 and 9000 (refused by R's firewall), and
 # C's 8001, which R's outbound rules refuse.
 listen_py='import socket, sys, time
 kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, kind)
+s = socket.socket(socket.AF_INET6, kind)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[2])))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # IPv4 and IPv6 alike
+s.bind(("::", int(sys.argv[2])))
 if kind == socket.SOCK_STREAM: s.listen(16)
 time.sleep(300)'
 lab_spawn r r-tcp7000 python3 -c "$listen_py" tcp 7000
@@ -119,29 +127,34 @@ for impl in flatnet "$reference"; do
     lab_start_daemon r "$impl"
     lab_wait_for --timeout 10 -- lab_ping c "$R" || lab_fail "no tunnel c -> r ($LAB_CONTEXT)"
 
-    read -r result ms < <(tcp_try c "$R" 7000)
-    [ "$result" = connected ] || lab_fail "tcp/7000 is allowed but gave $result ($LAB_CONTEXT)"
-    read -r result ms < <(tcp_try c "$R" 8000)
-    udp=$(udp_try c "$R" 9000)
-    # R's outbound refusal: R connecting to C. The tunnel exists, so the first SYN meets
-    # R's outbound firewall at once (a packet queued for a handshake is dropped, as nebula).
-    read -r out_result out_ms < <(tcp_try r "$C" 8001)
-    if [ "$action" = reject ]; then
-      [ "$result" = refused ] && [ "$ms" -lt 1000 ] ||
-        lab_fail "c -> r tcp/8000: $result after $ms ms, expected refused at once"
-      [ "$udp" = EHOSTUNREACH ] ||
-        lab_fail "c -> r udp/9000: $udp, expected EHOSTUNREACH (ICMP administratively prohibited)"
-      [ "$out_result" = refused ] && [ "$out_ms" -lt 1000 ] ||
-        lab_fail "r -> c tcp/8001 (outbound refusal): $out_result after $out_ms ms, expected refused"
-    else
-      [ "$result" = timeout ] || lab_fail "c -> r tcp/8000: $result, expected a timeout"
-      [ "$udp" = silent ] || lab_fail "c -> r udp/9000: $udp, expected silence"
-      [ "$out_result" = timeout ] || lab_fail "r -> c tcp/8001: $out_result, expected a timeout"
-    fi
-    echo "ok - $impl as R, ${action}: tcp $result (${ms} ms), udp $udp, outbound tcp $out_result (${out_ms} ms)"
+    lab_wait_for --timeout 10 -- lab_ping c "$R6" || lab_fail "c cannot ping r at $R6 ($LAB_CONTEXT)"
+    for family in 4 6; do
+      if [ "$family" = 4 ]; then r_addr=$R c_addr=$C refused_udp=EHOSTUNREACH; else r_addr=$R6 c_addr=$C6 refused_udp=EACCES; fi
+      LAB_CONTEXT="$impl as R, $action, IPv$family"
+      read -r result ms < <(tcp_try c "$r_addr" 7000)
+      [ "$result" = connected ] || lab_fail "tcp/7000 at $r_addr is allowed but gave $result ($LAB_CONTEXT)"
+      read -r result ms < <(tcp_try c "$r_addr" 8000)
+      udp=$(udp_try c "$r_addr" 9000)
+      # R's outbound refusal: R connecting to C. The tunnel exists, so the first SYN meets
+      # R's outbound firewall at once (a packet queued for a handshake is dropped, as nebula).
+      read -r out_result out_ms < <(tcp_try r "$c_addr" 8001)
+      if [ "$action" = reject ]; then
+        [ "$result" = refused ] && [ "$ms" -lt 1000 ] ||
+          lab_fail "c -> r tcp/8000 at $r_addr: $result after $ms ms, expected refused at once ($LAB_CONTEXT)"
+        [ "$udp" = "$refused_udp" ] ||
+          lab_fail "c -> r udp/9000 at $r_addr: $udp, expected $refused_udp (administratively prohibited) ($LAB_CONTEXT)"
+        [ "$out_result" = refused ] && [ "$out_ms" -lt 1000 ] ||
+          lab_fail "r -> c tcp/8001 at $c_addr (outbound refusal): $out_result after $out_ms ms, expected refused ($LAB_CONTEXT)"
+      else
+        [ "$result" = timeout ] || lab_fail "c -> r tcp/8000 at $r_addr: $result, expected a timeout ($LAB_CONTEXT)"
+        [ "$udp" = silent ] || lab_fail "c -> r udp/9000 at $r_addr: $udp, expected silence ($LAB_CONTEXT)"
+        [ "$out_result" = timeout ] || lab_fail "r -> c tcp/8001 at $c_addr: $out_result, expected a timeout ($LAB_CONTEXT)"
+      fi
+      echo "ok - $impl as R, $action, IPv$family ($r_addr): tcp $result (${ms} ms), udp $udp, outbound tcp $out_result (${out_ms} ms)"
+    done
     if [ "$impl" = flatnet ] && [ "$action" = reject ]; then
       rx=$(lab_counter r rx_rejected) tx=$(lab_counter r tx_rejected)
-      [ "$rx" -ge 2 ] && [ "$tx" -ge 1 ] || lab_fail "flatnet's reject counters: rx_rejected=$rx tx_rejected=$tx"
+      [ "$rx" -ge 4 ] && [ "$tx" -ge 2 ] || lab_fail "flatnet's reject counters: rx_rejected=$rx tx_rejected=$tx"
       echo "ok - flatnet counted its rejects (rx_rejected=$rx, tx_rejected=$tx)"
     fi
     lab_stop_daemon r
