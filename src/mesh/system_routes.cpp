@@ -15,19 +15,27 @@
 namespace flatnet::mesh {
 namespace {
 
-uint32_t LoadIp(const void* data) {
-  const auto* b = static_cast<const uint8_t*>(data);
-  return uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
+// An address of 4 (IPv4) or 16 (IPv6) bytes; an IPv4-mapped IPv6 address is the IPv4
+// address it maps, as Nebula's Unmap makes it. Invalid for any other length.
+IpAddr LoadIp(const void* data, size_t length) {
+  IpAddr ip = IpAddr::FromBytes(ByteSpan(static_cast<const uint8_t*>(data), length));
+  return ip.valid() ? ip.Unmap() : ip;
 }
 
-// The IPv4 gateway among attributes (RTA_GATEWAY first, then RTA_VIA), or nullopt.
-std::optional<uint32_t> GatewayIn(const rtattr* attr, int len) {
-  std::optional<uint32_t> via;
+// The gateway among attributes (RTA_GATEWAY first, then RTA_VIA, whose family may differ
+// from the route's: `ip route add 10.99.0.0/24 via inet6 fd00::5`), or nullopt.
+std::optional<IpAddr> GatewayIn(const rtattr* attr, int len) {
+  std::optional<IpAddr> via;
   for (; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
-    if (attr->rta_type == RTA_GATEWAY && RTA_PAYLOAD(attr) == 4) return LoadIp(RTA_DATA(attr));
-    if (attr->rta_type == RTA_VIA && RTA_PAYLOAD(attr) >= sizeof(rtvia) + 4) {
+    if (attr->rta_type == RTA_GATEWAY) {
+      IpAddr gateway = LoadIp(RTA_DATA(attr), RTA_PAYLOAD(attr));
+      if (gateway.valid()) return gateway;
+    }
+    if (attr->rta_type == RTA_VIA && RTA_PAYLOAD(attr) >= sizeof(rtvia)) {
       const auto* v = static_cast<const rtvia*>(RTA_DATA(attr));
-      if (v->rtvia_family == AF_INET) via = LoadIp(v->rtvia_addr);
+      size_t length = RTA_PAYLOAD(attr) - sizeof(rtvia);
+      if ((v->rtvia_family == AF_INET && length == 4) || (v->rtvia_family == AF_INET6 && length == 16))
+        via = LoadIp(v->rtvia_addr, length);
     }
   }
   return via;
@@ -52,10 +60,12 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
     return std::nullopt;
   if (header->nlmsg_type != RTM_NEWROUTE && header->nlmsg_type != RTM_DELROUTE) return std::nullopt;
   const auto* route = static_cast<const rtmsg*>(NLMSG_DATA(header));
-  if (route->rtm_family != AF_INET || route->rtm_dst_len > 32) return std::nullopt;
-  auto in_overlay = [&](uint32_t ip) {
+  const size_t address_length = route->rtm_family == AF_INET ? 4 : 16;
+  if (route->rtm_family != AF_INET && route->rtm_family != AF_INET6) return std::nullopt;
+  if (route->rtm_dst_len > address_length * 8) return std::nullopt;
+  auto in_overlay = [&](const IpAddr& ip) {
     return std::any_of(overlay_networks.begin(), overlay_networks.end(),
-                       [&](const IpPrefix& network) { return network.Contains(IpAddr::V4(ip)); });
+                       [&](const IpPrefix& network) { return network.Contains(ip); });
   };
 
   RouteUpdate update;
@@ -64,11 +74,13 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
   int oif = 0;
   const rtattr* attrs = RTM_RTA(route);
   int len = int(header->nlmsg_len - NLMSG_LENGTH(sizeof(rtmsg)));
-  std::optional<uint32_t> gateway = GatewayIn(attrs, len);
+  std::optional<IpAddr> gateway = GatewayIn(attrs, len);
   for (const rtattr* attr = attrs; RTA_OK(attr, len); attr = RTA_NEXT(attr, len)) {
-    if (attr->rta_type == RTA_DST && RTA_PAYLOAD(attr) == 4) {
-      update.network =
-          IpPrefix::From(IpAddr::V4(LoadIp(RTA_DATA(attr))), route->rtm_dst_len).Masked();
+    if (attr->rta_type == RTA_DST && RTA_PAYLOAD(attr) == address_length) {
+      // As given, not unmapped: a route's destination keeps its family.
+      IpAddr destination =
+          IpAddr::FromBytes(ByteSpan(static_cast<const uint8_t*>(RTA_DATA(attr)), address_length));
+      update.network = IpPrefix::From(destination, route->rtm_dst_len).Masked();
       has_destination = true;
     } else if (attr->rta_type == RTA_OIF && RTA_PAYLOAD(attr) == 4) {
       std::memcpy(&oif, RTA_DATA(attr), 4);
@@ -81,7 +93,7 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
           auto hop_gateway =
               GatewayIn(RTNH_DATA(hop), int(hop->rtnh_len) - int(RTNH_ALIGN(sizeof(rtnexthop))));
           if (hop_gateway && in_overlay(*hop_gateway))
-            update.gateways.push_back({IpAddr::V4(*hop_gateway), hop->rtnh_hops + 1});
+            update.gateways.push_back({*hop_gateway, hop->rtnh_hops + 1});
         }
         left -= int(RTNH_ALIGN(hop->rtnh_len));
         hop = RTNH_NEXT(hop);
@@ -89,7 +101,7 @@ std::optional<RouteUpdate> ParseRouteUpdate(ByteSpan message, int tun_ifindex,
     }
   }
   if (oif == tun_ifindex && gateway && in_overlay(*gateway))
-    update.gateways.insert(update.gateways.begin(), {IpAddr::V4(*gateway), 1});
+    update.gateways.insert(update.gateways.begin(), {*gateway, 1});
   if (update.gateways.empty() || !has_destination) return std::nullopt;
   return update;
 }
@@ -118,7 +130,7 @@ Status SystemRoutes::Start(const std::string& tun_device, int buffer_size) {
   }
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;
-  local.nl_groups = RTMGRP_IPV4_ROUTE;
+  local.nl_groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
   if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
     Status error =
         Status::Error(std::string("tun.use_system_route_table: subscribing to route changes: ") +

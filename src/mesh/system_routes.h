@@ -3,15 +3,16 @@
 //
 // Contract:
 // - ParseRouteUpdate reads one rtnetlink RTM_NEWROUTE / RTM_DELROUTE message as Nebula
-//   1.11.1 reads it (overlay/tun_linux.go): IPv4 routes with a destination only (a default
-//   route has none and is ignored), and of their next hops only those out of our tun device
-//   whose gateway (RTA_GATEWAY, or RTA_VIA) lies in our overlay network; a plain route's
+//   1.11.1 reads it (overlay/tun_linux.go): IPv4 and IPv6 routes with a destination only (a
+//   default route has none and is ignored), and of their next hops only those out of our tun
+//   device whose gateway (RTA_GATEWAY, or RTA_VIA, of either family; an IPv4-mapped IPv6
+//   gateway counts as the IPv4 address) lies in one of our overlay networks; a plain route's
 //   gateway weighs 1, a multipath next hop its hops + 1 (`ip route ... nexthop via X weight
 //   W` gives W). A route with no such next hop means nothing to flatnet (nullopt).
 // - SystemRoutes keeps the routes learned, by destination: an add sets (or replaces) that
 //   destination's gateways, a delete removes the destination whatever its gateways. Each
 //   change publishes a new immutable table; Find may be called from any thread.
-// - Start opens a netlink socket subscribed to IPv4 route changes (receive buffer:
+// - Start opens a netlink socket subscribed to IPv4 and IPv6 route changes (receive buffer:
 //   tun.use_system_route_table_buffer_size, 0 = the system's) and runs a thread applying
 //   them, logging each ("Adding route" / "Removing route"); Stop ends it within ~250 ms. As
 //   in Nebula, routes that exist before Start are not read: only changes after it (routes
