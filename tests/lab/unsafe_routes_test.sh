@@ -6,6 +6,9 @@
 # flatnet gateway, and mixed both ways with every listed nebula release
 # (tests/lab/nebula_versions, or LAB_NEBULA_VERSIONS). The gateway's config allows inbound
 # traffic to 10.99.0.0/24 with local_cidr, as nebula 1.10+ requires (lab_config --local-cidr).
+# This is the IPv4 case with version-1 certificates, the only one nebula 1.6.1 has (no IPv6
+# overlay, no version-2 certificate); unsafe_routes_ipv6_test.sh has both families, with
+# nebula 1.10 and later.
 # Checks: the client pings 10.99.0.1 and its replies come back through the tunnel; a
 # gateway whose certificate lacks the subnet does not get the traffic past the client's
 # firewall (the packet's address is not one the peer's certificate holds).

@@ -768,7 +768,8 @@ lab_fingerprint() {
 #   --serve-dns PORT    (with --am-lighthouse) answer DNS for host names on PORT
 #   --lighthouse-interval S   lighthouse.interval, how often members send the lighthouses
 #                       their addresses (default 60; Nebula's own default is 10)
-#   --unsafe-route CIDR=PEER   reach network CIDR through PEER (tun.unsafe_routes)
+#   --unsafe-route CIDR=PEER   reach network CIDR through PEER (tun.unsafe_routes); PEER is
+#                       a host's name (via its lab_overlay address) or an overlay address
 #   --local-cidr CIDR   (on a gateway) also let any host in to CIDR, the unsafe network it
 #                       routes for: an inbound rule with local_cidr. Nebula 1.10+ needs it
 #                       (firewall.default_local_cidr_any became false: a rule without
@@ -870,7 +871,11 @@ lab_config() {
       echo "  unsafe_routes:"
       for spec in "${unsafe[@]}"; do
         echo "    - route: ${spec%%=*}"
-        echo "      via: $(lab_overlay "${spec#*=}")"
+        if [[ ${spec#*=} == *:* || ${spec#*=} =~ ^[0-9.]+$ ]]; then
+          echo "      via: ${spec#*=}"  # an overlay address given as such
+        else
+          echo "      via: $(lab_overlay "${spec#*=}")"
+        fi
       done
     fi
     echo "logging:"
