@@ -17,6 +17,10 @@
 #   (b) a reload blocklisting B: A's tunnel to B is gone by the first poll (bounded: 10
 #       polls 0.1 s apart), and B cannot handshake again.
 #   (d) `flatnet reload` with no daemon on the socket: a clear error, exit 1.
+#   (g) relays: X and Y behind symmetric NATs (no hole punching between them) with
+#       lighthouse L as their relay.relays, L not a relay: X cannot reach Y. A reload of L
+#       with relay.am_relay: X reaches Y through L, its tunnel says "relay L", and L's
+#       tunnels to X and Y are those of before the reload.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
@@ -260,4 +264,33 @@ reload
 [ "$RC" = 1 ] && [[ $ERR == *"no flatnet is running with control socket $LAB_DIR/a.sock"* ]] ||
   lab_fail "(d) flatnet reload without a daemon: exit $RC, $ERR"
 echo "ok - (d) without a daemon: $ERR"
+
+# (g) A reload that makes the lighthouse a relay: a relayed path appears.
+lab_host l --on wire
+lab_host_behind x --upstream wire --nat symmetric
+lab_host_behind y --upstream wire --nat symmetric
+lab_cert l 192.168.100.10/24
+lab_cert x 192.168.100.11/24
+lab_cert y 192.168.100.12/24
+L=$(lab_overlay l) X=$(lab_overlay x) Y=$(lab_overlay y)
+lab_config l --am-lighthouse
+lab_config x --lighthouse l --punchy --relay l
+lab_config y --lighthouse l --punchy --relay l
+lab_start_daemon l flatnet
+lab_start_daemon x flatnet
+lab_start_daemon y flatnet
+lab_wait_for --timeout 10 -- lab_ping x "$L" || lab_fail "(g) x cannot reach lighthouse l"
+lab_wait_for --timeout 10 -- lab_ping y "$L" || lab_fail "(g) y cannot reach lighthouse l"
+! lab_ping x "$Y" 3 || lab_fail "(g) x reaches y without a relay (the NATs let a punch through?)"
+LX_INDEX=$(lab_tunnel_field l "$X" localIndex) LY_INDEX=$(lab_tunnel_field l "$Y" localIndex)
+lab_config l --am-lighthouse --am-relay
+reload -config "$LAB_DIR/l.yml"
+[ "$RC" = 0 ] && [[ $OUT == *"applied: relay"* ]] || lab_fail "(g) reloading l: exit $RC, $OUT $ERR"
+[[ $OUT != *"restart needed"* ]] || lab_fail "(g) reloading l: $OUT"
+lab_wait_for --timeout 20 -- lab_ping x "$Y" 2 || lab_fail "(g) x cannot reach y through l after the reload"
+remote=$(lab_tunnel_field x "$Y" remote)
+[ "$remote" = "relay $L" ] || lab_fail "(g) x's tunnel to y goes via '$remote', not relay $L"
+[ "$(lab_tunnel_field l "$X" localIndex)" = "$LX_INDEX" ] && [ "$(lab_tunnel_field l "$Y" localIndex)" = "$LY_INDEX" ] ||
+  lab_fail "(g) l's tunnels to x and y changed through the reload"
+echo "ok - (g) a reload made l a relay: x reaches y through it ($remote); l's tunnels stayed"
 echo "reload_test PASSED"
