@@ -2,7 +2,7 @@
 //
 // Contract: addresses come from three kinds of source and are kept apart by source, so one
 // source refreshing its list never erases another's:
-//   static    static_host_map, given at start
+//   static    static_host_map, given at start and by a reload
 //   reported  by an owner: a lighthouse's HostQueryReply (owner = the lighthouse) or, on a
 //             lighthouse, the host's own HostUpdateNotification (owner = the host)
 //   relays    overlay IPs through which the peer can be reached (relay.relays)
@@ -36,6 +36,8 @@ class AddressBook {
               std::vector<IpPrefix> my_networks);
 
   void SetStatic(const IpAddr& vpn_ip, std::vector<net::UdpAddr> addresses);
+  // A reload dropped vpn_ip from static_host_map.
+  void RemoveStatic(const IpAddr& vpn_ip) { static_.erase(vpn_ip); }
   // Replaces what `owner` says about vpn_ip. Returns how many addresses were kept.
   size_t SetReported(const IpAddr& vpn_ip, const IpAddr& owner, const std::vector<net::UdpAddr>& addresses);
   // Replaces what `owner` says vpn_ip's relays are; keeps at most kMaxRelays, returns how

@@ -86,7 +86,8 @@ struct HandshakeManager::PendingHandshake {
   explicit PendingHandshake(noise::HandshakeState state) : state(std::move(state)) {}
 };
 
-HandshakeManager::HandshakeManager(Deps deps) : deps_(std::move(deps)) {}
+HandshakeManager::HandshakeManager(Deps deps)
+    : deps_(std::move(deps)), use_relays_(deps_.use_relays) {}
 HandshakeManager::~HandshakeManager() = default;
 
 uint64_t HandshakeManager::WallClockNs() const {
@@ -214,7 +215,7 @@ void HandshakeManager::SendStage1(PendingHandshake& pending) {
   }
   // Also through every relay the peer is reachable by (relay.use_relays): whichever
   // answers first wins, and a direct tunnel later replaces a relayed one.
-  if (!deps_.use_relays) return;
+  if (!use_relays_) return;
   auto snapshot = deps_.host_map.Current();
   for (const IpAddr& relay : deps_.addresses.Relays(pending.vpn_ip)) {
     if (relay == pending.vpn_ip || relay == deps_.me.vpn_ip) continue;

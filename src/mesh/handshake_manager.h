@@ -81,7 +81,7 @@ class HandshakeManager : public HandshakeStarter {
   struct Deps {
     const HostCredentials& me;
     const NodeSettings& settings;  // cipher, handshakes.try_interval and retries
-    bool use_relays;               // relay.use_relays, and we are no relay ourselves
+    bool use_relays;               // relay.use_relays, and we are no relay ourselves (at start)
     const log::Logger& logger;
     Counters& counters;  // the control thread's
     HostMap& host_map;
@@ -98,6 +98,10 @@ class HandshakeManager : public HandshakeStarter {
   };
 
   explicit HandshakeManager(Deps deps);
+  // A reload (reload.h): whether handshakes that get no answer also go through the peer's
+  // relays from now on. Paths set up before stay until their tunnel ends.
+  void set_use_relays(bool use_relays) { use_relays_ = use_relays; }
+  bool use_relays() const { return use_relays_; }
   ~HandshakeManager() override;
 
   // What waits for a handshake: an inside packet (type message) or a control message.
@@ -165,6 +169,7 @@ class HandshakeManager : public HandshakeStarter {
   uint64_t WallClockNs() const;
 
   const Deps deps_;
+  bool use_relays_;  // deps_.use_relays, then as a reload sets it
   std::unordered_map<IpAddr, std::unique_ptr<PendingHandshake>> pending_by_vpn_ip_;
   std::unordered_map<uint32_t, PendingHandshake*> pending_by_index_;
   std::atomic<size_t> pending_count_{0};

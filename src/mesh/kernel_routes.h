@@ -16,4 +16,15 @@ namespace flatnet::mesh {
 
 std::vector<tun::TunRoute> KernelRoutes(const config::TunConfig& tun);
 
+// What a reload changes in the kernel (reload.h): the routes of `before` that `after` no
+// longer has go to `remove`, those new in `after` to `add`; a route in both (same network,
+// MTU and metric) is in neither, so it stays untouched. A route whose MTU alone changed is
+// only in `add` (the kernel replaces a route of the same network and metric).
+struct KernelRouteChange {
+  std::vector<tun::TunRoute> remove, add;
+  bool empty() const { return remove.empty() && add.empty(); }
+};
+KernelRouteChange DiffKernelRoutes(const std::vector<tun::TunRoute>& before,
+                                   const std::vector<tun::TunRoute>& after);
+
 }  // namespace flatnet::mesh

@@ -40,10 +40,44 @@ cert::Version Lighthouse::PeerVersionOf(const IpAddr& vpn_ip) const {
 
 Lighthouse::Lighthouse(Deps deps)
     : deps_(std::move(deps)), am_lighthouse_(deps_.config.lighthouse.am_lighthouse) {
+  Adopt(deps_.config);
+}
+
+void Lighthouse::Adopt(const config::Config& config) {
   // A lighthouse doesn't query other lighthouses (nebula ignores lighthouse.hosts there).
-  if (!am_lighthouse_)
-    for (const auto& host : deps_.config.lighthouse.hosts)
-      lighthouses_.push_back(host);
+  lighthouses_.clear();
+  if (!am_lighthouse_) lighthouses_ = config.lighthouse.hosts;
+  interval_seconds_ = config.lighthouse.interval_seconds;
+  punchy_ = config.punchy;
+  relays_ = config.relay.relays;
+}
+
+void Lighthouse::Reload(const config::Config& next, int64_t now_ns) {
+  const bool update_changed = lighthouses_ != (am_lighthouse_ ? std::vector<IpAddr>()
+                                                              : next.lighthouse.hosts) ||
+                              interval_seconds_ != next.lighthouse.interval_seconds ||
+                              relays_ != next.relay.relays;
+  const bool punch_changed = punchy_.punch != next.punchy.punch;
+  Adopt(next);
+  // A timer armed before stays armed but finds its generation outdated and does nothing.
+  if (update_changed) ArmUpdate(now_ns);
+  if (punch_changed) ArmPunchKeepalive(now_ns);
+}
+
+void Lighthouse::ArmUpdate(int64_t at_ns) {
+  const uint64_t generation = ++update_generation_;
+  if (lighthouses_.empty() || interval_seconds_ <= 0) return;
+  deps_.timers.At(at_ns, [this, generation](int64_t now) {
+    if (generation == update_generation_) UpdateDue(now);
+  });
+}
+
+void Lighthouse::ArmPunchKeepalive(int64_t at_ns) {
+  const uint64_t generation = ++punch_generation_;
+  if (!punchy_.punch) return;
+  deps_.timers.At(at_ns, [this, generation](int64_t now) {
+    if (generation == punch_generation_) PunchKeepaliveDue(now);
+  });
 }
 
 bool Lighthouse::IsLighthouse(const IpAddr& vpn_ip) const {
@@ -57,16 +91,13 @@ bool Lighthouse::IsLighthouse(const Tunnel& tunnel) const {
 }
 
 void Lighthouse::Start(int64_t now_ns) {
-  const config::Config& config = deps_.config;
-  if (!lighthouses_.empty() && config.lighthouse.interval_seconds > 0)
-    deps_.timers.At(now_ns, [this](int64_t now) { UpdateDue(now); });
-  if (config.punchy.punch) deps_.timers.At(now_ns, [this](int64_t now) { PunchKeepaliveDue(now); });
+  ArmUpdate(now_ns);
+  ArmPunchKeepalive(now_ns);
 }
 
 void Lighthouse::UpdateDue(int64_t now_ns) {
   SendUpdate();
-  deps_.timers.At(now_ns + int64_t(deps_.config.lighthouse.interval_seconds) * 1'000'000'000,
-                  [this](int64_t now) { UpdateDue(now); });
+  ArmUpdate(now_ns + int64_t(interval_seconds_) * 1'000'000'000);
 }
 
 void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
@@ -78,7 +109,7 @@ void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
     // punchy.target_all_remotes (1.11): every address the peer may be at, so the NAT
     // mappings towards its other addresses stay open too; lighthouses are left out, as
     // Nebula leaves them (their updates keep the way to them open).
-    if (config.punchy.target_all_remotes && !IsLighthouse(*tunnel)) {
+    if (punchy_.target_all_remotes && !IsLighthouse(*tunnel)) {
       for (const net::UdpAddr& remote : PeerRemotes(deps_.host_map, deps_.addresses,
                                                     config.lighthouse.calculated_remotes, vpn_ip))
         deps_.send.SendRaw(remote, kPunch);
@@ -86,7 +117,7 @@ void Lighthouse::PunchKeepaliveDue(int64_t now_ns) {
       deps_.send.SendRaw(tunnel->remote(), kPunch);
     }
   }
-  deps_.timers.At(now_ns + kPunchKeepaliveNs, [this](int64_t now) { PunchKeepaliveDue(now); });
+  ArmPunchKeepalive(now_ns + kPunchKeepaliveNs);
 }
 
 std::vector<net::UdpAddr> Lighthouse::OwnAddresses() const {
@@ -135,7 +166,7 @@ void Lighthouse::SendUpdate() {
         !wire::SetMetaVpnAddr(details, version, deps_.me.AddressFor(version)).ok())
       return Bytes();  // no IPv4 address to be known by: no v1 update
     for (const net::UdpAddr& address : own) AddAddress(details, address);
-    for (const auto& relay : deps_.config.relay.relays) wire::AddMetaRelay(details, version, relay);
+    for (const auto& relay : relays_) wire::AddMetaRelay(details, version, relay);
     return wire::EncodeMessage(meta);
   };
   const Bytes v1 = update(cert::Version::kV1), v2 = update(cert::Version::kV2);
@@ -311,7 +342,7 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
 
 void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, int64_t now_ns) {
   if (!IsLighthouse(from)) return;
-  const config::PunchyConfig& punchy = deps_.config.punchy;
+  const config::PunchyConfig& punchy = punchy_;
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok()) return;  // malformed
   std::vector<net::UdpAddr> targets = AddressesOf(meta.details());

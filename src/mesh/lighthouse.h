@@ -29,7 +29,8 @@
 // never asked about nor told of an IPv6 address (as Nebula), and we are known in v1
 // messages by our v1 certificate's address.
 // Dependencies (Deps) are explicit and narrow (control_ports.h): the config's lighthouse,
-// punchy and relay sections, the host map (read only), the address book it fills, how to
+// punchy and relay sections (lighthouse.hosts, lighthouse.interval, punchy.* and
+// relay.relays as a reload last set them: Reload), the host map (read only), the address book it fills, how to
 // send, the handshake manager's Trigger, and the timer queue (its timers are listed in
 // control_timers.h). A unit test builds one with fakes.
 // Control thread only.
@@ -87,6 +88,14 @@ class Lighthouse : public PeerQuery {
   // Arms the periodic timers: the lighthouse update (due at once) and punchy.punch's
   // keepalive. Called once, when the node's control thread starts.
   void Start(int64_t now_ns);
+  // A reload (reload.h): takes lighthouse.hosts, lighthouse.interval, punchy.* and
+  // relay.relays from `next`. When the lighthouses, the interval or our relays changed, an
+  // update goes out at once (to the new lighthouses: their tunnels start) and then every new
+  // interval; when punchy.punch changed, the keepalive starts or stops. Answers already
+  // received from a lighthouse no longer configured stay in the AddressBook (as in Nebula).
+  void Reload(const config::Config& next, int64_t now_ns);
+  const std::vector<IpAddr>& lighthouses() const { return lighthouses_; }
+  const config::PunchyConfig& punchy() const { return punchy_; }
 
  private:
   void SendUpdate();
@@ -105,9 +114,20 @@ class Lighthouse : public PeerQuery {
   // The version of vpn_ip's certificate in our tunnel (initiating version without one).
   cert::Version PeerVersionOf(const IpAddr& vpn_ip) const;
 
-  const Deps deps_;
+  // The reloadable settings from `config` (constructor and Reload).
+  void Adopt(const config::Config& config);
+  // (Re)arm a periodic timer: any earlier one of its kind is disowned by the generation.
+  void ArmUpdate(int64_t at_ns);
+  void ArmPunchKeepalive(int64_t at_ns);
+
+  const Deps deps_;  // deps_.config: the config at start, for what a reload does not change
   const bool am_lighthouse_;
-  std::vector<IpAddr> lighthouses_;
+  // What a reload changes (the rest of the config is read from deps_.config).
+  std::vector<IpAddr> lighthouses_;  // lighthouse.hosts (none on a lighthouse)
+  int interval_seconds_ = 10;        // lighthouse.interval
+  config::PunchyConfig punchy_;
+  std::vector<IpAddr> relays_;  // relay.relays, announced in our updates
+  uint64_t update_generation_ = 0, punch_generation_ = 0;
 };
 
 }  // namespace flatnet::mesh

@@ -102,42 +102,17 @@ Status Node::Prepare() {
   firewall_ =
       std::make_unique<firewall::Firewall>(std::move(*rules), std::move(local_networks), options);
 
-  for (const config::UnsafeRoute& route : config_.tun.unsafe_routes) {
-    // Like nebula: the route's gateway must be a host of our network, and the route itself
-    // must lie outside it (config checks the second).
-    for (const config::Gateway& gateway : route.gateways) {
-      if (!InOurNetwork(gateway.address)) {
-        return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): via " +
-                             gateway.address.ToString() + " is not in this host's networks (" +
-                             credentials_.NetworksText() + ")");
-      }
-    }
-    if (InOurNetwork(route.network.addr())) {
-      return Status::Error("tun.unsafe_routes (line " + std::to_string(route.line) + "): " +
-                           route.network.ToString() + " lies inside this host's own network");
-    }
-    unsafe_routes_.push_back({route.network.Masked(), GatewaySet(route.gateways)});
-  }
-  std::stable_sort(unsafe_routes_.begin(), unsafe_routes_.end(),
-                   [](const UnsafeRoute& a, const UnsafeRoute& b) {
-                     return a.network.bits() > b.network.bits();
-                   });
+  auto unsafe_routes = BuildUnsafeRoutes(config_.tun.unsafe_routes, credentials_);
+  if (!unsafe_routes.ok()) return unsafe_routes.status();
+  unsafe_routes_.store(std::move(*unsafe_routes));
   addresses_ =
       std::make_unique<AddressBook>(config_.lighthouse.remote_allow_list, config_.preferred_ranges,
                                     credentials_.certificate->networks);
-  std::vector<std::vector<net::UdpAddr>> static_addresses;
-  for (const config::StaticHost& host : config_.static_host_map) {
-    // Like nebula: a name that doesn't resolve now is a warning, not a failed start; the
-    // resolver (static_hosts.h) tries again every static_map.cadence.
-    std::vector<std::string> failures;
-    std::vector<net::UdpAddr> remotes = ResolveStaticHost(host, config_.static_map, &failures);
-    for (const std::string& failure : failures) {
-      logger_.Warn("Failed to resolve host in static_host_map",
-                   {{"vpnIp", host.vpn_ip.ToString()}, {"error", failure}});
-    }
-    addresses_->SetStatic(host.vpn_ip, remotes);
-    static_addresses.push_back(std::move(remotes));
-  }
+  // Like nebula: a name that doesn't resolve now is a warning, not a failed start; the
+  // resolver (static_hosts.h) tries again every static_map.cadence.
+  std::vector<std::vector<net::UdpAddr>> static_addresses = ResolveStaticHostMap(config_, logger_);
+  for (size_t i = 0; i < config_.static_host_map.size(); ++i)
+    addresses_->SetStatic(config_.static_host_map[i].vpn_ip, static_addresses[i]);
   static_hosts_ =
       std::make_unique<StaticHostResolver>(config_, std::move(static_addresses), logger_);
   if (config_.tun.use_system_route_table) {
@@ -231,13 +206,14 @@ Status Node::Start() {
 
 void Node::Stop() {
   if (stopping_.exchange(true)) return;
-  if (static_hosts_) static_hosts_->Stop();
   if (system_routes_) system_routes_->Stop();
   if (dns_) dns_->Stop();
   if (control_thread_.joinable()) {
     control_queue_.Push(ControlEvent{});  // kWake
     control_thread_.join();
   }
+  // After the control thread, which a reload may have had replace the resolver.
+  if (static_hosts_) static_hosts_->Stop();
   // Tell every peer we are going, so a restart of ours can handshake again at once.
   if (!workers_.empty()) {
     auto snapshot = host_map_.Current();
@@ -357,8 +333,9 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
 IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
   const IpAddr& destination = packet.remote_ip;
   if (InOurNetwork(destination)) return destination;
-  const UnsafeRoute* configured = nullptr;
-  for (const UnsafeRoute& route : unsafe_routes_) {
+  const std::shared_ptr<const UnsafeRouteTable> routes = unsafe_routes_.load();
+  const UnsafeRouteEntry* configured = nullptr;
+  for (const UnsafeRouteEntry& route : *routes) {
     if (route.network.Contains(destination)) {
       configured = &route;
       break;
@@ -373,22 +350,25 @@ IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& t
   return configured ? configured->gateways.PickLive(packet, tunnels) : IpAddr();
 }
 
-std::vector<const GatewaySet*> Node::EcmpGatewaySets(std::shared_ptr<const void>* hold) const {
+std::vector<const GatewaySet*> Node::EcmpGatewaySets(
+    std::vector<std::shared_ptr<const void>>* hold) const {
   std::vector<const GatewaySet*> out;
-  for (const UnsafeRoute& route : unsafe_routes_)
+  std::shared_ptr<const UnsafeRouteTable> configured = unsafe_routes_.load();
+  for (const UnsafeRouteEntry& route : *configured)
     if (route.gateways.size() > 1) out.push_back(&route.gateways);
+  hold->push_back(std::move(configured));
   if (system_routes_) {
     auto table = system_routes_->Current();
     for (const SystemRoutes::Route& route : *table)
       if (route.gateways.size() > 1) out.push_back(&route.gateways);
-    *hold = std::move(table);
+    hold->push_back(std::move(table));
   }
   return out;
 }
 
 void Node::HandshakeMissingGateways(int64_t now_ns) {
   auto snapshot = host_map_.Current();
-  std::shared_ptr<const void> hold;
+  std::vector<std::shared_ptr<const void>> hold;
   for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
     const std::vector<IpAddr>& gateways = set->addresses();
     bool in_use = std::any_of(gateways.begin(), gateways.end(),
@@ -401,7 +381,7 @@ void Node::HandshakeMissingGateways(int64_t now_ns) {
 
 std::vector<IpAddr> Node::OtherGateways(const IpAddr& gateway) const {
   std::vector<IpAddr> out;
-  std::shared_ptr<const void> hold;
+  std::vector<std::shared_ptr<const void>> hold;
   for (const GatewaySet* set : EcmpGatewaySets(&hold)) {
     if (!set->Contains(gateway)) continue;
     for (const IpAddr& other : set->addresses())
@@ -515,10 +495,15 @@ NodeStatus Node::Report() const {
   status.tun_device = tun_device_name_;
   status.listen_port = listen_port_;
   status.am_lighthouse = config_.lighthouse.am_lighthouse;
-  status.am_relay = config_.relay.am_relay;
+  std::vector<IpAddr> lighthouses;
+  {
+    std::lock_guard lock(reload_->mutex);  // relay and lighthouse.hosts as last reloaded
+    status.am_relay = reload_->applied.relay.am_relay;
+    lighthouses = reload_->applied.lighthouse.hosts;
+  }
   status.pending_handshakes = handshakes_->pending_count();
   auto snapshot = host_map_.Current();
-  for (const IpAddr& lighthouse : config_.lighthouse.hosts) {
+  for (const IpAddr& lighthouse : lighthouses) {
     NodeStatus::LighthouseStatus l;
     l.vpn_ip = lighthouse.ToString();
     if (const Tunnel* tunnel = snapshot->FindByVpnIp(lighthouse)) {

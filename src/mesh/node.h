@@ -42,6 +42,7 @@
 #include "mesh/host_map.h"
 #include "mesh/pinger.h"
 #include "mesh/settings.h"
+#include "mesh/unsafe_routes.h"
 #include "net/udp_addr.h"
 #include "net/udp_socket.h"
 #include "wire/message_type.h"
@@ -192,8 +193,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // it is back (Nebula retries the flow's gateway on every packet). About once a second.
   void HandshakeMissingGateways(int64_t now_ns);
   // The gateway sets of every route with several gateways, configured or learned from the
-  // kernel (`hold` keeps the learned ones alive).
-  std::vector<const GatewaySet*> EcmpGatewaySets(std::shared_ptr<const void>* hold) const;
+  // kernel (`hold` keeps the tables they belong to alive).
+  std::vector<const GatewaySet*> EcmpGatewaySets(
+      std::vector<std::shared_ptr<const void>>* hold) const;
 
   const config::Config config_;
   log::Logger logger_;
@@ -213,11 +215,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   std::unique_ptr<LighthouseDns> dns_;                // only with am_lighthouse and serve_dns
   std::unique_ptr<StaticHostResolver> static_hosts_;  // static_host_map names, re-resolved
   std::unique_ptr<SystemRoutes> system_routes_;       // only with tun.use_system_route_table
-  struct UnsafeRoute {
-    IpPrefix network;  // masked
-    GatewaySet gateways;  // `via`: one, or several with weights (ECMP)
-  };
-  std::vector<UnsafeRoute> unsafe_routes_;  // longest prefix first
+  // tun.unsafe_routes (unsafe_routes.h): read by every worker's inside path, replaced
+  // whole by a reload.
+  std::atomic<std::shared_ptr<const UnsafeRouteTable>> unsafe_routes_;
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

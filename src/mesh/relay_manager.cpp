@@ -13,7 +13,7 @@ namespace flatnet::mesh {
 
 using nebula::NebulaControl;
 
-RelayManager::RelayManager(Deps deps) : deps_(std::move(deps)) {}
+RelayManager::RelayManager(Deps deps) : deps_(std::move(deps)), am_relay_(deps_.am_relay) {}
 
 uint32_t RelayManager::NewRelayIndex() const {
   for (;;) {
@@ -143,7 +143,7 @@ void RelayManager::HandleRequest(Tunnel& from, const NebulaControl& request, con
   }
 
   // We would be R, in the middle.
-  if (!deps_.am_relay) return;
+  if (!am_relay_) return;
   // Only the requester itself may ask for a path from itself (by any of its addresses).
   if (!from.HasVpnAddr(relay_from)) return;
   if (from.HasVpnAddr(relay_to) || !deps_.me.InOurNetwork(relay_to)) {

@@ -42,7 +42,7 @@ class RelayManager : public RelayPaths {
   static constexpr size_t kMaxPathsPerPeer = 32;
 
   struct Deps {
-    bool am_relay;  // relay.am_relay
+    bool am_relay;  // relay.am_relay at start
     const HostCredentials& me;
     const log::Logger& logger;
     Counters& counters;  // the control thread's
@@ -52,7 +52,10 @@ class RelayManager : public RelayPaths {
   };
   explicit RelayManager(Deps deps);
 
-  bool am_relay() const { return deps_.am_relay; }
+  bool am_relay() const { return am_relay_; }
+  // A reload (reload.h): whether new requests to relay for others are served. Paths through
+  // us set up before stay until one of their tunnels ends (Nebula keeps them too).
+  void set_am_relay(bool am_relay) { am_relay_ = am_relay; }
   // A decrypted control message from the tunnel's peer.
   void HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns);
   // Handshake manager: get (or keep asking for) a relayed path to `target` through `relay`,
@@ -73,6 +76,7 @@ class RelayManager : public RelayPaths {
   uint32_t NewRelayIndex() const;
 
   const Deps deps_;
+  bool am_relay_;
 };
 
 }  // namespace flatnet::mesh

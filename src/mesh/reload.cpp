@@ -1,11 +1,17 @@
 #include "mesh/reload.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <sstream>
 
+#include "mesh/handshake_manager.h"
 #include "mesh/invalid_certs.h"
+#include "mesh/kernel_routes.h"
+#include "mesh/lighthouse.h"
+#include "mesh/relay_manager.h"
 #include "mesh/node.h"
+#include "tun/tun_device.h"
 
 namespace flatnet::mesh {
 namespace {
@@ -57,6 +63,31 @@ std::string Render(const std::vector<config::FirewallRule>& rules) {
   return out.str();
 }
 
+bool SameStaticMap(const config::StaticMapConfig& a, const config::StaticMapConfig& b) {
+  return a.cadence == b.cadence && a.network == b.network && a.lookup_timeout == b.lookup_timeout;
+}
+bool SamePunchy(const config::PunchyConfig& a, const config::PunchyConfig& b) {
+  return a.punch == b.punch && a.respond == b.respond && a.delay == b.delay &&
+         a.respond_delay == b.respond_delay && a.target_all_remotes == b.target_all_remotes;
+}
+
+// The largest MTU the TUN device was given at start (TunDevice::DeviceMtu): a reloaded
+// route cannot carry more without changing the device.
+int StartedDeviceMtu(const config::Config& started) {
+  int mtu = started.tun.mtu;
+  for (const tun::TunRoute& route : KernelRoutes(started.tun)) mtu = std::max(mtu, route.mtu);
+  return mtu;
+}
+
+// The kernel routes of `config`'s unsafe routes beside the tun.routes the node started with
+// (a reload does not change those).
+std::vector<tun::TunRoute> KernelRoutesAfterReload(const config::Config& started,
+                                                   const config::Config& config) {
+  config::TunConfig tun = config.tun;
+  tun.routes = started.tun.routes;
+  return KernelRoutes(tun);
+}
+
 }  // namespace
 
 std::vector<std::string> RestartNeededKeys(const config::Config& a, const config::Config& b) {
@@ -79,32 +110,19 @@ std::vector<std::string> RestartNeededKeys(const config::Config& a, const config
   check("tun.drop_local_broadcast", a.tun.drop_local_broadcast == b.tun.drop_local_broadcast);
   check("tun.drop_multicast", a.tun.drop_multicast == b.tun.drop_multicast);
   check("tun.routes", Render(a.tun.routes) == Render(b.tun.routes));
-  check("tun.unsafe_routes", Render(a.tun.unsafe_routes) == Render(b.tun.unsafe_routes));
   check("tun.use_system_route_table",
         a.tun.use_system_route_table == b.tun.use_system_route_table &&
             a.tun.use_system_route_table_buffer_size == b.tun.use_system_route_table_buffer_size);
   check("cipher", a.cipher == b.cipher);
   check("routines", a.routines == b.routines);
   check("pki.disconnect_invalid", a.pki.disconnect_invalid == b.pki.disconnect_invalid);
-  check("static_host_map", Render(a.static_host_map) == Render(b.static_host_map));
-  check("static_map", a.static_map.cadence == b.static_map.cadence &&
-                          a.static_map.network == b.static_map.network &&
-                          a.static_map.lookup_timeout == b.static_map.lookup_timeout);
   check("lighthouse.am_lighthouse", a.lighthouse.am_lighthouse == b.lighthouse.am_lighthouse);
   check("lighthouse.serve_dns", a.lighthouse.serve_dns == b.lighthouse.serve_dns &&
                                     a.lighthouse.dns_host == b.lighthouse.dns_host &&
                                     a.lighthouse.dns_port == b.lighthouse.dns_port);
-  check("lighthouse.interval", a.lighthouse.interval_seconds == b.lighthouse.interval_seconds);
-  check("lighthouse.hosts", Render(a.lighthouse.hosts) == Render(b.lighthouse.hosts));
   check("lighthouse.advertise_addrs",
         Render(a.lighthouse.advertise_addrs) == Render(b.lighthouse.advertise_addrs));
   check("preferred_ranges", Render(a.preferred_ranges) == Render(b.preferred_ranges));
-  check("punchy", a.punchy.punch == b.punchy.punch && a.punchy.respond == b.punchy.respond &&
-                      a.punchy.delay == b.punchy.delay &&
-                      a.punchy.respond_delay == b.punchy.respond_delay &&
-                      a.punchy.target_all_remotes == b.punchy.target_all_remotes);
-  check("relay", a.relay.am_relay == b.relay.am_relay && a.relay.use_relays == b.relay.use_relays &&
-                     Render(a.relay.relays) == Render(b.relay.relays));
   check("handshakes", a.handshakes.try_interval == b.handshakes.try_interval &&
                           a.handshakes.retries == b.handshakes.retries);
   check("timers", a.timers.connection_alive_interval_seconds ==
@@ -160,7 +178,18 @@ Result<ReloadPlan> PlanReload(const config::Config& started, const config::Confi
       auto rules = CompileRules(next, *credentials);
       if (!rules.ok()) errors.push_back(rules.status().message());
       else plan.rules = std::move(*rules);
+      // Gateways outside our networks and routes inside them are refused as at start.
+      auto routes = BuildUnsafeRoutes(next.tun.unsafe_routes, *credentials);
+      if (!routes.ok()) errors.push_back(routes.status().message());
+      else plan.unsafe_routes = std::move(*routes);
     }
+  }
+  const int device_mtu = StartedDeviceMtu(started);
+  for (const config::UnsafeRoute& route : next.tun.unsafe_routes) {
+    if (route.install && route.mtu > device_mtu)
+      errors.push_back("tun.unsafe_routes (line " + std::to_string(route.line) + "): mtu " +
+                       std::to_string(route.mtu) + " is larger than the TUN device's " +
+                       std::to_string(device_mtu) + "; restart flatnet to apply it");
   }
   if (!errors.empty()) {
     std::string message;
@@ -197,6 +226,25 @@ Result<ReloadPlan> PlanReload(const config::Config& started, const config::Confi
                          running.logging.format == next.logging.format &&
                          running.logging.disable_timestamp == next.logging.disable_timestamp &&
                          running.logging.timestamp_format == next.logging.timestamp_format);
+  changed("tun.unsafe_routes",
+          Render(running.tun.unsafe_routes) == Render(next.tun.unsafe_routes));
+  changed("static_host_map", Render(running.static_host_map) == Render(next.static_host_map));
+  changed("static_map", SameStaticMap(running.static_map, next.static_map));
+  changed("lighthouse.hosts", Render(running.lighthouse.hosts) == Render(next.lighthouse.hosts));
+  changed("lighthouse.interval",
+          running.lighthouse.interval_seconds == next.lighthouse.interval_seconds);
+  changed("punchy", SamePunchy(running.punchy, next.punchy));
+  changed("relay", running.relay.am_relay == next.relay.am_relay &&
+                       running.relay.use_relays == next.relay.use_relays &&
+                       Render(running.relay.relays) == Render(next.relay.relays));
+  plan.static_hosts_changed =
+      Render(running.static_host_map) != Render(next.static_host_map) ||
+      !SameStaticMap(running.static_map, next.static_map);
+  if (plan.static_hosts_changed) {
+    // Looked up here, on the reloading thread, so the control thread never waits for DNS.
+    plan.static_addresses = ResolveStaticHostMap(next, logger);
+    plan.static_hosts = std::make_unique<StaticHostResolver>(next, plan.static_addresses, logger);
+  }
   plan.restart_needed = RestartNeededKeys(started, next);
   plan.config = next;
   return plan;
@@ -234,6 +282,11 @@ Result<ReloadOutcome> Node::Reload(const config::Config& next) {
     return Status::Error("the control thread did not install the reload within 10 s");
   }
   outcome.generation = reload_->generation;
+  // A replaced static host resolver stops here, not on the control thread: Stop waits for
+  // a lookup under way.
+  std::vector<std::unique_ptr<StaticHostResolver>> retired = std::move(reload_->retired);
+  lock.unlock();
+  retired.clear();
   return outcome;
 }
 
@@ -248,6 +301,44 @@ void Node::InstallPendingReload() {
 }
 
 void Node::InstallReload(ReloadPlan& plan) {
+  const int64_t now_ns = NowNs();
+  const config::Config& next_config = plan.config;
+  std::vector<tun::TunRoute> kernel_before, kernel_after;
+  std::vector<IpAddr> static_before;
+  {
+    std::lock_guard lock(reload_->mutex);
+    kernel_before = KernelRoutesAfterReload(config_, reload_->applied);
+    for (const config::StaticHost& host : reload_->applied.static_host_map)
+      static_before.push_back(host.vpn_ip);
+  }
+  kernel_after = KernelRoutesAfterReload(config_, next_config);
+
+  // The inside path reads the new table from its next packet on; then the kernel learns the
+  // routes that were added (and forgets the removed ones), so nothing reaches the TUN
+  // device for a network flatnet does not route yet.
+  unsafe_routes_.store(std::move(plan.unsafe_routes));
+  if (tun_) {
+    KernelRouteChange change = DiffKernelRoutes(kernel_before, kernel_after);
+    if (!change.empty()) {
+      // Like Nebula: a route the kernel refuses is logged; flatnet runs on without it.
+      if (Status changed = tun_->ChangeRoutes(change.remove, change.add); !changed.ok())
+        logger_.Error("Failed to change tun.unsafe_routes in the kernel",
+                      {{"error", changed.message()}});
+    }
+  }
+  if (plan.static_hosts_changed) {
+    for (const IpAddr& vpn_ip : static_before) addresses_->RemoveStatic(vpn_ip);
+    for (size_t i = 0; i < next_config.static_host_map.size(); ++i)
+      addresses_->SetStatic(next_config.static_host_map[i].vpn_ip, plan.static_addresses[i]);
+    std::unique_ptr<StaticHostResolver> old = std::move(static_hosts_);
+    static_hosts_ = std::move(plan.static_hosts);
+    if (control_thread_.joinable()) static_hosts_->Start();
+    std::lock_guard lock(reload_->mutex);
+    reload_->retired.push_back(std::move(old));  // Reload's caller stops it
+  }
+  lighthouse_->Reload(next_config, now_ns);
+  relays_->set_am_relay(next_config.relay.am_relay);
+  handshakes_->set_use_relays(next_config.relay.use_relays && !next_config.relay.am_relay);
   {
     std::lock_guard lock(reload_->mutex);
     // Field by field: vpn_ip, v1_vpn_ip and networks are read by the workers and do not

@@ -1,24 +1,34 @@
 // Reloading a running Node's config (SIGHUP, `flatnet reload`; docs/config.md "Reloading").
 //
 // Contract:
-// - PlanReload is pure apart from reading the files pki names: from the running config and
-//   credentials and a freshly loaded config it builds everything a reload installs (the new
-//   credentials, the compiled firewall rules, conntrack timeouts, logging options) or fails
-//   with one line per problem naming the key, having changed nothing. A new certificate
-//   whose overlay networks, unsafe networks or curve differ from the running one is refused
-//   (the TUN address, routes and local firewall addresses follow them; as Nebula, a restart
-//   changes them).
+// - PlanReload is pure apart from reading the files pki names and looking up the names
+//   static_host_map holds: from the running config and credentials and a freshly loaded
+//   config it builds everything a reload installs (the new credentials, the compiled firewall
+//   rules, conntrack timeouts, logging options, the unsafe route table, the resolved static
+//   hosts with a resolver not yet started) or fails with one line per problem naming the
+//   key, having changed nothing. A new certificate whose overlay networks, unsafe networks or
+//   curve differ from the running one is refused (the TUN address, routes and local firewall
+//   addresses follow them; as Nebula, a restart changes them). An unsafe route is refused as
+//   at start (a gateway outside our networks, a route inside them), and so is one whose MTU
+//   is larger than the TUN device's.
 // - What a reload applies: pki.ca, pki.cert, pki.key, pki.blocklist, pki.initiating_version
 //   (new handshakes use the new certificate and key; existing tunnels stay unless the new
 //   CA pool or blocklist no longer accepts their peer), firewall.inbound/outbound,
 //   firewall.default_local_cidr_any, firewall.conntrack timeouts (tracked flows the new rules
-//   refuse are cut when next seen, firewall.h), and logging.*. Every other key that changed
-//   is listed in restart_needed: it keeps its running value until flatnet restarts.
+//   refuse are cut when next seen, firewall.h), logging.*, tun.unsafe_routes (the inside
+//   path's table, and the kernel routes: added ones installed, removed ones deleted, the
+//   others untouched), static_host_map and static_map.* (the AddressBook's static entries and
+//   the resolver), lighthouse.hosts and lighthouse.interval (Lighthouse::Reload: an update
+//   at once), relay.am_relay/use_relays/relays and punchy.* (for what starts after the
+//   reload; tunnels and relayed paths that exist stay). Every other key that changed is
+//   listed in restart_needed: it keeps its running value until flatnet restarts.
 // - Node::Reload (reload.cpp) plans on the caller's thread and hands the plan to the control
 //   thread, which installs it between two events and at once closes the tunnels whose
 //   peers the new CA pool or blocklist refuses (invalid_certs.h). The workers never wait:
-//   the firewall swaps its rules through one atomic pointer, and the credentials are read
-//   only by the control thread (and by Report, under ReloadState::mutex).
+//   the firewall swaps its rules and the Node its unsafe route table through one atomic
+//   pointer each; the credentials, static hosts and the managers' settings are read only by
+//   the control thread (and by Report, under ReloadState::mutex). A replaced static host
+//   resolver is stopped by Reload's caller, so the control thread never waits for a lookup.
 #pragma once
 
 #include <atomic>
@@ -36,6 +46,9 @@
 #include "firewall/conntrack.h"
 #include "firewall/rule_set.h"
 #include "mesh/host_credentials.h"
+#include "mesh/static_hosts.h"
+#include "mesh/unsafe_routes.h"
+#include "net/udp_addr.h"
 
 namespace flatnet::mesh {
 
@@ -45,6 +58,12 @@ struct ReloadPlan {
   firewall::RuleSet rules;
   firewall::ConntrackTimeouts timeouts;
   log::Options logging;
+  std::shared_ptr<const UnsafeRouteTable> unsafe_routes;  // tun.unsafe_routes, checked
+  // static_host_map / static_map changed: each entry resolved (static_addresses[i] for
+  // config.static_host_map[i]) and a resolver, not yet started, to replace the running one.
+  bool static_hosts_changed = false;
+  std::vector<std::vector<net::UdpAddr>> static_addresses;
+  std::unique_ptr<StaticHostResolver> static_hosts;
   std::vector<std::string> changed;         // reloadable keys whose value changed
   std::vector<std::string> restart_needed;  // changed keys that wait for a restart
 };
@@ -79,6 +98,9 @@ struct ReloadState {
   std::unique_ptr<ReloadPlan> pending;  // set by Reload, taken by the control thread
   std::atomic<bool> has_pending{false};  // read without the lock by the control loop
   uint64_t generation = 0;               // plans installed so far
+  // Resolvers a reload replaced, stopped and freed by Reload's caller (their Stop may wait
+  // for a lookup, which the control thread must not).
+  std::vector<std::unique_ptr<StaticHostResolver>> retired;
 };
 
 }  // namespace flatnet::mesh

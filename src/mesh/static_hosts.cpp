@@ -114,6 +114,20 @@ std::vector<net::UdpAddr> ResolveStaticHost(const config::StaticHost& host,
   return out;
 }
 
+std::vector<std::vector<net::UdpAddr>> ResolveStaticHostMap(const config::Config& config,
+                                                            const log::Logger& logger) {
+  std::vector<std::vector<net::UdpAddr>> out;
+  for (const config::StaticHost& host : config.static_host_map) {
+    std::vector<std::string> failures;
+    out.push_back(ResolveStaticHost(host, config.static_map, &failures));
+    for (const std::string& failure : failures) {
+      logger.Warn("Failed to resolve host in static_host_map",
+                  {{"vpnIp", host.vpn_ip.ToString()}, {"error", failure}});
+    }
+  }
+  return out;
+}
+
 bool SameAddresses(const std::vector<net::UdpAddr>& a, const std::vector<net::UdpAddr>& b) {
   auto covers = [](const std::vector<net::UdpAddr>& x, const std::vector<net::UdpAddr>& y) {
     return std::all_of(y.begin(), y.end(), [&x](const net::UdpAddr& addr) {

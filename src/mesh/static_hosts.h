@@ -36,6 +36,11 @@ std::vector<net::UdpAddr> ResolveStaticHost(const config::StaticHost& host,
                                             const config::StaticMapConfig& how,
                                             std::vector<std::string>* failures);
 
+// Every static_host_map entry of `config` resolved (result[i] for entry i), each failure
+// logged as a warning naming the entry's overlay address (Node at start, and a reload).
+std::vector<std::vector<net::UdpAddr>> ResolveStaticHostMap(const config::Config& config,
+                                                            const log::Logger& logger);
+
 // True when the two lists hold the same addresses, in any order (Nebula compares sets).
 bool SameAddresses(const std::vector<net::UdpAddr>& a, const std::vector<net::UdpAddr>& b);
 

@@ -160,4 +160,20 @@ Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& dev
   return Transact(req.header(), what);
 }
 
+Status RouteNetlink::DeleteRoute(const RouteSpec& route, const std::string& device_name) {
+  Request req(RTM_DELROUTE, 0);
+  auto* rtm = req.Body<rtmsg>();
+  const IpPrefix destination = route.destination.Masked();
+  rtm->rtm_family = destination.is_v6() ? AF_INET6 : AF_INET;
+  rtm->rtm_dst_len = uint8_t(destination.bits());
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_scope = RT_SCOPE_NOWHERE;  // any scope
+  req.Ip(RTA_DST, destination.addr());
+  req.U32(RTA_OIF, uint32_t(route.ifindex));
+  if (route.metric > 0) req.U32(RTA_PRIORITY, uint32_t(route.metric));
+  std::string what = "deleting route " + destination.ToString() + " dev " + device_name;
+  if (route.metric > 0) what += " metric " + std::to_string(route.metric);
+  return Transact(req.header(), what);
+}
+
 }  // namespace flatnet::tun

@@ -40,6 +40,8 @@ class RouteNetlink {
   Status AddAddress(int ifindex, const std::string& name, const IpPrefix& address);
   // Adds, or replaces a route with the same destination and metric.
   Status ReplaceRoute(const RouteSpec& route, const std::string& device_name);
+  // Deletes the route with the destination, device and metric of `route`.
+  Status DeleteRoute(const RouteSpec& route, const std::string& device_name);
 
  private:
   explicit RouteNetlink(int fd) : fd_(fd) {}

@@ -265,12 +265,9 @@ Status TunDevice::Activate(const TunAddressing& addressing) {
     }
   }
   const int device_mtu = DeviceMtu(addressing);
-  // Routes whose MTU differs from the device's advertise a matching MSS (mtu - 40), so
-  // TCP peers size segments for the route, not the device.
-  // (IPv6's header is 20 bytes longer than IPv4's.)
-  auto advmss = [&](int mtu, const IpPrefix& to) {
-    return mtu != device_mtu ? mtu - (to.is_v6() ? 60 : 40) : 0;
-  };
+  device_mtu_ = device_mtu;
+  default_mtu_ = addressing.mtu;
+  auto advmss = [&](int mtu, const IpPrefix& to) { return AdvMss(mtu, to); };
 
   auto netlink = RouteNetlink::Open();
   if (!netlink.ok()) return netlink.status().Wrap("configuring TUN device " + name_);
@@ -305,6 +302,43 @@ Status TunDevice::Activate(const TunAddressing& addressing) {
     if (Status s = netlink->ReplaceRoute(spec, name_); !s.ok()) return s;
   }
   return Status();
+}
+
+int TunDevice::AdvMss(int mtu, const IpPrefix& to) const {
+  // Routes whose MTU differs from the device's advertise a matching MSS (mtu - 40), so
+  // TCP peers size segments for the route, not the device.
+  // (IPv6's header is 20 bytes longer than IPv4's.)
+  return mtu != device_mtu_ ? mtu - (to.is_v6() ? 60 : 40) : 0;
+}
+
+Status TunDevice::ChangeRoutes(const std::vector<TunRoute>& remove,
+                               const std::vector<TunRoute>& add) {
+  auto netlink = RouteNetlink::Open();
+  if (!netlink.ok()) return netlink.status().Wrap("changing the routes of TUN device " + name_);
+  std::string errors;
+  auto spec_of = [&](const TunRoute& r) {
+    RouteSpec spec;
+    spec.destination = r.cidr;
+    spec.ifindex = ifindex_;
+    spec.mtu = r.mtu;
+    spec.advmss = AdvMss(r.mtu ? r.mtu : default_mtu_, r.cidr);
+    spec.metric = r.metric;
+    return spec;
+  };
+  for (const TunRoute& r : remove)
+    if (Status s = netlink->DeleteRoute(spec_of(r), name_); !s.ok())
+      errors += (errors.empty() ? "" : "; ") + s.message();
+  for (const TunRoute& r : add) {
+    if (r.mtu > device_mtu_) {
+      errors += (errors.empty() ? "" : "; ") + std::string("route ") + r.cidr.ToString() +
+                ": mtu " + std::to_string(r.mtu) + " exceeds the device's " +
+                std::to_string(device_mtu_);
+      continue;
+    }
+    if (Status s = netlink->ReplaceRoute(spec_of(r), name_); !s.ok())
+      errors += (errors.empty() ? "" : "; ") + s.message();
+  }
+  return errors.empty() ? Status() : Status::Error(errors);
 }
 
 void TunDevice::Interrupt() {

@@ -137,6 +137,12 @@ class TunDevice {
   TunQueue& queue(size_t i) { return *queues_[i]; }
 
   Status Activate(const TunAddressing& addressing);
+  // After Activate (a reload): deletes the kernel routes `remove` and adds (or replaces)
+  // `add`, leaving every other route alone. Each route's MTU must fit the device's MTU
+  // (Activate's); the device itself is not touched. Every route is tried; the errors of
+  // those that failed come back together.
+  Status ChangeRoutes(const std::vector<TunRoute>& remove, const std::vector<TunRoute>& add);
+  int device_mtu() const { return device_mtu_; }
   // The MTU Activate gives the device: the largest of tun.mtu and the route MTUs.
   static int DeviceMtu(const TunAddressing& addressing);
 
@@ -145,8 +151,12 @@ class TunDevice {
  private:
   TunDevice(net::Waker waker) : waker_(std::move(waker)) {}
 
+  // The advmss a route of `mtu` to `to` advertises (0: none, the device's MTU applies).
+  int AdvMss(int mtu, const IpPrefix& to) const;
+
   std::string name_;
   int ifindex_ = 0;
+  int device_mtu_ = 0, default_mtu_ = 0;  // set by Activate: the device's, and tun.mtu
   TunOffloads offloads_;
   net::Waker waker_;
   std::atomic<bool> interrupted_{false};

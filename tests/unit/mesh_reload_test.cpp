@@ -1,6 +1,6 @@
 // Node::Reload (mesh/reload.h): what a reload applies (firewall rules, blocklist, CA pool,
-// certificate and key, logging), what it refuses whole (nothing changes), and what waits for
-// a restart. Real tunnels between created, never started nodes (mesh_test_support.h).
+// certificate and key, logging, unsafe routes, static hosts and lighthouses, relays, punchy),
+// what it refuses whole (nothing changes), and what waits for a restart. Real tunnels between created, never started nodes (mesh_test_support.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,8 @@
 #include "base/bytes.h"
 #include "cert/key_pem.h"
 #include "firewall/packet.h"
+#include "mesh/lighthouse.h"
+#include "mesh/relay_manager.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/reload.h"
 #include "mesh/tunnel.h"
@@ -24,15 +26,18 @@ constexpr const char* kAddrB = "192.0.2.2:4242";
 
 ByteSpan Span(const Bytes& bytes) { return ByteSpan(bytes.data(), bytes.size()); }
 
+const std::string kStaticB = "  \"10.9.0.2\": [\"" + std::string(kAddrB) + "\"]\n";
+
 // a's config: its pki (plus `pki_extra` lines), inbound rules `inbound` (list items), and
-// b in static_host_map; `rest` after that.
+// `statics` as static_host_map (b); `rest` after that.
 std::string AYaml(const TestCa& ca, const TestHost& a, const std::string& pki_extra,
-                  const std::string& inbound, const std::string& rest = "") {
+                  const std::string& inbound, const std::string& rest = "",
+                  const std::string& statics = kStaticB) {
   return "pki:\n  ca: " + IndentedBlock(ca.cert.MarshalToPem()) +
          "  cert: " + IndentedBlock(a.cert.MarshalToPem()) +
          "  key: " + IndentedBlock(cert::FormatX25519PrivateKeyPem(a.keys.private_key)) +
          pki_extra +
-         "static_host_map:\n  \"10.9.0.2\": [\"" + std::string(kAddrB) + "\"]\n" +
+         "static_host_map:\n" + statics +
          "firewall:\n  outbound:\n    - port: any\n      proto: any\n      host: any\n"
          "  inbound:\n" + inbound + rest;
 }
@@ -267,4 +272,149 @@ TEST(MeshReload, KeysOnlyARestartAppliesAreListedAndKeepTheirRunningValues) {
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_TRUE(again->changed.empty());
   EXPECT_EQ(again->generation, 2u);
+}
+
+namespace {
+
+// a's packet from the overlay to `destination` (an unsafe network's host), as RouteFor sees it.
+firewall::Packet ToUnsafe(const char* destination) {
+  firewall::Packet packet;
+  packet.protocol = firewall::kProtoUdp;
+  packet.local_ip = Ip("10.9.0.1");
+  packet.remote_ip = Ip(destination);
+  packet.local_port = 40000;
+  packet.remote_port = 53;
+  return packet;
+}
+
+const std::string kUnsafeViaB =
+    "tun:\n  unsafe_routes:\n    - route: 172.16.5.0/24\n      via: 10.9.0.2\n";
+
+}  // namespace
+
+TEST(MeshReload, AnAddedUnsafeRouteIsRoutedAndARemovedOneNoLonger) {
+  Mesh mesh;
+  ASSERT_TRUE(mesh.a && mesh.b && mesh.AToB());
+  const uint32_t index = mesh.AToB()->local_index();
+  auto tunnels = mesh.a->node->host_map().Current();
+  EXPECT_FALSE(mesh.a->node->RouteFor(ToUnsafe("172.16.5.9"), *tunnels).valid());
+
+  auto added = mesh.ReloadA(AYaml(mesh.ca, mesh.a_host, "", kIcmpAndSsh, kUnsafeViaB));
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  EXPECT_TRUE(Has(added->changed, "tun.unsafe_routes"));
+  EXPECT_FALSE(Has(added->restart_needed, "tun.unsafe_routes"));
+  EXPECT_EQ(mesh.a->node->RouteFor(ToUnsafe("172.16.5.9"), *tunnels), Ip("10.9.0.2"));
+  EXPECT_FALSE(mesh.a->node->RouteFor(ToUnsafe("172.16.6.9"), *tunnels).valid());
+
+  auto removed = mesh.ReloadA(AYaml(mesh.ca, mesh.a_host, "", kIcmpAndSsh));
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_TRUE(Has(removed->changed, "tun.unsafe_routes"));
+  EXPECT_FALSE(mesh.a->node->RouteFor(ToUnsafe("172.16.5.9"), *tunnels).valid());
+  ASSERT_NE(mesh.AToB(), nullptr);
+  EXPECT_EQ(mesh.AToB()->local_index(), index);
+}
+
+TEST(MeshReload, AnUnsafeRouteTheStartWouldRefuseRefusesTheWholeReload) {
+  Mesh mesh;
+  ASSERT_TRUE(mesh.a && mesh.b && mesh.AToB());
+  const std::string blocklist = "  blocklist:\n    - " + mesh.b_host.cert.Fingerprint() + "\n";
+  auto outside = mesh.ReloadA(AYaml(
+      mesh.ca, mesh.a_host, blocklist, kIcmpAndSsh,
+      "tun:\n  unsafe_routes:\n    - route: 172.16.5.0/24\n      via: 10.8.0.2\n"));
+  ASSERT_FALSE(outside.ok());
+  EXPECT_NE(outside.status().message().find("tun.unsafe_routes (line"), std::string::npos)
+      << outside.status().message();
+  EXPECT_NE(outside.status().message().find("not in this host's networks"), std::string::npos);
+
+  auto too_big = mesh.ReloadA(AYaml(
+      mesh.ca, mesh.a_host, blocklist, kIcmpAndSsh,
+      "tun:\n  unsafe_routes:\n    - route: 172.16.5.0/24\n      via: 10.9.0.2\n"
+      "      mtu: 9000\n"));
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.status().message().find("tun.unsafe_routes (line"), std::string::npos)
+      << too_big.status().message();
+  EXPECT_NE(too_big.status().message().find("mtu 9000"), std::string::npos);
+
+  // Neither the blocklist nor a route was applied.
+  ASSERT_NE(mesh.AToB(), nullptr);
+  auto tunnels = mesh.a->node->host_map().Current();
+  EXPECT_FALSE(mesh.a->node->RouteFor(ToUnsafe("172.16.5.9"), *tunnels).valid());
+}
+
+TEST(MeshReload, ANewStaticHostAndLighthouseAreUsedAndTheDroppedStaticHostsTunnelStays) {
+  Mesh mesh;
+  ASSERT_TRUE(mesh.a && mesh.b && mesh.AToB());
+  const uint32_t index = mesh.AToB()->local_index();
+  EXPECT_TRUE(mesh.a->node->addresses().Candidates(Ip("10.9.0.3")).empty());
+  EXPECT_FALSE(mesh.a->node->lighthouse().IsLighthouse(Ip("10.9.0.3")));
+
+  // b leaves static_host_map; c (a lighthouse) comes in.
+  auto outcome = mesh.ReloadA(AYaml(mesh.ca, mesh.a_host, "", kIcmpAndSsh,
+                                    "lighthouse:\n  hosts: [\"10.9.0.3\"]\n  interval: 30\n",
+                                    "  \"10.9.0.3\": [\"192.0.2.3:4242\"]\n"));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  for (const char* key : {"static_host_map", "lighthouse.hosts", "lighthouse.interval"}) {
+    EXPECT_TRUE(Has(outcome->changed, key)) << key;
+    EXPECT_FALSE(Has(outcome->restart_needed, key)) << key;
+  }
+  EXPECT_EQ(mesh.a->node->addresses().Candidates(Ip("10.9.0.3")),
+            std::vector<net::UdpAddr>{Addr("192.0.2.3:4242")});
+  EXPECT_TRUE(mesh.a->node->addresses().Candidates(Ip("10.9.0.2")).empty());
+  EXPECT_TRUE(mesh.a->node->lighthouse().IsLighthouse(Ip("10.9.0.3")));
+  NodeStatus status = mesh.a->node->Report();
+  ASSERT_EQ(status.lighthouses.size(), 1u);
+  EXPECT_EQ(status.lighthouses[0].vpn_ip, "10.9.0.3");
+
+  // The update to the new lighthouse is due at once: its handshake starts, to the static
+  // address the reload gave.
+  mesh.a->Take();
+  mesh.a->node->timers().RunDue(Node::NowNs());
+  bool handshake_to_c = false;
+  for (const Sent& s : mesh.a->Take())
+    if (s.to == Addr("192.0.2.3:4242") && s.header().type == wire::MessageType::kHandshake)
+      handshake_to_c = true;
+  EXPECT_TRUE(handshake_to_c);
+  EXPECT_TRUE(mesh.a->node->Pending(Ip("10.9.0.3")));
+
+  // b's tunnel is still allowed: it stays.
+  ASSERT_NE(mesh.AToB(), nullptr);
+  EXPECT_EQ(mesh.AToB()->local_index(), index);
+}
+
+TEST(MeshReload, RelayAndPunchySettingsAreWhatTheManagersUseAfterAReload) {
+  Mesh mesh;
+  ASSERT_TRUE(mesh.a && mesh.b && mesh.AToB());
+  EXPECT_FALSE(mesh.a->node->relays().am_relay());
+  EXPECT_TRUE(mesh.a->node->handshakes().use_relays());
+  EXPECT_FALSE(mesh.a->node->lighthouse().punchy().respond);
+
+  auto outcome = mesh.ReloadA(AYaml(mesh.ca, mesh.a_host, "", kIcmpAndSsh,
+                                    "relay:\n  am_relay: true\n"
+                                    "punchy:\n  punch: true\n  respond: true\n"
+                                    "  respond_delay: 2s\n  target_all_remotes: true\n"));
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  EXPECT_TRUE(Has(outcome->changed, "relay"));
+  EXPECT_TRUE(Has(outcome->changed, "punchy"));
+  EXPECT_TRUE(outcome->restart_needed.empty());
+  EXPECT_TRUE(mesh.a->node->relays().am_relay());
+  EXPECT_TRUE(mesh.a->node->Report().am_relay);
+  EXPECT_FALSE(mesh.a->node->handshakes().use_relays());  // a relay does not use relays
+  const config::PunchyConfig& punchy = mesh.a->node->lighthouse().punchy();
+  EXPECT_TRUE(punchy.punch && punchy.respond && punchy.target_all_remotes);
+  EXPECT_EQ(punchy.respond_delay, std::chrono::seconds(2));
+
+  // punchy.punch now on: the keepalive punches b's tunnel's remote.
+  mesh.a->Take();
+  mesh.a->node->timers().RunDue(Node::NowNs());
+  int punches = 0;
+  for (const Sent& s : mesh.a->Take())
+    if (s.to == Addr(kAddrB) && s.datagram.size() == 1) ++punches;
+  EXPECT_GE(punches, 1);
+
+  // And back.
+  auto back = mesh.ReloadA(AYaml(mesh.ca, mesh.a_host, "", kIcmpAndSsh));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_FALSE(mesh.a->node->relays().am_relay());
+  EXPECT_TRUE(mesh.a->node->handshakes().use_relays());
+  EXPECT_FALSE(mesh.a->node->lighthouse().punchy().punch);
 }
