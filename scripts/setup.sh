@@ -100,7 +100,8 @@ if [ ${#nebula_wanted[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+source scripts/lib/ccache_launcher.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${ccache_launcher[@]}" >/dev/null
 cmake --build build -j"$jobs"
 # The Windows forwarder, build-windows/flatnet-forward.exe (tests/lab/forward_windows_test.sh).
 bash scripts/build-windows.sh build-windows

@@ -8,15 +8,10 @@
 #   build-tsan/  clang, -fsanitize=thread.
 # Both are -O1 with line tables only (-gline-tables-only): symbolized reports with file and
 # line, at a fraction of -O2 -g's compile time; asserts stay on (no NDEBUG).
-# ccache, when installed, is used with the checkout's path taken out of its hashes, so a fresh
-# clone elsewhere reuses what an earlier run compiled.
+# ccache, when installed, compiles through scripts/lib/ccache_launcher.sh.
 
 instrumented_flags="-O1 -gline-tables-only -fno-omit-frame-pointer"
-instrumented_launcher=()
-if command -v ccache >/dev/null; then
-  instrumented_launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/ccache_launcher.sh"
 
 # instrumented_configure DIR asan|tsan
 instrumented_configure() {
@@ -30,7 +25,7 @@ instrumented_configure() {
   CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="$instrumented_flags" \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$instrumented_flags" \
-    "${args[@]}" "${instrumented_launcher[@]}" >"$dir/configure.log" 2>&1 ||
+    "${args[@]}" "${ccache_launcher[@]}" >"$dir/configure.log" 2>&1 ||
     { cat "$dir/configure.log"; echo "$kind: cmake configure of $dir failed" >&2; return 1; }
 }
 

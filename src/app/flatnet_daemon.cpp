@@ -74,7 +74,9 @@ int RunDaemon(const std::string& config_path, bool test_only) {
   if (prometheus) {
     Status serving = metrics_server.Start(
         config->stats.listen, config->stats.path,
-        {config->stats.namespace_name, config->stats.subsystem}, [raw] { return raw->Report(); });
+        {config->stats.namespace_name, config->stats.subsystem},
+        {config->stats.message_metrics, config->stats.lighthouse_metrics},
+        [raw] { return raw->Report(); });
     if (!serving.ok()) {
       status_server.Stop();
       (*node)->Stop();

@@ -34,7 +34,8 @@ MetricsServer::MetricsServer() = default;
 MetricsServer::~MetricsServer() { Stop(); }
 
 Status MetricsServer::Start(const std::string& listen, const std::string& path,
-                            MetricsPrefix prefix, std::function<mesh::NodeStatus()> report) {
+                            MetricsPrefix prefix, NebulaMetricSets sets,
+                            std::function<mesh::NodeStatus()> report) {
   auto address = ParseListenAddress(listen);
   if (!address.ok()) return address.status();
   if (path.empty() || path[0] != '/')
@@ -50,14 +51,14 @@ Status MetricsServer::Start(const std::string& listen, const std::string& path,
   });
   // Exact path only: httplib treats the pattern as a regex, so match it literally.
   server_->set_pre_routing_handler(
-      [path, prefix = std::move(prefix), report = std::move(report)](
+      [path, prefix = std::move(prefix), sets, report = std::move(report)](
           const httplib::Request& request, httplib::Response& response) {
         if (request.path != path || (request.method != "GET" && request.method != "HEAD")) {
           response.status = 404;
           response.set_content("404 not found\n", "text/plain");
           return httplib::Server::HandlerResponse::Handled;
         }
-        response.set_content(MetricsToText(report(), prefix), kMetricsContentType);
+        response.set_content(MetricsToText(report(), prefix, sets), kMetricsContentType);
         return httplib::Server::HandlerResponse::Handled;
       });
   int bound = address->port == 0 ? server_->bind_to_any_port(address->host)

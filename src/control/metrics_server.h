@@ -38,7 +38,7 @@ class MetricsServer {
   ~MetricsServer();
 
   Status Start(const std::string& listen, const std::string& path, MetricsPrefix prefix,
-               std::function<mesh::NodeStatus()> report);
+               NebulaMetricSets sets, std::function<mesh::NodeStatus()> report);
   void Stop();
   // The bound port (useful when stats.listen asked for port 0).
   uint16_t port() const { return port_; }

@@ -1,7 +1,9 @@
 #include "control/metrics_text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 namespace flatnet::control {
 namespace {
@@ -28,10 +30,10 @@ class Writer {
   explicit Writer(const MetricsPrefix& prefix) : prefix_(prefix) {}
 
   // A metric nebula has: its dotted name as HELP, TYPE gauge (see the header).
-  void Nebula(std::string_view dotted, uint64_t value) {
+  void Nebula(std::string_view dotted, int64_t value) {
     std::string name = MetricName(prefix_, dotted);
     Family(name, dotted, "gauge");
-    Sample(name, "", value);
+    out_ += name + " " + std::to_string(value) + "\n";
   }
   void Family(const std::string& name, std::string_view help, const char* type) {
     out_ += "# HELP " + name + " " + std::string(help) + "\n";
@@ -80,13 +82,73 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
-std::string MetricsToText(const mesh::NodeStatus& status, const MetricsPrefix& prefix) {
+namespace {
+
+// Nebula's name (after "messages.rx." / "messages.tx.") of each message counter, by the
+// part of flatnet's counter name after "rx_message_" / "tx_message_".
+constexpr std::pair<std::string_view, std::string_view> kMessageKinds[] = {
+    {"handshake", "handshake_ixpsk0"}, {"recv_error", "recv_error"},
+    {"lighthouse", "lighthouse"},      {"test_request", "test_request"},
+    {"test_reply", "test_response"},   {"close_tunnel", "close_tunnel"},
+    {"other", "other"},
+};
+// NebulaMeta's type names, as Nebula's lighthouse metrics spell them, by flatnet's counter
+// name after "rx_lighthouse_" / "tx_lighthouse_".
+constexpr std::pair<std::string_view, std::string_view> kLighthouseKinds[] = {
+    {"host_query", "HostQuery"},
+    {"host_query_reply", "HostQueryReply"},
+    {"host_update_notification", "HostUpdateNotification"},
+    {"host_punch_notification", "HostPunchNotification"},
+    {"host_update_notification_ack", "HostUpdateNotificationAck"},
+    {"other", "other"},
+};
+
+int64_t Signed(uint64_t value) { return int64_t(std::min<uint64_t>(value, INT64_MAX)); }
+
+}  // namespace
+
+std::string MetricsToText(const mesh::NodeStatus& status, const MetricsPrefix& prefix,
+                          const NebulaMetricSets& sets) {
   Writer w(prefix);
+  auto counter = [&](std::string_view name) { return Signed(CounterOf(status, name)); };
   // Nebula's names, where flatnet counts the same thing.
-  w.Nebula("handshake_manager.initiated", CounterOf(status, "handshakes_initiated"));
-  w.Nebula("handshake_manager.timed_out", CounterOf(status, "handshakes_timed_out"));
-  w.Nebula("hostmap.main.hosts", status.tunnels.size());
-  w.Nebula("hostmap.pending.hosts", status.pending_handshakes);
+  w.Nebula("handshake_manager.initiated", counter("handshakes_initiated"));
+  w.Nebula("handshake_manager.timed_out", counter("handshakes_timed_out"));
+  w.Nebula("hostmap.main.hosts", Signed(status.tunnels.size()));
+  w.Nebula("hostmap.pending.hosts", Signed(status.pending_handshakes));
+  w.Nebula("hostinfo.cached_packets.sent", counter("tx_sent_after_handshake"));
+  w.Nebula("hostinfo.cached_packets.dropped", counter("tx_dropped_queue_full"));
+  w.Nebula("routines", status.routines);
+  w.Nebula("certificate.ttl_seconds",
+           status.cert_expires_unix - status.now_unix_ns / 1'000'000'000);
+  w.Nebula("certificate.initiating_version", status.initiating_version);
+  w.Nebula("certificate.max_version", status.max_cert_version);
+  w.Nebula("firewall.conntrack.count", Signed(status.tracked_flows));
+  w.Nebula("firewall.rules.version", status.firewall_rules_version);
+  for (const char* reason : {"local_addr", "remote_addr", "no_rule"}) {
+    w.Nebula(std::string("firewall.incoming.dropped.") + reason,
+             counter(std::string("firewall_in_") + reason));
+    w.Nebula(std::string("firewall.outgoing.dropped.") + reason,
+             counter(std::string("firewall_out_") + reason));
+  }
+  // Without stats.message_metrics nebula still counts recv_errors, and only those.
+  for (const auto& [ours, theirs] : kMessageKinds) {
+    if (!sets.message_metrics && ours != "recv_error") continue;
+    w.Nebula("messages.rx." + std::string(theirs), counter("rx_message_" + std::string(ours)));
+    w.Nebula("messages.tx." + std::string(theirs), counter("tx_message_" + std::string(ours)));
+  }
+  if (sets.message_metrics) {
+    w.Nebula("messages.rx.invalid", counter("rx_message_invalid"));
+    w.Nebula("messages.tx.exhausted", counter("tx_dropped_send_limit"));
+  }
+  if (sets.lighthouse_metrics) {
+    for (const auto& [ours, theirs] : kLighthouseKinds) {
+      w.Nebula("lighthouse.rx." + std::string(theirs),
+               counter("rx_lighthouse_" + std::string(ours)));
+      w.Nebula("lighthouse.tx." + std::string(theirs),
+               counter("tx_lighthouse_" + std::string(ours)));
+    }
+  }
 
   // flatnet's own counters, every one, by their names in counters.h.
   for (const auto& [counter, value] : status.counters) {

@@ -9,6 +9,15 @@
 //   nebula_handshake_manager_initiated. As nebula's exporter does, these are TYPE gauge
 //   (its counters are exported as gauges), carry no _total suffix, and their HELP is the
 //   dotted name, so dashboards made for nebula keep working.
+//   Always: handshake_manager.initiated/.timed_out, hostmap.main.hosts,
+//   hostmap.pending.hosts, hostinfo.cached_packets.sent/.dropped, routines,
+//   certificate.ttl_seconds/.initiating_version/.max_version, firewall.conntrack.count,
+//   firewall.rules.version (reloads since start), firewall.{incoming,outgoing}.dropped.
+//   {local_addr,remote_addr,no_rule}, messages.{rx,tx}.recv_error. With message_metrics:
+//   every messages.{rx,tx}.<type> nebula has, messages.rx.invalid, messages.tx.exhausted;
+//   with lighthouse_metrics: lighthouse.{rx,tx}.<NebulaMeta type>. Not exported: the
+//   handshakes histogram, network.packets.* (the replay window's losses), hostmap's index
+//   gauges and firewall.rules.hash (a hash of nebula's own rule representation).
 // - flatnet's own metrics, under the same prefix, follow Prometheus' conventions: every
 //   FLATNET_COUNTERS counter (src/mesh/counters.h) as flatnet_<name>_total (TYPE counter);
 //   flatnet_tunnels{path="direct"|"relay"} (gauge); per-peer inner bytes as
@@ -42,6 +51,14 @@ std::string MetricName(const MetricsPrefix& prefix, std::string_view dotted);
 // `value` escaped for use between the quotes of a label value.
 std::string EscapeLabelValue(std::string_view value);
 
-std::string MetricsToText(const mesh::NodeStatus& status, const MetricsPrefix& prefix);
+// stats.message_metrics and stats.lighthouse_metrics: which of nebula's optional metric
+// sets are exported (as in nebula, both off by default).
+struct NebulaMetricSets {
+  bool message_metrics = false;
+  bool lighthouse_metrics = false;
+};
+
+std::string MetricsToText(const mesh::NodeStatus& status, const MetricsPrefix& prefix,
+                          const NebulaMetricSets& sets = {});
 
 }  // namespace flatnet::control

@@ -1,7 +1,10 @@
 // Counters of what each thread did with packets: every packet that is dropped is counted
 // under a reason (including our own failures: sealing, relay-wrapping, sending and TUN
 // writes), so an operator (and the lab tests) can see that garbage, replays and forgeries
-// were refused rather than crashing anything.
+// were refused rather than crashing anything. Besides the drops: control messages by type
+// and direction, lighthouse messages by kind, and the firewall's refusals by reason, as
+// Nebula 1.11.1's metrics count them (message_metrics.h says where each is counted;
+// control/metrics_text.h exports them under Nebula's names).
 //
 // Each thread owns one Counters and only it writes there (relaxed atomics, no contention):
 // each worker's inside and outside threads, and the control thread (Node::Stop writes the
@@ -54,7 +57,44 @@ namespace flatnet::mesh {
   X(tunnels_rekeyed) /* new handshake: the send counter passed SendLimits::rehandshake_after */    \
   X(handshakes_refused_pending) /* not started: kMaxPendingHandshakes are pending */               \
   X(relay_refused)              /* relay legs or relays past their bounds, refused */              \
-  X(relay_forwarded)            /* relayed messages we passed on as a relay */
+  X(relay_forwarded)            /* relayed messages we passed on as a relay */              \
+  X(tx_sent_after_handshake) /* packets held for a handshake, sent once it completed */         \
+  /* The firewall's refusals by reason (rx_/tx_dropped_firewall are their sums). */              \
+  X(firewall_in_remote_addr)  /* the source is not an address of the peer's certificate */     \
+  X(firewall_in_local_addr)   /* the destination is not an address of ours */                  \
+  X(firewall_in_no_rule)      /* no inbound rule matched */                                    \
+  X(firewall_out_remote_addr) /* the destination is not an address of the peer's certificate */\
+  X(firewall_out_local_addr)  /* the source is not an address of ours */                       \
+  X(firewall_out_no_rule)     /* no outbound rule matched */                                   \
+  /* Messages other than tunnelled packets, by type, received (rx_) and sent (tx_). */           \
+  X(rx_message_handshake)                                                                          \
+  X(rx_message_recv_error)                                                                         \
+  X(rx_message_lighthouse)                                                                         \
+  X(rx_message_test_request)                                                                       \
+  X(rx_message_test_reply)                                                                         \
+  X(rx_message_close_tunnel)                                                                       \
+  X(rx_message_other)   /* control (relay setup) messages */                                      \
+  X(rx_message_invalid) /* not a valid header, type or subtype, or from our own network */        \
+  X(tx_message_handshake)                                                                          \
+  X(tx_message_recv_error)                                                                         \
+  X(tx_message_lighthouse)                                                                         \
+  X(tx_message_test_request)                                                                       \
+  X(tx_message_test_reply)                                                                         \
+  X(tx_message_close_tunnel)                                                                       \
+  X(tx_message_other)                                                                              \
+  /* Lighthouse messages by kind (NebulaMeta's type), received and sent. */                     \
+  X(rx_lighthouse_host_query)                                                                      \
+  X(rx_lighthouse_host_query_reply)                                                                \
+  X(rx_lighthouse_host_update_notification)                                                        \
+  X(rx_lighthouse_host_punch_notification)                                                         \
+  X(rx_lighthouse_host_update_notification_ack)                                                    \
+  X(rx_lighthouse_other)                                                                           \
+  X(tx_lighthouse_host_query)                                                                      \
+  X(tx_lighthouse_host_query_reply)                                                                \
+  X(tx_lighthouse_host_update_notification)                                                        \
+  X(tx_lighthouse_host_punch_notification)                                                         \
+  X(tx_lighthouse_host_update_notification_ack)                                                    \
+  X(tx_lighthouse_other)
 
 struct alignas(64) Counters {
 #define FLATNET_DECLARE_COUNTER(name) std::atomic<uint64_t> name{0};

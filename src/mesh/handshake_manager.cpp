@@ -709,6 +709,7 @@ void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {
 }
 
 void HandshakeManager::SendQueued(Tunnel& tunnel, const std::deque<QueuedMessage>& queued) {
+  Counters::Add(deps_.counters.tx_sent_after_handshake, queued.size());
   for (const QueuedMessage& message : queued) {
     if (message.type == MessageType::kMessage)
       deps_.send.SendQueuedPacket(tunnel, message.bytes);

@@ -19,6 +19,7 @@
 
 #include "firewall/packet.h"
 #include "firewall/reject.h"
+#include "mesh/metric_counts.h"
 #include "mesh/node.h"
 #include "mesh/seal.h"
 #include "mesh/tunnel.h"
@@ -113,9 +114,10 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
       Counters::Add(inside_counters_.tx_dropped_queue_full);
     return;
   }
-  if (node_.firewall().CheckParsed(packet, /*incoming=*/false, tunnel->identity(), now_ns) !=
-      firewall::Verdict::kAllow) {
-    Counters::Add(inside_counters_.tx_dropped_firewall);
+  if (firewall::Verdict verdict =
+          node_.firewall().CheckParsed(packet, /*incoming=*/false, tunnel->identity(), now_ns);
+      verdict != firewall::Verdict::kAllow) {
+    CountFirewallRefusal(inside_counters_, Direction::kSent, verdict);
     RejectInside(ip_packet);
     return;
   }

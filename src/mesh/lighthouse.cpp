@@ -7,6 +7,7 @@
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
 #include "mesh/lighthouse_addresses.h"
+#include "mesh/metric_counts.h"
 #include "mesh/peer_remotes.h"
 #include "mesh/tunnel.h"
 #include "net/resolve.h"
@@ -17,6 +18,11 @@ namespace flatnet::mesh {
 namespace {
 
 using nebula::NebulaMeta;
+
+// metric_counts.h names NebulaMeta's types by their numbers.
+static_assert(NebulaMeta::HostQuery == 1 && NebulaMeta::HostQueryReply == 2 &&
+              NebulaMeta::HostUpdateNotification == 3 && NebulaMeta::HostPunchNotification == 5 &&
+              NebulaMeta::HostUpdateNotificationAck == 10);
 
 // How often punchy.punch refreshes NAT mappings (nebula's fixed 10 s).
 constexpr int64_t kPunchKeepaliveNs = 10'000'000'000;
@@ -173,6 +179,7 @@ void Lighthouse::SendUpdate() {
   for (const IpAddr& lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
     if (payload.empty()) continue;
+    CountLighthouseMessage(deps_.counters, Direction::kSent, NebulaMeta::HostUpdateNotification);
     deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                          AsSpan(payload));
   }
@@ -193,6 +200,7 @@ void Lighthouse::Query(const IpAddr& vpn_ip) {
   for (const IpAddr& lighthouse : lighthouses_) {
     const Bytes& payload = VersionTowards(lighthouse) == cert::Version::kV2 ? v2 : v1;
     if (payload.empty()) continue;
+    CountLighthouseMessage(deps_.counters, Direction::kSent, NebulaMeta::HostQuery);
     deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                          AsSpan(payload));
   }
@@ -206,6 +214,7 @@ void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
         {{"vpnIp", from.vpn_ip().ToString()}, {"udpAddr", from.remote().ToString()}});
     return;
   }
+  CountLighthouseMessage(deps_.counters, Direction::kReceived, meta->type());
   switch (meta->type()) {
     case NebulaMeta::HostQuery:
       HandleQuery(from, *meta);
@@ -257,6 +266,7 @@ void Lighthouse::HandleUpdate(Tunnel& from, const NebulaMeta& meta) {
   auto* ack_details = ack.mutable_details();
   if (version == cert::Version::kV1) ack_details->set_oldvpnaddr(named_addr.v4());
   Bytes ack_bytes = wire::EncodeMessage(ack);
+  CountLighthouseMessage(deps_.counters, Direction::kSent, NebulaMeta::HostUpdateNotificationAck);
   deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                           AsSpan(ack_bytes));
 }
@@ -301,6 +311,7 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   for (const IpAddr& relay : deps_.addresses.Relays(target))
     wire::AddMetaRelay(reply.mutable_details(), named->version, relay);
   Bytes reply_bytes = wire::EncodeMessage(reply);
+  CountLighthouseMessage(deps_.counters, Direction::kSent, NebulaMeta::HostQueryReply);
   deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                           AsSpan(reply_bytes));
 
@@ -326,6 +337,7 @@ void Lighthouse::HandleQuery(Tunnel& from, const NebulaMeta& meta) {
   for (const IpAddr& relay : deps_.addresses.Relays(from.vpn_ip()))
     wire::AddMetaRelay(punch.mutable_details(), punch_version, relay);
   Bytes punch_bytes = wire::EncodeMessage(punch);
+  CountLighthouseMessage(deps_.counters, Direction::kSent, NebulaMeta::HostPunchNotification);
   deps_.send.SendToVpn(target, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                        AsSpan(punch_bytes));
 }

@@ -14,6 +14,7 @@
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
+#include "mesh/metric_counts.h"
 #include "mesh/peer_remotes.h"
 #include "mesh/relay_codec.h"
 #include "mesh/relay_manager.h"
@@ -413,6 +414,13 @@ void Node::SendToVpn(const IpAddr& vpn_ip, wire::MessageType type, wire::Message
 }
 
 void Node::SendRaw(const net::UdpAddr& to, ByteSpan datagram) {
+  // Handshakes are counted by their header; punches (a byte or two) have none.
+  if (auto header = wire::ParseHeader(datagram); header.ok())
+    CountMessage(control_counters_, Direction::kSent, header->type, header->subtype);
+  SendDatagram(to, datagram);
+}
+
+void Node::SendDatagram(const net::UdpAddr& to, ByteSpan datagram) {
   if (raw_sender_) {
     Counters::Add(control_counters_.tx_packets);
     raw_sender_(to, datagram);
@@ -439,14 +447,15 @@ void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSub
     CountSealFailure(control_counters_, sealed.error);
     return;
   }
-  SendRaw(sealed.to, ByteSpan(datagram.data(), sealed.length));
+  CountMessage(control_counters_, Direction::kSent, type, subtype);
+  SendDatagram(sealed.to, ByteSpan(datagram.data(), sealed.length));
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
   firewall::Verdict verdict =
       firewall_->Check(ip_packet, /*incoming=*/false, tunnel.identity(), NowNs());
   if (verdict != firewall::Verdict::kAllow) {
-    Counters::Add(control_counters_.tx_dropped_firewall);
+    CountFirewallRefusal(control_counters_, Direction::kSent, verdict);
     return;
   }
   SendOnTunnel(tunnel, wire::MessageType::kMessage, wire::MessageSubType::kNone, ip_packet);
@@ -488,7 +497,12 @@ NodeStatus Node::Report() const {
   {
     std::lock_guard lock(reload_->mutex);  // a reload may be replacing the certificate
     status.cert_name = credentials_.certificate->name;
+    status.initiating_version = credentials_.initiating_version == cert::Version::kV2 ? 2 : 1;
+    status.max_cert_version = credentials_.v2 ? 2 : 1;
   }
+  status.routines = settings_.routines;
+  status.tracked_flows = firewall_->tracked_flows();
+  status.firewall_rules_version = firewall_->rules_version();
   for (const IpPrefix& network : credentials_.certificate->networks)
     status.networks.push_back(network.ToString());
   status.cert_expires_unix = credentials_.certificate->not_after;

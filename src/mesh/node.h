@@ -98,6 +98,12 @@ struct NodeStatus {
   std::vector<std::pair<std::string, uint64_t>> counters;
   size_t pending_handshakes = 0;
   int64_t now_unix_ns = 0;  // when the snapshot was taken (our clock), for ages and expiry
+  // For nebula's gauges (control/metrics_text.h): the certificate version we initiate with
+  // and the highest we hold, the routines, the firewall's tracked flows and rules version.
+  int initiating_version = 1, max_cert_version = 1;
+  int routines = 1;
+  size_t tracked_flows = 0;
+  uint32_t firewall_rules_version = 0;
 };
 class Node final : public ControlSender, public TunnelEvents, public HandshakeStarter {
  public:
@@ -155,6 +161,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // --- ControlSender (control thread; Stop uses SendOnTunnel after joining it) ---
   // A datagram with no encryption (handshakes, recv errors), from worker 0's socket.
   void SendRaw(const net::UdpAddr& to, ByteSpan datagram) override;
+  // Handshakes are counted as sent messages (metric_counts.h) by their header.
   // Where SendRaw (and so every control-thread send) goes instead of worker 0's socket.
   // Unit tests drive the control-thread managers of a Node that was never started (no TUN,
   // no socket) and read what it sent here. Set before anything runs; not thread-safe.
@@ -180,6 +187,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   Node(const config::Config& config, log::Logger logger);
   Status Prepare();
   void RunControl();
+  // SendRaw and SendOnTunnel, past counting the message: out of worker 0's socket (or the
+  // raw sender), counted as a packet sent or a failed send.
+  void SendDatagram(const net::UdpAddr& to, ByteSpan datagram);
   // Control thread (reload.cpp): installs a plan Reload handed over, if there is one.
   void InstallPendingReload();
   void InstallReload(ReloadPlan& plan);

@@ -24,6 +24,7 @@
 
 #include "firewall/packet.h"
 #include "firewall/reject.h"
+#include "mesh/metric_counts.h"
 #include "mesh/node.h"
 #include "mesh/pinger.h"
 #include "mesh/relay_codec.h"
@@ -94,6 +95,8 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
   auto parsed = wire::ParseHeader(bytes);
   if (!parsed.ok()) {
     Counters::Add(counters.rx_dropped_short);
+    // Nebula leaves punches (a byte or none) out of its invalid count.
+    if (length > 1) Counters::Add(counters.rx_message_invalid);
     // A peer's 1-byte hole punch: if we are handshaking with it, now is the moment to
     // send stage 1 again rather than wait for the next retry.
     if (length <= 1 && !via_relay.valid()) {
@@ -108,11 +111,15 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
   const wire::Header& header = *parsed;
   if (!via_relay.valid() && node_.InOurNetwork(from.ip())) {
     Counters::Add(counters.rx_dropped_self);
+    Counters::Add(counters.rx_message_invalid);
     return;
   }
 
   using wire::MessageSubType;
   using wire::MessageType;
+  // Before anything is decrypted, as Nebula counts (metric_counts.h); an undefined pairing
+  // of type and subtype counts as invalid here and is dropped below.
+  CountMessage(counters, Direction::kReceived, header.type, header.subtype);
   switch (header.type) {
     case MessageType::kRecvError:
       // listen.accept_recv_error: whose word that they lost our tunnel we take.
@@ -170,6 +177,7 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       error.remote_index = header.remote_index;
       wire::EncodeHeader(error, replies.next_buffer().data());
       replies.Commit(from, wire::kHeaderSize);
+      CountMessage(counters, Direction::kSent, MessageType::kRecvError, MessageSubType::kNone);
     }
     return;
   }
@@ -207,9 +215,10 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       Counters::Add(counters.rx_dropped_replay);
       return;
     }
-    if (node_.firewall().CheckParsed(packet, /*incoming=*/true, tunnel->identity(), now_ns) !=
-        firewall::Verdict::kAllow) {
-      Counters::Add(counters.rx_dropped_firewall);
+    if (firewall::Verdict verdict =
+            node_.firewall().CheckParsed(packet, /*incoming=*/true, tunnel->identity(), now_ns);
+        verdict != firewall::Verdict::kAllow) {
+      CountFirewallRefusal(counters, Direction::kReceived, verdict);
       if (node_.settings().inbound_reject) RejectOutside(tunnels, *tunnel, payload, replies);
       return;
     }
@@ -235,38 +244,36 @@ void Worker::ConsumeOutsidePacket(SnapshotReader& tunnels, const net::UdpAddr& f
       SealedDatagram sealed =
           SealForPeer(*tunnels, *tunnel, outside_slot(), MessageType::kTest,
                       MessageSubType::kTestReply, payload, replies.next_buffer());
-      if (sealed.ok())
+      if (sealed.ok()) {
         replies.Commit(sealed.to, sealed.length);
-      else
+        CountMessage(counters, Direction::kSent, MessageType::kTest, MessageSubType::kTestReply);
+      } else {
         CountSealFailure(counters, sealed.error);
+      }
     } else if (header.subtype == MessageSubType::kTestReply && Pinger::LooksLikeProbe(payload)) {
       // The answer to one of our probes: the control thread times it (pinger.h).
-      ControlEvent event;
-      event.kind = ControlEvent::Kind::kAuthenticated;
-      event.type = uint8_t(header.type);
-      event.subtype = uint8_t(header.subtype);
-      event.local_index = header.remote_index;
-      event.from = from;
-      event.via_relay = via_relay;
-      event.bytes.assign(payload.begin(), payload.end());
-      if (!node_.control_queue().Push(std::move(event)))
-        Counters::Add(counters.rx_dropped_queue_authenticated);
+      HandToControl(header, from, via_relay, payload);
     }
   } else {
-    ControlEvent event;
-    event.kind = ControlEvent::Kind::kAuthenticated;
-    event.type = uint8_t(header.type);
-    event.subtype = uint8_t(header.subtype);
-    event.local_index = header.remote_index;
-    event.from = from;
-    event.via_relay = via_relay;
-    event.bytes.assign(payload.begin(), payload.end());
-    if (!node_.control_queue().Push(std::move(event)))
-      Counters::Add(counters.rx_dropped_queue_authenticated);
+    HandToControl(header, from, via_relay, payload);
     if (header.type == MessageType::kCloseTunnel) return;  // no roaming on a goodbye
   }
   if (!via_relay.valid()) Roam(*tunnel, from, now_ns);
   tunnel->MarkIn();
+}
+
+void Worker::HandToControl(const wire::Header& header, const net::UdpAddr& from,
+                           const IpAddr& via_relay, ByteSpan payload) {
+  ControlEvent event;
+  event.kind = ControlEvent::Kind::kAuthenticated;
+  event.type = uint8_t(header.type);
+  event.subtype = uint8_t(header.subtype);
+  event.local_index = header.remote_index;
+  event.from = from;
+  event.via_relay = via_relay;
+  event.bytes.assign(payload.begin(), payload.end());
+  if (!node_.control_queue().Push(std::move(event)))
+    Counters::Add(outside_counters_.rx_dropped_queue_authenticated);
 }
 
 void Worker::RejectOutside(SnapshotReader& tunnels, Tunnel& tunnel, ByteSpan refused,

@@ -70,6 +70,10 @@ class Worker {
                       uint8_t* datagram, size_t length, int64_t now_ns,
                       net::SendBatchBuffers& replies, tun::TcpCoalescer* coalescer);
   void Roam(Tunnel& tunnel, const net::UdpAddr& from, int64_t now_ns);
+  // An authenticated message for the control thread (lighthouse, relay control, close,
+  // probe replies): queued as a ControlEvent, counted when the queue refuses it.
+  void HandToControl(const wire::Header& header, const net::UdpAddr& from,
+                     const IpAddr& via_relay, ByteSpan payload);
 
   int inside_slot() const { return 1 + 2 * index_; }
   int outside_slot() const { return 2 + 2 * index_; }

@@ -7,19 +7,27 @@
 #     are > 0 each way; b's bytes for a are too; another path is 404;
 #  3. the counters only grow: after more pings, rx_packets and the peer bytes are larger;
 #  4. bad stats.listen is a clear error at start naming the key: unparsable (-test), and
-#     a port in use (the daemon exits non-zero).
+#     a port in use (the daemon exits non-zero);
+#  5. nebula's names, beside stock nebula 1.11.1: b becomes a flatnet lighthouse, a (flatnet)
+#     and c (nebula 1.11.1) its members, both with stats.message_metrics and
+#     lighthouse_metrics. Every nebula-named metric flatnet exports (all but flatnet_*) is
+#     one nebula 1.11.1 exports too, a gauge in both; and a's handshake, lighthouse and test
+#     message counts and its lighthouse update/ack counts are > 0, as c's are.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
+reference=nebula-1.11.1
+lab_require flatnet "$reference"
 
 lab_init metrics
 lab_segment wire 198.51.100.0/24
 lab_host a --on wire
 lab_host b --on wire
-lab_pki a=192.168.100.1/24 b=192.168.100.2/24
-stats() {  # stats NAMESPACE SUBSYSTEM LISTEN
-  printf 'stats:\n  type: prometheus\n  listen: "%s"\n  path: /metrics\n  namespace: \"%s\"\n  subsystem: \"%s\"\n  interval: 10s\n' \
-    "$3" "$1" "$2"
+lab_host c --on wire
+lab_pki a=192.168.100.1/24 b=192.168.100.2/24 c=192.168.100.3/24
+stats() {  # stats NAMESPACE SUBSYSTEM LISTEN [INTERVAL]
+  printf 'stats:\n  type: prometheus\n  listen: "%s"\n  path: /metrics\n  namespace: \"%s\"\n  subsystem: \"%s\"\n  interval: %s\n' \
+    "$3" "$1" "$2" "${4:-10s}"
 }
 lab_config a --static b --extra "$(stats labns labsub 127.0.0.1:9100)"
 lab_config b --static a --extra "$(stats other "" 127.0.0.1:9100)"
@@ -32,7 +40,8 @@ scrape() {
 }
 # value FILE NAME_AND_LABELS: the sample's value, or "missing".
 value() { awk -v k="$2" '$1 == k { print $2; found = 1 } END { if (!found) print "missing" }' "$1"; }
-positive() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+# positive VALUE: a number above 0 (nebula writes large ones as 3.1535996e+07).
+positive() { [[ $1 =~ ^[0-9.e+]+$ ]] && awk -v v="$1" 'BEGIN { exit !(v + 0 > 0) }'; }
 
 lab_wait_for --timeout 10 -- lab_ping a 192.168.100.2 || lab_fail "a cannot ping b over the overlay"
 lab_ping a 192.168.100.2 || lab_fail "a's second ping to b failed"
@@ -90,4 +99,51 @@ lab_wait_for --timeout 10 -- bash -c "! kill -0 $pid 2>/dev/null" ||
 tail -n +"$((log_lines + 1))" "$(lab_log_of b)" | grep -q 'stats.listen "127.0.0.1:9100"' ||
   lab_fail "b's error for a port in use does not name stats.listen: $(tail -n 3 "$(lab_log_of b)")"
 echo "ok 4 - bad stats.listen: '$(grep -m1 stats.listen <<<"$out")'; port in use: b exited naming stats.listen"
+
+# ---- 5. nebula's names, beside nebula 1.11.1 ----------------------------------------------
+lab_stop_daemon b
+lab_stop_daemon a
+optional=$'  message_metrics: true\n  lighthouse_metrics: true'
+lab_config b --am-lighthouse
+lab_config a --lighthouse b --lighthouse-interval 1 --extra "$(stats nebula "" 127.0.0.1:9100 1s)
+$optional"
+lab_config c --lighthouse b --lighthouse-interval 1 --extra "$(stats nebula "" 127.0.0.1:9100 1s)
+$optional"
+lab_start_daemon b flatnet
+lab_start_daemon a flatnet
+lab_start_daemon c "$reference"
+for host in a c; do
+  lab_wait_for --timeout 15 -- lab_ping "$host" 192.168.100.2 ||
+    lab_fail "$host cannot ping the lighthouse b; log in $(lab_log_of "$host")"
+done
+# Updates go every second: wait until each member has had one acknowledged.
+acked() {
+  scrape "$1" >"$LAB_DIR/$1.5.prom" &&
+    positive "$(value "$LAB_DIR/$1.5.prom" nebula_lighthouse_rx_HostUpdateNotificationAck)"
+}
+for host in a c; do
+  lab_wait_for --timeout 15 -- acked "$host" ||
+    lab_fail "$host's lighthouse_rx_HostUpdateNotificationAck stayed 0: $(grep -i lighthouse "$LAB_DIR/$host.5.prom" | grep -v '^#' | head -12)"
+done
+names() { grep -v '^#' "$1" | sed 's/[{ ].*//' | sort -u; }
+names "$LAB_DIR/a.5.prom" | grep -v '^nebula_flatnet_' >"$LAB_DIR/a.nebula-names"
+names "$LAB_DIR/c.5.prom" >"$LAB_DIR/c.names"
+only_ours=$(comm -23 "$LAB_DIR/a.nebula-names" "$LAB_DIR/c.names")
+[ -z "$only_ours" ] || lab_fail "flatnet exports nebula-style names nebula 1.11.1 does not: $(echo $only_ours)"
+shared=$(wc -l <"$LAB_DIR/a.nebula-names")
+[ "$shared" -ge 30 ] || lab_fail "flatnet exports only $shared of nebula's names: $(echo $(cat "$LAB_DIR/a.nebula-names"))"
+while read -r name; do
+  grep -q "^# TYPE $name gauge\$" "$LAB_DIR/c.5.prom" ||
+    lab_fail "nebula 1.11.1's $name is not a gauge: $(grep "^# TYPE $name " "$LAB_DIR/c.5.prom")"
+  grep -q "^# TYPE $name gauge\$" "$LAB_DIR/a.5.prom" || lab_fail "flatnet's $name is not a gauge"
+done <"$LAB_DIR/a.nebula-names"
+for host in a c; do
+  for name in nebula_messages_tx_handshake_ixpsk0 nebula_messages_rx_handshake_ixpsk0 \
+    nebula_messages_tx_lighthouse nebula_messages_rx_lighthouse nebula_lighthouse_tx_HostUpdateNotification \
+    nebula_certificate_ttl_seconds nebula_routines; do
+    positive "$(value "$LAB_DIR/$host.5.prom" "$name")" ||
+      lab_fail "$host's $name is $(value "$LAB_DIR/$host.5.prom" "$name")"
+  done
+done
+echo "ok 5 - $shared nebula names exported, each one nebula 1.11.1 has (all gauges); handshake, lighthouse update/ack counts > 0 on flatnet and nebula alike"
 echo "metrics_test PASSED"

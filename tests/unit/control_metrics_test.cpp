@@ -23,6 +23,8 @@ mesh::NodeStatus SampleStatus(uint64_t scale) {
   mesh::NodeStatus status;
   status.cert_name = "me";
   status.pending_handshakes = 1;
+  status.now_unix_ns = 1'700'000'000'000'000'000;
+  status.cert_expires_unix = 1'700'000'000 + 86400;
   status.counters = {{"rx_packets", 10 * scale},
                      {"handshakes_initiated", 2 * scale},
                      {"handshakes_timed_out", scale}};
@@ -41,13 +43,13 @@ mesh::NodeStatus SampleStatus(uint64_t scale) {
 }
 
 // Sample lines ("name{labels} value") by everything before the value.
-std::map<std::string, uint64_t> Samples(const std::string& text) {
-  std::map<std::string, uint64_t> samples;
+std::map<std::string, int64_t> Samples(const std::string& text) {
+  std::map<std::string, int64_t> samples;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line[0] == '#') continue;
     size_t space = line.rfind(' ');
-    samples[line.substr(0, space)] = std::stoull(line.substr(space + 1));
+    samples[line.substr(0, space)] = std::stoll(line.substr(space + 1));
   }
   return samples;
 }
@@ -98,13 +100,13 @@ TEST(MetricsText, PeerNamesAreEscapedAndBytesPerPeer) {
   auto samples = Samples(MetricsToText(SampleStatus(1), {"nebula", ""}));
   EXPECT_EQ(samples.at("nebula_flatnet_peer_tx_bytes_total{peer=\"pc \\\"quoted\\\" "
                        "back\\\\slash\\nnewline\",vpn_ip=\"10.1.0.2\"}"),
-            100u);
+            100);
   EXPECT_EQ(samples.at("nebula_flatnet_peer_rx_bytes_total{peer=\"laptop\",vpn_ip=\"10.1.0.3\"}"),
-            200u);
-  EXPECT_EQ(samples.at("nebula_flatnet_tunnels{path=\"direct\"}"), 1u);
-  EXPECT_EQ(samples.at("nebula_flatnet_tunnels{path=\"relay\"}"), 1u);
-  EXPECT_EQ(samples.at("nebula_hostmap_main_hosts"), 2u);
-  EXPECT_EQ(samples.at("nebula_hostmap_pending_hosts"), 1u);
+            200);
+  EXPECT_EQ(samples.at("nebula_flatnet_tunnels{path=\"direct\"}"), 1);
+  EXPECT_EQ(samples.at("nebula_flatnet_tunnels{path=\"relay\"}"), 1);
+  EXPECT_EQ(samples.at("nebula_hostmap_main_hosts"), 2);
+  EXPECT_EQ(samples.at("nebula_hostmap_pending_hosts"), 1);
   EXPECT_EQ(EscapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
 }
 
@@ -117,6 +119,53 @@ TEST(MetricsText, CountersOnlyGrowAsTheNodeCounts) {
       continue;
     EXPECT_GT(after.at(name), value) << name;
   }
+}
+
+TEST(MetricsText, NebulasGaugesAndItsOptionalSetsWhenAskedFor) {
+  mesh::NodeStatus status = SampleStatus(1);
+  status.routines = 2;
+  status.initiating_version = 2;
+  status.max_cert_version = 2;
+  status.tracked_flows = 7;
+  status.firewall_rules_version = 3;
+  status.counters.insert(status.counters.end(),
+                         {{"rx_message_recv_error", 4},
+                          {"tx_message_recv_error", 5},
+                          {"rx_message_test_reply", 6},
+                          {"tx_message_handshake", 8},
+                          {"rx_message_invalid", 9},
+                          {"tx_dropped_send_limit", 1},
+                          {"firewall_in_no_rule", 11},
+                          {"firewall_out_local_addr", 12},
+                          {"tx_sent_after_handshake", 13},
+                          {"rx_lighthouse_host_query", 14},
+                          {"tx_lighthouse_host_update_notification_ack", 15}});
+  auto plain = Samples(MetricsToText(status, {"nebula", ""}));
+  EXPECT_EQ(plain.at("nebula_routines"), 2);
+  EXPECT_EQ(plain.at("nebula_certificate_ttl_seconds"), 86400);
+  EXPECT_EQ(plain.at("nebula_certificate_initiating_version"), 2);
+  EXPECT_EQ(plain.at("nebula_certificate_max_version"), 2);
+  EXPECT_EQ(plain.at("nebula_firewall_conntrack_count"), 7);
+  EXPECT_EQ(plain.at("nebula_firewall_rules_version"), 3);
+  EXPECT_EQ(plain.at("nebula_firewall_incoming_dropped_no_rule"), 11);
+  EXPECT_EQ(plain.at("nebula_firewall_incoming_dropped_remote_addr"), 0);
+  EXPECT_EQ(plain.at("nebula_firewall_outgoing_dropped_local_addr"), 12);
+  EXPECT_EQ(plain.at("nebula_hostinfo_cached_packets_sent"), 13);
+  // Nebula counts recv_errors even without stats.message_metrics, and nothing else.
+  EXPECT_EQ(plain.at("nebula_messages_rx_recv_error"), 4);
+  EXPECT_EQ(plain.at("nebula_messages_tx_recv_error"), 5);
+  EXPECT_EQ(plain.count("nebula_messages_rx_test_response"), 0u);
+  EXPECT_EQ(plain.count("nebula_lighthouse_rx_HostQuery"), 0u);
+
+  auto all = Samples(MetricsToText(status, {"nebula", ""}, {true, true}));
+  EXPECT_EQ(all.at("nebula_messages_rx_test_response"), 6);
+  EXPECT_EQ(all.at("nebula_messages_tx_handshake_ixpsk0"), 8);
+  EXPECT_EQ(all.at("nebula_messages_rx_invalid"), 9);
+  EXPECT_EQ(all.at("nebula_messages_tx_exhausted"), 1);
+  EXPECT_EQ(all.at("nebula_messages_tx_close_tunnel"), 0);
+  EXPECT_EQ(all.at("nebula_lighthouse_rx_HostQuery"), 14);
+  EXPECT_EQ(all.at("nebula_lighthouse_tx_HostUpdateNotificationAck"), 15);
+  EXPECT_EQ(all.at("nebula_lighthouse_tx_other"), 0);
 }
 
 TEST(MetricsServer, ListenAddressesParseOrNameTheKey) {
@@ -159,7 +208,7 @@ TEST(MetricsServer, ServesThePathOnLoopbackAnd404sTheRest) {
   MetricsServer server;
   int scrapes = 0;
   ASSERT_TRUE(server
-                  .Start("127.0.0.1:0", "/metrics", {"ns", "sub"},
+                  .Start("127.0.0.1:0", "/metrics", {"ns", "sub"}, {},
                          [&] { return SampleStatus(uint64_t(++scrapes)); })
                   .ok());
   ASSERT_NE(server.port(), 0);
@@ -180,12 +229,12 @@ TEST(MetricsServer, ServesThePathOnLoopbackAnd404sTheRest) {
 
 TEST(MetricsServer, APortInUseIsAClearError) {
   MetricsServer first;
-  ASSERT_TRUE(first.Start("127.0.0.1:0", "/metrics", {}, [] { return mesh::NodeStatus{}; }).ok());
+  ASSERT_TRUE(first.Start("127.0.0.1:0", "/metrics", {}, {}, [] { return mesh::NodeStatus{}; }).ok());
   MetricsServer second;
   std::string listen = "127.0.0.1:" + std::to_string(first.port());
-  Status taken = second.Start(listen, "/metrics", {}, [] { return mesh::NodeStatus{}; });
+  Status taken = second.Start(listen, "/metrics", {}, {}, [] { return mesh::NodeStatus{}; });
   ASSERT_FALSE(taken.ok());
   EXPECT_NE(taken.message().find("stats.listen \"" + listen + "\""), std::string::npos)
       << taken.message();
-  EXPECT_FALSE(first.Start("nonsense", "/metrics", {}, [] { return mesh::NodeStatus{}; }).ok());
+  EXPECT_FALSE(first.Start("nonsense", "/metrics", {}, {}, [] { return mesh::NodeStatus{}; }).ok());
 }
