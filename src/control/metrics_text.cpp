@@ -116,6 +116,10 @@ std::string MetricsToText(const mesh::NodeStatus& status, const MetricsPrefix& p
   w.Nebula("handshake_manager.timed_out", counter("handshakes_timed_out"));
   w.Nebula("hostmap.main.hosts", Signed(status.tunnels.size()));
   w.Nebula("hostmap.pending.hosts", Signed(status.pending_handshakes));
+  // Each tunnel has one index of ours and one of the peer's, as in nebula's host map.
+  w.Nebula("hostmap.main.indexes", Signed(status.tunnel_indexes));
+  w.Nebula("hostmap.main.remoteIndexes", Signed(status.tunnel_indexes));
+  w.Nebula("hostmap.main.relayIndexes", Signed(status.relay_indexes));
   w.Nebula("hostinfo.cached_packets.sent", counter("tx_sent_after_handshake"));
   w.Nebula("hostinfo.cached_packets.dropped", counter("tx_dropped_queue_full"));
   w.Nebula("routines", status.routines);

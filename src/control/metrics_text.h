@@ -10,14 +10,14 @@
 //   (its counters are exported as gauges), carry no _total suffix, and their HELP is the
 //   dotted name, so dashboards made for nebula keep working.
 //   Always: handshake_manager.initiated/.timed_out, hostmap.main.hosts,
-//   hostmap.pending.hosts, hostinfo.cached_packets.sent/.dropped, routines,
+//   hostmap.main.indexes/.remoteIndexes/.relayIndexes, hostmap.pending.hosts, hostinfo.cached_packets.sent/.dropped, routines,
 //   certificate.ttl_seconds/.initiating_version/.max_version, firewall.conntrack.count,
 //   firewall.rules.version (reloads since start), firewall.{incoming,outgoing}.dropped.
 //   {local_addr,remote_addr,no_rule}, messages.{rx,tx}.recv_error. With message_metrics:
 //   every messages.{rx,tx}.<type> nebula has, messages.rx.invalid, messages.tx.exhausted;
 //   with lighthouse_metrics: lighthouse.{rx,tx}.<NebulaMeta type>. Not exported: the
-//   handshakes histogram, network.packets.* (the replay window's losses), hostmap's index
-//   gauges and firewall.rules.hash (a hash of nebula's own rule representation).
+//   handshakes histogram, network.packets.* (the replay window's losses),
+//   hostmap.pending.indexes and firewall.rules.hash (a hash of nebula's own rule representation).
 // - flatnet's own metrics, under the same prefix, follow Prometheus' conventions: every
 //   FLATNET_COUNTERS counter (src/mesh/counters.h) as flatnet_<name>_total (TYPE counter);
 //   flatnet_tunnels{path="direct"|"relay"} (gauge); per-peer inner bytes as

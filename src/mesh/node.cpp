@@ -517,6 +517,8 @@ NodeStatus Node::Report() const {
   }
   status.pending_handshakes = handshakes_->pending_count();
   auto snapshot = host_map_.Current();
+  status.tunnel_indexes = snapshot->by_local_index.size();
+  status.relay_indexes = snapshot->relays_by_index.size();
   for (const IpAddr& lighthouse : lighthouses) {
     NodeStatus::LighthouseStatus l;
     l.vpn_ip = lighthouse.ToString();

@@ -104,6 +104,7 @@ struct NodeStatus {
   int routines = 1;
   size_t tracked_flows = 0;
   uint32_t firewall_rules_version = 0;
+  size_t tunnel_indexes = 0, relay_indexes = 0;  // the host map's tunnels and relay legs by index
 };
 class Node final : public ControlSender, public TunnelEvents, public HandshakeStarter {
  public:

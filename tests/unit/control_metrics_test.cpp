@@ -128,6 +128,8 @@ TEST(MetricsText, NebulasGaugesAndItsOptionalSetsWhenAskedFor) {
   status.max_cert_version = 2;
   status.tracked_flows = 7;
   status.firewall_rules_version = 3;
+  status.tunnel_indexes = 4;
+  status.relay_indexes = 1;
   status.counters.insert(status.counters.end(),
                          {{"rx_message_recv_error", 4},
                           {"tx_message_recv_error", 5},
@@ -142,6 +144,8 @@ TEST(MetricsText, NebulasGaugesAndItsOptionalSetsWhenAskedFor) {
                           {"tx_lighthouse_host_update_notification_ack", 15}});
   auto plain = Samples(MetricsToText(status, {"nebula", ""}));
   EXPECT_EQ(plain.at("nebula_routines"), 2);
+  EXPECT_EQ(plain.at("nebula_hostmap_main_indexes"), 4);
+  EXPECT_EQ(plain.at("nebula_hostmap_main_relayIndexes"), 1);
   EXPECT_EQ(plain.at("nebula_certificate_ttl_seconds"), 86400);
   EXPECT_EQ(plain.at("nebula_certificate_initiating_version"), 2);
   EXPECT_EQ(plain.at("nebula_certificate_max_version"), 2);
