@@ -108,10 +108,7 @@ lab_cert c 192.168.100.3/24
 lab_cert d 192.168.100.4/24
 A=$(lab_overlay a) B=$(lab_overlay b) C=$(lab_overlay c) D=$(lab_overlay d)
 # B routes for 10.99.0.0/24 (an address of its own there), for (f).
-lab_exec b ip link add docker0 type veth peer name docker0p
-lab_exec b ip addr add 10.99.0.1/24 dev docker0
-lab_exec b ip link set docker0 up
-lab_exec b ip link set docker0p up
+lab_local_network b 10.99.0.1/24
 a_config
 lab_config b --static a --local-cidr 10.99.0.0/24
 lab_config c --am-lighthouse

@@ -37,14 +37,6 @@ for v in $(lab_nebula_versions); do
 done
 lab_require flatnet nebula-1.11.1  # its nebula-cert makes the v2 certificates
 
-add_docker_net() {
-  lab_exec "$1" ip link add docker0 type veth peer name docker0p
-  lab_exec "$1" ip addr add 10.99.0.1/24 dev docker0
-  lab_exec "$1" ip addr add fd99::1/64 dev docker0 nodad
-  lab_exec "$1" ip link set docker0 up
-  lab_exec "$1" ip link set docker0p up
-}
-
 # tun_packets HOST rx|tx: packets HOST's tun device has received (from the kernel: what HOST
 # sends into the overlay) or transmitted (to the kernel: what came out of the tunnel).
 tun_packets() {
@@ -77,7 +69,7 @@ for pair in "${pairs[@]}"; do
   lab_host "$client" --on wire
   lab_host "$gateway" --on wire
   ipv6_enable "$client" "$gateway"
-  add_docker_net "$gateway"
+  lab_local_network "$gateway" 10.99.0.1/24 fd99::1/64
   lab_config "$gateway" --static "$client" --local-cidr 10.99.0.0/24 --local-cidr fd99::/64
   gw4=$(ipv6_addr "$gateway" 4) gw6=$(ipv6_addr "$gateway" 6)
   if [ "$3" = config ]; then
@@ -127,7 +119,7 @@ LAB_CONTEXT=""
 lab_host cx --on wire
 lab_host gx --on wire
 ipv6_enable cx gx
-add_docker_net gx
+lab_local_network gx 10.99.0.1/24 fd99::1/64
 lab_config cx --static gx --unsafe-route "10.99.0.0/24=gx" --unsafe-route "fd99::/64=$(ipv6_addr gx 6)"
 lab_config gx --static cx --local-cidr 10.99.0.0/24 --local-cidr fd99::/64
 lab_start_daemon cx flatnet

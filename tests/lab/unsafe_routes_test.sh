@@ -20,13 +20,6 @@ versions=$(lab_nebula_versions)
 pairs=("flatnet flatnet")
 for v in $versions; do pairs+=("nebula-$v flatnet" "flatnet nebula-$v"); done
 
-add_docker_net() {
-  lab_exec "$1" ip link add docker0 type veth peer name docker0p
-  lab_exec "$1" ip addr add 10.99.0.1/24 dev docker0
-  lab_exec "$1" ip link set docker0 up
-  lab_exec "$1" ip link set docker0p up
-}
-
 lab_init unsafe
 lab_segment wire 198.51.100.0/24
 lab_ca
@@ -39,7 +32,7 @@ for pair in "${pairs[@]}"; do
   lab_host "$gateway" --on wire
   lab_cert "$client" "192.168.100.$((round * 2))/24"
   lab_cert "$gateway" "192.168.100.$((round * 2 + 1))/24" --subnets 10.99.0.0/24
-  add_docker_net "$gateway"
+  lab_local_network "$gateway" 10.99.0.1/24
   lab_config "$client" --static "$gateway" --unsafe-route "10.99.0.0/24=$gateway"
   lab_config "$gateway" --static "$client" --local-cidr 10.99.0.0/24
   lab_start_daemon "$client" "$1"
@@ -54,7 +47,7 @@ lab_host cx --on wire
 lab_host gx --on wire
 lab_cert cx 192.168.100.200/24
 lab_cert gx 192.168.100.201/24
-add_docker_net gx
+lab_local_network gx 10.99.0.1/24
 lab_config cx --static gx --unsafe-route "10.99.0.0/24=gx"
 lab_config gx --static cx --local-cidr 10.99.0.0/24
 lab_start_daemon cx flatnet

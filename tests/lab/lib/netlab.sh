@@ -621,6 +621,24 @@ lab_wait_for() {
 # for the reply. A handy lab_wait_for condition.
 lab_ping() { lab_exec "$1" ping -c1 -W"${3:-1}" -q "$2" >/dev/null 2>&1; }
 
+# lab_local_network HOST ADDR/PREFIX...: a network inside HOST that is not the overlay, as
+# a Docker bridge or a LAN behind it: a veth pair in HOST's namespace, its end "docker0"
+# holding each address (IPv6 ones without duplicate address detection), both ends up.
+lab_local_network() {
+  local host=$1 address
+  shift
+  lab_exec "$host" ip link add docker0 type veth peer name docker0p
+  for address in "$@"; do
+    if [[ $address == *:* ]]; then
+      lab_exec "$host" ip addr add "$address" dev docker0 nodad
+    else
+      lab_exec "$host" ip addr add "$address" dev docker0
+    fi
+  done
+  lab_exec "$host" ip link set docker0 up
+  lab_exec "$host" ip link set docker0p up
+}
+
 # ---- Certificates ------------------------------------------------------------------------
 
 # Certificate generation, LAB_CERT_VERSION: 1 (default: what every listed version reads),

@@ -39,10 +39,7 @@ lab_cert c 192.168.100.2/24
 lab_cert g1 192.168.100.11/24 --subnets 10.99.0.0/24
 lab_cert g2 192.168.100.12/24 --subnets 10.99.0.0/24
 for g in g1 g2; do
-  lab_exec "$g" ip link add docker0 type veth peer name docker0p
-  lab_exec "$g" ip addr add 10.99.0.1/24 dev docker0
-  lab_exec "$g" ip link set docker0 up
-  lab_exec "$g" ip link set docker0p up
+  lab_local_network "$g" 10.99.0.1/24
   lab_config "$g" --static c --local-cidr 10.99.0.0/24
 done
 if [ "$routes" = config ]; then
