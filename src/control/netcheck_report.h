@@ -1,0 +1,68 @@
+// What `flatnet netcheck` found about the underlay, and how it is judged and shown.
+//
+// A NetcheckReport is gathered by the daemon (one entry per lighthouse of lighthouse.hosts);
+// this file only judges and formats it, so the verdict logic and both output forms are
+// tested without a network.
+//
+// Where the "seen" addresses come from: the daemon asks each lighthouse (a HostQuery over
+// the tunnel) for our own overlay address. A stock nebula 1.11.1 lighthouse answers that
+// like any query: its reply lists first the address it learned from our packets' UDP source
+// (the tunnel's remote, i.e. what our NAT mapped us to for that lighthouse), then the
+// addresses we reported ourselves. So `seen` minus `local_addrs` (what we report) is the
+// reflexive address each lighthouse sees.
+//
+// NAT mapping (ClassifyMapping), from the lighthouses that answered with a reflexive
+// address of the same family:
+//   kNoNat          every answering lighthouse sees one of our own addresses
+//   kOneMapping     two or more see the same public ip:port        -> punching works
+//   kPerDestination two or more see different ip:port              -> a relay is needed
+//   kCannotTell     fewer than two lighthouses answered with an address
+//
+// JSON (NetcheckToJson), field names stable, only ever added:
+//   {"ipv4", "ipv6" (bool: a usable address and route of that family),
+//    "localAddrs": [...], "mapping": "none"|"one"|"perDestination"|"unknown",
+//    "verdict": "...",
+//    "lighthouses": [{"vpnIp", "certName", "answered", "rttUs" (null: no answer),
+//                     "remote" (the underlay address we reach it at, "" none),
+//                     "family" ("ipv4"|"ipv6"|""), "seen": [...], "reflexive": [...],
+//                     "largestPacket" (bytes, null: not measured)}...]}
+//
+// Text (NetcheckToText) fits 80 columns: the families, one block per lighthouse (answer and
+// round trip, the address we reach it at, each address it sees for us marked as our own or
+// our NAT's mapping, the largest packet), then the verdict on the last line. Certificate names are Printable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flatnet::control {
+
+struct NetcheckLighthouse {
+  std::string vpn_ip, cert_name;
+  bool answered = false;           // a HostQueryReply for us came back
+  int64_t rtt_ns = 0;              // with answered
+  std::string remote;              // "ADDR:PORT" we reach it at, "" when none
+  std::vector<std::string> seen;   // addresses it lists for us, as it sent them
+  int largest_packet = 0;          // bytes of the largest probe that got through, 0 unknown
+};
+
+struct NetcheckReport {
+  bool ipv4 = false, ipv6 = false;
+  std::vector<std::string> local_addrs;  // the addresses we report to lighthouses
+  std::vector<NetcheckLighthouse> lighthouses;
+};
+
+enum class NatMapping { kCannotTell, kNoNat, kOneMapping, kPerDestination };
+
+// The addresses `lighthouse` sees for us that are not among local_addrs.
+std::vector<std::string> ReflexiveAddresses(const NetcheckReport& report,
+                                            const NetcheckLighthouse& lighthouse);
+NatMapping ClassifyMapping(const NetcheckReport& report);
+// The one line a newcomer reads.
+std::string NetcheckVerdict(const NetcheckReport& report);
+
+std::string NetcheckToJson(const NetcheckReport& report);
+std::string NetcheckToText(const NetcheckReport& report);
+
+}  // namespace flatnet::control
