@@ -36,22 +36,12 @@
 #include <string>
 #include <vector>
 
+#include "mesh/netchecker.h"
+
 namespace flatnet::control {
 
-struct NetcheckLighthouse {
-  std::string vpn_ip, cert_name;
-  bool answered = false;           // a HostQueryReply for us came back
-  int64_t rtt_ns = 0;              // with answered
-  std::string remote;              // "ADDR:PORT" we reach it at, "" when none
-  std::vector<std::string> seen;   // addresses it lists for us, as it sent them
-  int largest_packet = 0;          // bytes of the largest probe that got through, 0 unknown
-};
-
-struct NetcheckReport {
-  bool ipv4 = false, ipv6 = false;
-  std::vector<std::string> local_addrs;  // the addresses we report to lighthouses
-  std::vector<NetcheckLighthouse> lighthouses;
-};
+using mesh::NetcheckLighthouse;
+using mesh::NetcheckReport;
 
 enum class NatMapping { kCannotTell, kNoNat, kOneMapping, kPerDestination };
 
