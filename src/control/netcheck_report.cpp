@@ -139,8 +139,6 @@ std::string NetcheckToJson(const NetcheckReport& report) {
     out += ",\"family\":" + JsonQuote(FamilyOf(lh.remote));
     out += ",\"seen\":" + JsonList(lh.seen);
     out += ",\"reflexive\":" + JsonList(ReflexiveAddresses(report, lh));
-    out += ",\"largestPacket\":";
-    out += lh.largest_packet > 0 ? std::to_string(lh.largest_packet) : "null";
     out += "}";
   }
   return out + "]}\n";
@@ -173,11 +171,6 @@ std::string NetcheckToText(const NetcheckReport& report) {
     for (const auto& addr : lh.seen) {
       out += "  sees us at " + addr +
              (IsLocal(report, addr) ? " (our own address)" : " (our NAT's mapping)") + "\n";
-    }
-    if (lh.largest_packet > 0) {
-      out += "  largest packet through: " + std::to_string(lh.largest_packet) + " bytes\n";
-    } else {
-      out += "  largest packet through: not measured\n";
     }
   }
   out += "verdict: " + NetcheckVerdict(report) + "\n";

@@ -19,17 +19,17 @@
 //   kCannotTell     fewer than two lighthouses answered with an address
 //
 // JSON (NetcheckToJson), field names stable, only ever added:
-//   {"ipv4", "ipv6" (bool: a usable address and route of that family),
+//   {"ipv4", "ipv6" (bool: we report an address of that family or reach a lighthouse over
+//    it, mesh/netchecker.h),
 //    "localAddrs": [...], "mapping": "none"|"one"|"perDestination"|"unknown",
 //    "verdict": "...",
 //    "lighthouses": [{"vpnIp", "certName", "answered", "rttUs" (null: no answer),
 //                     "remote" (the underlay address we reach it at, "" none),
-//                     "family" ("ipv4"|"ipv6"|""), "seen": [...], "reflexive": [...],
-//                     "largestPacket" (bytes, null: not measured)}...]}
+//                     "family" ("ipv4"|"ipv6"|""), "seen": [...], "reflexive": [...]}...]}
 //
 // Text (NetcheckToText) fits 80 columns: the families, one block per lighthouse (answer and
 // round trip, the address we reach it at, each address it sees for us marked as our own or
-// our NAT's mapping, the largest packet), then the verdict on the last line. Certificate names are Printable.
+// our NAT's mapping), then the verdict on the last line. Certificate names are Printable.
 #pragma once
 
 #include <cstdint>

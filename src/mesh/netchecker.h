@@ -39,7 +39,6 @@ struct NetcheckLighthouse {
   int64_t rtt_ns = 0;             // with answered
   std::string remote;             // "ADDR:PORT" we reach it at, "" when none
   std::vector<std::string> seen;  // addresses it lists for us, as it sent them
-  int largest_packet = 0;         // bytes of the largest probe that got through, 0 unknown
 };
 
 struct NetcheckReport {

@@ -114,7 +114,6 @@ TEST(NetcheckJson, FieldsScriptsRead) {
   report.ipv4 = true;
   report.local_addrs = {"10.0.0.2:4242"};
   auto lh1 = Answering("lh1", {"198.51.100.7:4242", "10.0.0.2:4242"});
-  lh1.largest_packet = 1280;
   auto lh2 = Silent("lh\"2");
   report.lighthouses = {lh1, lh2};
   EXPECT_EQ(NetcheckToJson(report),
@@ -124,10 +123,10 @@ TEST(NetcheckJson, FieldsScriptsRead) {
             "{\"vpnIp\":\"192.168.100.1\",\"certName\":\"lh1\",\"answered\":true,"
             "\"rttUs\":1520,\"remote\":\"203.0.113.1:4242\",\"family\":\"ipv4\","
             "\"seen\":[\"198.51.100.7:4242\",\"10.0.0.2:4242\"],"
-            "\"reflexive\":[\"198.51.100.7:4242\"],\"largestPacket\":1280},"
+            "\"reflexive\":[\"198.51.100.7:4242\"]},"
             "{\"vpnIp\":\"192.168.100.9\",\"certName\":\"lh\\\"2\",\"answered\":false,"
             "\"rttUs\":null,\"remote\":\"203.0.113.9:4242\",\"family\":\"ipv4\","
-            "\"seen\":[],\"reflexive\":[],\"largestPacket\":null}]}\n");
+            "\"seen\":[],\"reflexive\":[]}]}\n");
 }
 
 TEST(NetcheckText, ReadableAndEndsInTheVerdict) {
@@ -135,7 +134,6 @@ TEST(NetcheckText, ReadableAndEndsInTheVerdict) {
   report.ipv4 = true;
   report.local_addrs = {"10.0.0.2:4242"};
   auto lh1 = Answering("lh1", {"198.51.100.7:1024", "10.0.0.2:4242"});
-  lh1.largest_packet = 1400;
   auto lh2 = Answering("lh2\x1b[2J", {"198.51.100.7:1025"});
   lh2.vpn_ip = "192.168.100.2";
   lh2.remote = "[2001:db8::1]:4242";
@@ -147,11 +145,9 @@ TEST(NetcheckText, ReadableAndEndsInTheVerdict) {
             "  answers over UDP in 1.52 ms, at 203.0.113.1:4242 (IPv4)\n"
             "  sees us at 198.51.100.7:1024 (our NAT's mapping)\n"
             "  sees us at 10.0.0.2:4242 (our own address)\n"
-            "  largest packet through: 1400 bytes\n"
             "lighthouse lh2\\x1b[2J (192.168.100.2)\n"
             "  answers over UDP in 1.52 ms, at [2001:db8::1]:4242 (IPv6)\n"
             "  sees us at 198.51.100.7:1025 (our NAT's mapping)\n"
-            "  largest packet through: not measured\n"
             "lighthouse lh3 (192.168.100.9)\n"
             "  no answer over UDP at 203.0.113.9:4242\n"
             "verdict: 2 of 3 lighthouses answer; symmetric NAT: peers behind another NAT "
