@@ -1,5 +1,5 @@
 // The subcommands that ask a running flatnet over its status socket
-// (control/status_server.h): `flatnet status` and `flatnet ping`.
+// (control/status_server.h): `flatnet status`, `flatnet ping` and `flatnet netcheck`.
 #pragma once
 
 #include <string>
@@ -15,6 +15,9 @@ int RunStatus(const std::vector<std::string>& args);
 // NAME|ADDRESS`; returns ping's exit codes: 0 when a reply came, 1 when none did, 2 on an
 // error (bad flags, unknown peer, daemon unreachable).
 int RunPing(const std::vector<std::string>& args);
+// `flatnet netcheck [-config FILE | -socket PATH] [-json]`: 0 when a lighthouse answered,
+// 1 when none did, 2 on an error (bad flags, daemon unreachable, no lighthouses).
+int RunNetcheck(const std::vector<std::string>& args);
 
 // The socket to ask: -socket, else control.socket of -config's file, else the default.
 Result<std::string> ControlSocketPath(const std::string& socket_flag,

@@ -65,7 +65,8 @@ int RunDaemon(const std::string& config_path, bool test_only) {
           SocketPathOf(*config), [raw] { return raw->Report(); },
           [raw](const mesh::PingRequest& request, std::function<void(mesh::PingResult)> done) {
             raw->Ping(request, std::move(done));
-          });
+          },
+          [raw](std::function<void(mesh::NetcheckReport)> done) { raw->Netcheck(std::move(done)); });
       !serving.ok()) {
     logger.Warn("control socket unavailable; `flatnet status` will not work",
                 {{"error", serving.message()}});
@@ -120,6 +121,7 @@ int RunFlatnet(const std::vector<std::string>& args) {
     return RunReload({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   if (!args.empty() && args[0] == "ping") return RunPing({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "netcheck") return RunNetcheck({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "service") {
     return RunService({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
@@ -149,6 +151,7 @@ int RunFlatnet(const std::vector<std::string>& args) {
         "  status\tshow the peers, paths, round trips and drop counters of a running flatnet\n"
         "  reload\tmake a running flatnet reread its config, and say whether it took it\n"
         "  ping NAME|ADDRESS\toverlay pings (test messages): round trip, direct or relayed\n"
+        "  netcheck\twhether the lighthouses answer, what they see of us, our NAT's kind\n"
         "  join INVITE\tjoin a team with an invite from flatnet-cert invite (docs/onboarding.md)\n"
         "  service unit|install|uninstall|status\tflatnet as a systemd service\n"
         "  forward udp|tcp LISTEN TARGET\tforward a port (the WSL2 helper; see docs/forward.md)\n",

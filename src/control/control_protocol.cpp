@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "control/netcheck_report.h"
 #include "control/status_json.h"
 
 namespace flatnet::control {
@@ -69,6 +70,11 @@ Result<ControlRequest> ParseControlRequest(std::string_view line) {
     request.kind = ControlRequest::Kind::kStatusText;
     return request;
   }
+  if (line == "netcheck json" || line == "netcheck text") {
+    request.kind = line == "netcheck json" ? ControlRequest::Kind::kNetcheckJson
+                                           : ControlRequest::Kind::kNetcheckText;
+    return request;
+  }
   if (line.substr(0, 5) == "ping ") {
     std::string_view rest = Trim(line.substr(5));
     size_t space = rest.find(' ');
@@ -93,7 +99,40 @@ Result<ControlRequest> ParseControlRequest(std::string_view line) {
     return request;
   }
   return Status::Error("unknown request \"" + Printable(line.substr(0, 40)) +
-                       "\" (expected json, text or ping TIMEOUT_MS TARGET)");
+                       "\" (expected json, text, ping TIMEOUT_MS TARGET or netcheck json|text)");
+}
+
+std::string EncodeNetcheckAnswer(const mesh::NetcheckReport& report, bool json) {
+  if (!report.error.empty()) return "error: " + Printable(report.error) + "\n";
+  size_t reached = 0;
+  for (const auto& lh : report.lighthouses) reached += lh.answered ? 1 : 0;
+  return "netcheck reached=" + std::to_string(reached) +
+         " of=" + std::to_string(report.lighthouses.size()) + "\n" +
+         (json ? NetcheckToJson(report) : NetcheckToText(report));
+}
+
+Result<NetcheckAnswer> DecodeNetcheckAnswer(std::string_view answer) {
+  if (answer.substr(0, 7) == "error: ") {
+    size_t end = answer.find('\n');
+    return Status::Error(std::string(answer.substr(7, end == answer.npos ? answer.npos : end - 7)));
+  }
+  size_t newline = answer.find('\n');
+  std::string_view head = answer.substr(0, newline);
+  constexpr std::string_view kReached = "netcheck reached=", kOf = " of=";
+  size_t of = head.find(kOf);
+  int64_t reached = 0, lighthouses = 0;
+  if (newline == answer.npos || head.substr(0, kReached.size()) != kReached ||
+      of == head.npos ||
+      !ParseInt(head.substr(kReached.size(), of - kReached.size()), &reached) ||
+      !ParseInt(head.substr(of + kOf.size()), &lighthouses) || reached < 0 ||
+      lighthouses < reached) {
+    return Status::Error("malformed netcheck answer \"" + Printable(head.substr(0, 60)) + "\"");
+  }
+  NetcheckAnswer out;
+  out.reached = size_t(reached);
+  out.lighthouses = size_t(lighthouses);
+  out.body = std::string(answer.substr(newline + 1));
+  return out;
 }
 
 std::string PingRequestLine(std::string_view target, int64_t timeout_ms) {

@@ -6,8 +6,13 @@
 //                                   certificate name or an overlay address, waiting at most
 //                                   TIMEOUT_MS (kMinPingTimeoutMs..kMaxPingTimeoutMs);
 //                                   the answer is one EncodePingResult line
+//   "netcheck json" / "netcheck text"  a netcheck (mesh/netchecker.h): the answer is
+//                                   EncodeNetcheckAnswer's (a "netcheck reached=N of=M"
+//                                   line, then the report in that form), at most
+//                                   kNetcheckWaitMs after the ask
 // Anything else is answered "error: ..." naming what was wrong. Nothing on the socket can
-// change the node; a ping only sends test messages (and starts a handshake).
+// change the node; a ping only sends test messages (and starts a handshake), a netcheck only
+// lighthouse queries for our own address.
 //
 // A ping result line is "ping" then TAB-separated key=value fields (outcome, vpnIp, certName,
 // handshake, tunnel, handshakeUs, rttNs, path, remote, relayVpnIp, relayName, error); values
@@ -19,6 +24,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "mesh/netchecker.h"
 #include "mesh/pinger.h"
 
 namespace flatnet::control {
@@ -27,9 +33,11 @@ inline constexpr int64_t kMinPingTimeoutMs = 100;
 inline constexpr int64_t kMaxPingTimeoutMs = 60000;
 // The longest request line a server reads (a ping's target is a certificate name).
 inline constexpr size_t kMaxRequestLine = 512;
+// How long a client waits for a netcheck: the node's own wait and a margin.
+inline constexpr int64_t kNetcheckWaitMs = mesh::Netchecker::kWaitNs / 1'000'000 + 2000;
 
 struct ControlRequest {
-  enum class Kind { kStatusJson, kStatusText, kPing };
+  enum class Kind { kStatusJson, kStatusText, kPing, kNetcheckJson, kNetcheckText };
   Kind kind = Kind::kStatusJson;
   std::string target;       // kPing
   int64_t timeout_ms = 0;   // kPing
@@ -48,6 +56,16 @@ Result<mesh::PingResult> DecodePingResult(std::string_view line);
 //   reply from laptop (192.168.100.3): seq=1 time=2.04 ms, relayed via lighthouse (192.168.100.1), handshake first (31.0 ms)
 //   timeout for laptop (192.168.100.3): seq=2, no reply within 5s, direct 203.0.113.3:4242
 // An error result gives its error. Names are Printable.
+// A netcheck's answer on the socket: "error: ..." for report.error, else the status line
+// and the report as JSON or text (netcheck_report.h).
+std::string EncodeNetcheckAnswer(const mesh::NetcheckReport& report, bool json);
+struct NetcheckAnswer {
+  size_t reached = 0, lighthouses = 0;  // lighthouses that answered, of how many
+  std::string body;                     // the report as asked for
+};
+// The client's reading of it; an "error: ..." answer or a malformed one is an error.
+Result<NetcheckAnswer> DecodeNetcheckAnswer(std::string_view answer);
+
 std::string FormatPingLine(const mesh::PingResult& result, int seq, int64_t timeout_ms);
 // A round trip as ping prints it: "0.081 ms", "1.52 ms", "12.3 ms", "123 ms".
 std::string FormatRtt(int64_t rtt_ns);

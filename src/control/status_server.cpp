@@ -42,7 +42,7 @@ int64_t NowMs() {
 }  // namespace
 
 Status StatusServer::Start(const std::string& path, std::function<mesh::NodeStatus()> report,
-                           PingFunction ping) {
+                           PingFunction ping, NetcheckFunction netcheck) {
   auto address = AddressOf(path);
   if (!address.ok()) return address.status();
   std::error_code ignored;
@@ -63,6 +63,7 @@ Status StatusServer::Start(const std::string& path, std::function<mesh::NodeStat
   path_ = path;
   report_ = std::move(report);
   ping_ = std::move(ping);
+  netcheck_ = std::move(netcheck);
   thread_ = std::thread([this] { Serve(); });
   return Status::Ok();
 }
@@ -127,42 +128,64 @@ bool StatusServer::WaitFor(int client, short events, int64_t deadline_ms) {
   }
 }
 
-std::string StatusServer::Answer(const std::string& line) {
-  auto request = ParseControlRequest(line);
-  if (!request.ok()) return "error: " + request.status().message() + "\n";
-  if (request->kind != ControlRequest::Kind::kPing) {
-    mesh::NodeStatus status = report_();
-    return request->kind == ControlRequest::Kind::kStatusText ? StatusToText(status)
-                                                               : StatusToJson(status);
-  }
-  if (!ping_) return "error: this flatnet does not answer ping requests\n";
-  // The node answers on its control thread; wait for it here, in slices, so Stop is prompt.
+template <typename T>
+std::optional<T> StatusServer::Await(const std::function<void(std::function<void(T)>)>& start,
+                                     int64_t wait_ms) {
+  // The node answers on its control thread; wait for it here.
   struct Wait {
     std::mutex mutex;
     std::condition_variable ready;
-    std::optional<mesh::PingResult> result;
+    std::optional<T> result;
   };
   auto wait = std::make_shared<Wait>();
-  mesh::PingRequest ping{request->target, request->timeout_ms * 1'000'000};
-  ping_(ping, [wait](mesh::PingResult result) {
+  start([wait](T result) {
     std::lock_guard lock(wait->mutex);
     wait->result = std::move(result);
     wait->ready.notify_all();
   });
-  // The node times the ping out itself; the margin covers a control thread busy elsewhere.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(request->timeout_ms + 2000);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   std::unique_lock lock(wait->mutex);
   while (!wait->result && !stopping_.load() && std::chrono::steady_clock::now() < deadline)
     wait->ready.wait_for(lock, std::chrono::milliseconds(100));
-  if (!wait->result) {
+  return wait->result;
+}
+
+std::string StatusServer::Answer(const std::string& line) {
+  auto request = ParseControlRequest(line);
+  if (!request.ok()) return "error: " + request.status().message() + "\n";
+  switch (request->kind) {
+    case ControlRequest::Kind::kStatusJson:
+      return StatusToJson(report_());
+    case ControlRequest::Kind::kStatusText:
+      return StatusToText(report_());
+    case ControlRequest::Kind::kNetcheckJson:
+    case ControlRequest::Kind::kNetcheckText: {
+      if (!netcheck_) return "error: this flatnet does not answer netcheck requests\n";
+      auto report = Await<mesh::NetcheckReport>(netcheck_, kNetcheckWaitMs);
+      if (!report) {
+        return stopping_.load() ? "error: flatnet is shutting down\n"
+                                : "error: flatnet did not finish the netcheck in time\n";
+      }
+      return EncodeNetcheckAnswer(*report,
+                                  request->kind == ControlRequest::Kind::kNetcheckJson);
+    }
+    case ControlRequest::Kind::kPing:
+      break;
+  }
+  if (!ping_) return "error: this flatnet does not answer ping requests\n";
+  mesh::PingRequest ping{request->target, request->timeout_ms * 1'000'000};
+  // The node times the ping out itself; the margin covers a control thread busy elsewhere.
+  auto result = Await<mesh::PingResult>(
+      [&](std::function<void(mesh::PingResult)> done) { ping_(ping, std::move(done)); },
+      request->timeout_ms + 2000);
+  if (!result) {
     if (stopping_.load()) return "error: flatnet is shutting down\n";
     mesh::PingResult late;
     late.outcome = mesh::PingResult::Outcome::kTimeout;
     late.vpn_ip = request->target;
     return EncodePingResult(late);
   }
-  return EncodePingResult(*wait->result);
+  return EncodePingResult(*result);
 }
 
 void StatusServer::ServeClient(int client) {

@@ -1,14 +1,15 @@
-// StatusServer: a Unix socket where a running flatnet answers `flatnet status` and
-// `flatnet ping`.
+// StatusServer: a Unix socket where a running flatnet answers `flatnet status`,
+// `flatnet ping` and `flatnet netcheck`.
 //
 // Contract: a client sends one short line (control_protocol.h: "json", "text" or "ping
-// TIMEOUT_MS TARGET"), gets one answer — the node's status (status_json.h), or one ping's
-// result line — and the connection is closed. Nothing on the socket can change the node. The
+// TIMEOUT_MS TARGET", "netcheck json|text"), gets one answer — the node's status
+// (status_json.h), one ping's result line, or a netcheck's report — and the connection is closed. Nothing on the socket can change the node. The
 // socket file is created with mode 0600 (root only, like the daemon) and removed on Stop. A
 // stale socket file left by a crashed daemon is replaced. Up to kMaxClients clients are
 // served at once, each on its own thread (a ping waits for its reply; status asks meanwhile
 // are not held up); one more is told the server is busy. A status client gets at most
-// kClientTimeoutMs, a ping client its timeout and that much again; Stop returns at once even
+// kClientTimeoutMs, a ping client its timeout and that much again, a netcheck client
+// kNetcheckWaitMs; Stop returns at once even
 // while clients stall or wait for a ping.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,12 +40,15 @@ class StatusServer {
   using PingFunction =
       std::function<void(const mesh::PingRequest&, std::function<void(mesh::PingResult)> done)>;
 
+  // Starts one netcheck (mesh::Node::Netcheck): calls `done` once, on any thread.
+  using NetcheckFunction = std::function<void(std::function<void(mesh::NetcheckReport)> done)>;
+
   StatusServer() = default;
   ~StatusServer() { Stop(); }
 
-  // Without `ping`, ping requests are answered with an error.
+  // Without `ping` (`netcheck`), ping (netcheck) requests are answered with an error.
   Status Start(const std::string& path, std::function<mesh::NodeStatus()> report,
-               PingFunction ping = {});
+               PingFunction ping = {}, NetcheckFunction netcheck = {});
   void Stop();
 
  private:
@@ -53,8 +58,14 @@ class StatusServer {
   };
   void Serve();
   void ServeClient(int client);
-  // The answer to `line`: status, a ping's result (after waiting for it), or an error.
+  // The answer to `line`: status, a ping's result or a netcheck's report (after waiting for
+  // it), or an error.
   std::string Answer(const std::string& line);
+  // Starts `start` and waits for the result it hands its callback, in slices so Stop is
+  // prompt; nullopt after wait_ms or on Stop.
+  template <typename T>
+  std::optional<T> Await(const std::function<void(std::function<void(T)>)>& start,
+                         int64_t wait_ms);
   // Waits for `events` on client until deadline_ms (steady clock); false on timeout, error
   // or Stop.
   bool WaitFor(int client, short events, int64_t deadline_ms);
@@ -62,6 +73,7 @@ class StatusServer {
   std::string path_;
   std::function<mesh::NodeStatus()> report_;
   PingFunction ping_;
+  NetcheckFunction netcheck_;
   int listen_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};

@@ -206,6 +206,19 @@ void Lighthouse::Query(const IpAddr& vpn_ip) {
   }
 }
 
+void Lighthouse::QueryForUs(const IpAddr& lighthouse) {
+  // Named as in our updates: by our v1 certificate's address in a v1 tunnel.
+  const cert::Version version = VersionTowards(lighthouse);
+  NebulaMeta meta;
+  meta.set_type(NebulaMeta::HostQuery);
+  if (!wire::SetMetaVpnAddr(meta.mutable_details(), version, deps_.me.AddressFor(version)).ok())
+    return;
+  const Bytes payload = wire::EncodeMessage(meta);
+  CountLighthouseMessage(deps_.counters, Direction::kSent, NebulaMeta::HostQuery);
+  deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                       AsSpan(payload));
+}
+
 void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
   auto meta = wire::DecodeMeta(payload);
   if (!meta.ok() || !meta->has_details()) {
@@ -347,6 +360,10 @@ void Lighthouse::HandleQueryReply(Tunnel& from, const NebulaMeta& meta) {
   auto named = wire::MetaVpnAddrOf(meta.details());
   if (!named.ok()) return;  // malformed
   const IpAddr target = named->addr;
+  if (deps_.me.IsOurAddress(target)) {
+    if (self_reply_) self_reply_(from, AddressesOf(meta.details()));
+    return;
+  }
   deps_.addresses.SetReported(target, from.vpn_ip(), AddressesOf(meta.details()));
   SetRelaysFrom(target, from.vpn_ip(), meta);
   deps_.handshakes.Trigger(target);

@@ -95,6 +95,15 @@ class Lighthouse : public PeerQuery {
   // received from a lighthouse no longer configured stay in the AddressBook (as in Nebula).
   void Reload(const config::Config& next, int64_t now_ns);
   const std::vector<IpAddr>& lighthouses() const { return lighthouses_; }
+  // The addresses our updates report: advertise_addrs, then admitted interface addresses.
+  std::vector<net::UdpAddr> OwnAddresses() const;
+  // `flatnet netcheck` (netchecker.h): a HostQuery for our own address to `lighthouse`. A
+  // HostQueryReply about one of our own addresses goes to the observer (never into the
+  // AddressBook: we do not handshake with ourselves).
+  void QueryForUs(const IpAddr& lighthouse);
+  using SelfReplyObserver =
+      std::function<void(const Tunnel& from, const std::vector<net::UdpAddr>& seen)>;
+  void SetSelfReplyObserver(SelfReplyObserver observer) { self_reply_ = std::move(observer); }
   const config::PunchyConfig& punchy() const { return punchy_; }
 
  private:
@@ -102,7 +111,6 @@ class Lighthouse : public PeerQuery {
   // Expiries of the lighthouse update and punch keepalive timers; each re-arms itself.
   void UpdateDue(int64_t now_ns);
   void PunchKeepaliveDue(int64_t now_ns);
-  std::vector<net::UdpAddr> OwnAddresses() const;
   void HandleQuery(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandleQueryReply(Tunnel& from, const nebula::NebulaMeta& meta);
   void HandleUpdate(Tunnel& from, const nebula::NebulaMeta& meta);
@@ -128,6 +136,7 @@ class Lighthouse : public PeerQuery {
   config::PunchyConfig punchy_;
   std::vector<IpAddr> relays_;  // relay.relays, announced in our updates
   uint64_t update_generation_ = 0, punch_generation_ = 0;
+  SelfReplyObserver self_reply_;
 };
 
 }  // namespace flatnet::mesh

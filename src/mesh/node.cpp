@@ -132,6 +132,11 @@ Status Node::Prepare() {
       control_counters_, host_map_, *addresses_, config_.lighthouse.calculated_remotes, *this,
       *this, *lighthouse_, *relays_, timers_});
   pinger_ = std::make_unique<Pinger>(Pinger::Deps{credentials_, host_map_, *this, *this, timers_});
+  netchecker_ = std::make_unique<Netchecker>(Netchecker::Deps{host_map_, *lighthouse_, timers_});
+  lighthouse_->SetSelfReplyObserver(
+      [this](const Tunnel& from, const std::vector<net::UdpAddr>& seen) {
+        netchecker_->Answered(from, seen, NowNs());
+      });
   liveness_ = std::make_unique<Liveness>(Liveness::Deps{
       settings_, logger_, control_counters_, host_map_, *this, *this, *this, timers_, *pinger_});
   return Status::Ok();
@@ -477,6 +482,18 @@ void Node::Ping(const PingRequest& request, std::function<void(PingResult)> done
     PingResult result;
     result.error = "flatnet is too busy to ping now (its control queue is full); try again";
     (*callback)(std::move(result));
+  }
+}
+
+void Node::Netcheck(std::function<void(NetcheckReport)> done) {
+  auto callback = std::make_shared<std::function<void(NetcheckReport)>>(std::move(done));
+  ControlEvent event;
+  event.kind = ControlEvent::Kind::kCall;
+  event.call = [this, callback](int64_t now_ns) { netchecker_->Run(now_ns, *callback); };
+  if (!control_queue_.Push(std::move(event))) {
+    NetcheckReport report;
+    report.error = "flatnet is too busy for netcheck now (its control queue is full); try again";
+    (*callback)(std::move(report));
   }
 }
 

@@ -40,6 +40,7 @@
 #include "mesh/gateways.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
+#include "mesh/netchecker.h"
 #include "mesh/pinger.h"
 #include "mesh/settings.h"
 #include "mesh/unsafe_routes.h"
@@ -121,6 +122,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // Any thread: a `flatnet ping` round (pinger.h), run on the control thread; `done` is
   // called there, once (at once with an error when the control queue refuses the call).
   void Ping(const PingRequest& request, std::function<void(PingResult)> done);
+  // Any thread: a `flatnet netcheck` (netchecker.h), run on the control thread; `done` is
+  // called there, once (at once with an error when the control queue refuses the call).
+  void Netcheck(std::function<void(NetcheckReport)> done);
 
   // Applies a newly loaded config (reload.h; defined in reload.cpp): refused whole, with the
   // errors naming the keys, or installed by the control thread (at once on a Node that was
@@ -220,6 +224,7 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   std::unique_ptr<AddressBook> addresses_;
   std::unique_ptr<HandshakeManager> handshakes_;
   std::unique_ptr<Pinger> pinger_;
+  std::unique_ptr<Netchecker> netchecker_;
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/flatnet_control_cli.h"
+#include "control/netcheck_report.h"
 #include "control/status_server.h"
 
 using namespace flatnet;
@@ -236,4 +237,101 @@ TEST(StatusServer, StopDoesNotWaitForAPingThatNeverEnds) {
   auto answer = ping.get();
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->rfind("error: flatnet is shutting down", 0), 0u) << *answer;
+}
+
+TEST(ControlRequest, NetcheckAsksForJsonOrText) {
+  auto json = ParseControlRequest("netcheck json\n");
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(json->kind, ControlRequest::Kind::kNetcheckJson);
+  auto text = ParseControlRequest("netcheck text");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->kind, ControlRequest::Kind::kNetcheckText);
+  auto bad = ParseControlRequest("netcheck yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "unknown request \"netcheck yaml\" (expected json, text, ping TIMEOUT_MS TARGET or "
+            "netcheck json|text)");
+}
+
+namespace {
+
+mesh::NetcheckReport OneOfTwoAnswered() {
+  mesh::NetcheckReport report;
+  report.ipv4 = true;
+  report.local_addrs = {"10.0.0.2:4242"};
+  mesh::NetcheckLighthouse lh1;
+  lh1.vpn_ip = "192.168.100.1";
+  lh1.cert_name = "lh1";
+  lh1.answered = true;
+  lh1.rtt_ns = 2'000'000;
+  lh1.seen = {"198.51.100.7:4242"};
+  mesh::NetcheckLighthouse lh2;
+  lh2.vpn_ip = "192.168.100.2";
+  report.lighthouses = {lh1, lh2};
+  return report;
+}
+
+}  // namespace
+
+TEST(NetcheckAnswerLine, SaysHowManyAnsweredThenTheReport) {
+  const std::string encoded = EncodeNetcheckAnswer(OneOfTwoAnswered(), /*json=*/true);
+  EXPECT_EQ(encoded.rfind("netcheck reached=1 of=2\n{\"ipv4\":true,", 0), 0u) << encoded;
+  auto decoded = DecodeNetcheckAnswer(encoded);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->reached, 1u);
+  EXPECT_EQ(decoded->lighthouses, 2u);
+  EXPECT_EQ(decoded->body, NetcheckToJson(OneOfTwoAnswered()));
+
+  mesh::NetcheckReport none;
+  none.error = "no lighthouses configured (lighthouse.hosts)";
+  EXPECT_EQ(EncodeNetcheckAnswer(none, false),
+            "error: no lighthouses configured (lighthouse.hosts)\n");
+  auto error = DecodeNetcheckAnswer(EncodeNetcheckAnswer(none, false));
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.status().message(), "no lighthouses configured (lighthouse.hosts)");
+
+  for (const char* garbage : {"", "netcheck\n", "netcheck reached=3 of=2\n",
+                              "netcheck reached=x of=2\n", "netcheck reached=1 of=2"}) {
+    SCOPED_TRACE(garbage);
+    EXPECT_FALSE(DecodeNetcheckAnswer(garbage).ok());
+  }
+}
+
+TEST(StatusServer, AnswersNetcheckAndTheCommandExitsByWhatItFound) {
+  StatusServer server;
+  std::string path = SocketPath("netcheck");
+  std::atomic<int> mode{0};  // 0: one of two answered, 1: none answered, 2: not configured
+  ASSERT_TRUE(server
+                  .Start(
+                      path, [] { return mesh::NodeStatus{}; }, {},
+                      [&](std::function<void(mesh::NetcheckReport)> done) {
+                        mesh::NetcheckReport report = OneOfTwoAnswered();
+                        if (mode == 1) report.lighthouses[0].answered = false;
+                        if (mode == 2) report = {}, report.error = "no lighthouses configured";
+                        // From another thread, as the node's control thread answers.
+                        std::thread([done, report] { done(report); }).detach();
+                      })
+                  .ok());
+  auto text = AskDaemon(path, "netcheck text\n", 10000);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  auto decoded = DecodeNetcheckAnswer(*text);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->body, NetcheckToText(OneOfTwoAnswered()));
+  EXPECT_EQ(app::RunNetcheck({"-socket", path}), 0);
+  EXPECT_EQ(app::RunNetcheck({"-socket", path, "-json"}), 0);
+  mode = 1;
+  EXPECT_EQ(app::RunNetcheck({"-socket", path}), 1);
+  mode = 2;
+  EXPECT_EQ(app::RunNetcheck({"-socket", path}), 2);
+  EXPECT_EQ(app::RunNetcheck({"-socket", SocketPath("nobody-listens")}), 2);
+  EXPECT_EQ(app::RunNetcheck({"-socket", path, "extra"}), 2);
+  // A server without a netcheck function says so.
+  StatusServer old;
+  std::string old_path = SocketPath("netcheck-none");
+  ASSERT_TRUE(old.Start(old_path, [] { return mesh::NodeStatus{}; }).ok());
+  auto refused = AskDaemon(old_path, "netcheck json\n", 5000);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(*refused, "error: this flatnet does not answer netcheck requests\n");
+  old.Stop();
+  server.Stop();
 }

@@ -5,6 +5,7 @@
 
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_addresses.h"
+#include "mesh/netchecker.h"
 #include "mesh_manager_fakes.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
@@ -235,4 +236,77 @@ TEST(Lighthouse, AMemberQueriesAndUpdatesItsLighthousesInTheirTunnelsGeneration)
   EXPECT_TRUE(t.host.send.to_vpn.empty());
   t.host.timers.RunDue(10'000 * kMs);
   EXPECT_EQ(t.host.send.to_vpn.size(), 1u);
+}
+
+// `flatnet netcheck`'s question: where does the lighthouse see us?
+TEST(Lighthouse, AQueryForUsGoesOutAndItsReplyGoesToTheObserverNotTheAddressBook) {
+  LighthouseUnderTest t(kAsMember);
+  Tunnel& lighthouse = t.Peer("10.9.0.100", "198.51.100.100:4242", 100);
+  std::vector<net::UdpAddr> observed;
+  t.lighthouse.SetSelfReplyObserver(
+      [&](const Tunnel& from, const std::vector<net::UdpAddr>& seen) {
+        EXPECT_EQ(&from, &lighthouse);
+        observed = seen;
+      });
+  t.lighthouse.QueryForUs(Ip("10.9.0.100"));
+  ASSERT_EQ(t.host.send.to_vpn.size(), 1u);
+  EXPECT_EQ(t.host.send.to_vpn[0].vpn_ip, Ip("10.9.0.100"));
+  NebulaMeta query = Decoded(t.host.send.to_vpn[0].payload);
+  EXPECT_EQ(query.type(), NebulaMeta::HostQuery);
+  EXPECT_EQ(NamedIn(query), Ip("10.9.0.1"));
+  t.Receive(lighthouse, Meta(NebulaMeta::HostQueryReply, "10.9.0.1",
+                             {"203.0.113.7:31000", "10.0.0.2:4242"}));
+  EXPECT_EQ(observed, Addrs({"203.0.113.7:31000", "10.0.0.2:4242"}));
+  EXPECT_TRUE(t.host.addresses->Candidates(Ip("10.9.0.1")).empty());
+  EXPECT_TRUE(t.host.handshakes.triggered.empty());
+}
+
+TEST(Netchecker, EachLighthouseAnswersOrIsMarkedSilentAfterTheWait) {
+  LighthouseUnderTest t(
+      "static_host_map:\n  \"10.9.0.100\": [\"198.51.100.100:4242\"]\n"
+      "  \"10.9.0.101\": [\"198.51.100.101:4242\"]\n"
+      "lighthouse:\n  hosts: [\"10.9.0.100\", \"10.9.0.101\"]\n");
+  ASSERT_EQ(t.lighthouse.lighthouses().size(), 2u);
+  Tunnel& lh1 = t.Peer("10.9.0.100", "198.51.100.100:4242", 100);
+  t.Peer("10.9.0.101", "198.51.100.101:4242", 101);
+  Netchecker netchecker(Netchecker::Deps{t.host.host_map, t.lighthouse, t.host.timers});
+  int64_t now = 0;
+  t.lighthouse.SetSelfReplyObserver(
+      [&](const Tunnel& from, const std::vector<net::UdpAddr>& seen) {
+        netchecker.Answered(from, seen, now);
+      });
+  std::vector<NetcheckReport> reports;
+  netchecker.Run(now, [&](NetcheckReport r) { reports.push_back(std::move(r)); });
+  EXPECT_EQ(t.host.send.to_vpn.size(), 2u);  // a query to each lighthouse
+  now = 2 * kMs;
+  t.Receive(lh1, Meta(NebulaMeta::HostQueryReply, "10.9.0.1", {"203.0.113.7:31000"}));
+  EXPECT_TRUE(reports.empty());  // still waiting for the second
+  t.host.timers.RunDue(Netchecker::kWaitNs);
+  ASSERT_EQ(reports.size(), 1u);
+  const NetcheckReport& r = reports[0];
+  EXPECT_TRUE(r.error.empty());
+  ASSERT_EQ(r.lighthouses.size(), 2u);
+  EXPECT_EQ(r.lighthouses[0].vpn_ip, "10.9.0.100");
+  EXPECT_TRUE(r.lighthouses[0].answered);
+  EXPECT_EQ(r.lighthouses[0].rtt_ns, 2 * kMs);
+  EXPECT_EQ(r.lighthouses[0].remote, "198.51.100.100:4242");
+  EXPECT_EQ(r.lighthouses[0].seen, std::vector<std::string>{"203.0.113.7:31000"});
+  EXPECT_FALSE(r.lighthouses[1].answered);
+  EXPECT_TRUE(r.ipv4);
+  // A late reply, for no run, is ignored.
+  t.Receive(lh1, Meta(NebulaMeta::HostQueryReply, "10.9.0.1", {"203.0.113.7:31000"}));
+  EXPECT_EQ(reports.size(), 1u);
+}
+
+TEST(Netchecker, NothingToCheckWithoutLighthousesOrOnALighthouse) {
+  for (const char* config : {"", kAsLighthouse}) {
+    SCOPED_TRACE(config);
+    LighthouseUnderTest t(config);
+    Netchecker netchecker(Netchecker::Deps{t.host.host_map, t.lighthouse, t.host.timers});
+    std::string error;
+    netchecker.Run(0, [&](NetcheckReport r) { error = r.error; });
+    EXPECT_EQ(error, *config ? "this host is a lighthouse (lighthouse.am_lighthouse): nothing to check"
+                             : "no lighthouses configured (lighthouse.hosts)");
+    EXPECT_TRUE(t.host.send.to_vpn.empty());
+  }
 }
