@@ -1,6 +1,8 @@
 #include "control/netcheck_report.h"
 
 #include <algorithm>
+#include <sstream>
+#include <string>
 
 #include "control/control_protocol.h"
 #include "control/status_json.h"
@@ -173,8 +175,20 @@ std::string NetcheckToText(const NetcheckReport& report) {
              (IsLocal(report, addr) ? " (our own address)" : " (our NAT's mapping)") + "\n";
     }
   }
-  out += "verdict: " + NetcheckVerdict(report) + "\n";
-  return out;
+  // The verdict wraps at word boundaries, continued under its first word.
+  const std::string kLead = "verdict: ";
+  std::string line = kLead;
+  std::istringstream words(NetcheckVerdict(report));
+  for (std::string word; words >> word;) {
+    if (line.size() > kLead.size() && line.size() + 1 + word.size() > 80) {
+      out += line + "\n";
+      line = std::string(kLead.size(), ' ');
+    } else if (line.size() > kLead.size()) {
+      line += ' ';
+    }
+    line += word;
+  }
+  return out + line + "\n";
 }
 
 }  // namespace flatnet::control
