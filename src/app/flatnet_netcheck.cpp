@@ -42,7 +42,7 @@ int RunNetcheck(const std::vector<std::string>& args) {
     return 2;
   }
   auto answer = control::AskDaemon(*path, json ? "netcheck json\n" : "netcheck text\n",
-                                   control::kNetcheckWaitMs + 1000);
+                                   control::kNetcheckAnswerMs);
   if (!answer.ok()) {
     std::fprintf(stderr, "flatnet netcheck: %s\n", answer.status().message().c_str());
     return 2;

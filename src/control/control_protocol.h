@@ -33,8 +33,15 @@ inline constexpr int64_t kMinPingTimeoutMs = 100;
 inline constexpr int64_t kMaxPingTimeoutMs = 60000;
 // The longest request line a server reads (a ping's target is a certificate name).
 inline constexpr size_t kMaxRequestLine = 512;
-// How long a client waits for a netcheck: the node's own wait and a margin.
+// How long the status socket waits for the node's netcheck: the node's own wait and a margin.
 inline constexpr int64_t kNetcheckWaitMs = mesh::Netchecker::kWaitNs / 1'000'000 + 2000;
+// The largest packet is measured to at most this many answering lighthouses, each within
+// kPathMtuMaxMs (path_mtu_probe.h: 2 tries of 200 ms for each of at most 16 sizes).
+inline constexpr size_t kPathMtuLighthouses = 3;
+inline constexpr int64_t kPathMtuMaxMs = 2 * 200 * 16;
+// How long a client waits for a netcheck's answer.
+inline constexpr int64_t kNetcheckAnswerMs =
+    kNetcheckWaitMs + int64_t(kPathMtuLighthouses) * kPathMtuMaxMs + 1000;
 
 struct ControlRequest {
   enum class Kind { kStatusJson, kStatusText, kPing, kNetcheckJson, kNetcheckText };

@@ -141,6 +141,9 @@ std::string NetcheckToJson(const NetcheckReport& report) {
     out += ",\"family\":" + JsonQuote(FamilyOf(lh.remote));
     out += ",\"seen\":" + JsonList(lh.seen);
     out += ",\"reflexive\":" + JsonList(ReflexiveAddresses(report, lh));
+    out += ",\"largestPacket\":";
+    out += lh.largest_packet ? std::to_string(lh.largest_packet) : "null";
+    out += ",\"largestPacketError\":" + JsonQuote(lh.largest_packet_error);
     out += "}";
   }
   return out + "]}\n";
@@ -174,6 +177,10 @@ std::string NetcheckToText(const NetcheckReport& report) {
       out += "  sees us at " + addr +
              (IsLocal(report, addr) ? " (our own address)" : " (our NAT's mapping)") + "\n";
     }
+    if (lh.largest_packet)
+      out += "  largest packet through: " + std::to_string(lh.largest_packet) + " bytes\n";
+    else if (!lh.largest_packet_error.empty())
+      out += "  largest packet: not measured\n    " + Printable(lh.largest_packet_error) + "\n";
   }
   // The verdict wraps at word boundaries, continued under its first word.
   const std::string kLead = "verdict: ";

@@ -25,11 +25,13 @@
 //    "verdict": "...",
 //    "lighthouses": [{"vpnIp", "certName", "answered", "rttUs" (null: no answer),
 //                     "remote" (the underlay address we reach it at, "" none),
-//                     "family" ("ipv4"|"ipv6"|""), "seen": [...], "reflexive": [...]}...]}
+//                     "family" ("ipv4"|"ipv6"|""), "seen": [...], "reflexive": [...],
+//                     "largestPacket" (bytes of the largest IP packet that reached it,
+//                     path_mtu_probe.h; null: not measured), "largestPacketError"}...]}
 //
 // Text (NetcheckToText) fits 80 columns: the families, one block per lighthouse (answer and
 // round trip, the address we reach it at, each address it sees for us marked as our own or
-// our NAT's mapping), then the verdict on the last line. Certificate names are Printable.
+// our NAT's mapping, the largest packet through), then the verdict on the last line(s). Certificate names are Printable.
 #pragma once
 
 #include <cstdint>

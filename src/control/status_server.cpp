@@ -17,6 +17,7 @@
 #include <filesystem>
 
 #include "control/control_protocol.h"
+#include "control/path_mtu_probe.h"
 #include "control/status_json.h"
 
 namespace flatnet::control {
@@ -166,6 +167,7 @@ std::string StatusServer::Answer(const std::string& line) {
         return stopping_.load() ? "error: flatnet is shutting down\n"
                                 : "error: flatnet did not finish the netcheck in time\n";
       }
+      MeasureLargestPackets(*report);
       return EncodeNetcheckAnswer(*report,
                                   request->kind == ControlRequest::Kind::kNetcheckJson);
     }

@@ -39,6 +39,10 @@ struct NetcheckLighthouse {
   int64_t rtt_ns = 0;             // with answered
   std::string remote;             // "ADDR:PORT" we reach it at, "" when none
   std::vector<std::string> seen;  // addresses it lists for us, as it sent them
+  // The largest IP packet that reached it (control/path_mtu_probe.h), filled in by the
+  // status socket after the report; 0: not measured (largest_packet_error says why, if tried).
+  int largest_packet = 0;
+  std::string largest_packet_error;
 };
 
 struct NetcheckReport {

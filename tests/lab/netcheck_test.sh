@@ -13,7 +13,10 @@
 #     "symmetric NAT: peers behind another NAT will need a relay";
 #  3. p: the one lighthouse sees p's own address: "no NAT in the way";
 #  4. the text form fits 80 columns (a long verdict wraps);
-#  5. errors are one line and exit 2: on a lighthouse (nothing to check), without a daemon.
+#  5. errors are one line and exit 2: on a lighthouse (nothing to check), without a daemon;
+#  6. the largest packet: lh2 drops every UDP packet over 1400 bytes silently (a black hole
+#     like a tunnel or PPPoE link that eats ICMP makes): m measures 1400 to lh2 and 1500 (its
+#     own MTU) to lh1, in -json and in the text.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
@@ -37,6 +40,9 @@ lab_config lh2 --am-lighthouse
 lab_config m --lighthouse lh1 --lighthouse lh2
 lab_config s --lighthouse lh1 --lighthouse lh2
 lab_config p --lighthouse lh1
+# lh2 receives no UDP packet over 1400 bytes (check 6): dropped silently, as a black hole.
+# (Not a lower veth MTU: a veth admits 4 bytes over its MTU, room for a VLAN tag.)
+lab_exec lh2 iptables -A INPUT -p udp --dport 4242 -m length --length 1401:65535 -j DROP
 lab_start_daemon lh1 flatnet
 lab_start_daemon lh2 nebula-1.11.1
 lab_start_daemon m flatnet
@@ -117,3 +123,14 @@ err=$("$FLATNET" netcheck -socket "$LAB_DIR/nobody.sock" 2>&1 >/dev/null); rc=$?
 set -e
 [ "$rc" = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] || lab_fail "netcheck without a daemon: exit $rc, $err"
 lab_log "netcheck: masquerade, symmetric and public verdicts as expected"
+
+# ---- 6. The largest packet ---------------------------------------------------------------
+for lh in lh1 lh2; do
+  want=1500
+  [ "$lh" = lh2 ] && want=1400
+  got=$(jq -r --arg ip "$(lab_overlay "$lh")" '.lighthouses[] | select(.vpnIp == $ip) | .largestPacket' <<<"$m_json")
+  [ "$got" = "$want" ] || lab_fail "m: largest packet to $lh is $got, not $want: $m_json"
+done
+grep -qx "  largest packet through: 1400 bytes" <<<"$m_text" ||
+  lab_fail "m: the text does not show the 1400-byte packet to lh2: $m_text"
+lab_log "netcheck: largest packet 1500 to lh1, 1400 to lh2 (its MTU)"

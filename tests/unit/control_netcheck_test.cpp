@@ -114,6 +114,7 @@ TEST(NetcheckJson, FieldsScriptsRead) {
   report.ipv4 = true;
   report.local_addrs = {"10.0.0.2:4242"};
   auto lh1 = Answering("lh1", {"198.51.100.7:4242", "10.0.0.2:4242"});
+  lh1.largest_packet = 1400;
   auto lh2 = Silent("lh\"2");
   report.lighthouses = {lh1, lh2};
   EXPECT_EQ(NetcheckToJson(report),
@@ -123,10 +124,11 @@ TEST(NetcheckJson, FieldsScriptsRead) {
             "{\"vpnIp\":\"192.168.100.1\",\"certName\":\"lh1\",\"answered\":true,"
             "\"rttUs\":1520,\"remote\":\"203.0.113.1:4242\",\"family\":\"ipv4\","
             "\"seen\":[\"198.51.100.7:4242\",\"10.0.0.2:4242\"],"
-            "\"reflexive\":[\"198.51.100.7:4242\"]},"
+            "\"reflexive\":[\"198.51.100.7:4242\"],"
+            "\"largestPacket\":1400,\"largestPacketError\":\"\"},"
             "{\"vpnIp\":\"192.168.100.9\",\"certName\":\"lh\\\"2\",\"answered\":false,"
             "\"rttUs\":null,\"remote\":\"203.0.113.9:4242\",\"family\":\"ipv4\","
-            "\"seen\":[],\"reflexive\":[]}]}\n");
+            "\"seen\":[],\"reflexive\":[],\"largestPacket\":null,\"largestPacketError\":\"\"}]}\n");
 }
 
 TEST(NetcheckText, ReadableAndEndsInTheVerdict) {
@@ -137,6 +139,8 @@ TEST(NetcheckText, ReadableAndEndsInTheVerdict) {
   auto lh2 = Answering("lh2\x1b[2J", {"198.51.100.7:1025"});
   lh2.vpn_ip = "192.168.100.2";
   lh2.remote = "[2001:db8::1]:4242";
+  lh1.largest_packet = 1500;
+  lh2.largest_packet_error = "no answer even to 1280-byte probes (listen.send_recv_error off there?)";
   report.lighthouses = {lh1, lh2, Silent("lh3")};
   const std::string text = NetcheckToText(report);
   EXPECT_EQ(text,
@@ -145,9 +149,12 @@ TEST(NetcheckText, ReadableAndEndsInTheVerdict) {
             "  answers over UDP in 1.52 ms, at 203.0.113.1:4242 (IPv4)\n"
             "  sees us at 198.51.100.7:1024 (our NAT's mapping)\n"
             "  sees us at 10.0.0.2:4242 (our own address)\n"
+            "  largest packet through: 1500 bytes\n"
             "lighthouse lh2\\x1b[2J (192.168.100.2)\n"
             "  answers over UDP in 1.52 ms, at [2001:db8::1]:4242 (IPv6)\n"
             "  sees us at 198.51.100.7:1025 (our NAT's mapping)\n"
+            "  largest packet: not measured\n"
+            "    no answer even to 1280-byte probes (listen.send_recv_error off there?)\n"
             "lighthouse lh3 (192.168.100.9)\n"
             "  no answer over UDP at 203.0.113.9:4242\n"
             "verdict: 2 of 3 lighthouses answer; symmetric NAT: peers behind another NAT will\n"
