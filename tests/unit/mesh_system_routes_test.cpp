@@ -58,7 +58,8 @@ class RouteMessage {
       rtnexthop hop{};
       hop.rtnh_ifindex = ifindex;
       hop.rtnh_hops = uint8_t(weight_minus_one);
-      ByteSpan address = Ip(gateway).bytes();  // 4 or 16 bytes
+      const IpAddr via = Ip(gateway);  // kept: bytes() points into it
+      ByteSpan address = via.bytes();   // 4 or 16 bytes
       hop.rtnh_len = uint16_t(RTNH_ALIGN(sizeof(rtnexthop)) + RTA_SPACE(address.size()));
       size_t at = nest.size();
       nest.resize(at + hop.rtnh_len);
