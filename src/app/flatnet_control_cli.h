@@ -2,6 +2,7 @@
 // (control/status_server.h): `flatnet status`, `flatnet ping` and `flatnet netcheck`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,17 @@ int RunPing(const std::vector<std::string>& args);
 // `flatnet netcheck [-config FILE | -socket PATH] [-json]`: 0 when a lighthouse answered,
 // 1 when none did, 2 on an error (bad flags, daemon unreachable, no lighthouses).
 int RunNetcheck(const std::vector<std::string>& args);
+
+// The flags `flatnet status` and `flatnet netcheck` share: -config, -socket and -json, and
+// no positional argument. Returns nullopt to go on, or the exit code to return at once
+// (0 after -help, 2 for bad flags or an argument), having printed usage or the error.
+struct ControlQueryFlags {
+  std::string config_path, socket_path;
+  bool json = false;
+};
+std::optional<int> ParseControlQueryFlags(const std::string& command, const std::string& json_help,
+                                          const std::vector<std::string>& args,
+                                          ControlQueryFlags* out);
 
 // The socket to ask: -socket, else control.socket of -config's file, else the default.
 Result<std::string> ControlSocketPath(const std::string& socket_flag,

@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "app/flatnet_control_cli.h"
-#include "app/go_flags.h"
 #include "control/control_protocol.h"
 #include "control/status_json.h"
 #include "control/status_server.h"
@@ -14,34 +13,15 @@
 namespace flatnet::app {
 
 int RunNetcheck(const std::vector<std::string>& args) {
-  FlagSet flags("netcheck");
-  std::string config_path, socket_path;
-  bool json = false;
-  flags.String(&config_path, "config", "", "Path to the config.yml of the flatnet to ask");
-  flags.String(&socket_path, "socket", "",
-               "Path to the control socket (default: control.socket from -config, else " +
-                   std::string(control::kDefaultSocketPath) + ")");
-  flags.Bool(&json, "json", false, "Print the report as JSON");
-  if (Status parsed = flags.Parse(args); !parsed.ok()) {
-    std::fprintf(stderr, "%s\nUsage of flatnet netcheck:\n%s", parsed.message().c_str(),
-                 flags.Usage().c_str());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::printf("Usage of flatnet netcheck:\n%s", flags.Usage().c_str());
-    return 0;
-  }
-  if (!flags.args().empty()) {
-    std::fprintf(stderr, "flatnet netcheck: unexpected argument \"%s\"\n",
-                 control::Printable(flags.args()[0]).c_str());
-    return 2;
-  }
-  auto path = ControlSocketPath(socket_path, config_path);
+  ControlQueryFlags flags;
+  if (auto exit = ParseControlQueryFlags("netcheck", "Print the report as JSON", args, &flags))
+    return *exit;
+  auto path = ControlSocketPath(flags.socket_path, flags.config_path);
   if (!path.ok()) {
     std::fprintf(stderr, "flatnet netcheck: %s\n", path.status().message().c_str());
     return 2;
   }
-  auto answer = control::AskDaemon(*path, json ? "netcheck json\n" : "netcheck text\n",
+  auto answer = control::AskDaemon(*path, flags.json ? "netcheck json\n" : "netcheck text\n",
                                    control::kNetcheckAnswerMs);
   if (!answer.ok()) {
     std::fprintf(stderr, "flatnet netcheck: %s\n", answer.status().message().c_str());

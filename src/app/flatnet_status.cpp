@@ -4,6 +4,7 @@
 #include "app/flatnet_control_cli.h"
 #include "app/go_flags.h"
 #include "config/config.h"
+#include "control/status_json.h"
 #include "control/status_server.h"
 
 namespace flatnet::app {
@@ -19,34 +20,42 @@ Result<std::string> ControlSocketPath(const std::string& socket_flag,
   return std::string(control::kDefaultSocketPath);
 }
 
-int RunStatus(const std::vector<std::string>& args) {
-  FlagSet flags("status");
-  std::string config_path, socket_path;
-  bool json = false;
-  flags.String(&config_path, "config", "", "Path to the config.yml of the flatnet to ask");
-  flags.String(&socket_path, "socket", "",
+std::optional<int> ParseControlQueryFlags(const std::string& command, const std::string& json_help,
+                                          const std::vector<std::string>& args,
+                                          ControlQueryFlags* out) {
+  FlagSet flags(command);
+  flags.String(&out->config_path, "config", "", "Path to the config.yml of the flatnet to ask");
+  flags.String(&out->socket_path, "socket", "",
                "Path to the control socket (default: control.socket from -config, else " +
                    std::string(control::kDefaultSocketPath) + ")");
-  flags.Bool(&json, "json", false, "Print the status as JSON");
+  flags.Bool(&out->json, "json", false, json_help);
   if (Status parsed = flags.Parse(args); !parsed.ok()) {
-    std::fprintf(stderr, "%s\nUsage of flatnet status:\n%s", parsed.message().c_str(),
-                 flags.Usage().c_str());
+    std::fprintf(stderr, "%s\nUsage of flatnet %s:\n%s", parsed.message().c_str(),
+                 command.c_str(), flags.Usage().c_str());
     return 2;
   }
   if (flags.help_requested()) {
-    std::printf("Usage of flatnet status:\n%s", flags.Usage().c_str());
+    std::printf("Usage of flatnet %s:\n%s", command.c_str(), flags.Usage().c_str());
     return 0;
   }
   if (!flags.args().empty()) {
-    std::fprintf(stderr, "flatnet status: unexpected argument \"%s\"\n", flags.args()[0].c_str());
+    std::fprintf(stderr, "flatnet %s: unexpected argument \"%s\"\n", command.c_str(),
+                 control::Printable(flags.args()[0]).c_str());
     return 2;
   }
-  auto path = ControlSocketPath(socket_path, config_path);
+  return std::nullopt;
+}
+
+int RunStatus(const std::vector<std::string>& args) {
+  ControlQueryFlags flags;
+  if (auto exit = ParseControlQueryFlags("status", "Print the status as JSON", args, &flags))
+    return *exit;
+  auto path = ControlSocketPath(flags.socket_path, flags.config_path);
   if (!path.ok()) {
     std::fprintf(stderr, "%s\n", path.status().message().c_str());
     return 1;
   }
-  auto body = control::FetchStatus(*path, json);
+  auto body = control::FetchStatus(*path, flags.json);
   if (!body.ok()) {
     std::fprintf(stderr, "%s\n", body.status().message().c_str());
     return 1;
