@@ -16,6 +16,7 @@
 #include "app/go_flags.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "control/dashboard_server.h"
 #include "control/metrics_server.h"
 #include "control/status_server.h"
 #include "mesh/node.h"
@@ -42,11 +43,20 @@ int RunDaemon(const std::string& config_path, bool test_only) {
 
   const bool prometheus = config->stats.type == "prometheus";
   if (prometheus) {
-    if (auto listen = control::ParseListenAddress(config->stats.listen); !listen.ok())
+    if (auto listen = control::ParseListenAddress("stats.listen", config->stats.listen); !listen.ok())
       return Fail("failed to load config: " + listen.status().message());
   }
   auto node = mesh::Node::Create(*config, logger);
   if (!node.ok()) return Fail("failed to start: " + node.status().message());
+  // The dashboard's address must be loopback or ours on the overlay: the certificate says
+  // which are ours, so this waits for the node's credentials.
+  const bool dashboard = !config->dashboard.listen.empty();
+  if (dashboard) {
+    std::vector<IpAddr> ours;
+    for (const IpPrefix& network : (*node)->credentials().networks) ours.push_back(network.addr());
+    if (auto listen = control::CheckDashboardListen(config->dashboard.listen, ours); !listen.ok())
+      return Fail("failed to load config: " + listen.status().message());
+  }
   if (test_only) return 0;
 
   // Signals are taken by sigwait below, so block them before any thread starts.
@@ -86,6 +96,18 @@ int RunDaemon(const std::string& config_path, bool test_only) {
     logger.Info("Prometheus metrics served",
                 {{"listen", config->stats.listen}, {"path", config->stats.path}});
   }
+  // After Start: an overlay address exists once the TUN device has it.
+  control::DashboardServer dashboard_server;
+  if (dashboard) {
+    if (Status serving = dashboard_server.Start(config->dashboard.listen, [raw] { return raw->Report(); });
+        !serving.ok()) {
+      metrics_server.Stop();
+      status_server.Stop();
+      (*node)->Stop();
+      return Fail("failed to start: " + serving.message());
+    }
+    logger.Info("Dashboard served", {{"listen", config->dashboard.listen}});
+  }
   // Under systemd (Type=notify): the tun, sockets and status socket are up.
   if (Status ready = NotifySystemd("READY=1", std::getenv("NOTIFY_SOCKET")); !ready.ok()) {
     logger.Warn("could not tell systemd we are ready", {{"error", ready.message()}});
@@ -105,6 +127,7 @@ int RunDaemon(const std::string& config_path, bool test_only) {
                 {{"signal", signal == SIGINT ? "interrupt" : "terminated"}});
     break;
   }
+  dashboard_server.Stop();
   metrics_server.Stop();
   status_server.Stop();
   ::unlink(reload_answer.c_str());

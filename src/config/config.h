@@ -241,6 +241,11 @@ struct ControlConfig {  // flatnet's own: where `flatnet status` finds this daem
   std::string socket;   // control.socket; "" = /run/flatnet/flatnet.sock
 };
 
+struct DashboardConfig {  // flatnet's own: the read-only web dashboard (docs/status.md)
+  std::string listen;     // dashboard.listen; "" = off (the default). Loopback or one of our
+                          // overlay addresses only, checked at start (control/dashboard_server.h)
+};
+
 struct Config {
   std::string source;  // the file or directory it was loaded from
   PkiConfig pki;
@@ -262,6 +267,7 @@ struct Config {
   StatsConfig stats;
   SshdConfig sshd;
   ControlConfig control;
+  DashboardConfig dashboard;
 };
 
 // `path` is a file, or a directory searched recursively for *.yml / *.yaml. `warnings` may be

@@ -1,11 +1,17 @@
 // stats and sshd: parsed and checked as nebula does. flatnet serves stats.type prometheus
-// (src/control/metrics_server.h); graphite and sshd are accepted with a warning.
+// (src/control/metrics_server.h); graphite and sshd are accepted with a warning. control
+// and dashboard are flatnet's own keys (the dashboard's address is checked against the
+// certificate at start: src/control/dashboard_server.h).
 #include "config/sections.h"
 
 namespace flatnet::config {
 
 void ParseControl(ConfigReader& reader, ControlConfig* control) {
   control->socket = reader.String("control.socket", "");
+}
+
+void ParseDashboard(ConfigReader& reader, DashboardConfig* dashboard) {
+  dashboard->listen = reader.String("dashboard.listen", "");
 }
 
 void ParseStats(ConfigReader& reader, StatsConfig* stats) {

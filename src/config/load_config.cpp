@@ -76,6 +76,7 @@ Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings)
   ParseStats(reader, &config.stats);
   ParseSshd(reader, &config.sshd);
   ParseControl(reader, &config.control);
+  ParseDashboard(reader, &config.dashboard);
   CheckAcrossSections(reader, config);
   WarnNotYetSupported(reader, config);
   reader.WarnUnknownKeys();

@@ -129,6 +129,13 @@ std::string StatusToJson(const mesh::NodeStatus& s) {
            ",\"rttUs\":" + (t.rtt_ns <= 0 ? "null" : Int((t.rtt_ns + 500) / 1000)) +
            CertExpiry(t.cert_expires_unix, s.now_unix_ns) + "}";
   }
+  out += "],\"hostsWithoutTunnel\":[";
+  for (size_t i = 0; i < s.hosts_without_tunnel.size(); ++i) {
+    const auto& h = s.hosts_without_tunnel[i];
+    out += (i ? "," : "");
+    out += "{\"vpnIp\":" + JsonQuote(h.vpn_ip) + ",\"certName\":" + JsonQuote(h.cert_name) +
+           ",\"source\":" + (h.in_static_map ? "\"static_host_map\"" : "\"lighthouse\"") + "}";
+  }
   out += "],\"drops\":{";
   bool first = true;
   for (const auto& [name, value] : s.counters) {

@@ -17,6 +17,9 @@
 //                 "txPackets", "rxPackets", "created", "upSeconds",
 //                 "lastHeardMsAgo" (null: nothing yet), "rttUs" (null: not measured yet),
 //                 "certExpires", "certExpiresUnix", "certExpiresSoon"}...],
+//    "hostsWithoutTunnel": [{"vpnIp", "certName" ("" unless it had a tunnel since we
+//                 started), "source" ("static_host_map"|"lighthouse")}...]: hosts we know
+//                 of (an address to try) but have no tunnel to now, in address order,
 //    "drops": {every drop counter that is not zero},
 //    "counters": {"rx_packets": 12, ...}}           every counter (mesh/counters.h)
 //

@@ -32,6 +32,20 @@ size_t AddressBook::SetReported(const IpAddr& vpn_ip, const IpAddr& owner,
   return kept.size();
 }
 
+std::vector<IpAddr> AddressBook::Known() const {
+  std::vector<IpAddr> known;
+  for (const auto& [vpn_ip, addresses] : static_) known.push_back(vpn_ip);
+  for (const auto& [vpn_ip, owners] : reported_) {
+    if (static_.count(vpn_ip)) continue;
+    for (const auto& [owner, addresses] : owners) {
+      if (addresses.empty()) continue;
+      known.push_back(vpn_ip);
+      break;
+    }
+  }
+  return known;
+}
+
 size_t AddressBook::SetRelays(const IpAddr& vpn_ip, const IpAddr& owner, std::vector<IpAddr> relays) {
   if (relays.size() > kMaxRelays) relays.resize(kMaxRelays);
   size_t kept = relays.size();

@@ -51,6 +51,10 @@ class AddressBook {
   std::vector<net::UdpAddr> Reported(const IpAddr& vpn_ip) const;
   std::vector<IpAddr> Relays(const IpAddr& vpn_ip) const;
   bool IsStatic(const IpAddr& vpn_ip) const { return static_.count(vpn_ip) > 0; }
+  // Every host with an address we could try: a static_host_map entry, or one an owner
+  // reported (an empty report, a lighthouse knowing nothing of it, does not count). In no
+  // particular order.
+  std::vector<IpAddr> Known() const;
   // Any thread (see above): may vpn_ip be reached at `address`?
   bool Allowed(const IpAddr& vpn_ip, const net::UdpAddr& address) const;
 

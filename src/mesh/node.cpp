@@ -139,6 +139,7 @@ Status Node::Prepare() {
       });
   liveness_ = std::make_unique<Liveness>(Liveness::Deps{
       settings_, logger_, control_counters_, host_map_, *this, *this, *this, timers_, *pinger_});
+  PublishKnownHosts();  // static_host_map, at once; a lighthouse's answers from the timer
   return Status::Ok();
 }
 
@@ -258,7 +259,24 @@ void Node::HousekeepingDue(int64_t now_ns) {
   CloseInvalidTunnels(*this, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
   ApplyStaticHostChanges(*static_hosts_, *addresses_, logger_);
   HandshakeMissingGateways(now_ns);
+  PublishKnownHosts();
   timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { HousekeepingDue(now); });
+}
+
+void Node::PublishKnownHosts() {
+  std::unordered_map<IpAddr, std::string> names;
+  for (const auto& [name, vpn_ip] : pinger_->names()) names[vpn_ip] = name;
+  std::vector<IpAddr> known = addresses_->Known();
+  std::sort(known.begin(), known.end());
+  auto hosts = std::make_shared<std::vector<std::pair<IpAddr, NodeStatus::KnownHostStatus>>>();
+  for (const IpAddr& vpn_ip : known) {
+    if (credentials_.IsOurAddress(vpn_ip)) continue;
+    auto name = names.find(vpn_ip);
+    hosts->emplace_back(vpn_ip, NodeStatus::KnownHostStatus{
+                                    vpn_ip.ToString(), name == names.end() ? "" : name->second,
+                                    addresses_->IsStatic(vpn_ip)});
+  }
+  known_hosts_.store(std::move(hosts));
 }
 
 void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
@@ -582,6 +600,10 @@ NodeStatus Node::Report() const {
     t.rtt_ns = tunnel->rtt_ns();
     t.cert_expires_unix = peer.not_after;
     status.tunnels.push_back(std::move(t));
+  }
+  if (auto known = known_hosts_.load()) {
+    for (const auto& [vpn_ip, host] : *known)
+      if (!snapshot->FindByVpnIp(vpn_ip)) status.hosts_without_tunnel.push_back(host);
   }
   // Sum every thread's counters by name.
   std::vector<const Counters*> all = {&control_counters_};

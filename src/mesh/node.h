@@ -85,6 +85,13 @@ struct NodeStatus {
     int64_t rtt_ns = 0;                    // the last measured round trip; 0: none yet
     int64_t cert_expires_unix = 0;         // the peer certificate's not_after, in seconds
   };
+  // A host we know of (static_host_map, or a lighthouse's answer or, on a lighthouse, its
+  // own report) that has no tunnel now: a member that is offline, or not reached yet.
+  struct KnownHostStatus {
+    std::string vpn_ip;
+    std::string cert_name;      // from a tunnel it had since we started; "" if none
+    bool in_static_map = false;  // else only a lighthouse told us of it
+  };
   struct LighthouseStatus {
     std::string vpn_ip, cert_name, remote;  // name and remote once a tunnel exists
     bool reached = false;                   // we hold a tunnel to it
@@ -96,6 +103,7 @@ struct NodeStatus {
   bool am_lighthouse = false, am_relay = false;
   std::vector<LighthouseStatus> lighthouses;
   std::vector<TunnelStatus> tunnels;
+  std::vector<KnownHostStatus> hosts_without_tunnel;  // in address order
   std::vector<std::pair<std::string, uint64_t>> counters;
   size_t pending_handshakes = 0;
   int64_t now_unix_ns = 0;  // when the snapshot was taken (our clock), for ages and expiry
@@ -203,6 +211,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void PurgeDue(int64_t now_ns);
   // The housekeeping timer's expiry (control_timers.h), re-armed for a second later.
   void HousekeepingDue(int64_t now_ns);
+  // The hosts the address book knows, with the names the pinger remembers, into
+  // known_hosts_ for Report (which runs on other threads). From the housekeeping timer.
+  void PublishKnownHosts();
   // ECMP: an unsafe route in use (a tunnel to one of its gateways) gets handshakes to the
   // gateways it has no tunnel to, so flows that fell back return to their own gateway once
   // it is back (Nebula retries the flow's gateway on every packet). About once a second.
@@ -234,6 +245,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // tun.unsafe_routes (unsafe_routes.h): read by every worker's inside path, replaced
   // whole by a reload.
   std::atomic<std::shared_ptr<const UnsafeRouteTable>> unsafe_routes_;
+  // Every known host (PublishKnownHosts), tunnel or not: Report lists those without one.
+  std::atomic<std::shared_ptr<const std::vector<std::pair<IpAddr, NodeStatus::KnownHostStatus>>>>
+      known_hosts_;
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

@@ -81,6 +81,10 @@ class Pinger {
   void Answered(Tunnel& tunnel, ByteSpan payload, const net::UdpAddr& from, int64_t now_ns);
   void Ping(const PingRequest& request, int64_t now_ns, std::function<void(PingResult)> done);
   void TunnelUp(const IpAddr& vpn_ip, const std::string& cert_name, int64_t now_ns);
+  // Certificate name -> overlay IP of every peer that had a tunnel (at most
+  // kMaxRememberedNames): what names a ping may use, and what the status calls hosts
+  // without a tunnel now.
+  const std::unordered_map<std::string, IpAddr>& names() const { return names_; }
 
  private:
   struct Outstanding {

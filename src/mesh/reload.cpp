@@ -136,6 +136,7 @@ std::vector<std::string> RestartNeededKeys(const config::Config& a, const config
   check("stats", a.stats.type == b.stats.type && a.stats.listen == b.stats.listen &&
                      a.stats.path == b.stats.path);
   check("control.socket", a.control.socket == b.control.socket);
+  check("dashboard.listen", a.dashboard.listen == b.dashboard.listen);
   return out;
 }
 

@@ -173,15 +173,15 @@ TEST(MetricsText, NebulasGaugesAndItsOptionalSetsWhenAskedFor) {
 }
 
 TEST(MetricsServer, ListenAddressesParseOrNameTheKey) {
-  auto any = ParseListenAddress(":8080");
+  auto any = ParseListenAddress("stats.listen", ":8080");
   ASSERT_TRUE(any.ok());
   EXPECT_EQ(any->host, "0.0.0.0");
   EXPECT_EQ(any->port, 8080);
-  auto v6 = ParseListenAddress("[::1]:9");
+  auto v6 = ParseListenAddress("stats.listen", "[::1]:9");
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->host, "::1");
   for (const char* bad : {"8080", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000", "::1:80"}) {
-    auto parsed = ParseListenAddress(bad);
+    auto parsed = ParseListenAddress("stats.listen", bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_NE(parsed.status().message().find("stats.listen"), std::string::npos) << bad;
   }
