@@ -12,8 +12,9 @@ packages=(
   libqrencode-dev libpng-dev libspdlog-dev libfmt-dev
   # src/onboard: zip entries deflated and checksummed by zlib; the bundle lab unpacks with unzip.
   zlib1g-dev unzip
-  # src/control/metrics_server.cpp: the Prometheus endpoint (stats.type prometheus) over HTTP.
-  libcpp-httplib-dev
+  # src/control/http_endpoint.cpp: the Prometheus endpoint (stats.type prometheus) and the
+  # dashboard (dashboard.listen) over HTTP; the dashboard lab reads the page with chromium.
+  libcpp-httplib-dev chromium
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `flatnet status` and `flatnet ping` in a NATed mesh with a relayed pair.
 #
-#   internet 203.0.113.0/24: r (lighthouse and relay), c (flatnet), n (stock nebula 1.11.1)
-#   a and b behind symmetric NATs: a <-> b can only go through r; a <-> c is direct
-#   b and c have no inbound ICMP rule: their firewalls drop pings
+#   lib/relayed_mesh.sh's mesh: r (lighthouse and relay) and c (flatnet) on the internet, a
+#   and b behind symmetric NATs (a <-> b only through r, a <-> c direct), plus n (stock
+#   nebula 1.11.1) on the internet; b and c have no inbound ICMP rule: their firewalls drop
+#   pings
 #
 # Checks:
 #  1. a's status (-json) shows c as direct at c's address, b as relayed via r by name, b's
@@ -18,37 +19,22 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
 source "$here/lib/flatnet_status.sh"
+source "$here/lib/relayed_mesh.sh"
 
 lab_require flatnet nebula-1.11.1
 lab_init stping
-lab_segment internet
-lab_host r --on internet
-lab_host c --on internet
+relayed_mesh_hosts
 lab_host n --on internet
-lab_host_behind a --upstream internet --nat symmetric
-lab_host_behind b --upstream internet --nat symmetric
-lab_ca
-lab_cert r 192.168.100.1/24
-lab_cert a 192.168.100.2/24
-lab_cert b 192.168.100.3/24 --groups laptops,ops
-lab_cert c 192.168.100.4/24
+relayed_mesh_pki
 lab_cert n 192.168.100.5/24
-lab_config r --am-lighthouse --am-relay
-lab_config a --lighthouse r --punchy --relay r
-lab_config b --lighthouse r --punchy --relay r
-# c and n are public and never punch (punchy.respond would race a's direct handshake
-# with one of theirs, which a's symmetric NAT would push through the relay).
-lab_config c --lighthouse r
+relayed_mesh_configs
 lab_config n --lighthouse r
 # b and c drop ICMP: their inbound rules keep tcp and udp only.
 for host in b c; do
   sed -i '/^    - port: any$/{N;/proto: icmp/{N;d}}' "$LAB_DIR/$host.yml"
   ! grep -q 'proto: icmp' "$LAB_DIR/$host.yml" || lab_fail "could not drop the icmp rule of $host"
 done
-lab_start_daemon r flatnet
-lab_start_daemon a flatnet
-lab_start_daemon b flatnet
-lab_start_daemon c flatnet
+relayed_mesh_start
 lab_start_daemon n nebula-1.11.1
 r_ip=$(lab_overlay r) a_ip=$(lab_overlay a) b_ip=$(lab_overlay b) c_ip=$(lab_overlay c)
 n_ip=$(lab_overlay n)
@@ -57,16 +43,8 @@ fping() { "$FLATNET" ping -socket "$LAB_DIR/$1.sock" "${@:2}"; }
 # tunnel_json HOST PEER_IP: HOST's tunnel to PEER_IP as JSON ("null" if none).
 tunnel_json() { lab_status "$1" | jq -c --arg ip "$2" '[.tunnels[] | select(.vpnIp == $ip)][0]'; }
 
-# Tunnels: b -> a (ICMP from b is allowed at a; a's replies are b's conntrack'ed flow) goes
-# through the relay; a -> c is direct, started by a UDP datagram (c drops ICMP).
-lab_wait_for --timeout 10 -- lab_ping b "$r_ip" || lab_fail "b cannot reach the relay r"
-lab_wait_for --timeout 10 -- lab_ping a "$r_ip" || lab_fail "a cannot reach the relay r"
-lab_wait_for --timeout 20 -- lab_ping b "$a_ip" 2 || lab_fail "b cannot ping a through the relay"
-udp_to_c() {
-  lab_exec a bash -c "echo hello >/dev/udp/$c_ip/9" || true
-  [ "$(tunnel_json a "$c_ip")" != null ]
-}
-lab_wait_for --timeout 10 -- udp_to_c || lab_fail "a has no tunnel to c after sending it UDP"
+# Tunnels: b -> a through the relay, a -> c direct (lib/relayed_mesh.sh).
+relayed_mesh_connect
 
 # ---- 1. What status says -----------------------------------------------------------------
 # The first round-trip probe of a tunnel goes at its first liveness check (a second).

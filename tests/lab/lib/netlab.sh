@@ -42,6 +42,8 @@ LAB_SRC=${FLATNET_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 FLATNET_BIN=${FLATNET_BIN:-$LAB_SRC/build/src/app}
 LAB_TOOLS=${LAB_TOOLS:-${FLATNET_BIN%/src/app}/tests/lab/tools}
 LAB_REGISTRY=${LAB_REGISTRY:-/run/flatnet-lab}
+# Files a test keeps after its temp dir is gone (lab_artifact): <build>/lab-artifacts.
+LAB_ARTIFACTS=${LAB_ARTIFACTS:-${FLATNET_BIN%/src/app}/lab-artifacts}
 
 # ---- Implementations -------------------------------------------------------------------
 #
@@ -1036,6 +1038,16 @@ lab_stop_daemon() {
 
 # lab_log_of HOST: path of HOST's daemon log.
 lab_log_of() { echo "$LAB_DIR/$1.log"; }
+
+# lab_artifact FILE: keeps FILE (a screenshot, a report) as the test's artifact, since the
+# lab's temp dir goes at teardown: copies it to $LAB_ARTIFACTS/<lab name>/ (replacing the
+# last run's) and prints the copy's path.
+lab_artifact() {
+  [ $# -eq 1 ] && [ -f "$1" ] || lab_fail "lab_artifact: '${1:-}' is not a file"
+  local dir="$LAB_ARTIFACTS/$LAB_NAME"
+  mkdir -p "$dir" && cp "$1" "$dir/" || lab_fail "lab_artifact: cannot copy $1 into $dir"
+  echo "$dir/$(basename "$1")"
+}
 
 # lab_cpu_ticks PID: user+system CPU time of PID in clock ticks (for benchmarks).
 lab_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
