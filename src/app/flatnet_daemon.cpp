@@ -12,8 +12,8 @@
 #include "app/flatnet_join.h"
 #include "app/flatnet_reload.h"
 #include "app/flatnet_service.h"
-#include "app/sd_notify.h"
 #include "app/go_flags.h"
+#include "app/sd_notify.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "control/dashboard_server.h"
@@ -43,7 +43,8 @@ int RunDaemon(const std::string& config_path, bool test_only) {
 
   const bool prometheus = config->stats.type == "prometheus";
   if (prometheus) {
-    if (auto listen = control::ParseListenAddress("stats.listen", config->stats.listen); !listen.ok())
+    if (auto listen = control::ParseListenAddress("stats.listen", config->stats.listen);
+        !listen.ok())
       return Fail("failed to load config: " + listen.status().message());
   }
   auto node = mesh::Node::Create(*config, logger);
@@ -99,7 +100,8 @@ int RunDaemon(const std::string& config_path, bool test_only) {
   // After Start: an overlay address exists once the TUN device has it.
   control::DashboardServer dashboard_server;
   if (dashboard) {
-    if (Status serving = dashboard_server.Start(config->dashboard.listen, [raw] { return raw->Report(); });
+    if (Status serving =
+            dashboard_server.Start(config->dashboard.listen, [raw] { return raw->Report(); });
         !serving.ok()) {
       metrics_server.Stop();
       status_server.Stop();

@@ -62,7 +62,8 @@ Result<ListenAddress> CheckDashboardListen(const std::string& listen,
   auto refuse = [&](const std::string& why) {
     return Status::Error("dashboard.listen \"" + listen + "\" " + why +
                          ": the dashboard listens only on loopback (127.0.0.1, ::1) or on one "
-                         "of this host's overlay addresses (" + mine + ")");
+                         "of this host's overlay addresses (" +
+                         mine + ")");
   };
   auto ip = ParseIpAddr(address->host);
   if (!ip.ok()) return refuse("does not name an address");
@@ -89,8 +90,7 @@ HttpResponse DashboardServer::Answer(const HttpRequest& request) const {
   const bool peer_path = path.size() > kPeersPrefix.size() + kPeerSuffix.size() &&
                          path.starts_with(kPeersPrefix) && path.ends_with(kPeerSuffix);
   if (peer_path)
-    peer = path.substr(kPeersPrefix.size(),
-                       path.size() - kPeersPrefix.size() - kPeerSuffix.size());
+    peer = path.substr(kPeersPrefix.size(), path.size() - kPeersPrefix.size() - kPeerSuffix.size());
   const EmbeddedFile* file = PageFile(path);
   if (!file && path != "/status.json" && !peer_path) return NotFound();
   if (request.method != "GET" && request.method != "HEAD") return MethodNotAllowed();
@@ -115,7 +115,9 @@ HttpResponse DashboardServer::PeerStatus(const std::string& vpn_ip) const {
   if (!is_peer) return NotFound();
   auto body = fetch_(address, endpoint_.port());
   if (!body.ok())
-    return {502, "text/plain", "the dashboard of " + address + ": " + body.status().message() + "\n",
+    return {502,
+            "text/plain",
+            "the dashboard of " + address + ": " + body.status().message() + "\n",
             {}};
   return {200, "application/json", std::move(*body), {}};
 }

@@ -67,7 +67,7 @@ class DashboardServer {
 
   std::function<mesh::NodeStatus()> report_;
   PeerFetch fetch_;
-  HttpEndpoint endpoint_;   // last: stopped (destroyed) before what its handler uses
+  HttpEndpoint endpoint_;  // last: stopped (destroyed) before what its handler uses
 };
 
 }  // namespace flatnet::control

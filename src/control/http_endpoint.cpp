@@ -33,7 +33,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view key, const std::string
 HttpResponse NotFound() { return {404, "text/plain", "404 not found\n", {}}; }
 
 HttpResponse MethodNotAllowed() {
-  return {405, "text/plain", "405 method not allowed: this endpoint is read-only\n",
+  return {405,
+          "text/plain",
+          "405 method not allowed: this endpoint is read-only\n",
           {{"Allow", "GET, HEAD"}}};
 }
 
@@ -56,19 +58,17 @@ Status HttpEndpoint::Start(std::string_view key, const std::string& listen, Hand
   });
   // Every request goes to the handler before httplib's own routing, whose patterns are
   // regexes and whose methods we do not want: the handler decides paths and methods.
-  server_->set_pre_routing_handler(
-      [handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
-        HttpResponse answer =
-            handler({request.method, request.path, request.get_header_value("Host")});
-        response.status = answer.status;
-        for (const auto& [name, value] : answer.headers) response.set_header(name, value);
-        response.set_content(std::move(answer.body), answer.content_type.c_str());
-        return httplib::Server::HandlerResponse::Handled;
-      });
-  int bound = address->port == 0 ? server_->bind_to_any_port(address->host)
-                                 : (server_->bind_to_port(address->host, address->port)
-                                        ? int(address->port)
-                                        : -1);
+  server_->set_pre_routing_handler([handler = std::move(handler)](const httplib::Request& request,
+                                                                  httplib::Response& response) {
+    HttpResponse answer = handler({request.method, request.path, request.get_header_value("Host")});
+    response.status = answer.status;
+    for (const auto& [name, value] : answer.headers) response.set_header(name, value);
+    response.set_content(std::move(answer.body), answer.content_type.c_str());
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  int bound = address->port == 0
+                  ? server_->bind_to_any_port(address->host)
+                  : (server_->bind_to_port(address->host, address->port) ? int(address->port) : -1);
   if (bound <= 0) {
     server_.reset();
     return Status::Error(std::string(key) + " \"" + listen +

@@ -4,11 +4,11 @@
 // Contract: Start binds `listen` (ParseListenAddress) and answers every request, whatever
 // its method or path, with what `handler` returns, on `threads` threads of its own (one by
 // default: one request at a time). The handler sees the method, the path without its query
-// string and the Host header; it may run on several threads at once when threads > 1. A port in use is an error, as in nebula (no
-// SO_REUSEPORT, so a second daemon cannot share it). Start fails naming `key` (the config
-// key the address came from: "stats.listen", "dashboard.listen") when the address does not
-// parse or cannot be bound (in use, not this host's). Stop returns once the thread has
-// ended; the destructor stops. The server is Debian's cpp-httplib: only http_endpoint.cpp
+// string and the Host header; it may run on several threads at once when threads > 1. A port in use
+// is an error, as in nebula (no SO_REUSEPORT, so a second daemon cannot share it). Start fails
+// naming `key` (the config key the address came from: "stats.listen", "dashboard.listen") when the
+// address does not parse or cannot be bound (in use, not this host's). Stop returns once the thread
+// has ended; the destructor stops. The server is Debian's cpp-httplib: only http_endpoint.cpp
 // includes httplib.h (and http_fetch.cpp, for its client).
 #pragma once
 

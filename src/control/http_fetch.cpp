@@ -6,8 +6,8 @@ namespace flatnet::control {
 
 Result<std::string> HttpGet(const std::string& host, uint16_t port, const std::string& path,
                             int64_t timeout_ms, size_t max_bytes) {
-  const std::string where = (host.find(':') == std::string::npos ? host : "[" + host + "]") +
-                            ":" + std::to_string(port);
+  const std::string where =
+      (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":" + std::to_string(port);
   httplib::Client client(host, port);
   const time_t seconds = time_t(timeout_ms / 1000);
   const time_t micros = time_t(timeout_ms % 1000) * 1000;

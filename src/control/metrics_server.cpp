@@ -10,7 +10,8 @@ Status MetricsServer::Start(const std::string& listen, const std::string& path,
   // Exact path only (not a prefix, not a pattern).
   return endpoint_.Start(
       "stats.listen", listen,
-      [path, prefix = std::move(prefix), sets, report = std::move(report)](const HttpRequest& request) {
+      [path, prefix = std::move(prefix), sets,
+       report = std::move(report)](const HttpRequest& request) {
         if (request.path != path || (request.method != "GET" && request.method != "HEAD"))
           return NotFound();
         return HttpResponse{200, kMetricsContentType, MetricsToText(report(), prefix, sets), {}};

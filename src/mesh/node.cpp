@@ -272,9 +272,9 @@ void Node::PublishKnownHosts() {
   for (const IpAddr& vpn_ip : known) {
     if (credentials_.IsOurAddress(vpn_ip)) continue;
     auto name = names.find(vpn_ip);
-    hosts->emplace_back(vpn_ip, NodeStatus::KnownHostStatus{
-                                    vpn_ip.ToString(), name == names.end() ? "" : name->second,
-                                    addresses_->IsStatic(vpn_ip)});
+    hosts->emplace_back(vpn_ip, NodeStatus::KnownHostStatus{vpn_ip.ToString(),
+                                                            name == names.end() ? "" : name->second,
+                                                            addresses_->IsStatic(vpn_ip)});
   }
   known_hosts_.store(std::move(hosts));
 }

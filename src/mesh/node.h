@@ -89,7 +89,7 @@ struct NodeStatus {
   // own report) that has no tunnel now: a member that is offline, or not reached yet.
   struct KnownHostStatus {
     std::string vpn_ip;
-    std::string cert_name;      // from a tunnel it had since we started; "" if none
+    std::string cert_name;       // from a tunnel it had since we started; "" if none
     bool in_static_map = false;  // else only a lighthouse told us of it
   };
   struct LighthouseStatus {

@@ -5,8 +5,9 @@
 #   lib/relayed_mesh.sh's mesh: r (lighthouse and relay) and c on the internet, a and b
 #   behind symmetric NATs (a <-> b only through r, a <-> c direct); plus d, a public member
 #   that joins and leaves again (offline: only the lighthouse knows it), and 192.168.100.9
-#   in a's static_host_map, where nothing answers (offline, no name known). Every flatnet
-#   host serves its dashboard on its overlay address, port 8080.
+#   in a's static_host_map, where nothing answers (offline, no name known); c's certificate
+#   ends in ten days. Every flatnet host serves its dashboard on its overlay address, port
+#   8080.
 #
 # Checks:
 #  1. a's /status.json has the shape `flatnet status -json` prints (the same keys, the same
@@ -15,8 +16,9 @@
 #     from b's dashboard through the relay) and 404s for anything but a current peer;
 #  2. chromium loads http://A:8080/ and, once its script has run, the page shows every
 #     member (a, r, b, c online; d and .9 offline), a-b relayed via r, a-c and a-r direct,
-#     and pairs between other members from their own dashboards (b-r direct, r-d none); the
-#     screenshot is kept as the test's artifact (<build>/lab-artifacts/dashboard/);
+#     and pairs between other members from their own dashboards (b-r direct, r-d none), and
+#     flags c's certificate as ending soon (b's, a year long, not); the screenshot is kept
+#     as the test's artifact (<build>/lab-artifacts/dashboard/);
 #  3. a dashboard.listen that is neither loopback nor one of the host's overlay addresses
 #     stops the daemon at start, exit 1, with an error naming dashboard.listen.
 set -euo pipefail
@@ -31,6 +33,7 @@ lab_init dashboard
 relayed_mesh_hosts
 lab_host d --on internet
 relayed_mesh_pki
+lab_cert c 192.168.100.4/24 --duration 240h  # ten days: flagged as ending soon
 lab_cert d 192.168.100.5/24
 relayed_mesh_configs
 lab_config d --lighthouse r
@@ -143,8 +146,13 @@ check_pair "$r_ip" "$d_ip" none
 check_pair "$a_ip" "$silent" none
 grep -q "<tr id=\"pairrow-$a_ip-$b_ip\" data-path=\"relay\"><td>a ($a_ip)</td><td>b ($b_ip)</td><td>relayed via r</td>" "$dom" ||
   lab_fail "the pairs table does not say a - b is relayed via r: $(grep -o "<tr id=\"pairrow-$a_ip-$b_ip\".\{0,200\}" "$dom")"
+[ "$(attr "$(start_tag g "member-$c_ip")" data-cert-expires-soon)" = true ] &&
+  [ "$(attr "$(start_tag g "member-$b_ip")" data-cert-expires-soon)" = false ] ||
+  lab_fail "c's ten-day certificate (and only it) should be flagged: $(start_tag g "member-$c_ip") $(start_tag g "member-$b_ip")"
+grep -Eq "<tr id=\"row-$c_ip\"[^>]*>(<td[^>]*>[^<]*</td>){5}<td class=\"warn\">[0-9-]+ \(ends in (9|10) days\)</td>" "$dom" ||
+  lab_fail "the members table does not flag c's certificate: $(grep -o "<tr id=\"row-$c_ip\".\{0,400\}" "$dom")"
 rtt=$(attr "$(start_tag line "pair-$a_ip-$b_ip")" data-rtt-us)
-echo "ok 2 - chromium's page: 6 members (d and $silent offline), a-b relayed via r (rtt ${rtt:-?} us), a-c, a-r, b-r, c-r direct, r-d none"
+echo "ok 2 - chromium's page: 6 members (d and $silent offline), a-b relayed via r (rtt ${rtt:-?} us), a-c, a-r, b-r, c-r direct, r-d none; c's certificate flagged"
 shot="$LAB_DIR/dashboard.png"
 chrome chromium-shot --screenshot="$shot" --window-size=1200,1500 >/dev/null ||
   lab_fail "chromium could not take the screenshot; log: $(tail -5 "$LAB_DIR/chromium.log")"

@@ -2,11 +2,7 @@
 // page built into the binary and served, /status.json byte-equal to `flatnet status -json`,
 // nothing but GET and HEAD, the peers' view fetched only from current peers, and the hosts
 // without a tunnel the status lists for it.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <mutex>
 #include <string>
@@ -16,11 +12,14 @@
 #include "control/embedded_file.h"
 #include "control/http_fetch.h"
 #include "control/status_json.h"
+#include "http_test_client.h"
 #include "mesh/address_book.h"
 #include "mesh_test_support.h"
 
 using namespace flatnet;
 using namespace flatnet::control;
+using flatnet::testing::HttpReply;
+using flatnet::testing::SendHttp;
 
 namespace {
 
@@ -46,36 +45,6 @@ mesh::NodeStatus SampleStatus() {
   return status;
 }
 
-struct Reply {
-  int status = 0;
-  std::string headers, body;
-  bool Has(const std::string& header) const { return headers.find(header) != std::string::npos; }
-};
-
-// One HTTP/1.0 request over loopback.
-Reply Send(uint16_t port, const std::string& method, const std::string& path,
-           const std::string& host = "127.0.0.1") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  std::string request = method + " " + path + " HTTP/1.0\r\nHost: " + host +
-                        "\r\nContent-Length: 0\r\n\r\n";
-  EXPECT_EQ(::send(fd, request.data(), request.size(), 0), ssize_t(request.size()));
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, size_t(n));
-  ::close(fd);
-  Reply reply;
-  size_t end = response.find("\r\n\r\n");
-  reply.headers = response.substr(0, end);
-  reply.body = end == std::string::npos ? "" : response.substr(end + 4);
-  if (response.size() > 12) reply.status = std::stoi(response.substr(9, 3));
-  return reply;
-}
-
 std::string FileBody(std::string_view path) {
   for (const EmbeddedFile& file : DashboardFiles())
     if (file.path == path) return std::string(file.body);
@@ -95,9 +64,9 @@ TEST(DashboardListen, LoopbackAndOurOverlayAddressesOnly) {
   ASSERT_TRUE(v4.ok());
   EXPECT_EQ(v4->host, "192.168.100.2");
   EXPECT_EQ(v4->port, 8080);
-  for (const char* bad : {":8080", "0.0.0.0:8080", "[::]:8080", "192.168.100.3:8080",
-                          "203.0.113.7:8080", "localhost:8080", "192.168.100.2", "[::1]:99999",
-                          "fd00::2:80"}) {
+  for (const char* bad :
+       {":8080", "0.0.0.0:8080", "[::]:8080", "192.168.100.3:8080", "203.0.113.7:8080",
+        "localhost:8080", "192.168.100.2", "[::1]:99999", "fd00::2:80"}) {
     auto checked = CheckDashboardListen(bad, Ours());
     ASSERT_FALSE(checked.ok()) << bad;
     EXPECT_EQ(checked.status().message().rfind(std::string("dashboard.listen \"") + bad + "\"", 0),
@@ -126,50 +95,53 @@ TEST(DashboardPage, TheFilesAreBuiltInAndLinkEachOther) {
 TEST(DashboardServer, ServesThePageAndTheStatusJsonReadOnly) {
   DashboardServer server;
   int reports = 0;
-  ASSERT_TRUE(server.Start("127.0.0.1:0", [&] {
-                ++reports;
-                return SampleStatus();
-              }).ok());
+  ASSERT_TRUE(server
+                  .Start("127.0.0.1:0",
+                         [&] {
+                           ++reports;
+                           return SampleStatus();
+                         })
+                  .ok());
   ASSERT_NE(server.port(), 0);
-  Reply page = Send(server.port(), "GET", "/");
+  HttpReply page = SendHttp(server.port(), "GET", "/");
   EXPECT_EQ(page.status, 200) << page.headers;
   EXPECT_TRUE(page.Has("Content-Type: text/html; charset=utf-8")) << page.headers;
   EXPECT_TRUE(page.Has("Content-Security-Policy: default-src 'none'; script-src 'self'"))
       << page.headers;
   EXPECT_EQ(page.body, FileBody("/index.html"));
-  Reply script = Send(server.port(), "GET", "/dashboard.js");
+  HttpReply script = SendHttp(server.port(), "GET", "/dashboard.js");
   EXPECT_EQ(script.status, 200);
   EXPECT_TRUE(script.Has("Content-Type: text/javascript")) << script.headers;
   EXPECT_EQ(script.body, FileBody("/dashboard.js"));
-  EXPECT_EQ(Send(server.port(), "GET", "/dashboard.css").body, FileBody("/dashboard.css"));
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/dashboard.css").body, FileBody("/dashboard.css"));
   EXPECT_EQ(reports, 0);  // the page alone asks the node nothing
 
-  Reply json = Send(server.port(), "GET", "/status.json?t=1");
+  HttpReply json = SendHttp(server.port(), "GET", "/status.json?t=1");
   EXPECT_EQ(json.status, 200);
   EXPECT_TRUE(json.Has("Content-Type: application/json")) << json.headers;
   EXPECT_TRUE(json.Has("Cache-Control: no-store")) << json.headers;
   EXPECT_EQ(json.body, StatusToJson(SampleStatus()));  // what `flatnet status -json` prints
   EXPECT_EQ(reports, 1);
-  Reply head = Send(server.port(), "HEAD", "/status.json");
+  HttpReply head = SendHttp(server.port(), "HEAD", "/status.json");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.body, "");
 
   for (const char* method : {"POST", "PUT", "DELETE"}) {
     for (const char* path : {"/", "/status.json", "/peers/192.168.100.3/status.json"}) {
-      Reply refused = Send(server.port(), method, path);
+      HttpReply refused = SendHttp(server.port(), method, path);
       EXPECT_EQ(refused.status, 405) << method << " " << path;
       EXPECT_TRUE(refused.Has("Allow: GET, HEAD")) << refused.headers;
     }
   }
-  for (const char* path : {"/metrics", "/status.json/", "/index.htm", "/peers/", "/peers//status.json",
-                           "/../status.json", "/dashboard.js.map"}) {
-    EXPECT_EQ(Send(server.port(), "GET", path).status, 404) << path;
-    EXPECT_EQ(Send(server.port(), "POST", path).status, 404) << path;
+  for (const char* path : {"/metrics", "/status.json/", "/index.htm", "/peers/",
+                           "/peers//status.json", "/../status.json", "/dashboard.js.map"}) {
+    EXPECT_EQ(SendHttp(server.port(), "GET", path).status, 404) << path;
+    EXPECT_EQ(SendHttp(server.port(), "POST", path).status, 404) << path;
   }
   // A name that resolves to us is another site's page (DNS rebinding): refused.
-  EXPECT_EQ(Send(server.port(), "GET", "/status.json", "attacker.example:8080").status, 403);
-  EXPECT_EQ(Send(server.port(), "GET", "/status.json", "localhost:8080").status, 200);
-  EXPECT_EQ(Send(server.port(), "GET", "/status.json", "[fd00::2]:8080").status, 200);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "attacker.example:8080").status, 403);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "localhost:8080").status, 200);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "[fd00::2]:8080").status, 200);
   server.Stop();
 }
 
@@ -187,12 +159,12 @@ TEST(DashboardServer, ThePeersViewIsFetchedFromCurrentPeersOnly) {
                            return std::string("{\"vpnIp\":\"" + host + "\"}\n");
                          })
                   .ok());
-  Reply peer = Send(server.port(), "GET", "/peers/192.168.100.3/status.json");
+  HttpReply peer = SendHttp(server.port(), "GET", "/peers/192.168.100.3/status.json");
   EXPECT_EQ(peer.status, 200);
   EXPECT_TRUE(peer.Has("Content-Type: application/json")) << peer.headers;
   EXPECT_EQ(peer.body, "{\"vpnIp\":\"192.168.100.3\"}\n");
   // Any address of the peer's certificate, in its canonical form.
-  EXPECT_EQ(Send(server.port(), "GET", "/peers/fd00:0:0::3/status.json").status, 200);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/peers/fd00:0:0::3/status.json").status, 200);
   {
     std::lock_guard lock(mutex);
     ASSERT_EQ(fetched.size(), 2u);
@@ -202,10 +174,11 @@ TEST(DashboardServer, ThePeersViewIsFetchedFromCurrentPeersOnly) {
   }
   // Not a peer now (known without a tunnel, ourselves, loopback, the relay, the underlay,
   // names, garbage): 404, and nothing is fetched.
-  for (const char* other : {"192.168.100.9", "192.168.100.2", "127.0.0.1", "192.168.100.1",
-                            "203.0.113.1", "example.com", "192.168.100.3:22", "192.168.100.3/x",
-                            ""}) {
-    EXPECT_EQ(Send(server.port(), "GET", std::string("/peers/") + other + "/status.json").status, 404)
+  for (const char* other :
+       {"192.168.100.9", "192.168.100.2", "127.0.0.1", "192.168.100.1", "203.0.113.1",
+        "example.com", "192.168.100.3:22", "192.168.100.3/x", ""}) {
+    EXPECT_EQ(
+        SendHttp(server.port(), "GET", std::string("/peers/") + other + "/status.json").status, 404)
         << other;
   }
   {
@@ -213,7 +186,7 @@ TEST(DashboardServer, ThePeersViewIsFetchedFromCurrentPeersOnly) {
     EXPECT_TRUE(fetched.empty()) << fetched.size() << " fetches, first " << fetched[0].first;
     fail = true;
   }
-  Reply silent = Send(server.port(), "GET", "/peers/192.168.100.3/status.json");
+  HttpReply silent = SendHttp(server.port(), "GET", "/peers/192.168.100.3/status.json");
   EXPECT_EQ(silent.status, 502);
   EXPECT_NE(silent.body.find("the dashboard of 192.168.100.3: no answer"), std::string::npos)
       << silent.body;
@@ -227,7 +200,7 @@ TEST(DashboardServer, APeersViewComesOverHttpFromItsDashboard) {
   status.tunnels[0].networks = {"127.0.0.1/8"};
   DashboardServer server;
   ASSERT_TRUE(server.Start("127.0.0.1:0", [status] { return status; }).ok());
-  Reply peer = Send(server.port(), "GET", "/peers/127.0.0.1/status.json");
+  HttpReply peer = SendHttp(server.port(), "GET", "/peers/127.0.0.1/status.json");
   EXPECT_EQ(peer.status, 200) << peer.body;
   EXPECT_EQ(peer.body, StatusToJson(status));
   server.Stop();
@@ -249,8 +222,9 @@ TEST(HttpFetch, ARefusedOrTooLongAnswerIsAnErrorNamingTheServer) {
   server.Stop();
   auto refused = HttpGet("127.0.0.1", closed, "/status.json", 1000, 1 << 20);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("127.0.0.1:" + std::to_string(closed) + " did not answer"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.status().message().find("127.0.0.1:" + std::to_string(closed) + " did not answer"),
+      std::string::npos)
       << refused.status().message();
 }
 
@@ -289,7 +263,8 @@ TEST(StatusJsonHostsWithoutTunnel, TheAddressBookKnowsHostsWithAnAddressToTry) {
   mesh::AddressBook book(allow, {}, {*ParseIpPrefix("10.9.0.0/24")});
   const IpAddr lighthouse = *ParseIpAddr("10.9.0.1");
   book.SetStatic(lighthouse, {*net::UdpAddr::Parse("198.51.100.1:4242")});
-  book.SetReported(*ParseIpAddr("10.9.0.5"), lighthouse, {*net::UdpAddr::Parse("198.51.100.5:4242")});
+  book.SetReported(*ParseIpAddr("10.9.0.5"), lighthouse,
+                   {*net::UdpAddr::Parse("198.51.100.5:4242")});
   // A lighthouse that knows nothing of a host answers with no address: not a member.
   book.SetReported(*ParseIpAddr("10.9.0.99"), lighthouse, {});
   auto known = book.Known();

@@ -1,11 +1,7 @@
 // The Prometheus endpoint: nebula's names under the configured namespace/subsystem, well
 // formed HELP/TYPE lines, peer names that cannot break the format, and a real loopback
 // HTTP server that answers its path and nothing else.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <sstream>
@@ -13,9 +9,12 @@
 
 #include "control/metrics_server.h"
 #include "control/metrics_text.h"
+#include "http_test_client.h"
 
 using namespace flatnet;
 using namespace flatnet::control;
+using flatnet::testing::HttpReply;
+using flatnet::testing::SendHttp;
 
 namespace {
 
@@ -187,27 +186,6 @@ TEST(MetricsServer, ListenAddressesParseOrNameTheKey) {
   }
 }
 
-namespace {
-
-// One HTTP/1.0 GET over loopback; the whole response (headers and body).
-std::string Get(uint16_t port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
-  EXPECT_EQ(::send(fd, request.data(), request.size(), 0), ssize_t(request.size()));
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, size_t(n));
-  ::close(fd);
-  return response;
-}
-
-}  // namespace
-
 TEST(MetricsServer, ServesThePathOnLoopbackAnd404sTheRest) {
   MetricsServer server;
   int scrapes = 0;
@@ -216,18 +194,21 @@ TEST(MetricsServer, ServesThePathOnLoopbackAnd404sTheRest) {
                          [&] { return SampleStatus(uint64_t(++scrapes)); })
                   .ok());
   ASSERT_NE(server.port(), 0);
-  std::string ok = Get(server.port(), "/metrics");
-  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
-  EXPECT_NE(ok.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << ok;
-  EXPECT_NE(ok.find("\r\n\r\n# HELP ns_sub_"), std::string::npos) << ok;
-  EXPECT_NE(ok.find("ns_sub_handshake_manager_initiated 2\n"), std::string::npos) << ok;
+  HttpReply ok = SendHttp(server.port(), "GET", "/metrics");
+  EXPECT_EQ(ok.status, 200) << ok.headers;
+  EXPECT_TRUE(ok.Has("Content-Type: text/plain; version=0.0.4")) << ok.headers;
+  EXPECT_EQ(ok.body.rfind("# HELP ns_sub_", 0), 0u) << ok.body;
+  EXPECT_NE(ok.body.find("ns_sub_handshake_manager_initiated 2\n"), std::string::npos) << ok.body;
   // Read fresh on each scrape.
-  EXPECT_NE(Get(server.port(), "/metrics").find("ns_sub_handshake_manager_initiated 4\n"),
+  EXPECT_NE(SendHttp(server.port(), "GET", "/metrics")
+                .body.find("ns_sub_handshake_manager_initiated 4\n"),
             std::string::npos);
   for (const char* other : {"/", "/metrics/", "/metricsx", "/other"}) {
-    std::string missing = Get(server.port(), other);
-    EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << other << ": " << missing;
+    HttpReply missing = SendHttp(server.port(), "GET", other);
+    EXPECT_EQ(missing.status, 404) << other << ": " << missing.headers;
   }
+  // Read-only: another method on the path is refused too.
+  EXPECT_EQ(SendHttp(server.port(), "POST", "/metrics").status, 404);
   server.Stop();
 }
 

@@ -226,12 +226,19 @@ function cell(row, text, cls) {
   return td;
 }
 
-function drawMembers(model) {
-  const body = document.querySelector('#members tbody');
-  body.replaceChildren();
-  for (const m of model.members) {
+// Replaces the rows of the table `selector` with one per item: `id` names the row, `fill`
+// adds its cells (and anything else the row says).
+function fillTable(selector, items, id, fill) {
+  document.querySelector(selector + ' tbody').replaceChildren(...items.map((item) => {
     const row = document.createElement('tr');
-    row.id = 'row-' + m.vpnIp;
+    row.id = id(item);
+    fill(row, item);
+    return row;
+  }));
+}
+
+function drawMembers(model) {
+  fillTable('#members', model.members, (m) => 'row-' + m.vpnIp, (row, m) => {
     row.dataset.vpnIp = m.vpnIp;
     row.dataset.online = String(m.online);
     const t = m.fromHere;
@@ -245,39 +252,28 @@ function drawMembers(model) {
       (m.certExpiresSoon ? ' (ends in ' + m.certDays + ' days)' : '') : '-');
     if (m.certExpiresSoon) cert.className = 'warn';
     cell(row, t ? formatBytes(t.txBytes) + ' / ' + formatBytes(t.rxBytes) : '-', 'number');
-    body.appendChild(row);
-  }
+  });
 }
 
 function drawPairs(model) {
   const names = new Map(model.members.map((m) => [m.vpnIp, m.name || m.vpnIp]));
-  const body = document.querySelector('#pairs tbody');
-  body.replaceChildren();
-  for (const p of model.pairs) {
-    const row = document.createElement('tr');
-    row.id = 'pairrow-' + p.id;
+  fillTable('#pairs', model.pairs, (p) => 'pairrow-' + p.id, (row, p) => {
     row.dataset.path = p.path;
     cell(row, names.get(p.a) + ' (' + p.a + ')');
     cell(row, names.get(p.b) + ' (' + p.b + ')');
     cell(row, p.path === 'relay' ? 'relayed via ' + p.relay : p.path === 'none' ? 'no tunnel' : 'direct');
     cell(row, formatRtt(p.rttUs), 'number');
     cell(row, p.seenBy.join(', '));
-    body.appendChild(row);
-  }
+  });
 }
 
 function drawCounters(me) {
-  const body = document.querySelector('#counters tbody');
-  body.replaceChildren();
-  for (const [name, value] of Object.entries(me.counters)) {
-    if (!value) continue;
-    const row = document.createElement('tr');
-    row.id = 'counter-' + name;
+  const counters = Object.entries(me.counters).filter(([, value]) => value);
+  fillTable('#counters', counters, ([name]) => 'counter-' + name, (row, [name, value]) => {
     if (name in me.drops) row.className = 'drop';
     cell(row, name);
     cell(row, String(value), 'number');
-    body.appendChild(row);
-  }
+  });
 }
 
 function setState(state, text) {
