@@ -17,20 +17,22 @@ bool IsLoopback(const IpAddr& ip) {
   return ip == *ParseIpAddr("::1");
 }
 
-// The host part of a Host header: "[fd00::2]:8080" -> "fd00::2", "a:80" -> "a".
-std::string HostOf(const std::string& header) {
-  if (!header.empty() && header[0] == '[') {
-    size_t close = header.find(']');
-    return close == std::string::npos ? header : header.substr(1, close - 1);
-  }
-  size_t colon = header.find(':');
-  return colon == std::string::npos ? header : header.substr(0, colon);
-}
-
-// Addresses and localhost only: a DNS name pointing at us is another site's page.
+// Addresses and localhost only: a DNS name pointing at us is another site's page. A Host
+// header is "name", "name:port", "1.2.3.4:port", "[v6]:port", or a bare IPv6 address (with
+// or without a port after it, which clients that do not bracket it send): two colons or
+// more can only be IPv6, since no DNS name holds a colon.
 bool HostAllowed(const std::string& header) {
-  if (header.empty()) return true;  // HTTP/1.0 clients (curl -0) may send none
-  const std::string host = HostOf(header);
+  if (header.empty()) return true;  // HTTP/1.0 clients may send none
+  std::string host = header;
+  if (host[0] == '[') {
+    size_t close = host.find(']');
+    if (close == std::string::npos) return false;
+    host = host.substr(1, close - 1);
+  } else if (std::count(host.begin(), host.end(), ':') >= 2) {
+    return true;
+  } else if (size_t colon = host.find(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
   return host == "localhost" || ParseIpAddr(host).ok();
 }
 

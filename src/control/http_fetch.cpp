@@ -17,7 +17,8 @@ Result<std::string> HttpGet(const std::string& host, uint16_t port, const std::s
   client.set_keep_alive(false);
   std::string body;
   bool too_big = false;
-  auto response = client.Get(path.c_str(), [&](const char* data, size_t length) {
+  // The Host header brackets an IPv6 address, which httplib does not do by itself.
+  auto response = client.Get(path, {{"Host", where}}, [&](const char* data, size_t length) {
     if (body.size() + length > max_bytes) {
       too_big = true;
       return false;  // httplib stops reading and reports the request canceled

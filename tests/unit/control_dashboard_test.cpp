@@ -142,6 +142,9 @@ TEST(DashboardServer, ServesThePageAndTheStatusJsonReadOnly) {
   EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "attacker.example:8080").status, 403);
   EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "localhost:8080").status, 200);
   EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "[fd00::2]:8080").status, 200);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "fd00::2:8080").status, 200);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "[fd00::2").status, 403);
+  EXPECT_EQ(SendHttp(server.port(), "GET", "/status.json", "192.168.100.2.example").status, 403);
   server.Stop();
 }
 
