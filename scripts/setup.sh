@@ -14,6 +14,8 @@ packages=(
   zlib1g-dev unzip
   # src/control/metrics_server.cpp: the Prometheus endpoint (stats.type prometheus) over HTTP.
   libcpp-httplib-dev
+  # src/cni: the CNI plugin's JSON (network config on stdin, results on stdout).
+  nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm
