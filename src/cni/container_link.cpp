@@ -9,10 +9,12 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
+#include "crypto/hash.h"
 #include "tun/netlink_request.h"
 
 namespace flatnet::cni {
@@ -66,6 +68,15 @@ LinkInfo ParseLink(const nlmsghdr& h) {
     }
   }
   return link;
+}
+
+// The MAC a bridge is created with: locally administered (02:...), from its name. Set
+// explicitly, it stays: a bridge left to choose takes its ports' lowest MAC and changes it
+// as containers come and go, leaving the others' ARP entries for the gateway stale.
+std::array<uint8_t, 6> BridgeMac(const std::string& name) {
+  const std::string key = "flatnet-cni bridge " + name;
+  auto digest = crypto::Sha256(ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  return {0x02, digest[0], digest[1], digest[2], digest[3], digest[4]};
 }
 
 }  // namespace
@@ -134,6 +145,8 @@ CniResult<LinkInfo> EnsureBridge(tun::RouteNetlink& netlink, const std::string& 
     auto* info = req.Body<ifinfomsg>();
     info->ifi_family = AF_UNSPEC;
     req.String(IFLA_IFNAME, name);
+    const auto mac = BridgeMac(name);
+    req.Attr(IFLA_ADDRESS, mac.data(), mac.size());
     rtattr* linkinfo = req.Open(IFLA_LINKINFO);
     req.String(IFLA_INFO_KIND, "bridge");
     req.Close(linkinfo);

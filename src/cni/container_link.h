@@ -58,6 +58,8 @@ class Netns {
 // nullopt when no link has that name.
 CniResult<std::optional<LinkInfo>> FindLink(tun::RouteNetlink& netlink, const std::string& name);
 // Creates the bridge unless a link of that name exists; one that is not a bridge is an error.
+// A bridge made here gets a fixed MAC (from its name), so it does not change as ports come
+// and go: containers' cached ARP entries for the gateway stay right.
 CniResult<LinkInfo> EnsureBridge(tun::RouteNetlink& netlink, const std::string& name);
 // A veth pair: `host_name` here, `peer_name` created inside `peer_netns`. mtu 0: default.
 CniStatus CreateVethPair(tun::RouteNetlink& netlink, const std::string& host_name,
