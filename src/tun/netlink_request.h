@@ -4,7 +4,8 @@
 // requests) and the CNI plugin's link setup (src/cni/container_link), so both build
 // messages one way.
 //
-// Contract: every request asks for an ack (NLM_F_REQUEST | NLM_F_ACK | flags). The buffer
+// Contract: every request asks for an ack (NLM_F_REQUEST | NLM_F_ACK | flags; RouteNetlink's
+// Dump swaps the ack for NLM_F_DUMP). The buffer
 // holds 512 bytes, more than any request flatnet sends (a veth pair with its peer's name
 // and namespace is about 130); writing past it is a FLATNET_CHECK failure, never an overrun.
 #pragma once
