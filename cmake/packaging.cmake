@@ -1,6 +1,8 @@
 # The Debian package (issue 11, part 4): `cmake --build build --target package` (or `cd build
 # && cpack`) writes build/flatnet_<version>_<arch>.deb with
 #   /usr/bin/flatnet, flatnet-cert, flatnet-forward
+#   /usr/lib/cni/flatnet-cni                  the CNI plugin, where Debian's runtimes look
+#                                             (containernetworking-plugins' directory)
 #   /usr/lib/systemd/system/flatnet.service   the unit `flatnet service unit` prints, for
 #                                             /usr/bin/flatnet and /etc/flatnet/config.yml
 #   /etc/flatnet/                             empty: `flatnet join` (or the admin) fills it
@@ -12,6 +14,8 @@
 include(GNUInstallDirs)
 
 install(TARGETS flatnet flatnet-cert flatnet-forward RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Podman and containerd on Debian find CNI plugins in /usr/lib/cni (docs/cni.md).
+install(TARGETS flatnet-cni RUNTIME DESTINATION lib/cni)
 
 # One source for the unit: the binary that `flatnet service install` runs prints it, so the
 # packaged unit and the installed-by-hand one never drift apart.

@@ -15,6 +15,8 @@ packages=(
   # src/control/http_endpoint.cpp: the Prometheus endpoint (stats.type prometheus) and the
   # dashboard (dashboard.listen) over HTTP; the dashboard lab reads the page with chromium.
   libcpp-httplib-dev chromium
+  # src/cni: the CNI plugin's JSON (network config on stdin, results on stdout).
+  nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm

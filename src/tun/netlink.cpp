@@ -9,47 +9,9 @@
 
 #include <cstring>
 
+#include "tun/netlink_request.h"
+
 namespace flatnet::tun {
-namespace {
-
-// A netlink request under construction: header, fixed struct, then attributes.
-class Request {
- public:
-  Request(uint16_t type, uint16_t flags) {
-    std::memset(buf_, 0, sizeof(buf_));
-    header()->nlmsg_type = type;
-    header()->nlmsg_flags = uint16_t(NLM_F_REQUEST | NLM_F_ACK | flags);
-    header()->nlmsg_len = NLMSG_HDRLEN;
-  }
-  nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buf_); }
-  template <typename T>
-  T* Body() {
-    T* body = reinterpret_cast<T*>(buf_ + header()->nlmsg_len);
-    header()->nlmsg_len += NLMSG_ALIGN(sizeof(T));
-    return body;
-  }
-  rtattr* Attr(uint16_t type, const void* data, size_t len) {
-    auto* attr = reinterpret_cast<rtattr*>(buf_ + header()->nlmsg_len);
-    attr->rta_type = type;
-    attr->rta_len = uint16_t(RTA_LENGTH(len));
-    if (len) std::memcpy(RTA_DATA(attr), data, len);
-    header()->nlmsg_len += RTA_ALIGN(attr->rta_len);
-    return attr;
-  }
-  void U32(uint16_t type, uint32_t value) { Attr(type, &value, 4); }
-  // The address's own bytes: 4 for IPv4, 16 for IPv6.
-  void Ip(uint16_t type, const IpAddr& ip) { Attr(type, ip.bytes().data(), ip.bytes().size()); }
-  // Nested attributes: open, add, then Close to fix up the outer length.
-  rtattr* Open(uint16_t type) { return Attr(type, nullptr, 0); }
-  void Close(rtattr* nest) {
-    nest->rta_len = uint16_t(buf_ + header()->nlmsg_len - reinterpret_cast<uint8_t*>(nest));
-  }
-
- private:
-  alignas(nlmsghdr) uint8_t buf_[512];
-};
-
-}  // namespace
 
 Result<RouteNetlink> RouteNetlink::Open() {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -72,16 +34,35 @@ RouteNetlink::~RouteNetlink() {
 }
 
 Status RouteNetlink::Transact(void* request, const std::string& what) {
+  return Exchange(static_cast<nlmsghdr*>(request), what, nullptr);
+}
+
+Status RouteNetlink::Query(void* request, const std::string& what,
+                           const std::function<void(const nlmsghdr&)>& each) {
+  return Exchange(static_cast<nlmsghdr*>(request), what, &each);
+}
+
+Status RouteNetlink::Dump(void* request, const std::string& what,
+                          const std::function<void(const nlmsghdr&)>& each) {
   auto* req = static_cast<nlmsghdr*>(request);
+  req->nlmsg_flags = uint16_t((req->nlmsg_flags & ~NLM_F_ACK) | NLM_F_DUMP);
+  return Exchange(req, what, &each);
+}
+
+Status RouteNetlink::Exchange(nlmsghdr* req, const std::string& what,
+                              const std::function<void(const nlmsghdr&)>* each) {
   req->nlmsg_seq = ++seq_;
+  last_errno_ = 0;
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd_, req, req->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) <
       0) {
     return Status::Error(what + ": " + std::strerror(errno));
   }
-  alignas(nlmsghdr) uint8_t reply[4096];
-  for (int attempts = 0; attempts < 16; ++attempts) {
+  // A request ends with its ack (NLMSG_ERROR, error 0 or the refusal); a dump with NLMSG_DONE
+  // after any number of parts. Bounded: a dump of more than this many reads is refused.
+  alignas(nlmsghdr) static thread_local uint8_t reply[32768];
+  for (int reads = 0; reads < 4096; ++reads) {
     ssize_t n = recv(fd_, reply, sizeof(reply), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -89,10 +70,15 @@ Status RouteNetlink::Transact(void* request, const std::string& what) {
     }
     int len = int(n);
     for (auto* h = reinterpret_cast<nlmsghdr*>(reply); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq_ || h->nlmsg_type != NLMSG_ERROR) continue;
-      auto* err = static_cast<nlmsgerr*>(NLMSG_DATA(h));
-      if (err->error == 0) return Status();
-      return Status::Error(what + ": " + std::strerror(-err->error));
+      if (h->nlmsg_seq != seq_) continue;
+      if (h->nlmsg_type == NLMSG_DONE) return Status();
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        auto* err = static_cast<nlmsgerr*>(NLMSG_DATA(h));
+        if (err->error == 0) return Status();
+        last_errno_ = -err->error;
+        return Status::Error(what + ": " + std::strerror(-err->error));
+      }
+      if (each) (*each)(*h);
     }
   }
   return Status::Error(what + ": no answer from the kernel");
@@ -100,7 +86,7 @@ Status RouteNetlink::Transact(void* request, const std::string& what) {
 
 Status RouteNetlink::SetLink(int ifindex, const std::string& name, int mtu, int tx_queue_len,
                              bool up) {
-  Request req(RTM_NEWLINK, 0);
+  NetlinkRequest req(RTM_NEWLINK, 0);
   auto* info = req.Body<ifinfomsg>();
   info->ifi_family = AF_UNSPEC;
   info->ifi_index = ifindex;
@@ -118,7 +104,7 @@ Status RouteNetlink::SetLink(int ifindex, const std::string& name, int mtu, int 
 }
 
 Status RouteNetlink::AddAddress(int ifindex, const std::string& name, const IpPrefix& address) {
-  Request req(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+  NetlinkRequest req(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
   auto* ifa = req.Body<ifaddrmsg>();
   const bool v6 = address.is_v6();
   ifa->ifa_family = v6 ? AF_INET6 : AF_INET;
@@ -132,7 +118,7 @@ Status RouteNetlink::AddAddress(int ifindex, const std::string& name, const IpPr
 }
 
 Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& device_name) {
-  Request req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+  NetlinkRequest req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
   auto* rtm = req.Body<rtmsg>();
   const IpPrefix destination = route.destination.Masked();
   const bool v6 = destination.is_v6();
@@ -141,9 +127,11 @@ Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& dev
   rtm->rtm_table = RT_TABLE_MAIN;
   rtm->rtm_protocol = route.kernel_protocol ? RTPROT_KERNEL : RTPROT_BOOT;
   // IPv6 routes have no scope of their own (the kernel keeps them universe).
-  rtm->rtm_scope = v6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  // A route through a gateway is universe scope; one onto the link itself, link scope.
+  rtm->rtm_scope = v6 || route.gateway.valid() ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
   rtm->rtm_type = RTN_UNICAST;
   req.Ip(RTA_DST, destination.addr());
+  if (route.gateway.valid()) req.Ip(RTA_GATEWAY, route.gateway);
   req.U32(RTA_OIF, uint32_t(route.ifindex));
   if (route.metric > 0) req.U32(RTA_PRIORITY, uint32_t(route.metric));
   if (route.preferred_source.valid() && !route.preferred_source.IsUnspecified())
@@ -154,14 +142,16 @@ Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& dev
     if (route.advmss > 0) req.U32(RTAX_ADVMSS, uint32_t(route.advmss));
     req.Close(metrics);
   }
-  std::string what = "adding route " + destination.ToString() + " dev " + device_name;
+  std::string what = "adding route " + destination.ToString();
+  if (route.gateway.valid()) what += " via " + route.gateway.ToString();
+  what += " dev " + device_name;
   if (route.mtu > 0) what += " mtu " + std::to_string(route.mtu);
   if (route.metric > 0) what += " metric " + std::to_string(route.metric);
   return Transact(req.header(), what);
 }
 
 Status RouteNetlink::DeleteRoute(const RouteSpec& route, const std::string& device_name) {
-  Request req(RTM_DELROUTE, 0);
+  NetlinkRequest req(RTM_DELROUTE, 0);
   auto* rtm = req.Body<rtmsg>();
   const IpPrefix destination = route.destination.Masked();
   rtm->rtm_family = destination.is_v6() ? AF_INET6 : AF_INET;

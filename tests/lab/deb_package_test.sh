@@ -4,7 +4,8 @@
 # here is fresh); dpkg -i installs the package there with only the libraries its Depends line
 # names (so a missing dependency fails the install); then, all from inside that root:
 #  1. the files are where a Debian user looks (binaries in /usr/bin, the unit in
-#     /usr/lib/systemd/system, /etc/flatnet, the docs) and `flatnet -version` runs;
+#     /usr/lib/systemd/system, flatnet-cni in /usr/lib/cni, /etc/flatnet, the docs) and
+#     `flatnet -version` and `CNI_COMMAND=VERSION flatnet-cni` run;
 #  2. `systemd-analyze verify` passes the packaged unit, and it runs /usr/bin/flatnet;
 #  3. the installed flatnet-cert makes the CA and a host's certificate, and the installed
 #     daemon, started as the unit starts it (`-test` first, then `-config
@@ -75,12 +76,16 @@ in_root dpkg -i /tmp/flatnet.deb >"$LAB_DIR/dpkg.log" 2>&1 || {
   cat "$LAB_DIR/dpkg.log" >&2
   lab_fail "dpkg -i $(basename "$deb") failed in a clean bookworm root with its Depends installed (log above)"
 }
-for f in /usr/bin/flatnet /usr/bin/flatnet-cert /usr/bin/flatnet-forward \
-  /usr/lib/systemd/system/flatnet.service /usr/share/doc/flatnet/README.md; do
+for f in /usr/bin/flatnet /usr/bin/flatnet-cert /usr/bin/flatnet-forward /usr/lib/cni/flatnet-cni \
+  /usr/lib/systemd/system/flatnet.service /usr/share/doc/flatnet/README.md /usr/share/doc/flatnet/cni.md; do
   [ -e "$root$f" ] || lab_fail "the package did not install $f"
 done
 [ -d "$root/etc/flatnet" ] || lab_fail "the package did not make /etc/flatnet"
 version=$(in_root flatnet -version) || lab_fail "the installed flatnet -version failed (missing library?)"
+cni_versions=$(in_root env -i CNI_COMMAND=VERSION /usr/lib/cni/flatnet-cni </dev/null) ||
+  lab_fail "the installed flatnet-cni VERSION failed: $cni_versions"
+[[ $cni_versions == *'"supportedVersions":["0.4.0","1.0.0"]'* ]] ||
+  lab_fail "the installed flatnet-cni VERSION said: $cni_versions"
 echo "ok 1 - dpkg -i installs flatnet ($version) into a clean Debian 12 root; files in place"
 
 # ---- 2. The unit ----------------------------------------------------------------------
@@ -151,7 +156,7 @@ echo "ok 3 - the installed flatnet-cert and daemon carry a mesh with this build'
 # ---- 4. Removed ---------------------------------------------------------------------
 lab_stop installed-flatnet
 in_root dpkg -r flatnet >"$LAB_DIR/dpkg-r.log" 2>&1 || { cat "$LAB_DIR/dpkg-r.log" >&2; lab_fail "dpkg -r flatnet failed"; }
-for f in /usr/bin/flatnet /usr/bin/flatnet-cert /usr/lib/systemd/system/flatnet.service; do
+for f in /usr/bin/flatnet /usr/bin/flatnet-cert /usr/lib/cni/flatnet-cni /usr/lib/systemd/system/flatnet.service; do
   [ ! -e "$root$f" ] || lab_fail "dpkg -r left $f behind"
 done
 [ -f "$root/etc/flatnet/host.key" ] || lab_fail "dpkg -r removed the member's /etc/flatnet/host.key"

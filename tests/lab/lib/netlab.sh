@@ -486,6 +486,17 @@ lab_pair() {
   done
 }
 
+# lab_container NAME: a namespace with nothing but its loopback, standing in for a
+# container whose network a CNI plugin sets up; lab_netns_path gives its CNI_NETNS.
+lab_container() {
+  [ $# -eq 1 ] || lab_fail "usage: lab_container NAME"
+  lab__new_namespace "$1" container
+}
+lab_netns_path() {
+  lab__require_node "$1"
+  echo "/var/run/netns/$(lab_ns "$1")"
+}
+
 # lab_host_behind NAME --upstream SEG --nat "KIND..." : a host behind 0..3 nested NAT
 # routers (outermost first), e.g. --nat "masq symmetric". Routers are NAME-nat1..3 on LANs
 # NAME-lan1..3; the host sits on the innermost LAN (or on SEG itself for --nat "").
@@ -795,6 +806,10 @@ lab_fingerprint() {
 #                       (firewall.default_local_cidr_any became false: a rule without
 #                       local_cidr only admits traffic to the host's own overlay address);
 #                       1.6.1 ignores the key; flatnet follows 1.10+.
+#   --local-cidr-out CIDR   (on a gateway) also let CIDR start connections out: an
+#                       outbound rule with local_cidr, which 1.10+ needs for traffic the
+#                       unsafe network itself starts (containers on a CNI bridge), since an
+#                       outbound rule without local_cidr then covers only our own address
 # The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
 # by flatnet; nebula ignores unknown keys.
 lab_config() {
@@ -805,6 +820,7 @@ lab_config() {
   local level=info ca=ca cert=$host mtu=1300 routines="" extra="" dns_port="" peer spec
   local lh_interval=60
   local statics=() lighthouses=() relays=() blocklist=() unsafe=() local_cidrs=()
+  local local_cidrs_out=()
   while [ $# -gt 0 ]; do
     case $1 in
       --port) port=$2; shift 2 ;;
@@ -827,6 +843,7 @@ lab_config() {
       --lighthouse-interval) lh_interval=$2; shift 2 ;;
       --unsafe-route) unsafe+=("$2"); shift 2 ;;
       --local-cidr) local_cidrs+=("$2"); shift 2 ;;
+      --local-cidr-out) local_cidrs_out+=("$2"); shift 2 ;;
       --lighthouse-at)
         [[ ${2:-} =~ ^([a-zA-Z0-9][a-zA-Z0-9-]*)=([0-9.]+:[0-9]+)$ ]] ||
           lab_fail "lab_config $host: --lighthouse-at '${2:-}' is not PEER=ADDR:PORT"
@@ -906,6 +923,12 @@ lab_config() {
     echo "    - port: any"
     echo "      proto: any"
     echo "      host: any"
+    for spec in "${local_cidrs_out[@]}"; do
+      echo "    - port: any"
+      echo "      proto: any"
+      echo "      host: any"
+      echo "      local_cidr: $spec"
+    done
     echo "  inbound:"
     for proto in icmp tcp udp; do
       echo "    - port: any"
