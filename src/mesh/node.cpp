@@ -589,6 +589,7 @@ NodeStatus Node::Report() const {
     }
     status.lighthouses.push_back(std::move(l));
   }
+  const std::shared_ptr<const CertRouteTable> cert_routes = cert_routes_->Current();
   // In address order, so the table reads the same from one call to the next.
   std::vector<std::pair<IpAddr, const Tunnel*>> ordered;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) ordered.emplace_back(vpn_ip, tunnel.get());
@@ -613,6 +614,8 @@ NodeStatus Node::Report() const {
     t.initiator = tunnel->initiator();
     for (const IpPrefix& network : peer.networks) t.networks.push_back(network.ToString());
     t.groups = peer.groups;
+    for (const CertRoute& route : *cert_routes)
+      if (route.gateway == vpn_ip) t.cert_routes.push_back(route.network.ToString());
     if (tunnel->via_relay().valid()) {
       t.relayed = true;
       t.relay_vpn_ip = tunnel->via_relay().ToString();

@@ -79,6 +79,9 @@ struct NodeStatus {
     bool initiator = false;
     std::vector<std::string> networks;  // every network of the peer's certificate, both families
     std::vector<std::string> groups;
+    // Networks routed through this peer because its certificate carries them
+    // (tun.routes_from_certs); empty with the key off.
+    std::vector<std::string> cert_routes;
     bool relayed = false;
     std::string relay_vpn_ip, relay_name;  // relayed: through which host ("" name: unknown)
     int64_t created_unix_ns = 0;           // when the tunnel was made (our clock)
