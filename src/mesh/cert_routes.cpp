@@ -66,14 +66,18 @@ CertRouteBuild BuildCertRoutes(const std::vector<CertRouteClaim>& claims,
     out.routes.push_back({network, winner->gateway, winner->name});
     for (const CertRouteClaim* peer : peers) {
       if (peer == winner) continue;
-      out.refused.push_back({network, peer->gateway, peer->name, CertRouteRefusal::kClaimedByOther,
-                             {}, winner->gateway});
+      out.refused.push_back({network,
+                             peer->gateway,
+                             peer->name,
+                             CertRouteRefusal::kClaimedByOther,
+                             {},
+                             winner->gateway});
     }
   }
   // The map gave address order; a stable sort by length keeps it among equal lengths.
-  std::stable_sort(out.routes.begin(), out.routes.end(), [](const CertRoute& a, const CertRoute& b) {
-    return a.network.bits() > b.network.bits();
-  });
+  std::stable_sort(
+      out.routes.begin(), out.routes.end(),
+      [](const CertRoute& a, const CertRoute& b) { return a.network.bits() > b.network.bits(); });
   return out;
 }
 

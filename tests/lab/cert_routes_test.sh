@@ -63,43 +63,44 @@ meet() {
   echo "ok - tunnels between ${hosts[*]} (overlay pings)"
 }
 
-# expect_routes "HOST=SUBNET ...": every HOST routes every other HOST's SUBNET into its tun
-# (within 5 s of the tunnel) and not its own.
-expect_routes() {
-  local pairs=("$@") x y
-  for x in "${pairs[@]}"; do
-    for y in "${pairs[@]}"; do
-      if [ "$x" = "$y" ]; then
-        no_route_in_tun "${x%%=*}" "${x#*=}" ||
-          lab_fail "${x%%=*} routes its own subnet ${x#*=} into its tun"
-        continue
-      fi
-      lab_wait_for --timeout 5 -- route_in_tun "${x%%=*}" "${y#*=}" ||
-        lab_fail "${x%%=*} has no kernel route for ${y%%=*}'s ${y#*=} into its tun: $(lab_exec "${x%%=*}" ip route)"
-      [ "$(status_routes "${x%%=*}" "${y%%=*}")" = "${y#*=}" ] ||
-        lab_fail "flatnet status on ${x%%=*} shows routes '$(status_routes "${x%%=*}" "${y%%=*}")' through ${y%%=*}, expected ${y#*=}"
-    done
+# each_pair FN ITEM...: FN X Y for every ordered pair of two different ITEMs.
+each_pair() {
+  local fn=$1 x y
+  shift
+  for x in "$@"; do
+    for y in "$@"; do [ "$x" = "$y" ] || "$fn" "$x" "$y"; done
   done
-  echo "ok - each of ${pairs[*]%%=*} routes the others' subnets into its tun (no unsafe_routes); flatnet status shows them per peer"
+}
+
+# expect_routes HOST=SUBNET...: no HOST routes its own SUBNET into its tun, and each routes
+# every other's (within 5 s of the tunnel), which `flatnet status` shows for that peer.
+expect_routes() {
+  local x
+  for x in "$@"; do
+    no_route_in_tun "${x%%=*}" "${x#*=}" || lab_fail "${x%%=*} routes its own subnet ${x#*=} into its tun"
+  done
+  each_pair expect_route_to "$@"
+  echo "ok - each of ${*%%=*} routes the others' subnets into its tun (no unsafe_routes); flatnet status shows them per peer"
+}
+expect_route_to() { # HOST=SUBNET PEER=SUBNET
+  local host=${1%%=*} peer=${2%%=*} subnet=${2#*=}
+  lab_wait_for --timeout 5 -- route_in_tun "$host" "$subnet" ||
+    lab_fail "$host has no kernel route for $peer's $subnet into its tun: $(lab_exec "$host" ip route)"
+  [ "$(status_routes "$host" "$peer")" = "$subnet" ] ||
+    lab_fail "flatnet status on $host shows routes '$(status_routes "$host" "$peer")' through $peer, expected $subnet"
 }
 
 # container_mesh CONTAINER...: every container pings every other, then sends it the payload.
 container_mesh() {
-  local all=("$@") from to
-  for from in "${all[@]}"; do
-    for to in "${all[@]}"; do
-      [ "$from" != "$to" ] || continue
-      lab_wait_for --timeout 10 -- lab_ping "$from" "$(lab_ip "$to")" ||
-        lab_fail "container $from cannot ping container $to at $(lab_ip "$to")"
-    done
-  done
-  echo "ok - every container of ${all[*]} pings every other"
-  for from in "${all[@]}"; do
-    for to in "${all[@]}"; do
-      [ "$from" = "$to" ] || lab_tcp_transfer "$from" "$to" "$(lab_ip "$to")" "$payload"
-    done
-  done
+  each_pair container_ping "$@"
+  echo "ok - every container of $* pings every other"
+  each_pair container_transfer "$@"
 }
+container_ping() {
+  lab_wait_for --timeout 10 -- lab_ping "$1" "$(lab_ip "$2")" ||
+    lab_fail "container $1 cannot ping container $2 at $(lab_ip "$2")"
+}
+container_transfer() { lab_tcp_transfer "$1" "$2" "$(lab_ip "$2")" "$payload"; }
 
 # stop_and_expect_withdrawn GONE SUBNET HOST...: GONE's daemon stops; each HOST's kernel
 # route for SUBNET goes within 10 s and its log says why.

@@ -15,9 +15,6 @@ using namespace flatnet::mesh::testing;
 
 namespace {
 
-constexpr const char* kAddrA = "192.0.2.1:4242";
-constexpr const char* kAddrB = "192.0.2.2:4242";
-
 // a's packet from its overlay address to `destination`, as RouteFor sees it.
 firewall::Packet To(const char* destination) {
   firewall::Packet packet;
@@ -29,7 +26,8 @@ firewall::Packet To(const char* destination) {
   return packet;
 }
 
-const std::string kStaticB = "static_host_map:\n  \"10.9.0.2\": [\"" + std::string(kAddrB) + "\"]\n";
+// a at 192.0.2.1, b at 192.0.2.2 (neither is ever sent to: the nodes never start).
+const std::string kStaticB = "static_host_map:\n  \"10.9.0.2\": [\"192.0.2.2:4242\"]\n";
 const std::string kOn = "tun:\n  routes_from_certs: true\n";
 
 // a (10.9.0.1, carrying 10.100.1.0/24) and b (10.9.0.2), whose certificate carries
@@ -46,10 +44,10 @@ struct Pair {
 
   explicit Pair(const std::string& a_rest) {
     a = TestNode::Create(MeshConfig(ca, a_host, kStaticB + a_rest));
-    b = TestNode::Create(MeshConfig(
-        ca, b_host, "static_host_map:\n  \"10.9.0.1\": [\"" + std::string(kAddrA) + "\"]\n"));
+    b = TestNode::Create(
+        MeshConfig(ca, b_host, "static_host_map:\n  \"10.9.0.1\": [\"192.0.2.1:4242\"]\n"));
   }
-  bool Connect() { return Handshake(*a, *b, "10.9.0.2", kAddrA, kAddrB); }
+  bool Connect() { return Handshake(*a, *b, "10.9.0.2", "192.0.2.1:4242", "192.0.2.2:4242"); }
   IpAddr ARoute(const char* destination) {
     a->node->RefreshCertRoutes();
     return a->node->RouteFor(To(destination), *a->node->host_map().Current());
@@ -92,10 +90,12 @@ TEST(MeshCertRoutesNode, AConfiguredUnsafeRouteWinsAndAReloadTurnsTheKeyOff) {
   ASSERT_TRUE(pair.a && pair.b && pair.Connect());
   ASSERT_EQ(pair.ARoute("10.100.2.9"), Ip("10.9.0.2"));
   // A third host, 10.9.0.3, is the configured gateway for 10.100.0.0/16.
-  auto yaml = [&](const std::string& tun) { return MeshYaml(pair.ca, pair.a_host, kStaticB + tun); };
-  auto configured = pair.a->node->Reload(ConfigFromYaml(
-      yaml("tun:\n  routes_from_certs: true\n  unsafe_routes:\n"
-           "    - route: 10.100.0.0/16\n      via: 10.9.0.3\n")));
+  auto yaml = [&](const std::string& tun) {
+    return MeshYaml(pair.ca, pair.a_host, kStaticB + tun);
+  };
+  auto configured = pair.a->node->Reload(
+      ConfigFromYaml(yaml("tun:\n  routes_from_certs: true\n  unsafe_routes:\n"
+                          "    - route: 10.100.0.0/16\n      via: 10.9.0.3\n")));
   ASSERT_TRUE(configured.ok()) << configured.status().message();
   EXPECT_EQ(pair.ARoute("10.100.2.9"), Ip("10.9.0.3"));
   EXPECT_TRUE(pair.a->node->cert_routes().Current()->empty());

@@ -33,7 +33,8 @@ CertRouteLimits Limits(std::vector<const char*> configured = {}) {
 
 std::vector<std::string> Texts(const CertRouteTable& table) {
   std::vector<std::string> out;
-  for (const CertRoute& r : table) out.push_back(r.network.ToString() + " via " + r.gateway.ToString());
+  for (const CertRoute& r : table)
+    out.push_back(r.network.ToString() + " via " + r.gateway.ToString());
   return out;
 }
 
@@ -54,18 +55,19 @@ class FakeKernel : public KernelRouteSink {
   }
 };
 
-log::Logger Quiet() { return log::Logger([](std::string_view) {}); }
+log::Logger Quiet() {
+  return log::Logger([](std::string_view) {});
+}
 
 TEST(MeshCertRoutes, EachPeersCertificateNetworksRouteThroughIt) {
-  CertRouteBuild build = BuildCertRoutes(
-      {Claim("192.168.100.2", {"10.100.2.0/24"}),
-       Claim("192.168.100.3", {"10.100.3.0/24", "10.200.0.0/16", "fd00:3::/64"})},
-      {}, Limits());
+  CertRouteBuild build =
+      BuildCertRoutes({Claim("192.168.100.2", {"10.100.2.0/24"}),
+                       Claim("192.168.100.3", {"10.100.3.0/24", "10.200.0.0/16", "fd00:3::/64"})},
+                      {}, Limits());
   EXPECT_EQ(Texts(build.routes),
-            (std::vector<std::string>{"fd00:3::/64 via 192.168.100.3",
-                                      "10.100.2.0/24 via 192.168.100.2",
-                                      "10.100.3.0/24 via 192.168.100.3",
-                                      "10.200.0.0/16 via 192.168.100.3"}));
+            (std::vector<std::string>{
+                "fd00:3::/64 via 192.168.100.3", "10.100.2.0/24 via 192.168.100.2",
+                "10.100.3.0/24 via 192.168.100.3", "10.200.0.0/16 via 192.168.100.3"}));
   EXPECT_TRUE(build.refused.empty());
 }
 
@@ -76,14 +78,14 @@ TEST(MeshCertRoutes, NetworksAreMaskedAndListedOnce) {
 }
 
 TEST(MeshCertRoutes, NetworksOverlappingOurOwnAreRefused) {
-  CertRouteBuild build = BuildCertRoutes(
-      {Claim("192.168.100.2",
-             {"10.100.1.0/24",     // our certificate's own unsafe network
-              "10.100.1.128/25",   // inside it
-              "10.100.0.0/16",     // holding it
-              "192.168.0.0/16",    // holding our overlay
-              "10.100.2.0/24"})},  // fine
-      {}, Limits());
+  CertRouteBuild build =
+      BuildCertRoutes({Claim("192.168.100.2",
+                             {"10.100.1.0/24",     // our certificate's own unsafe network
+                              "10.100.1.128/25",   // inside it
+                              "10.100.0.0/16",     // holding it
+                              "192.168.0.0/16",    // holding our overlay
+                              "10.100.2.0/24"})},  // fine
+                      {}, Limits());
   EXPECT_EQ(Texts(build.routes), (std::vector<std::string>{"10.100.2.0/24 via 192.168.100.2"}));
   ASSERT_EQ(build.refused.size(), 4u);
   for (const RefusedCertRoute& r : build.refused) {
@@ -95,9 +97,10 @@ TEST(MeshCertRoutes, NetworksOverlappingOurOwnAreRefused) {
 }
 
 TEST(MeshCertRoutes, ConfiguredRoutesWinOverSameAndOverlappingPrefixes) {
-  CertRouteBuild build = BuildCertRoutes(
-      {Claim("192.168.100.2", {"10.100.2.0/24", "10.100.3.0/24", "10.100.4.0/24", "10.100.8.0/24"})},
-      {}, Limits({"10.100.2.0/24", "10.100.3.0/25", "10.100.4.0/22"}));
+  CertRouteBuild build =
+      BuildCertRoutes({Claim("192.168.100.2",
+                             {"10.100.2.0/24", "10.100.3.0/24", "10.100.4.0/24", "10.100.8.0/24"})},
+                      {}, Limits({"10.100.2.0/24", "10.100.3.0/25", "10.100.4.0/22"}));
   // .2 the same prefix, .3 holds a configured /25, .4 lies inside a configured /22.
   EXPECT_EQ(Texts(build.routes), (std::vector<std::string>{"10.100.8.0/24 via 192.168.100.2"}));
   ASSERT_EQ(build.refused.size(), 3u);
@@ -130,16 +133,17 @@ TEST(MeshCertRoutes, TheEarlierTunnelWinsASharedNetworkAndKeepsIt) {
 }
 
 TEST(MeshCertRoutes, EqualTimesGoToTheLowerAddress) {
-  CertRouteBuild build = BuildCertRoutes({Claim("192.168.100.9", {"10.100.9.0/24"}, 5),
-                                          Claim("192.168.100.4", {"10.100.9.0/24"}, 5)},
-                                         {}, Limits());
+  CertRouteBuild build = BuildCertRoutes(
+      {Claim("192.168.100.9", {"10.100.9.0/24"}, 5), Claim("192.168.100.4", {"10.100.9.0/24"}, 5)},
+      {}, Limits());
   EXPECT_EQ(Texts(build.routes), (std::vector<std::string>{"10.100.9.0/24 via 192.168.100.4"}));
 }
 
 TEST(MeshCertRoutes, OverlappingPrefixesOfTwoPeersAreBothRouted) {
   CertRoutes routes(Quiet());
-  routes.Update({Claim("192.168.100.2", {"10.50.0.0/16"}), Claim("192.168.100.3", {"10.50.7.0/24"})},
-                Limits(), nullptr);
+  routes.Update(
+      {Claim("192.168.100.2", {"10.50.0.0/16"}), Claim("192.168.100.3", {"10.50.7.0/24"})},
+      Limits(), nullptr);
   EXPECT_EQ(routes.GatewayFor(Ip("10.50.7.9")), Ip("192.168.100.3"));  // the longer prefix
   EXPECT_EQ(routes.GatewayFor(Ip("10.50.8.9")), Ip("192.168.100.2"));
   EXPECT_FALSE(routes.GatewayFor(Ip("10.51.0.1")).valid());
