@@ -16,15 +16,7 @@ using namespace flatnet::mesh::testing;
 namespace {
 
 // a's packet from its overlay address to `destination`, as RouteFor sees it.
-firewall::Packet To(const char* destination) {
-  firewall::Packet packet;
-  packet.protocol = firewall::kProtoTcp;
-  packet.local_ip = Ip("10.9.0.1");
-  packet.remote_ip = Ip(destination);
-  packet.local_port = 40000;
-  packet.remote_port = 80;
-  return packet;
-}
+firewall::Packet To(const char* destination) { return OutboundUdp("10.9.0.1", destination); }
 
 // a at 192.0.2.1, b at 192.0.2.2 (neither is ever sent to: the nodes never start).
 const std::string kStaticB = "static_host_map:\n  \"10.9.0.2\": [\"192.0.2.2:4242\"]\n";

@@ -263,15 +263,7 @@ TEST(MeshReload, KeysOnlyARestartAppliesAreListedAndKeepTheirRunningValues) {
 namespace {
 
 // a's packet from the overlay to `destination` (an unsafe network's host), as RouteFor sees it.
-firewall::Packet ToUnsafe(const char* destination) {
-  firewall::Packet packet;
-  packet.protocol = firewall::kProtoUdp;
-  packet.local_ip = Ip("10.9.0.1");
-  packet.remote_ip = Ip(destination);
-  packet.local_port = 40000;
-  packet.remote_port = 53;
-  return packet;
-}
+firewall::Packet ToUnsafe(const char* destination) { return OutboundUdp("10.9.0.1", destination); }
 
 const std::string kUnsafeViaB =
     "tun:\n  unsafe_routes:\n    - route: 172.16.5.0/24\n      via: 10.9.0.2\n";

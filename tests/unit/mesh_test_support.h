@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "crypto/ed25519.h"
 #include "crypto/x25519.h"
+#include "firewall/packet.h"
 #include "mesh/handshake_manager.h"
 #include "mesh/node.h"
 #include "net/udp_addr.h"
@@ -156,6 +157,18 @@ struct TestNode {
 
 inline net::UdpAddr Addr(const char* text) { return *net::UdpAddr::Parse(text); }
 inline IpAddr Ip(const char* text) { return *config::ParseIp(text); }
+
+// A UDP packet (port 40000 to 53) from `local` to `remote` as the inside path parses it:
+// what Node::RouteFor routes.
+inline firewall::Packet OutboundUdp(const char* local, const char* remote) {
+  firewall::Packet packet;
+  packet.protocol = firewall::kProtoUdp;
+  packet.local_ip = Ip(local);
+  packet.remote_ip = Ip(remote);
+  packet.local_port = 40000;
+  packet.remote_port = 53;
+  return packet;
+}
 
 // `from` (at `from_addr`) starts a handshake with `to` (at `to_addr`) and they finish it;
 // true when `from` got a tunnel to `to_ip`.
