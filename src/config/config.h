@@ -161,6 +161,9 @@ struct TunConfig {
   std::vector<UnsafeRoute> unsafe_routes;
   bool use_system_route_table = false;  // linux: unsafe routes from the kernel table
   int use_system_route_table_buffer_size = 0;
+  // flatnet's own (nebula ignores it): each peer's certificate unsafe networks are routed
+  // through that peer while its tunnel is up (mesh/cert_routes.h).
+  bool routes_from_certs = false;
 };
 
 struct LoggingConfig {

@@ -1,5 +1,6 @@
 // tun: disabled, dev, drop_local_broadcast, drop_multicast, tx_queue, mtu, routes,
-// unsafe_routes (via one IP or a weighted gateway list, install), use_system_route_table.
+// unsafe_routes (via one IP or a weighted gateway list, install), use_system_route_table,
+// and flatnet's own routes_from_certs.
 #include "config/sections.h"
 
 namespace flatnet::config {
@@ -89,6 +90,7 @@ void ParseTun(ConfigReader& reader, TunConfig* tun) {
   tun->use_system_route_table = reader.Bool("tun.use_system_route_table", false);
   tun->use_system_route_table_buffer_size =
       static_cast<int>(reader.Int("tun.use_system_route_table_buffer_size", 0, 0, INT32_MAX));
+  tun->routes_from_certs = reader.Bool("tun.routes_from_certs", false);
 
   for (const YamlNode* item : RouteMaps(reader, "tun.routes")) {
     reader.WarnUnknownFields(*item, "tun.routes", {"mtu", "route"});

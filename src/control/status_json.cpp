@@ -127,7 +127,8 @@ std::string StatusToJson(const mesh::NodeStatus& s) {
            ",\"lastHeardMsAgo\":" +
            (t.last_heard_ago_ns < 0 ? "null" : Int(t.last_heard_ago_ns / 1'000'000)) +
            ",\"rttUs\":" + (t.rtt_ns <= 0 ? "null" : Int((t.rtt_ns + 500) / 1000)) +
-           CertExpiry(t.cert_expires_unix, s.now_unix_ns) + "}";
+           CertExpiry(t.cert_expires_unix, s.now_unix_ns) +
+           ",\"certRoutes\":" + JsonList(t.cert_routes) + "}";
   }
   out += "],\"hostsWithoutTunnel\":[";
   for (size_t i = 0; i < s.hosts_without_tunnel.size(); ++i) {

@@ -16,7 +16,9 @@
 //                 "relayVpnIp", "relayName" ("" when direct), "txBytes", "rxBytes",
 //                 "txPackets", "rxPackets", "created", "upSeconds",
 //                 "lastHeardMsAgo" (null: nothing yet), "rttUs" (null: not measured yet),
-//                 "certExpires", "certExpiresUnix", "certExpiresSoon"}...],
+//                 "certExpires", "certExpiresUnix", "certExpiresSoon",
+//                 "certRoutes" (the networks of its certificate routed through it:
+//                 tun.routes_from_certs)}...],
 //    "hostsWithoutTunnel": [{"vpnIp", "certName" ("" unless it had a tunnel since we
 //                 started), "source" ("static_host_map"|"lighthouse")}...]: hosts we know
 //                 of (an address to try) but have no tunnel to now, in address order,
@@ -26,7 +28,8 @@
 // The text form fits an 80-column terminal: our name, addresses, certificate expiry,
 // lighthouses; then a table of one row per peer (name, first address, path, round trip,
 // last heard) followed by the peer's other addresses and an indented detail line (up
-// time, bytes and packets each way, groups, certificate expiry, flagged within
+// time, bytes and packets each way, routes from its certificate, groups, certificate
+// expiry, flagged within
 // kCertWarningDays); then the drop counters that are not zero. A value too long for its
 // column is cut and ends in "..". Names come from peers' certificates: control characters
 // in them are shown escaped (\x1b), never raw, so a certificate name cannot move the cursor

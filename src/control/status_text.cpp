@@ -147,6 +147,7 @@ std::string StatusToText(const mesh::NodeStatus& s) {
         "tx " + Size(t.tx_bytes) + "/" + std::to_string(t.tx_packets) + " pkts",
         "rx " + Size(t.rx_bytes) + "/" + std::to_string(t.rx_packets) + " pkts"};
     if (t.relayed && !t.relay_name.empty()) details.push_back("relay " + t.relay_vpn_ip);
+    if (!t.cert_routes.empty()) details.push_back("routes " + Join(t.cert_routes, " "));
     if (!t.groups.empty()) {
       std::vector<std::string> groups;
       for (const auto& g : t.groups) groups.push_back(Printable(g));

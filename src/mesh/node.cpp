@@ -54,6 +54,17 @@ std::string CipherName(crypto::CipherKind kind) {
   return kind == crypto::CipherKind::kAes256Gcm ? "aes" : "chachapoly";
 }
 
+// Routes from certificates go on the TUN device, never over a route that exists already.
+class TunRouteSink final : public KernelRouteSink {
+ public:
+  explicit TunRouteSink(tun::TunDevice& tun) : tun_(tun) {}
+  Status Add(const IpPrefix& network) override { return tun_.AddRouteIfAbsent({network, 0, 0}); }
+  Status Remove(const IpPrefix& network) override { return tun_.RemoveRoute({network, 0, 0}); }
+
+ private:
+  tun::TunDevice& tun_;
+};
+
 }  // namespace
 
 int64_t Node::NowNs() {
@@ -120,6 +131,8 @@ Status Node::Prepare() {
     system_routes_ =
         std::make_unique<SystemRoutes>(logger_, credentials_.networks);
   }
+  cert_routes_ = std::make_unique<CertRoutes>(logger_);
+  routes_from_certs_ = config_.tun.routes_from_certs;
   // The managers, each given what it needs; the lighthouse and the relay manager reach the
   // handshake manager, made after them, through this Node's HandshakeStarter.
   lighthouse_ = std::make_unique<Lighthouse>(
@@ -247,6 +260,7 @@ void Node::RunControl() {
     if (control_queue_.PopUntil(until, event)) HandleControlEvent(event, NowNs());
     if (reload_->has_pending.load(std::memory_order_acquire)) InstallPendingReload();
     timers_.RunDue(NowNs());
+    RefreshCertRoutes();
   }
 }
 
@@ -371,7 +385,35 @@ IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& t
     if (learned && (!configured || learned->network.bits() >= configured->network.bits()))
       return learned->gateways.PickLive(packet, tunnels);
   }
-  return configured ? configured->gateways.PickLive(packet, tunnels) : IpAddr();
+  if (configured) return configured->gateways.PickLive(packet, tunnels);
+  return cert_routes_->GatewayFor(destination);  // empty without tun.routes_from_certs
+}
+
+void Node::RefreshCertRoutes() {
+  if (!routes_from_certs_ && !cert_routes_dirty_) return;
+  const uint64_t version = host_map_.version();
+  std::shared_ptr<const SystemRoutes::Table> system;
+  if (system_routes_) system = system_routes_->Current();
+  if (!cert_routes_dirty_ && version == cert_routes_host_map_version_ &&
+      system == cert_routes_system_table_)
+    return;
+  cert_routes_dirty_ = false;
+  cert_routes_host_map_version_ = version;
+  cert_routes_system_table_ = system;
+
+  std::vector<CertRouteClaim> claims;  // none once the key is off: every route goes
+  if (routes_from_certs_) claims = ClaimsOf(*host_map_.Current());
+  CertRouteLimits limits;
+  for (const IpPrefix& network : credentials_.networks) limits.own.push_back(network.Masked());
+  for (const IpPrefix& network : credentials_.certificate->unsafe_networks)
+    limits.own.push_back(network.Masked());
+  for (const UnsafeRouteEntry& route : *unsafe_routes_.load())
+    limits.configured.push_back(route.network);
+  if (system)
+    for (const SystemRoutes::Route& route : *system) limits.configured.push_back(route.network);
+  std::optional<TunRouteSink> sink;
+  if (tun_) sink.emplace(*tun_);
+  cert_routes_->Update(claims, limits, sink ? &*sink : nullptr);
 }
 
 std::vector<const GatewaySet*> Node::EcmpGatewaySets(
@@ -565,6 +607,7 @@ NodeStatus Node::Report() const {
     }
     status.lighthouses.push_back(std::move(l));
   }
+  const std::shared_ptr<const CertRouteTable> cert_routes = cert_routes_->Current();
   // In address order, so the table reads the same from one call to the next.
   std::vector<std::pair<IpAddr, const Tunnel*>> ordered;
   for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) ordered.emplace_back(vpn_ip, tunnel.get());
@@ -589,6 +632,8 @@ NodeStatus Node::Report() const {
     t.initiator = tunnel->initiator();
     for (const IpPrefix& network : peer.networks) t.networks.push_back(network.ToString());
     t.groups = peer.groups;
+    for (const CertRoute& route : *cert_routes)
+      if (route.gateway == vpn_ip) t.cert_routes.push_back(route.network.ToString());
     if (tunnel->via_relay().valid()) {
       t.relayed = true;
       t.relay_vpn_ip = tunnel->via_relay().ToString();

@@ -33,6 +33,7 @@
 #include "firewall/firewall.h"
 #include "firewall/local_drops.h"
 #include "mesh/address_book.h"
+#include "mesh/cert_routes.h"
 #include "mesh/control_ports.h"
 #include "mesh/control_queue.h"
 #include "mesh/control_timers.h"
@@ -78,6 +79,9 @@ struct NodeStatus {
     bool initiator = false;
     std::vector<std::string> networks;  // every network of the peer's certificate, both families
     std::vector<std::string> groups;
+    // Networks routed through this peer because its certificate carries them
+    // (tun.routes_from_certs); empty with the key off.
+    std::vector<std::string> cert_routes;
     bool relayed = false;
     std::string relay_vpn_ip, relay_name;  // relayed: through which host ("" name: unknown)
     int64_t created_unix_ns = 0;           // when the tunnel was made (our clock)
@@ -163,8 +167,15 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // gateway of the longest route holding it, from tun.unsafe_routes or (with
   // tun.use_system_route_table) the kernel's table, the kernel's winning a tie as in Nebula
   // (with several gateways, the flow's choice, or one with a tunnel while that has none:
-  // GatewaySet::PickLive), else the invalid address.
+  // GatewaySet::PickLive); failing both, (with tun.routes_from_certs) the peer whose
+  // certificate carries the destination's network (cert_routes.h); else the invalid address.
   IpAddr RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
+  // tun.routes_from_certs: rebuilds the routes from certificates (and their kernel routes)
+  // when the tunnels, the routes learned from the kernel or (after a reload) the key or
+  // tun.unsafe_routes changed. The control thread calls it after every event and timer; a
+  // test of a never started Node calls it itself.
+  void RefreshCertRoutes();
+  const CertRoutes& cert_routes() const { return *cert_routes_; }
   // The other gateways of every ECMP route `gateway` serves (configured or learned): the
   // control thread starts handshakes to them when `gateway` has no tunnel, as Nebula does.
   std::vector<IpAddr> OtherGateways(const IpAddr& gateway) const;
@@ -248,6 +259,13 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // Every known host (PublishKnownHosts), tunnel or not: Report lists those without one.
   std::atomic<std::shared_ptr<const std::vector<std::pair<IpAddr, NodeStatus::KnownHostStatus>>>>
       known_hosts_;
+  // tun.routes_from_certs (cert_routes.h): read by the inside path, rebuilt by the control
+  // thread, which alone touches the fields after it.
+  std::unique_ptr<CertRoutes> cert_routes_;
+  bool routes_from_certs_ = false;  // the key as last applied
+  bool cert_routes_dirty_ = false;  // a reload changed what they are built from
+  uint64_t cert_routes_host_map_version_ = ~uint64_t(0);  // the tunnels they were built from
+  std::shared_ptr<const void> cert_routes_system_table_;  // and the kernel's learned routes
   std::unique_ptr<tun::TunDevice> tun_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string tun_device_name_;

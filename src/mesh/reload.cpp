@@ -229,6 +229,7 @@ Result<ReloadPlan> PlanReload(const config::Config& started, const config::Confi
                          running.logging.timestamp_format == next.logging.timestamp_format);
   changed("tun.unsafe_routes",
           Render(running.tun.unsafe_routes) == Render(next.tun.unsafe_routes));
+  changed("tun.routes_from_certs", running.tun.routes_from_certs == next.tun.routes_from_certs);
   changed("static_host_map", Render(running.static_host_map) == Render(next.static_host_map));
   changed("static_map", SameStaticMap(running.static_map, next.static_map));
   changed("lighthouse.hosts", Render(running.lighthouse.hosts) == Render(next.lighthouse.hosts));
@@ -318,6 +319,10 @@ void Node::InstallReload(ReloadPlan& plan) {
   // routes that were added (and forgets the removed ones), so nothing reaches the TUN
   // device for a network flatnet does not route yet.
   unsafe_routes_.store(std::move(plan.unsafe_routes));
+  // Routes from certificates follow at the control loop's next turn (RefreshCertRoutes):
+  // the key may have changed, and a new configured route wins over them.
+  routes_from_certs_ = next_config.tun.routes_from_certs;
+  cert_routes_dirty_ = true;
   if (tun_) {
     KernelRouteChange change = DiffKernelRoutes(kernel_before, kernel_after);
     if (!change.empty()) {

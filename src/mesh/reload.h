@@ -17,9 +17,11 @@
 //   firewall.default_local_cidr_any, firewall.conntrack timeouts (tracked flows the new rules
 //   refuse are cut when next seen, firewall.h), logging.*, tun.unsafe_routes (the inside
 //   path's table, and the kernel routes: added ones installed, removed ones deleted, the
-//   others untouched), static_host_map and static_map.* (the AddressBook's static entries and
-//   the resolver), lighthouse.hosts and lighthouse.interval (Lighthouse::Reload: an update
-//   at once), relay.am_relay/use_relays/relays and punchy.* (for what starts after the
+//   others untouched), tun.routes_from_certs (rebuilt at the control loop's next turn, as
+//   after a change of tun.unsafe_routes, which win over them), static_host_map and
+//   static_map.* (the AddressBook's static entries and the resolver), lighthouse.hosts and
+//   lighthouse.interval (Lighthouse::Reload: an update at once),
+//   relay.am_relay/use_relays/relays and punchy.* (for what starts after the
 //   reload; tunnels and relayed paths that exist stay). Every other key that changed is
 //   listed in restart_needed: it keeps its running value until flatnet restarts.
 // - Node::Reload (reload.cpp) plans on the caller's thread and hands the plan to the control

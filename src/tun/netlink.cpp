@@ -118,7 +118,15 @@ Status RouteNetlink::AddAddress(int ifindex, const std::string& name, const IpPr
 }
 
 Status RouteNetlink::ReplaceRoute(const RouteSpec& route, const std::string& device_name) {
-  NetlinkRequest req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+  return NewRoute(route, device_name, NLM_F_CREATE | NLM_F_REPLACE);
+}
+
+Status RouteNetlink::AddRoute(const RouteSpec& route, const std::string& device_name) {
+  return NewRoute(route, device_name, NLM_F_CREATE | NLM_F_EXCL);
+}
+
+Status RouteNetlink::NewRoute(const RouteSpec& route, const std::string& device_name, int flags) {
+  NetlinkRequest req(RTM_NEWROUTE, uint16_t(flags));
   auto* rtm = req.Body<rtmsg>();
   const IpPrefix destination = route.destination.Masked();
   const bool v6 = destination.is_v6();

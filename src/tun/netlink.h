@@ -52,6 +52,10 @@ class RouteNetlink {
   Status AddAddress(int ifindex, const std::string& name, const IpPrefix& address);
   // Adds, or replaces a route with the same destination and metric.
   Status ReplaceRoute(const RouteSpec& route, const std::string& device_name);
+  // Adds a route unless one with the same destination and metric exists (in the main
+  // table, through any device): then the kernel refuses it ("File exists") and the
+  // existing route stays as it is.
+  Status AddRoute(const RouteSpec& route, const std::string& device_name);
   // Deletes the route with the destination, device and metric of `route`.
   Status DeleteRoute(const RouteSpec& route, const std::string& device_name);
 
@@ -72,6 +76,8 @@ class RouteNetlink {
   explicit RouteNetlink(int fd) : fd_(fd) {}
   Status Exchange(nlmsghdr* request, const std::string& what,
                   const std::function<void(const nlmsghdr&)>* each);
+  // RTM_NEWROUTE with `flags` (NLM_F_CREATE | NLM_F_REPLACE or NLM_F_EXCL).
+  Status NewRoute(const RouteSpec& route, const std::string& device_name, int flags);
 
   int fd_ = -1;
   uint32_t seq_ = 0;

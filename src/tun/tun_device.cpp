@@ -316,15 +316,7 @@ Status TunDevice::ChangeRoutes(const std::vector<TunRoute>& remove,
   auto netlink = RouteNetlink::Open();
   if (!netlink.ok()) return netlink.status().Wrap("changing the routes of TUN device " + name_);
   std::string errors;
-  auto spec_of = [&](const TunRoute& r) {
-    RouteSpec spec;
-    spec.destination = r.cidr;
-    spec.ifindex = ifindex_;
-    spec.mtu = r.mtu;
-    spec.advmss = AdvMss(r.mtu ? r.mtu : default_mtu_, r.cidr);
-    spec.metric = r.metric;
-    return spec;
-  };
+  auto spec_of = [&](const TunRoute& r) { return SpecOf(r); };
   for (const TunRoute& r : remove)
     if (Status s = netlink->DeleteRoute(spec_of(r), name_); !s.ok())
       errors += (errors.empty() ? "" : "; ") + s.message();
@@ -339,6 +331,31 @@ Status TunDevice::ChangeRoutes(const std::vector<TunRoute>& remove,
       errors += (errors.empty() ? "" : "; ") + s.message();
   }
   return errors.empty() ? Status() : Status::Error(errors);
+}
+
+RouteSpec TunDevice::SpecOf(const TunRoute& r) const {
+  RouteSpec spec;
+  spec.destination = r.cidr;
+  spec.ifindex = ifindex_;
+  spec.mtu = r.mtu;
+  spec.advmss = AdvMss(r.mtu ? r.mtu : default_mtu_, r.cidr);
+  spec.metric = r.metric;
+  return spec;
+}
+
+Status TunDevice::AddRouteIfAbsent(const TunRoute& route) {
+  if (route.mtu > device_mtu_)
+    return Status::Error("route " + route.cidr.ToString() + ": mtu " + std::to_string(route.mtu) +
+                         " exceeds the device's " + std::to_string(device_mtu_));
+  auto netlink = RouteNetlink::Open();
+  if (!netlink.ok()) return netlink.status().Wrap("adding a route to TUN device " + name_);
+  return netlink->AddRoute(SpecOf(route), name_);
+}
+
+Status TunDevice::RemoveRoute(const TunRoute& route) {
+  auto netlink = RouteNetlink::Open();
+  if (!netlink.ok()) return netlink.status().Wrap("deleting a route of TUN device " + name_);
+  return netlink->DeleteRoute(SpecOf(route), name_);
 }
 
 void TunDevice::Interrupt() {

@@ -35,6 +35,8 @@
 
 namespace flatnet::tun {
 
+struct RouteSpec;  // netlink.h
+
 struct TunOptions {
   std::string name;       // tun.dev; at most 15 characters
   int queues = 1;         // one per routine
@@ -142,6 +144,13 @@ class TunDevice {
   // (Activate's); the device itself is not touched. Every route is tried; the errors of
   // those that failed come back together.
   Status ChangeRoutes(const std::vector<TunRoute>& remove, const std::vector<TunRoute>& add);
+  // After Activate: adds one route through the device unless the kernel already has one
+  // for that destination and metric (through any device: it stays, and the error says
+  // "File exists"), and deletes one route of the device. For routes flatnet learns while
+  // it runs (routes from certificates, mesh/cert_routes.h), which must never replace a
+  // route someone else made.
+  Status AddRouteIfAbsent(const TunRoute& route);
+  Status RemoveRoute(const TunRoute& route);
   int device_mtu() const { return device_mtu_; }
   // The MTU Activate gives the device: the largest of tun.mtu and the route MTUs.
   static int DeviceMtu(const TunAddressing& addressing);
@@ -153,6 +162,8 @@ class TunDevice {
 
   // The advmss a route of `mtu` to `to` advertises (0: none, the device's MTU applies).
   int AdvMss(int mtu, const IpPrefix& to) const;
+  // A route of the device as rtnetlink takes it (MTU 0: tun.mtu's advmss).
+  RouteSpec SpecOf(const TunRoute& route) const;
 
   std::string name_;
   int ifindex_ = 0;

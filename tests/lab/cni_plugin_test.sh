@@ -39,7 +39,7 @@ pass() {
 lab_segment wire 198.51.100.0/24
 lab_host h --on wire
 lab_host p --on wire
-for c in c1 c2 c3 c4 c5 c6 c7; do lab_container "$c"; done
+for c in c1 c2 c3 c4 c5 c6 c7; do lab_bare_container "$c"; done
 lab_ca
 lab_cert h 192.168.100.1/24 --subnets 10.100.2.0/24
 lab_cert p 192.168.100.2/24

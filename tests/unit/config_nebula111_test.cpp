@@ -324,6 +324,18 @@ TEST(ConfigNebula111, UseSystemRouteTableAndTargetAllRemotes) {
             "config.yml:6: punchy.target_all_remotes: \"2\" is not a boolean (use true or false)");
 }
 
+// flatnet's own key beside them (nebula ignores it): off unless set, a boolean like its
+// neighbours.
+TEST(ConfigNebula111, RoutesFromCertsIsFlatnetsOwnBoolean) {
+  EXPECT_FALSE(MustLoad("").tun.routes_from_certs);
+  std::vector<Warning> warnings;
+  EXPECT_TRUE(MustLoad("tun:\n  routes_from_certs: true\n", &warnings).tun.routes_from_certs);
+  EXPECT_EQ(Texts(warnings), std::vector<std::string>{});
+  EXPECT_EQ(ErrorOf("tun:\n  routes_from_certs: yes please\n"),
+            "config.yml:6: tun.routes_from_certs: \"yes please\" is not a boolean (use true or "
+            "false)");
+}
+
 // nebula 1.11.1 (config.C.Load): a directory means every *.yml and *.yaml below it, sorted by
 // path; other files and dangling symlinks are skipped.
 TEST(ConfigNebula111, DirectoryReadsBothYmlAndYaml) {

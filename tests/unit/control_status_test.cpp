@@ -171,6 +171,7 @@ mesh::NodeStatus MeshStatus() {
   relayed.created_unix_ns = (kNow - 2 * 3600 - 5 * 60) * kSecond;
   relayed.rtt_ns = 0;  // not measured yet
   relayed.cert_expires_unix = kNow + 10 * 86400 + 100;
+  relayed.cert_routes = {"10.100.3.0/24", "10.200.0.0/16"};  // from its certificate
   mesh::NodeStatus::TunnelStatus long_name;
   long_name.vpn_ip = "192.168.100.4";
   long_name.cert_name = "build-server-in-the-basement.example.org";
@@ -233,6 +234,9 @@ TEST(StatusText, EachPeerShowsItsPathRoundTripTrafficAndCertificate) {
   // Its IPv6 address on the next line, under ADDRESS; then its details with the warning.
   EXPECT_NE(text.find("\n                 2001:db8:100::3/64\n"), std::string::npos) << text;
   EXPECT_NE(text.find("up 2h05m, tx 3.0MiB/0 pkts, rx 5.0MiB/0 pkts"), std::string::npos) << text;
+  EXPECT_NE(text.find("    routes 10.100.3.0/24 10.200.0.0/16,\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("routes", text.find("lighthouse ")), text.find("routes 10.100.3.0/24"))
+      << text;  // no routes, no word
   EXPECT_NE(text.find("CERTIFICATE EXPIRES IN 10 DAYS (2026-12-10)"), std::string::npos) << text;
   EXPECT_NE(text.find("certificate until 2027-06-18"), std::string::npos) << text;  // lighthouse
   // Drops: only the counters that are not zero.
@@ -270,6 +274,9 @@ TEST(StatusJson, KeepsTheOldFieldsAndAddsPathsRoundTripsAndExpiry) {
             std::string::npos)
       << json;
   EXPECT_NE(json.find("\"lastHeardMsAgo\":null,\"rttUs\":null"), std::string::npos);
+  EXPECT_NE(json.find("\"certRoutes\":[\"10.100.3.0/24\",\"10.200.0.0/16\"]}"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"certRoutes\":[]}"), std::string::npos) << json;
   EXPECT_NE(json.find("\"certExpiresSoon\":true"), std::string::npos);
   EXPECT_NE(json.find("{\"vpnIp\":\"192.168.100.1\",\"certName\":\"lighthouse\",\"reached\":true,"
                       "\"remote\":\"203.0.113.1:4242\"}"),

@@ -67,20 +67,6 @@ Bytes FromB(uint8_t protocol, uint16_t source_port, uint16_t destination_port) {
   return packet;
 }
 
-// `from` starts a handshake with `to` (at `to_addr`) and they finish it; true when `from`
-// got a tunnel to `to_ip`.
-bool Handshake(TestNode& from, TestNode& to, const char* to_ip, const char* from_addr,
-               const char* to_addr) {
-  from.node->handshakes().Initiate(Ip(to_ip), Node::NowNs());
-  auto stage1 = from.Take();
-  if (stage1.size() != 1) return false;
-  to.node->handshakes().HandlePacket(Addr(from_addr), Span(stage1[0].datagram), Node::NowNs());
-  auto stage2 = to.Take();
-  if (stage2.size() != 1) return false;
-  from.node->handshakes().HandlePacket(Addr(to_addr), Span(stage2[0].datagram), Node::NowNs());
-  return from.node->host_map().Current()->FindByVpnIp(Ip(to_ip)) != nullptr;
-}
-
 struct Mesh {
   TestCa ca = MakeTestCa();
   TestHost a_host = MakeTestHost(ca, "a", "10.9.0.1/24");
@@ -277,15 +263,7 @@ TEST(MeshReload, KeysOnlyARestartAppliesAreListedAndKeepTheirRunningValues) {
 namespace {
 
 // a's packet from the overlay to `destination` (an unsafe network's host), as RouteFor sees it.
-firewall::Packet ToUnsafe(const char* destination) {
-  firewall::Packet packet;
-  packet.protocol = firewall::kProtoUdp;
-  packet.local_ip = Ip("10.9.0.1");
-  packet.remote_ip = Ip(destination);
-  packet.local_port = 40000;
-  packet.remote_port = 53;
-  return packet;
-}
+firewall::Packet ToUnsafe(const char* destination) { return OutboundUdp("10.9.0.1", destination); }
 
 const std::string kUnsafeViaB =
     "tun:\n  unsafe_routes:\n    - route: 172.16.5.0/24\n      via: 10.9.0.2\n";

@@ -21,6 +21,8 @@
 #include "config/config.h"
 #include "crypto/ed25519.h"
 #include "crypto/x25519.h"
+#include "firewall/packet.h"
+#include "mesh/handshake_manager.h"
 #include "mesh/node.h"
 #include "net/udp_addr.h"
 #include "wire/header.h"
@@ -155,6 +157,32 @@ struct TestNode {
 
 inline net::UdpAddr Addr(const char* text) { return *net::UdpAddr::Parse(text); }
 inline IpAddr Ip(const char* text) { return *config::ParseIp(text); }
+
+// A UDP packet (port 40000 to 53) from `local` to `remote` as the inside path parses it:
+// what Node::RouteFor routes.
+inline firewall::Packet OutboundUdp(const char* local, const char* remote) {
+  firewall::Packet packet;
+  packet.protocol = firewall::kProtoUdp;
+  packet.local_ip = Ip(local);
+  packet.remote_ip = Ip(remote);
+  packet.local_port = 40000;
+  packet.remote_port = 53;
+  return packet;
+}
+
+// `from` (at `from_addr`) starts a handshake with `to` (at `to_addr`) and they finish it;
+// true when `from` got a tunnel to `to_ip`.
+inline bool Handshake(TestNode& from, TestNode& to, const char* to_ip, const char* from_addr,
+                      const char* to_addr) {
+  from.node->handshakes().Initiate(Ip(to_ip), Node::NowNs());
+  auto stage1 = from.Take();
+  if (stage1.size() != 1) return false;
+  to.node->handshakes().HandlePacket(Addr(from_addr), stage1[0].datagram, Node::NowNs());
+  auto stage2 = to.Take();
+  if (stage2.size() != 1) return false;
+  from.node->handshakes().HandlePacket(Addr(to_addr), stage2[0].datagram, Node::NowNs());
+  return from.node->host_map().Current()->FindByVpnIp(Ip(to_ip)) != nullptr;
+}
 // The IPv4 address `n` after `text`.
 inline IpAddr IpPlus(const char* text, uint32_t n) { return IpAddr::V4(Ip(text).v4() + n); }
 

@@ -486,10 +486,10 @@ lab_pair() {
   done
 }
 
-# lab_container NAME: a namespace with nothing but its loopback, standing in for a
+# lab_bare_container NAME: a namespace with nothing but its loopback, standing in for a
 # container whose network a CNI plugin sets up; lab_netns_path gives its CNI_NETNS.
-lab_container() {
-  [ $# -eq 1 ] || lab_fail "usage: lab_container NAME"
+lab_bare_container() {
+  [ $# -eq 1 ] || lab_fail "usage: lab_bare_container NAME"
   lab__new_namespace "$1" container
 }
 lab_netns_path() {
@@ -652,6 +652,36 @@ lab_local_network() {
   lab_exec "$host" ip link set docker0p up
 }
 
+# lab_container HOST NAME GATEWAY/PREFIX: a container behind HOST, as Docker or a CNI
+# plugin makes one: a namespace NAME (a lab node) joined to HOST by a veth pair, HOST's end
+# "c-NAME" holding GATEWAY/PREFIX (the bridge's address), the container's the next address
+# with its default route via GATEWAY; HOST forwards packets (net.ipv4.ip_forward=1), as a
+# Docker host does. lab_ip NAME is the container's address.
+lab_container() {
+  local host=$1 name=${2:-} spec=${3:-} gateway bits ns
+  [ $# -eq 3 ] || lab_fail "usage: lab_container HOST NAME GATEWAY/PREFIX"
+  lab__require_node "$host"
+  [[ $spec =~ ^([0-9]+\.[0-9]+\.[0-9]+)\.([0-9]+)/([0-9]+)$ ]] ||
+    lab_fail "lab_container $name: '$spec' is not an IPv4 GATEWAY/PREFIX"
+  gateway=${BASH_REMATCH[1]}.${BASH_REMATCH[2]}
+  bits=${BASH_REMATCH[3]}
+  local address=${BASH_REMATCH[1]}.$((BASH_REMATCH[2] + 1)) link="c-$name"
+  [ ${#link} -le 15 ] || lab_fail "lab_container: name '$name' is too long for a link name"
+  lab__new_namespace "$name" host
+  ns=$(lab_ns "$name")
+  ip link add "$link" netns "$(lab_ns "$host")" type veth peer name eth0 netns "$ns" ||
+    lab_fail "cannot link container '$name' to '$host'"
+  ip -n "$(lab_ns "$host")" addr add "$gateway/$bits" dev "$link"
+  ip -n "$(lab_ns "$host")" link set "$link" up
+  ip -n "$ns" addr add "$address/$bits" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" route add default via "$gateway"
+  ip netns exec "$(lab_ns "$host")" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+  LAB_ADDR[$name/$host-$name]=$address
+  LAB_IFACE[$name/$host-$name]=eth0
+  LAB_FIRST_SEG[$name]=$host-$name
+}
+
 # ---- Certificates ------------------------------------------------------------------------
 
 # Certificate generation, LAB_CERT_VERSION: 1 (default: what every listed version reads),
@@ -719,15 +749,17 @@ lab_ca() {
     lab_fail "lab_ca: could not create CA '$out'"
 }
 
-# lab_cert HOST OVERLAY/BITS [--ca BASENAME] [--duration D] [--groups G]: the host's cert
-# and key in $LAB_DIR/pki/HOST.crt and .key, signed by that CA (default "ca").
+# lab_cert HOST OVERLAY/BITS [--ca BASENAME] [--duration D] [--groups G] [--subnets CIDRS]
+# [--unsafe-networks CIDRS]: the host's cert and key in $LAB_DIR/pki/HOST.crt and .key,
+# signed by that CA (default "ca"). -unsafe-networks is what 1.10+ cert tools (and
+# flatnet-cert) call -subnets; 1.6.1's nebula-cert only knows -subnets.
 lab_cert() {
   local host=$1 ip=${2:-} ca=ca sign_flags=()
-  shift 2 || lab_fail "usage: lab_cert HOST OVERLAY/BITS [--ca NAME] [--duration D] [--groups G] [--subnets CIDRS]"
+  shift 2 || lab_fail "usage: lab_cert HOST OVERLAY/BITS [--ca NAME] [--duration D] [--groups G] [--subnets CIDRS] [--unsafe-networks CIDRS]"
   while [ $# -gt 0 ]; do
     case $1 in
       --ca) ca=$2; shift 2 ;;
-      --duration | --groups | --subnets) sign_flags+=("-${1#--}" "$2"); shift 2 ;;
+      --duration | --groups | --subnets | --unsafe-networks) sign_flags+=("-${1#--}" "$2"); shift 2 ;;
       *) lab_fail "lab_cert $host: unknown argument '$1'" ;;
     esac
   done
@@ -810,6 +842,8 @@ lab_fingerprint() {
 #                       outbound rule with local_cidr, which 1.10+ needs for traffic the
 #                       unsafe network itself starts (containers on a CNI bridge), since an
 #                       outbound rule without local_cidr then covers only our own address
+#   --routes-from-certs tun.routes_from_certs: true (flatnet's own key; nebula warns and
+#                       ignores it)
 # The tun device is named <prefix>t<index>: unique per host. `control.socket` is only read
 # by flatnet; nebula ignores unknown keys.
 lab_config() {
@@ -821,6 +855,7 @@ lab_config() {
   local lh_interval=60
   local statics=() lighthouses=() relays=() blocklist=() unsafe=() local_cidrs=()
   local local_cidrs_out=()
+  local routes_from_certs=false
   while [ $# -gt 0 ]; do
     case $1 in
       --port) port=$2; shift 2 ;;
@@ -844,6 +879,7 @@ lab_config() {
       --unsafe-route) unsafe+=("$2"); shift 2 ;;
       --local-cidr) local_cidrs+=("$2"); shift 2 ;;
       --local-cidr-out) local_cidrs_out+=("$2"); shift 2 ;;
+      --routes-from-certs) routes_from_certs=true; shift ;;
       --lighthouse-at)
         [[ ${2:-} =~ ^([a-zA-Z0-9][a-zA-Z0-9-]*)=([0-9.]+:[0-9]+)$ ]] ||
           lab_fail "lab_config $host: --lighthouse-at '${2:-}' is not PEER=ADDR:PORT"
@@ -904,6 +940,7 @@ lab_config() {
     echo "  disabled: false"
     echo "  dev: $(lab_tun "$host")"
     echo "  mtu: $mtu"
+    [ "$routes_from_certs" = false ] || echo "  routes_from_certs: true"
     if [ ${#unsafe[@]} -gt 0 ]; then
       echo "  unsafe_routes:"
       for spec in "${unsafe[@]}"; do
