@@ -54,7 +54,11 @@ CertRouteBuild BuildCertRoutes(const std::vector<CertRouteClaim>& claims,
       }
     }
   }
-  for (const auto& [network, peers] : claimants) {
+  for (const auto& entry : claimants) {
+    // Named members, not a structured binding: clang 14 (the sanitizer builds) cannot
+    // capture a binding in a lambda.
+    const IpPrefix& network = entry.first;
+    const std::vector<const CertRouteClaim*>& peers = entry.second;
     const CertRouteClaim* winner = nullptr;
     auto held = std::find_if(in_force.begin(), in_force.end(),
                              [&](const CertRoute& r) { return r.network == network; });
