@@ -22,6 +22,9 @@ packages=(
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
   # The fault lab: lab-impair's NFQUEUE (the kernel has no netem), one daemon's clock stepped.
   libnetfilter-queue-dev libfaketime
+  # src/dns/resolved_link.cpp: systemd-resolved over D-Bus (sd-bus); the names lab runs a
+  # private bus (tests/lab/names_resolved_test.sh).
+  libsystemd-dev dbus-daemon
   # The package lab (tests/lab/deb_package_test.sh): cpack's dpkg-shlibdeps, a clean root.
   dpkg-dev debootstrap
   # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
