@@ -102,6 +102,24 @@ if [ ${#nebula_wanted[@]} -gt 0 ]; then
   done
 fi
 
+# ---- systemd-resolved for the names lab: unpacked, never installed -------------------------
+# tests/lab/names_resolved_test.sh runs the real systemd-resolved on a private bus inside a
+# lab namespace. Installing the package would replace this machine's /etc/resolv.conf, so the
+# package of the installed systemd's version is unpacked into /opt/systemd-resolved instead.
+resolved_dir=/opt/systemd-resolved
+systemd_version=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || true)
+if [ -n "$systemd_version" ] && [ "$(cat "$resolved_dir/VERSION" 2>/dev/null)" != "$systemd_version" ]; then
+  echo "setup: unpacking systemd-resolved $systemd_version into $resolved_dir"
+  unpack=$(mktemp -d)
+  chmod 755 "$unpack"  # apt's _apt user downloads into it
+  (cd "$unpack" && apt-get download -qq "systemd-resolved=$systemd_version" 2>/dev/null) ||
+    (apt-get update -qq && cd "$unpack" && apt-get download -qq "systemd-resolved=$systemd_version")
+  rm -rf "$resolved_dir"
+  dpkg-deb -x "$unpack"/systemd-resolved_*.deb "$resolved_dir"
+  echo "$systemd_version" >"$resolved_dir/VERSION"
+  rm -rf "$unpack"
+fi
+
 jobs=$(nproc)
 source scripts/lib/ccache_launcher.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${ccache_launcher[@]}" >/dev/null

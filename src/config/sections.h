@@ -22,6 +22,7 @@ void ParseFirewall(ConfigReader& reader, FirewallConfig* firewall);
 void ParseStats(ConfigReader& reader, StatsConfig* stats);
 void ParseSshd(ConfigReader& reader, SshdConfig* sshd);
 void ParseControl(ConfigReader& reader, ControlConfig* control);
+void ParseNames(ConfigReader& reader, NamesConfig* names);
 // cipher, preferred_ranges/local_range, handshakes, timers, routines.
 void ParseEngine(ConfigReader& reader, Config* config);
 
