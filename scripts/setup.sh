@@ -25,6 +25,9 @@ packages=(
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
   # The fault lab: lab-impair's NFQUEUE (the kernel has no netem), one daemon's clock stepped.
   libnetfilter-queue-dev libfaketime
+  # src/dns/resolved_link.cpp: systemd-resolved over D-Bus (sd-bus); the names lab runs a
+  # private bus (tests/lab/names_resolved_test.sh).
+  libsystemd-dev dbus-daemon
   # The package lab (tests/lab/deb_package_test.sh): cpack's dpkg-shlibdeps, a clean root.
   dpkg-dev debootstrap
   # flatnet-forward.exe: cross-compiled for Windows with mingw-w64, tested under wine.
@@ -100,6 +103,24 @@ if [ ${#nebula_wanted[@]} -gt 0 ]; then
       }
     done
   done
+fi
+
+# ---- systemd-resolved for the names lab: unpacked, never installed -------------------------
+# tests/lab/names_resolved_test.sh runs the real systemd-resolved on a private bus inside a
+# lab namespace. Installing the package would replace this machine's /etc/resolv.conf, so the
+# package of the installed systemd's version is unpacked into /opt/systemd-resolved instead.
+resolved_dir=/opt/systemd-resolved
+systemd_version=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || true)
+if [ -n "$systemd_version" ] && [ "$(cat "$resolved_dir/VERSION" 2>/dev/null)" != "$systemd_version" ]; then
+  echo "setup: unpacking systemd-resolved $systemd_version into $resolved_dir"
+  unpack=$(mktemp -d)
+  chmod 755 "$unpack"  # apt's _apt user downloads into it
+  (cd "$unpack" && apt-get download -qq "systemd-resolved=$systemd_version" 2>/dev/null) ||
+    (apt-get update -qq && cd "$unpack" && apt-get download -qq "systemd-resolved=$systemd_version")
+  rm -rf "$resolved_dir"
+  dpkg-deb -x "$unpack"/systemd-resolved_*.deb "$resolved_dir"
+  echo "$systemd_version" >"$resolved_dir/VERSION"
+  rm -rf "$unpack"
 fi
 
 jobs=$(nproc)

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -249,6 +250,16 @@ struct DashboardConfig {  // flatnet's own: the read-only web dashboard (docs/st
                           // overlay addresses only, checked at start (control/dashboard_server.h)
 };
 
+// names: flatnet's own section (docs/names.md). A resolver for the certificate names of
+// this host's peers, on the overlay, registered with systemd-resolved where it runs.
+struct NamesConfig {
+  bool enabled = false;
+  std::string domain;              // lowercase, no trailing dot; "" = bare names only
+  std::optional<IpAddr> listen_ip;  // unset: this host's first overlay address
+  uint16_t listen_port = 53;
+  uint16_t lighthouse_dns_port = 53;  // where the lighthouses answer DNS (lighthouse.dns.port)
+};
+
 struct Config {
   std::string source;  // the file or directory it was loaded from
   PkiConfig pki;
@@ -271,6 +282,7 @@ struct Config {
   SshdConfig sshd;
   ControlConfig control;
   DashboardConfig dashboard;
+  NamesConfig names;
 };
 
 // `path` is a file, or a directory searched recursively for *.yml / *.yaml. `warnings` may be

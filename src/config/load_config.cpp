@@ -40,6 +40,11 @@ void CheckAcrossSections(ConfigReader& reader, Config& config) {
     reader.Warn(reader.Get("lighthouse.serve_dns"), "lighthouse.serve_dns",
                 "ignored: only a lighthouse serves DNS");
   }
+  if (config.names.enabled && config.tun.disabled) {
+    reader.Warn(reader.Get("names.enabled"), "names.enabled",
+                "ignored: the names resolver needs the tun device (tun.disabled is true)");
+    config.names.enabled = false;
+  }
   // nebula's default for several routines, when the key is absent.
   if (config.routines > 1 && !reader.IsSet("firewall.conntrack.routine_cache_timeout")) {
     config.firewall.conntrack.routine_cache_timeout = std::chrono::seconds(1);
@@ -77,6 +82,7 @@ Result<Config> BuildConfig(const YamlNode& root, std::vector<Warning>* warnings)
   ParseSshd(reader, &config.sshd);
   ParseControl(reader, &config.control);
   ParseDashboard(reader, &config.dashboard);
+  ParseNames(reader, &config.names);
   CheckAcrossSections(reader, config);
   WarnNotYetSupported(reader, config);
   reader.WarnUnknownKeys();

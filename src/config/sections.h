@@ -23,6 +23,7 @@ void ParseStats(ConfigReader& reader, StatsConfig* stats);
 void ParseSshd(ConfigReader& reader, SshdConfig* sshd);
 void ParseControl(ConfigReader& reader, ControlConfig* control);
 void ParseDashboard(ConfigReader& reader, DashboardConfig* dashboard);
+void ParseNames(ConfigReader& reader, NamesConfig* names);
 // cipher, preferred_ranges/local_range, handshakes, timers, routines.
 void ParseEngine(ConfigReader& reader, Config* config);
 

@@ -35,8 +35,10 @@ Status CheckRdata(ByteSpan message, size_t pos, size_t end, uint16_t type) {
   }
 }
 
-// Checks `count` records from *offset on (see ParseBody in the header).
-Status CheckRecords(ByteSpan message, size_t* offset, int count, const char* section) {
+// Checks `count` records from *offset on (see ParseBody in the header), appending them to
+// `keep` when it is set.
+Status CheckRecords(ByteSpan message, size_t* offset, int count, const char* section,
+                    std::vector<DnsRecord>* keep = nullptr) {
   for (int i = 0; i < count; ++i) {
     if (*offset == message.size()) return Status();  // the count was a lie; miekg stops here
     const size_t start = *offset;
@@ -47,6 +49,8 @@ Status CheckRecords(ByteSpan message, size_t* offset, int count, const char* sec
                            " is cut off in its type/class/TTL/length fields");
     }
     const uint16_t type = LoadBig16(&message[*offset]);
+    const uint16_t klass = LoadBig16(&message[*offset + 2]);
+    const uint32_t ttl = LoadBig32(&message[*offset + 4]);
     const size_t length = LoadBig16(&message[*offset + 8]);
     *offset += 10;
     if (length > message.size() - *offset) {
@@ -57,6 +61,11 @@ Status CheckRecords(ByteSpan message, size_t* offset, int count, const char* sec
     if (length > 0) {
       Status s = CheckRdata(message, *offset, *offset + length, type);
       if (!s.ok()) return s.Wrap(std::string(section) + " record" + At(start));
+    }
+    if (keep) {
+      const auto rdata = message.begin() + long(*offset);
+      keep->push_back({std::move(name.value()), type, klass, ttl,
+                       Bytes(rdata, rdata + long(length))});
     }
     *offset += length;
   }
@@ -113,7 +122,7 @@ DnsBody ParseBody(ByteSpan message, const DnsHeader& header) {
     }
     body.questions.push_back(std::move(question));
   }
-  Status s = CheckRecords(message, &offset, header.ancount, "answer");
+  Status s = CheckRecords(message, &offset, header.ancount, "answer", &body.answers);
   if (s.ok()) s = CheckRecords(message, &offset, header.nscount, "authority");
   if (s.ok()) s = CheckRecords(message, &offset, header.arcount, "additional");
   body.error = std::move(s);

@@ -1,5 +1,6 @@
-// The DNS message codec the lighthouse's responder needs (RFC 1035): the header, the
-// question section, and answers written uncompressed.
+// The DNS message codec the DNS responders need (RFC 1035): the header, the question
+// section, the answer section of a reply (what a member's resolver relays from a
+// lighthouse), and answers written uncompressed.
 //
 // Contract:
 //  - ParseHeader needs the 12 header bytes; anything shorter has no header (nullopt).
@@ -16,6 +17,8 @@
 //        ignored. (miekg also checks every other type's rdata fields; flatnet only checks
 //        their framing.)
 //    Questions parsed before an error are kept, because nebula echoes them in its FORMERR.
+//    The answer section's records are kept in `answers` (names decompressed), those read
+//    before an error too; authority and additional records are only checked.
 //  - EncodeMessage writes header, questions and answers with every name in full (nebula's
 //    replies set Compress=false); the header's counts come from the sections (authority and
 //    additional are always empty). It fails only for a message over 65535 bytes.
@@ -45,6 +48,7 @@ inline constexpr int kOpcodeNotify = 4;
 
 inline constexpr int kRcodeNoError = 0;
 inline constexpr int kRcodeFormErr = 1;
+inline constexpr int kRcodeServFail = 2;
 inline constexpr int kRcodeNxDomain = 3;
 inline constexpr int kRcodeNotImp = 4;
 inline constexpr int kRcodeRefused = 5;
@@ -92,6 +96,7 @@ struct DnsRecord {
 
 struct DnsBody {
   std::vector<DnsQuestion> questions;
+  std::vector<DnsRecord> answers;
   Status error;  // ok, or the first problem, naming the section and offset
 };
 

@@ -1,5 +1,7 @@
 // DnsServer: the lighthouse's DNS responder (nebula's lighthouse.serve_dns), one UDP
 // socket served by one thread. What it answers is Responder's contract (responder.h).
+// A member's resolver (names.*) is the same server with a MemberScope and upstreams: the
+// lighthouses it forwards unknown names to (forwarder.h).
 //
 // Contract:
 //  - Start binds UDP host:port from lighthouse.dns.host / lighthouse.dns.port. host is an
@@ -15,6 +17,14 @@
 //  - Stop wakes the thread and joins it; it is idempotent and the destructor calls it.
 //    Start after Stop is allowed (nebula restarts its DNS server on a config reload
 //    that changes host or port).
+//  - With upstreams, Start also opens a second socket for the questions it forwards: on an
+//    ephemeral port of every address, bound to upstream_device (the tun, SO_BINDTODEVICE)
+//    when one is named, so its replies can only come through the overlay. The one thread
+//    waits on both sockets and on the forwarder's next deadline. Questions the forwarder
+//    cannot take (kMaxPending waiting) are answered SERVFAIL at once.
+//  - Messages name the config keys by options.listener_key and host_key ("lighthouse.dns",
+//    "lighthouse.dns.host"; "names.listen" for both) and the server by options.name
+//    (nebula's "DNS responder" by default, so it logs nebula's `Starting DNS responder`).
 //  - counters() may be read from any thread at any time.
 #pragma once
 
@@ -23,8 +33,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/status.h"
+#include "dns/forwarder.h"
 #include "dns/responder.h"
 #include "net/udp_addr.h"
 #include "net/udp_socket.h"
@@ -38,6 +50,14 @@ struct DnsServerOptions {
   std::string host;    // lighthouse.dns.host
   uint16_t port = 53;  // lighthouse.dns.port
   ResponderOptions responder;
+  // The config keys of the listener and of `host`, for messages.
+  std::string listener_key = "lighthouse.dns";
+  std::string host_key = "lighthouse.dns.host";
+  std::string name = "DNS responder";  // what the log calls this server
+  // Where kForward questions go (a member's resolver); empty: nowhere.
+  std::vector<net::UdpAddr> upstreams;
+  std::string upstream_device;  // "" = not bound to a device
+  int64_t forward_timeout_ns = kForwardTimeoutNs;
 };
 
 struct DnsCounters {
@@ -49,6 +69,12 @@ struct DnsCounters {
   uint64_t ignored = 0;          // responses (QR set): no reply, as nebula
   uint64_t send_errors = 0;      // replies that could not be encoded or sent
   uint64_t recv_errors = 0;      // failed receives
+  // A member's resolver (MemberScope) only:
+  uint64_t refused = 0;           // names not ours: REFUSED
+  uint64_t strangers = 0;         // from askers outside loopback and the overlay: dropped
+  uint64_t forwarded = 0;         // questions asked of the lighthouses
+  uint64_t forward_failed = 0;    // SERVFAIL: no lighthouse answered in time, or too many waited
+  uint64_t upstream_ignored = 0;  // datagrams from upstream that answered nothing we asked
 };
 
 class DnsServer {
@@ -68,11 +94,18 @@ class DnsServer {
 
  private:
   void Serve();
+  // One datagram on the listening socket, one on the upstream socket; forwarded replies.
+  void ServeQuery();
+  void ServeUpstream();
+  void Reply(const net::UdpAddr& to, const Response& response);
   void Count(Outcome outcome);
+  Status OpenUpstreamSocket();
 
   DnsServerOptions options_;
   Responder responder_;
   std::optional<net::UdpSocket> socket_;
+  std::optional<net::UdpSocket> upstream_socket_;
+  std::optional<Forwarder> forwarder_;
   net::UdpAddr local_address_;
   std::thread thread_;
 
@@ -84,6 +117,11 @@ class DnsServer {
   std::atomic<uint64_t> ignored_{0};
   std::atomic<uint64_t> send_errors_{0};
   std::atomic<uint64_t> recv_errors_{0};
+  std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> strangers_{0};
+  std::atomic<uint64_t> forwarded_{0};
+  std::atomic<uint64_t> forward_failed_{0};
+  std::atomic<uint64_t> upstream_ignored_{0};
 };
 
 }  // namespace flatnet::dns

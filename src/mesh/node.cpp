@@ -1,5 +1,7 @@
 #include "mesh/node.h"
 
+#include <net/if.h>
+
 #include <algorithm>
 #include <bit>
 #include <chrono>
@@ -14,6 +16,7 @@
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_dns.h"
 #include "mesh/liveness.h"
+#include "mesh/member_names.h"
 #include "mesh/metric_counts.h"
 #include "mesh/peer_remotes.h"
 #include "mesh/relay_codec.h"
@@ -211,6 +214,12 @@ Status Node::Start() {
     dns_ = std::make_unique<LighthouseDns>(*this);
     dns_->Start();
   }
+  if (config_.names.enabled) {
+    names_ = std::make_unique<MemberNames>(MemberNames::Deps{
+        config_.names, config_.lighthouse.hosts, credentials_.certificate->name,
+        credentials_.networks, name_book_, logger_});
+    names_->Start(tun_device_name_, int(if_nametoindex(tun_device_name_.c_str())));
+  }
 
   logger_.Info("Nebula interface is active",
                {{"interface", tun_device_name_},
@@ -228,6 +237,7 @@ void Node::Stop() {
   if (stopping_.exchange(true)) return;
   if (system_routes_) system_routes_->Stop();
   if (dns_) dns_->Stop();
+  if (names_) names_->Stop();  // reverts systemd-resolved's link while the tun still exists
   if (control_thread_.joinable()) {
     control_queue_.Push(ControlEvent{});  // kWake
     control_thread_.join();
@@ -527,7 +537,7 @@ void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
 }
 
 void Node::TunnelEstablished(const Tunnel& tunnel) {
-  if (dns_) dns_->Remember(tunnel.peer_cert().name, tunnel.vpn_addrs());
+  name_book_.Remember(tunnel.peer_cert().name, tunnel.vpn_addrs());
   pinger_->TunnelUp(tunnel.vpn_ip(), tunnel.peer_cert().name, NowNs());
 }
 
@@ -663,6 +673,7 @@ NodeStatus Node::Report() const {
       status.counters[i++].second += value;
     });
   }
+  if (names_) names_->AppendCounters(&status.counters);
   return status;
 }
 

@@ -41,6 +41,7 @@
 #include "mesh/gateways.h"
 #include "mesh/host_credentials.h"
 #include "mesh/host_map.h"
+#include "mesh/name_book.h"
 #include "mesh/netchecker.h"
 #include "mesh/pinger.h"
 #include "mesh/settings.h"
@@ -59,6 +60,7 @@ class HandshakeManager;
 class Lighthouse;
 class LighthouseDns;
 class Liveness;
+class MemberNames;
 class RelayManager;
 struct ReloadOutcome;
 struct ReloadPlan;
@@ -149,6 +151,8 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   const HostCredentials& credentials() const { return credentials_; }
   const log::Logger& logger() const { return logger_; }
   HostMap& host_map() { return host_map_; }
+  // Every host we have had a tunnel with, by certificate name (for the DNS answers).
+  const NameBook& name_book() const { return name_book_; }
   ControlQueue& control_queue() { return control_queue_; }
   firewall::Firewall& firewall() { return *firewall_; }
   AddressBook& addresses() { return *addresses_; }
@@ -250,7 +254,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   std::unique_ptr<Liveness> liveness_;
   std::unique_ptr<Lighthouse> lighthouse_;
   std::unique_ptr<RelayManager> relays_;
+  NameBook name_book_;
   std::unique_ptr<LighthouseDns> dns_;                // only with am_lighthouse and serve_dns
+  std::unique_ptr<MemberNames> names_;                // only with names.enabled
   std::unique_ptr<StaticHostResolver> static_hosts_;  // static_host_map names, re-resolved
   std::unique_ptr<SystemRoutes> system_routes_;       // only with tun.use_system_route_table
   // tun.unsafe_routes (unsafe_routes.h): read by every worker's inside path, replaced

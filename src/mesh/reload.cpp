@@ -137,6 +137,10 @@ std::vector<std::string> RestartNeededKeys(const config::Config& a, const config
                      a.stats.path == b.stats.path);
   check("control.socket", a.control.socket == b.control.socket);
   check("dashboard.listen", a.dashboard.listen == b.dashboard.listen);
+  check("names", a.names.enabled == b.names.enabled && a.names.domain == b.names.domain &&
+                     a.names.listen_ip == b.names.listen_ip &&
+                     a.names.listen_port == b.names.listen_port &&
+                     a.names.lighthouse_dns_port == b.names.lighthouse_dns_port);
   return out;
 }
 

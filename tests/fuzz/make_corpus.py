@@ -311,6 +311,15 @@ def main():
     add("dns", "txt_ip_edns", b"\1" + dns_query("10.64.1.2.", 16, opt=True))
     add("dns", "aaaa_stranger", b"\2" + dns_query("Host1.", 28))
     add("dns", "notify", b"\0" + dns_query("host1.", 1, flags=0x2000))
+    # A member's resolver (role 1): a known name under the domain, one to forward, a foreign one.
+    add("dns", "member_a_host1_domain", b"\4" + dns_query("host1.our-team.", 1))
+    add("dns", "member_forward", b"\6" + dns_query("member3.", 28))
+    add("dns", "member_foreign", b"\4" + dns_query("www.example.com.", 1, opt=True))
+    # A lighthouse's reply (role 2) to the forwarded "member3" A: one answer.
+    reply_question = dns_name("member3.") + struct.pack(">HH", 1, 1)
+    reply_answer = dns_name("member3.") + struct.pack(">HHIH", 1, 1, 3600, 4) + bytes([10, 64, 1, 3])
+    add("dns", "lighthouse_reply", b"\x08" + struct.pack(">HHHHHH", 0x1234, 0x8000, 1, 1, 0, 0)
+        + reply_question + reply_answer)
 
     add("firewall_packet", "tcp_syn", tcp_syn)
     add("firewall_packet", "udp", ipv4(17, udp(b"query")))

@@ -19,8 +19,6 @@ source "$here/lib/flatnet_status.sh"
 source "$here/lib/tcp_transfer.sh"
 
 lab_require flatnet
-cert_tool="$FLATNET_BIN/flatnet-cert"
-[ -x "$cert_tool" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN"
 started=$(lab_now_ms)
 
 lab_init v6ovl
@@ -30,17 +28,10 @@ lab_host_behind a --upstream internet --nat masq
 lab_host_behind b --upstream internet --nat masq
 
 # v2 PKI with several networks per host (lab_cert takes one IPv4 network only).
-"$cert_tool" ca -version 2 -name "v6ovl ca" -duration 8760h \
-  -out-crt "$LAB_DIR/pki/ca.crt" -out-key "$LAB_DIR/pki/ca.key" >/dev/null ||
-  lab_fail "flatnet-cert ca failed"
-sign() {
-  "$cert_tool" sign -version 2 -name "$1" -networks "$2" -ca-crt "$LAB_DIR/pki/ca.crt" \
-    -ca-key "$LAB_DIR/pki/ca.key" -out-crt "$LAB_DIR/pki/$1.crt" -out-key "$LAB_DIR/pki/$1.key" \
-    >/dev/null || lab_fail "flatnet-cert sign $1 ($2) failed"
-}
-sign lh 10.99.0.1/24,192.168.100.1/24,fd00:100::1/64
-sign a fd00:100::2/64
-sign b 10.99.0.3/24,192.168.100.3/24,fd00:100::3/64
+lab_v2_ca "v6ovl ca"
+lab_v2_cert lh 10.99.0.1/24,192.168.100.1/24,fd00:100::1/64
+lab_v2_cert a fd00:100::2/64
+lab_v2_cert b 10.99.0.3/24,192.168.100.3/24,fd00:100::3/64
 # What lab_config names a peer by: a's lighthouse entry is the lighthouse's IPv6 address,
 # b's its first IPv4 one (both name the same host).
 LAB_OVERLAY[lh]=fd00:100::1

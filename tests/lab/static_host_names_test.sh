@@ -17,15 +17,15 @@ lab_pki lh=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24
 # peer.lab.test first names an address nobody has (on the segment, so nothing leaves it).
 nobody=198.51.100.250
 write_hosts() {  # in place: the namespace's bind mount of the file keeps its inode
-  printf '127.0.0.1 localhost\n%s lighthouse.lab.test\n%s peer.lab.test\n' "$(lab_ip lh)" "$1" >"$hosts_dir/hosts"
+  lab_netns_file a hosts "127.0.0.1 localhost
+$(lab_ip lh) lighthouse.lab.test
+$1 peer.lab.test
+"
 }
 # `ip netns exec` shows /etc/netns/NAME/hosts and resolv.conf as the namespace's own.
-hosts_dir=/etc/netns/$(lab_ns a)
-mkdir -p "$hosts_dir"
-lab_on_teardown "rm -rf '$hosts_dir'"
 write_hosts "$nobody"
 # DNS only on the namespace's own loopback: a name not in hosts never leaves the lab.
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$hosts_dir/resolv.conf"
+lab_netns_file a resolv.conf $'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n'
 
 lab_config lh --am-lighthouse
 lab_config a --lighthouse-at "lh=$(lab_ip lh):4242"

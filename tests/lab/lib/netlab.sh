@@ -156,6 +156,7 @@ declare -gA LAB_UPSTREAM=()   # router -> upstream segment
 declare -gA LAB_OVERLAY=()    # host -> overlay address (from its certificate)
 declare -gA LAB_PORT=()       # host -> underlay listen port in its config
 declare -gA LAB_PID=()        # label -> PID of a process the lab started
+declare -gA LAB_NETNS_ETC=()  # host -> 1 once its /etc/netns directory is made
 LAB_TEARDOWN_HOOKS=()
 
 # ---- Messages ----------------------------------------------------------------------------
@@ -634,6 +635,23 @@ lab_wait_for() {
 # for the reply. A handy lab_wait_for condition.
 lab_ping() { lab_exec "$1" ping -c1 -W"${3:-1}" -q "$2" >/dev/null 2>&1; }
 
+# lab_netns_file HOST FILE TEXT: writes TEXT to /etc/netns/<HOST's namespace>/FILE (hosts,
+# resolv.conf), which HOST's commands see as /etc/FILE: `ip netns exec` mounts it over the
+# machine's. Rewritten in place, so a command already running sees the new text (its
+# mount keeps the inode). Teardown removes the directory, and /etc/netns once no lab uses
+# it. Not from a subshell ($(...), a pipe): the teardown would not be registered.
+lab_netns_file() {
+  local host=$1 file=$2 dir
+  lab__require_node "$host"
+  dir=/etc/netns/$(lab_ns "$host")
+  if [ -z "${LAB_NETNS_ETC[$host]:-}" ]; then
+    mkdir -p "$dir" || lab_fail "cannot make $dir"
+    lab_on_teardown "rm -rf '$dir'; rmdir --ignore-fail-on-non-empty /etc/netns 2>/dev/null || true"
+    LAB_NETNS_ETC[$host]=1
+  fi
+  printf '%s' "$3" >"$dir/$file" || lab_fail "cannot write $dir/$file"
+}
+
 # lab_local_network HOST ADDR/PREFIX...: a network inside HOST that is not the overlay, as
 # a Docker bridge or a LAN behind it: a veth pair in HOST's namespace, its end "docker0"
 # holding each address (IPv6 ones without duplicate address detection), both ends up.
@@ -787,6 +805,25 @@ lab_cert() {
       lab_fail "lab_cert $host: signing failed"
   fi
   LAB_OVERLAY[$host]=${ip%/*}
+}
+
+# lab_v2_ca NAME: a v2 CA "ca" (what lab_config uses) named NAME, made by flatnet-cert;
+# lab_v2_cert HOST NETWORKS: HOST's v2 certificate for NETWORKS ("10.0.0.1/24,fd00::1/64",
+# IPv4 and IPv6, as many as needed; lab_cert takes one IPv4 network), signed by it.
+# lab_overlay HOST is then the first network's address.
+lab__flatnet_cert() {
+  [ -x "$FLATNET_BIN/flatnet-cert" ] || lab_fail "flatnet-cert not found in $FLATNET_BIN (build target flatnet-cert)"
+  "$FLATNET_BIN/flatnet-cert" "$@" >/dev/null
+}
+lab_v2_ca() {
+  lab__flatnet_cert ca -version 2 -name "$1" -duration 8760h \
+    -out-crt "$LAB_DIR/pki/ca.crt" -out-key "$LAB_DIR/pki/ca.key" || lab_fail "flatnet-cert ca failed"
+}
+lab_v2_cert() {
+  lab__flatnet_cert sign -version 2 -name "$1" -networks "$2" -ca-crt "$LAB_DIR/pki/ca.crt" \
+    -ca-key "$LAB_DIR/pki/ca.key" -out-crt "$LAB_DIR/pki/$1.crt" -out-key "$LAB_DIR/pki/$1.key" ||
+    lab_fail "flatnet-cert sign $1 ($2) failed"
+  LAB_OVERLAY[$1]=${2%%/*}
 }
 
 # lab_pki HOST=OVERLAY/BITS...: the CA "ca" and one cert per host.
