@@ -116,6 +116,11 @@ struct PunchyConfig {
   bool punch = false;    // punchy.punch, or the legacy top-level `punchy: true`
   bool respond = false;  // punchy.respond, or the legacy top-level `punch_back: true`
   Duration delay = std::chrono::seconds(1);
+  // punchy.early_delay, flatnet's own: a first punch back this long after a
+  // HostPunchNotification, before the one at `delay` (only that one when early_delay >= delay).
+  // The asker's handshake has left its NAT by then (the lighthouse sent it our address when
+  // it sent us the notification), so the punch opens our NAT without racing it.
+  Duration early_delay = std::chrono::milliseconds(100);
   Duration respond_delay =
       std::chrono::seconds(5);      // fixed at 5s in nebula 1.6.1; the key is from later versions
   bool target_all_remotes = false;  // punchy.target_all_remotes (1.11)

@@ -70,6 +70,7 @@ void ParsePunchy(ConfigReader& reader, PunchyConfig* punchy) {
     reader.Warn(legacy_respond, "punch_back", "is deprecated, use punchy.respond");
   }
   punchy->delay = reader.Duration("punchy.delay", std::chrono::seconds(1));
+  punchy->early_delay = reader.Duration("punchy.early_delay", std::chrono::milliseconds(100));
   punchy->respond_delay = reader.Duration("punchy.respond_delay", std::chrono::seconds(5));
   punchy->target_all_remotes = reader.Bool("punchy.target_all_remotes", false);
 }

@@ -30,7 +30,7 @@
 //   punch keepalive     Lighthouse::Start with punchy.punch, then   Lighthouse::PunchKeepaliveDue:
 //                       every 10 s                                  1 byte to every remote
 //   punch back          a HostPunchNotification, + punchy.delay     1 byte to each address it
-//                                                                   named
+//                       (and + punchy.early_delay when shorter)     named
 //   punch respond       the same with punchy.respond,               a test message to the asker
 //                       + punchy.respond_delay                      (a handshake if need be)
 //

@@ -378,12 +378,17 @@ void Lighthouse::HandlePunchNotification(Tunnel& from, const NebulaMeta& meta, i
   const IpAddr asker = named->addr;
   // Kept for punchy.respond's handshake, which then needs no query of its own.
   deps_.addresses.SetReported(asker, from.vpn_ip(), targets);
-  // Our 1-byte datagram opens our NAT towards the asker just as its handshake arrives.
-  // The punch back timer.
-  deps_.timers.At(now_ns + punchy.delay.count(), [this, targets](int64_t) {
+  // Our 1-byte datagram opens our NAT towards the asker, whose handshake then gets in (a
+  // flatnet asker resends it at once when our punch reaches it). The punch back timers: the
+  // early one (flatnet's punchy.early_delay) makes a direct path in a fraction of a second;
+  // the one at punchy.delay is Nebula's, kept for NATs that were not open towards us yet.
+  auto punch_back = [this, targets](int64_t) {
     static const uint8_t kPunch[1] = {0};
     for (const net::UdpAddr& target : targets) deps_.send.SendRaw(target, kPunch);
-  });
+  };
+  if (punchy.early_delay < punchy.delay)
+    deps_.timers.At(now_ns + punchy.early_delay.count(), punch_back);
+  deps_.timers.At(now_ns + punchy.delay.count(), punch_back);
   if (punchy.respond) {  // the punch respond timer
     deps_.timers.At(now_ns + punchy.respond_delay.count(), [this, asker](int64_t) {
       deps_.send.SendToVpn(asker, wire::MessageType::kTest, wire::MessageSubType::kTestRequest, {});

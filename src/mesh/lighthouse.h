@@ -8,8 +8,9 @@
 //   - Query(vpn): a HostQuery to each lighthouse when a handshake lacks addresses; the
 //     HostQueryReply fills the AddressBook and restarts the pending handshake at once;
 //   - a HostPunchNotification (someone is about to handshake with us) makes it send a
-//     1-byte datagram to each of that host's addresses after punchy.delay, opening our NAT
-//     for their handshake, and with punchy.respond a test message after respond_delay;
+//     1-byte datagram to each of that host's addresses after punchy.early_delay (flatnet's
+//     own, when shorter) and again after punchy.delay, opening our NAT for their handshake,
+//     and with punchy.respond a test message after respond_delay;
 //   - with punchy.punch, every 10 s a 1-byte datagram to every tunnel's remote keeps NAT
 //     mappings from expiring; with punchy.target_all_remotes, to every address the peer may
 //     be at (peer_remotes.h), lighthouses excepted.

@@ -68,7 +68,8 @@ bool SameStaticMap(const config::StaticMapConfig& a, const config::StaticMapConf
 }
 bool SamePunchy(const config::PunchyConfig& a, const config::PunchyConfig& b) {
   return a.punch == b.punch && a.respond == b.respond && a.delay == b.delay &&
-         a.respond_delay == b.respond_delay && a.target_all_remotes == b.target_all_remotes;
+         a.respond_delay == b.respond_delay && a.early_delay == b.early_delay &&
+         a.target_all_remotes == b.target_all_remotes;
 }
 
 // The largest MTU the TUN device was given at start (TunDevice::DeviceMtu): a reloaded

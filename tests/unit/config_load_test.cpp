@@ -117,6 +117,7 @@ TEST(ConfigLoad, AbsentKeysTakeNebulasDefaults) {
   EXPECT_FALSE(config.punchy.respond);
   EXPECT_EQ(config.punchy.delay, seconds(1));
   EXPECT_EQ(config.punchy.respond_delay, seconds(5));
+  EXPECT_EQ(config.punchy.early_delay, std::chrono::milliseconds(100));  // flatnet's own
   EXPECT_EQ(config.cipher, Cipher::kAes);
   EXPECT_TRUE(config.preferred_ranges.empty());
   EXPECT_FALSE(config.relay.am_relay);

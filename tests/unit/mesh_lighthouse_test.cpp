@@ -175,7 +175,7 @@ TEST(Lighthouse, RepliesAndPunchNotificationsFromOtherHostsAreIgnored) {
   for (const auto& sent : t.host.send.raw) EXPECT_NE(sent.to, Addr("198.51.100.8:4242"));
 }
 
-TEST(Lighthouse, APunchNotificationPunchesAfterTheDelayAndRespondsWhenAsked) {
+TEST(Lighthouse, APunchNotificationPunchesEarlyThenAfterTheDelayAndRespondsWhenAsked) {
   LighthouseUnderTest t(std::string(kAsMember) +
                         "punchy:\n  delay: 2s\n  respond: true\n  respond_delay: 5s\n");
   Tunnel& lighthouse = t.Peer("10.9.0.100", "198.51.100.100:4242", 100);
@@ -188,10 +188,14 @@ TEST(Lighthouse, APunchNotificationPunchesAfterTheDelayAndRespondsWhenAsked) {
       n += sent.to == Addr(addr) && sent.datagram.size() == 1;
     return n;
   };
-  t.host.timers.RunDue(t0 + 1999 * kMs);  // the punch back timer
+  t.host.timers.RunDue(t0 + 99 * kMs);
   EXPECT_EQ(punches_to("198.51.100.8:4242"), 0);
-  t.host.timers.RunDue(t0 + 2000 * kMs);
+  t.host.timers.RunDue(t0 + 100 * kMs);  // the early punch back (punchy.early_delay's 100 ms)
   EXPECT_EQ(punches_to("198.51.100.8:4242"), 1);
+  t.host.timers.RunDue(t0 + 1999 * kMs);  // the punch back timer
+  EXPECT_EQ(punches_to("198.51.100.8:4242"), 1);
+  t.host.timers.RunDue(t0 + 2000 * kMs);
+  EXPECT_EQ(punches_to("198.51.100.8:4242"), 2);
   auto tests_to_asker = [&] {
     int n = 0;
     for (const auto& sent : t.host.send.to_vpn)
@@ -202,9 +206,24 @@ TEST(Lighthouse, APunchNotificationPunchesAfterTheDelayAndRespondsWhenAsked) {
   EXPECT_EQ(tests_to_asker(), 0);
   t.host.timers.RunDue(t0 + 5000 * kMs);  // the punch respond timer
   EXPECT_EQ(tests_to_asker(), 1);
-  EXPECT_EQ(punches_to("198.51.100.8:4242"), 1);  // once
+  EXPECT_EQ(punches_to("198.51.100.8:4242"), 2);  // no more
   // The asker's addresses are kept for the handshake punchy.respond starts.
   EXPECT_EQ(t.host.addresses->Candidates(Ip("10.9.0.8")), Addrs({"198.51.100.8:4242"}));
+}
+
+TEST(Lighthouse, AnEarlyDelayNoShorterThanTheDelayLeavesNebulasOnePunch) {
+  LighthouseUnderTest t(std::string(kAsMember) + "punchy:\n  delay: 300ms\n  early_delay: 300ms\n");
+  Tunnel& lighthouse = t.Peer("10.9.0.100", "198.51.100.100:4242", 100);
+  t.Receive(lighthouse, Meta(NebulaMeta::HostPunchNotification, "10.9.0.8", {"198.51.100.8:4242"}),
+            0);
+  std::vector<size_t> punches;  // how many were sent by each 100 ms
+  for (int64_t ms = 0; ms <= 1000; ms += 100) {
+    t.host.timers.RunDue(ms * kMs);
+    size_t n = 0;
+    for (const auto& sent : t.host.send.raw) n += sent.to == Addr("198.51.100.8:4242");
+    punches.push_back(n);
+  }
+  EXPECT_EQ(punches, (std::vector<size_t>{0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1}));
 }
 
 TEST(Lighthouse, AMemberQueriesAndUpdatesItsLighthousesInTheirTunnelsGeneration) {

@@ -369,7 +369,8 @@ TEST(MeshReload, RelayAndPunchySettingsAreWhatTheManagersUseAfterAReload) {
   auto outcome = mesh.ReloadA(AYaml(mesh.ca, mesh.a_host, "", kIcmpAndSsh,
                                     "relay:\n  am_relay: true\n"
                                     "punchy:\n  punch: true\n  respond: true\n"
-                                    "  respond_delay: 2s\n  target_all_remotes: true\n"));
+                                    "  respond_delay: 2s\n  early_delay: 50ms\n"
+                                    "  target_all_remotes: true\n"));
   ASSERT_TRUE(outcome.ok()) << outcome.status().message();
   EXPECT_TRUE(Has(outcome->changed, "relay"));
   EXPECT_TRUE(Has(outcome->changed, "punchy"));
@@ -380,6 +381,7 @@ TEST(MeshReload, RelayAndPunchySettingsAreWhatTheManagersUseAfterAReload) {
   const config::PunchyConfig& punchy = mesh.a->node->lighthouse().punchy();
   EXPECT_TRUE(punchy.punch && punchy.respond && punchy.target_all_remotes);
   EXPECT_EQ(punchy.respond_delay, std::chrono::seconds(2));
+  EXPECT_EQ(punchy.early_delay, std::chrono::milliseconds(50));
 
   // punchy.punch now on: the keepalive punches b's tunnel's remote.
   mesh.a->Take();
