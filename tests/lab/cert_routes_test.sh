@@ -48,36 +48,21 @@ container_transfer() { lab_tcp_transfer "$1" "$2" "$(lab_ip "$2")" "$payload"; }
 
 # ---- Round 1: version-1 certificates, a nebula 1.11.1 member, a host without its subnet ----
 export LAB_CERT_TOOL=nebula LAB_CERT_VERSION=1
-lab_host lh1 --on internet
-for h in a1 b1 c1 d1 n1; do lab_host_behind "$h" --upstream internet --nat masq; done
-lab_ca --out ca1
-lab_cert lh1 192.168.100.1/24 --ca ca1
-lab_cert a1 192.168.100.2/24 --ca ca1 --subnets 10.100.1.0/24
-lab_cert b1 192.168.100.3/24 --ca ca1 --subnets 10.100.2.0/24
-lab_cert c1 192.168.100.4/24 --ca ca1 --subnets 10.100.3.0/24
-lab_cert n1 192.168.100.6/24 --ca ca1 --subnets 10.100.4.0/24
+lab_cert_routes_mesh ca1 192.168.100 lh1 a1=10.100.1.0/24 b1=10.100.2.0/24 c1=10.100.3.0/24
+for h in d1 n1; do lab_host_behind "$h" --upstream internet --nat masq; done
 lab_cert d1 192.168.100.5/24 --ca ca1  # no subnet
+lab_cert n1 192.168.100.6/24 --ca ca1 --subnets 10.100.4.0/24
 lab_container a1 ca1 10.100.1.1/24
 lab_container b1 cb1 10.100.2.1/24
 lab_container c1 cc1 10.100.3.1/24
 lab_container n1 cn1 10.100.4.1/24
 lab_container d1 cd1 10.100.5.1/24
-lab_config lh1 --ca ca1 --am-lighthouse
-member() { # member HOST SUBNET [lab_config options]
-  local host=$1 subnet=$2
-  shift 2
-  lab_config "$host" --ca ca1 --lighthouse lh1 --punchy --local-cidr "$subnet" \
-    --local-cidr-out "$subnet" "$@"
-}
-member a1 10.100.1.0/24 --routes-from-certs
-member b1 10.100.2.0/24 --routes-from-certs
-member c1 10.100.3.0/24 --routes-from-certs
-member d1 10.100.5.0/24 --routes-from-certs
-member n1 10.100.4.0/24 --unsafe-route 10.100.1.0/24=a1 --unsafe-route 10.100.2.0/24=b1 \
+lab_config d1 --ca ca1 --lighthouse lh1 --punchy --routes-from-certs --local-cidr 10.100.5.0/24 \
+  --local-cidr-out 10.100.5.0/24
+lab_config n1 --ca ca1 --lighthouse lh1 --punchy --local-cidr 10.100.4.0/24 \
+  --local-cidr-out 10.100.4.0/24 --unsafe-route 10.100.1.0/24=a1 --unsafe-route 10.100.2.0/24=b1 \
   --unsafe-route 10.100.3.0/24=c1
-for h in lh1 a1 b1 c1 d1; do
-  if grep -q unsafe_routes "$LAB_DIR/$h.yml"; then lab_fail "$h's config has unsafe_routes"; fi
-done
+lab_expect_no_unsafe_routes lh1 a1 b1 c1 d1
 lab_start_daemon lh1 flatnet
 for h in a1 b1 c1 d1; do lab_start_daemon "$h" flatnet; done
 lab_start_daemon n1 nebula-1.11.1
@@ -127,19 +112,10 @@ for h in lh1 a1 b1 c1 d1 n1; do lab_stop_daemon "$h"; done
 
 # ---- Round 2: version-2 certificates (unsafeNetworks) ----------------------------------------
 export LAB_CERT_TOOL=flatnet LAB_CERT_VERSION=2
-lab_host lh2 --on internet
-for h in a2 b2 c2; do lab_host_behind "$h" --upstream internet --nat masq; done
-lab_ca --out ca2
-lab_cert lh2 192.168.101.1/24 --ca ca2
-lab_config lh2 --ca ca2 --am-lighthouse
-i=1
-for h in a2 b2 c2; do
-  i=$((i + 1))
-  lab_cert "$h" "192.168.101.$i/24" --ca ca2 --unsafe-networks "10.101.$((i - 1)).0/24"
-  lab_container "$h" "c$h" "10.101.$((i - 1)).1/24"
-  lab_config "$h" --ca ca2 --lighthouse lh2 --punchy --routes-from-certs \
-    --local-cidr "10.101.$((i - 1)).0/24" --local-cidr-out "10.101.$((i - 1)).0/24"
-done
+lab_cert_routes_mesh ca2 192.168.101 lh2 a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
+lab_container a2 ca2 10.101.1.1/24
+lab_container b2 cb2 10.101.2.1/24
+lab_container c2 cc2 10.101.3.1/24
 "$FLATNET_BIN/flatnet-cert" print -json -path "$LAB_DIR/pki/a2.crt" | grep -q '"unsafeNetworks":\["10.101.1.0/24"\].*"version":2' ||
   lab_fail "a2's certificate is not a v2 one carrying unsafeNetworks 10.101.1.0/24: $("$FLATNET_BIN/flatnet-cert" print -json -path "$LAB_DIR/pki/a2.crt")"
 lab_start_daemon lh2 flatnet

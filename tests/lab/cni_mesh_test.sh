@@ -65,21 +65,6 @@ cni_host() {
   echo "ok - flatnet-cni ADD on $host: ${host}c1 $(lab_ip "${host}c1"), ${host}c2 $(lab_ip "${host}c2") in its certificate's $subnet"
 }
 
-# member HOST CA LIGHTHOUSE SUBNET: a flatnet member routing from certificates, its firewall
-# letting its container subnet in and out (docs/cni.md).
-member() {
-  lab_config "$1" --ca "$2" --lighthouse "$3" --punchy --routes-from-certs \
-    --local-cidr "$4" --local-cidr-out "$4"
-}
-
-# no_unsafe_routes HOST...: the configs of HOSTs have no tun.unsafe_routes.
-no_unsafe_routes() {
-  local h
-  for h in "$@"; do
-    if grep -q unsafe_routes "$LAB_DIR/$h.yml"; then lab_fail "$h's config has unsafe_routes"; fi
-  done
-}
-
 # transfer_ring A B C: a container of each host sends the payload to one of the next host's
 # (A -> B -> C -> A); the first transfer must go through A's tunnel to B.
 transfer_ring() {
@@ -124,21 +109,15 @@ release() {
 # ---- Round 1: version-1 certificates, a nebula 1.11.1 member, a host without its subnet ----
 export LAB_CERT_TOOL=nebula LAB_CERT_VERSION=1
 subnet_of=([a1]=10.100.1.0/24 [b1]=10.100.2.0/24 [c1]=10.100.3.0/24)
-lab_host lh1 --on internet
-for h in a1 b1 c1 d1 n1; do lab_host_behind "$h" --upstream internet --nat masq; done
-lab_ca --out ca1
-lab_cert lh1 192.168.100.1/24 --ca ca1
-lab_cert a1 192.168.100.2/24 --ca ca1 --subnets 10.100.1.0/24
-lab_cert b1 192.168.100.3/24 --ca ca1 --subnets 10.100.2.0/24
-lab_cert c1 192.168.100.4/24 --ca ca1 --subnets 10.100.3.0/24
+lab_cert_routes_mesh ca1 192.168.100 lh1 a1=10.100.1.0/24 b1=10.100.2.0/24 c1=10.100.3.0/24
+for h in d1 n1; do lab_host_behind "$h" --upstream internet --nat masq; done
 lab_cert d1 192.168.100.5/24 --ca ca1  # no subnet
 lab_cert n1 192.168.100.6/24 --ca ca1  # a plain member
-lab_config lh1 --ca ca1 --am-lighthouse
-for h in a1 b1 c1; do member "$h" ca1 lh1 "$(host_subnet "$h")"; done
-member d1 ca1 lh1 10.100.5.0/24
+lab_config d1 --ca ca1 --lighthouse lh1 --punchy --routes-from-certs --local-cidr 10.100.5.0/24 \
+  --local-cidr-out 10.100.5.0/24
 lab_config n1 --ca ca1 --lighthouse lh1 --punchy --unsafe-route 10.100.1.0/24=a1 \
   --unsafe-route 10.100.2.0/24=b1 --unsafe-route 10.100.3.0/24=c1
-no_unsafe_routes lh1 a1 b1 c1 d1
+lab_expect_no_unsafe_routes lh1 a1 b1 c1 d1
 lab_start_daemon lh1 flatnet
 for h in a1 b1 c1 d1; do lab_start_daemon "$h" flatnet; done
 lab_start_daemon n1 nebula-1.11.1
@@ -176,20 +155,10 @@ for h in lh1 a1 b1 c1 d1 n1; do lab_stop_daemon "$h"; done
 # ---- Round 2: version-2 certificates (unsafeNetworks) ----------------------------------------
 export LAB_CERT_TOOL=flatnet LAB_CERT_VERSION=2
 subnet_of=([a2]=10.101.1.0/24 [b2]=10.101.2.0/24 [c2]=10.101.3.0/24)
-lab_host lh2 --on internet
-for h in a2 b2 c2; do lab_host_behind "$h" --upstream internet --nat masq; done
-lab_ca --out ca2
-lab_cert lh2 192.168.101.1/24 --ca ca2
-lab_config lh2 --ca ca2 --am-lighthouse
-i=1
-for h in a2 b2 c2; do
-  i=$((i + 1))
-  lab_cert "$h" "192.168.101.$i/24" --ca ca2 --unsafe-networks "$(host_subnet "$h")"
-  member "$h" ca2 lh2 "$(host_subnet "$h")"
-done
+lab_cert_routes_mesh ca2 192.168.101 lh2 a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
 "$FLATNET_BIN/flatnet-cert" print -json -path "$LAB_DIR/pki/a2.crt" | grep -q '"unsafeNetworks":\["10.101.1.0/24"\].*"version":2' ||
   lab_fail "a2's certificate is not a v2 one carrying unsafeNetworks 10.101.1.0/24"
-no_unsafe_routes lh2 a2 b2 c2
+lab_expect_no_unsafe_routes lh2 a2 b2 c2
 lab_start_daemon lh2 flatnet
 for h in a2 b2 c2; do
   lab_start_daemon "$h" flatnet

@@ -4,6 +4,17 @@
 # certificates. Source it after netlab.sh and flatnet_status.sh. Each lab_expect_* fails
 # the test naming the host and network; those that pass print one "ok" line.
 #
+#   lab_cert_routes_mesh CA NET LIGHTHOUSE HOST=SUBNET...
+#                                    the mesh both labs build: LIGHTHOUSE on segment
+#                                    `internet` (made already) at overlay NET.1, each HOST
+#                                    behind a MASQUERADE NAT of its own at NET.2, NET.3, ...;
+#                                    CA (lab_ca --out CA) signs each HOST a certificate
+#                                    carrying its SUBNET (-subnets; -unsafe-networks with
+#                                    LAB_CERT_VERSION=2). Configs: LIGHTHOUSE a lighthouse;
+#                                    each HOST punching, with tun.routes_from_certs and a
+#                                    firewall letting SUBNET in and out (--local-cidr,
+#                                    --local-cidr-out); none has tun.unsafe_routes
+#   lab_expect_no_unsafe_routes HOST...   no HOST's config has tun.unsafe_routes
 #   lab_route_in_tun HOST CIDR       true when HOST's kernel routes CIDR into HOST's tun
 #   lab_no_route_in_tun HOST CIDR    its negation (a lab_wait_for condition)
 #   lab_cert_routes HOST PEER        the networks HOST's `flatnet status` routes through its
@@ -28,6 +39,30 @@
 #                                    first HOST) cannot ping ADDR in it, and with a kernel
 #                                    route forced into the first HOST's tun flatnet drops the
 #                                    packets (tx_dropped_no_route) rather than send them on
+
+lab_cert_routes_mesh() {
+  local ca=$1 net=$2 lighthouse=$3 spec host subnet i=1 subnet_flag=--subnets
+  shift 3
+  [ "${LAB_CERT_VERSION:-1}" != 2 ] || subnet_flag=--unsafe-networks
+  lab_host "$lighthouse" --on internet
+  for spec in "$@"; do lab_host_behind "${spec%%=*}" --upstream internet --nat masq; done
+  lab_ca --out "$ca"
+  lab_cert "$lighthouse" "$net.1/24" --ca "$ca"
+  lab_config "$lighthouse" --ca "$ca" --am-lighthouse
+  for spec in "$@"; do
+    host=${spec%%=*} subnet=${spec#*=} i=$((i + 1))
+    lab_cert "$host" "$net.$i/24" --ca "$ca" "$subnet_flag" "$subnet"
+    lab_config "$host" --ca "$ca" --lighthouse "$lighthouse" --punchy --routes-from-certs \
+      --local-cidr "$subnet" --local-cidr-out "$subnet"
+  done
+}
+
+lab_expect_no_unsafe_routes() {
+  local host
+  for host in "$@"; do
+    if grep -q unsafe_routes "$LAB_DIR/$host.yml"; then lab_fail "$host's config has unsafe_routes"; fi
+  done
+}
 
 lab_route_in_tun() {
   lab_exec "$1" ip route show dev "$(lab_tun "$1")" | awk -v net="$2" '$1 == net { found = 1 } END { exit !found }'
