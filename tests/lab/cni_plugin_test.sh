@@ -25,6 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
 source "$here/lib/flatnet_status.sh"
+source "$here/lib/cni.sh"
 
 lab_init cni
 plugin=$FLATNET_BIN/flatnet-cni
@@ -49,21 +50,14 @@ lab_start_daemon h flatnet
 lab_start_daemon p flatnet
 
 data=$LAB_DIR/cni-data
-network_config() {  # network_config FILE NAME [JSON FIELDS]
-  echo "{\"cniVersion\":\"1.0.0\",\"name\":\"$2\",\"type\":\"flatnet-cni\",\"cert\":\"$LAB_DIR/pki/h.crt\",\"dataDir\":\"$data\"${3:+,$3}}" >"$1"
-}
+network_config() { lab_cni_config "$1" "$2" "$LAB_DIR/pki/h.crt" "$data" "${3:-}"; }  # FILE NAME [FIELDS]
 network_config "$LAB_DIR/flat.json" flatnet
 network_config "$LAB_DIR/tiny.json" tiny '"subnet":"10.100.2.252/30","bridge":"fntiny"'
 network_config "$LAB_DIR/foreign.json" foreign '"subnet":"10.99.0.0/24","bridge":"fnforeign"'
 network_config "$LAB_DIR/typo.json" typo '"subnett":"10.100.2.0/24"'
 
-# cni COMMAND CONTAINER CONFIG: runs the plugin in h as a runtime would (a clean
-# environment, stdin the config); prints its stdout, returns its exit status.
-cni() {
-  lab_exec h env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$1" \
-    CNI_CONTAINERID="container-$2" CNI_NETNS="/var/run/netns/$(lab_ns "$2")" CNI_IFNAME=eth0 \
-    CNI_PATH="$FLATNET_BIN" "$plugin" <"$3"
-}
+# cni COMMAND CONTAINER CONFIG: the plugin run in h as a runtime runs it (lib/cni.sh).
+cni() { lab_cni h "$@"; }
 # expect_error CODE OUTPUT TEXT: OUTPUT is the spec's error JSON with CODE and TEXT in msg.
 expect_error() {
   local code=$1 out=$2 text=$3

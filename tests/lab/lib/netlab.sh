@@ -498,6 +498,16 @@ lab_netns_path() {
   echo "/var/run/netns/$(lab_ns "$1")"
 }
 
+# lab_node_address NODE ADDR: records ADDR as NODE's address when something outside netlab
+# gave it one (a CNI plugin's ADD, in a lab_bare_container), so lab_ip NODE prints it.
+lab_node_address() {
+  [ $# -eq 2 ] || lab_fail "usage: lab_node_address NODE ADDR"
+  lab__require_node "$1"
+  [[ $2 =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || lab_fail "lab_node_address $1: '$2' is not an IPv4 address"
+  LAB_ADDR[$1/$1-own]=$2
+  LAB_FIRST_SEG[$1]=$1-own
+}
+
 # lab_host_behind NAME --upstream SEG --nat "KIND..." : a host behind 0..3 nested NAT
 # routers (outermost first), e.g. --nat "masq symmetric". Routers are NAME-nat1..3 on LANs
 # NAME-lan1..3; the host sits on the innermost LAN (or on SEG itself for --nat "").
