@@ -20,25 +20,25 @@ ANCHOR_IMPLS=("nebula-$NEBULA_STOCK_VERSION" nebula-master wireguard-go boringtu
 
 anchors__unknown() { echo "anchors: '$1' is not an anchor (${ANCHOR_IMPLS[*]})" >&2; return 1; }
 
-anchor_bin() {
+# One case for both: sets anchors__bin and anchors__version for IMPL.
+anchors__lookup() {
   case $1 in
-    "nebula-$NEBULA_STOCK_VERSION") echo "$NEBULA_STOCK_DIR/nebula" ;;
-    nebula-master) echo "$ANCHOR_ROOT/nebula-master-${NEBULA_MASTER_COMMIT:0:12}/nebula" ;;
-    wireguard-go) echo "$ANCHOR_ROOT/wireguard-go-$WIREGUARD_GO_VERSION/wireguard-go" ;;
-    boringtun) echo "$ANCHOR_ROOT/boringtun-$BORINGTUN_VERSION/bin/boringtun-cli" ;;
+    "nebula-$NEBULA_STOCK_VERSION")
+      anchors__bin=$NEBULA_STOCK_DIR/nebula anchors__version=$NEBULA_STOCK_VERSION ;;
+    nebula-master)
+      anchors__bin=$ANCHOR_ROOT/nebula-master-${NEBULA_MASTER_COMMIT:0:12}/nebula
+      anchors__version=master-$NEBULA_MASTER_COMMIT ;;
+    wireguard-go)
+      anchors__bin=$ANCHOR_ROOT/wireguard-go-$WIREGUARD_GO_VERSION/wireguard-go
+      anchors__version=$WIREGUARD_GO_VERSION ;;
+    boringtun)
+      anchors__bin=$ANCHOR_ROOT/boringtun-$BORINGTUN_VERSION/bin/boringtun-cli
+      anchors__version=$BORINGTUN_VERSION ;;
     *) anchors__unknown "$1" ;;
   esac
 }
-
-anchor_wanted() {
-  case $1 in
-    "nebula-$NEBULA_STOCK_VERSION") echo "$NEBULA_STOCK_VERSION" ;;
-    nebula-master) echo "master-$NEBULA_MASTER_COMMIT" ;;
-    wireguard-go) echo "$WIREGUARD_GO_VERSION" ;;
-    boringtun) echo "$BORINGTUN_VERSION" ;;
-    *) anchors__unknown "$1" ;;
-  esac
-}
+anchor_bin() { anchors__lookup "$1" && echo "$anchors__bin"; }
+anchor_wanted() { anchors__lookup "$1" && echo "$anchors__version"; }
 
 # Nebula prints "Version: X"; wireguard-go's own -version names its last tag, not the
 # module version it was built from, so that comes from the Go build info in the binary;
