@@ -23,6 +23,9 @@ packages=(
   # scripts/lib/instrumented_build.sh: the ASan and TSan trees recompile only what changed.
   ccache
   nebula iperf3 iproute2 iptables tcpdump procps kmod iputils-ping jq dnsutils curl conntrack
+  # bench/frontier.sh: `wg` configures the userspace WireGuard anchors (bench/setup_anchors.sh
+  # installs those, and this package too where setup ran before it was listed).
+  wireguard-tools
   # The fault lab: lab-impair's NFQUEUE (the kernel has no netem), one daemon's clock stepped.
   libnetfilter-queue-dev libfaketime
   # src/dns/resolved_link.cpp: systemd-resolved over D-Bus (sd-bus); the names lab runs a
