@@ -12,13 +12,20 @@
 #     certificates); d1 (flatnet) with container cd1 10.100.5.2 that its config admits but
 #     its certificate does not carry.
 #   round 2, version-2 certificates (flatnet-cert -version 2 -unsafe-networks): a2, b2, c2
-#     (flatnet) with containers on 10.101.{1,2,3}.0/24.
+#     (flatnet) with containers on 10.101.{1,2,3}.0/24, as after every host rebooted: no
+#     overlay pings at all, the containers talk first.
 #
-# Routes appear once a tunnel to the peer is up (lighthouses never see certificates), so
-# each round first pings between the hosts' overlay addresses. Checks, each an "ok" line:
+# A route is proven once a tunnel to the peer is up and its certificate carries the
+# network; before, the lighthouse's route hints (it holds a tunnel, and so a verified
+# certificate, with every member) route it. Round 1 first pings between the hosts' overlay
+# addresses; round 2 does not. Checks, each an "ok" line:
 # - every host's kernel routes each peer's subnet into its tun, and never its own;
 # - every container pings every other and a 2 MB TCP transfer between each ordered pair
 #   arrives with a matching sha256 (round 1 includes nebula's container both ways);
+# - (2) right after the daemons start, with no tunnel between the members, each routes the
+#   others' subnets on the lighthouse's hint (kernel table; status: hintedRoutes, not
+#   certRoutes), and the containers reach each other (ping, TCP with sha256) with nothing
+#   else done first; then the tunnels' certificates prove the routes (certRoutes);
 # - nebula's host itself (its overlay address) reaches the flatnet containers and they it;
 # - d1, whose certificate lacks 10.100.5.0/24, attracts nothing: no host routes it, a
 #   container cannot reach cd1, and with a kernel route forced into a1's tun flatnet still
@@ -120,9 +127,14 @@ lab_container c2 cc2 10.101.3.1/24
   lab_fail "a2's certificate is not a v2 one carrying unsafeNetworks 10.101.1.0/24: $("$FLATNET_BIN/flatnet-cert" print -json -path "$LAB_DIR/pki/a2.crt")"
 lab_start_daemon lh2 flatnet
 for h in a2 b2 c2; do lab_start_daemon "$h" flatnet; done
-lab_meet a2 b2 c2
-lab_expect_cert_routes a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
+# No overlay ping: the first packets are the containers'.
+lab_expect_hinted_routes a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
 container_mesh ca2 cb2 cc2
+lab_expect_cert_routes a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
+for h in a2 b2 c2; do
+  [ -z "$(lab_hinted_routes "$h")" ] || lab_fail "$h still lists hinted routes with every tunnel up: $(lab_hinted_routes "$h")"
+done
+echo "ok - with the tunnels up, every route is proven by a certificate (no hinted routes left)"
 lab_stop_and_expect_withdrawn b2 10.101.2.0/24 a2 c2
 lab_ping ca2 "$(lab_ip cc2)" 2 || lab_fail "ca2 lost cc2 when b2 left"
 echo "cert_routes_test PASSED"
