@@ -28,8 +28,9 @@
 // gives the replies of its lighthouses to the RouteHints (route_hints.h), which forgets the
 // answer of a lighthouse that gave none complete for three intervals. A lighthouse answers a
 // query with every other host it holds a tunnel with whose certificate carries unsafe
-// networks (its primary address and those networks), in bounded parts, on the asker's tunnel.
-// A Nebula lighthouse ignores the query (its type is none of Nebula's); a malformed route
+// networks (its primary address and those networks), in bounded parts, on the asker's tunnel;
+// a host it has not heard from for three of its lighthouse.interval (30 s at least) is left
+// out (it crashed: a clean stop closes its tunnels). A Nebula lighthouse ignores the query (its type is none of Nebula's); a malformed route
 // hints message, or a reply from a host that is not our lighthouse, is dropped and counted
 // (rx_dropped_route_hints).
 // Messages are accepted only from where they belong: replies and punch notifications from

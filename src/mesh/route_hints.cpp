@@ -87,7 +87,10 @@ RouteHints::SyncResult RouteHints::Sync(const HostMap::Snapshot& tunnels,
   SyncResult out;
   std::map<IpAddr, CertRouteClaim> claims;
   for (const auto& [key, since] : first_hinted_) {
-    const auto& [gateway, network] = key;
+    // Named members, not a structured binding: clang 14 (the sanitizer builds) cannot
+    // capture a binding in a lambda.
+    const IpAddr& gateway = key.first;
+    const IpPrefix& network = key.second;
     if (is_ours(gateway) || refuted_.count(key)) continue;
     if (Tunnel* tunnel = tunnels.FindByVpnIp(gateway)) {
       const cert::Certificate& cert = tunnel->peer_cert();

@@ -424,3 +424,21 @@ TEST(Lighthouse, WithoutRoutesFromCertsAMemberAsksNothing) {
   ASSERT_EQ(t.host.send.to_vpn.size(), 1u);  // the update alone
   EXPECT_FALSE(DecodedHints(t.host.send.to_vpn[0].payload).ok());
 }
+
+TEST(Lighthouse, AHostNotHeardFromForThreeIntervalsIsNotHinted) {
+  LighthouseUnderTest t(kAsLighthouse);  // lighthouse.interval 10 s: 30 s
+  Tunnel& asker = t.Peer("10.9.0.2", "203.0.113.2:4242", 2);
+  auto quiet = MakeTunnel(Ip("10.9.0.3"), 3, Addr("203.0.113.3:4242"), cert::Version::kV1, {}, {},
+                          {Net("10.100.3.0/24")});
+  t.host.host_map.Add(quiet);
+  quiet->set_last_heard_ns(100 * 1'000'000'000LL);
+  const Bytes query = EncodeRouteHintsQuery(1);
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 130 * 1'000'000'000LL);
+  auto reply = DecodedHints(t.host.send.on_tunnel.back().payload);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->hosts.size(), 1u);  // 30 s: still listed
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 131 * 1'000'000'000LL);
+  reply = DecodedHints(t.host.send.on_tunnel.back().payload);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_TRUE(reply->hosts.empty());
+}

@@ -116,10 +116,13 @@ lab_expect_cert_routes() {
   lab_each_pair lab__expect_cert_route_to "$@"
   echo "ok - each of ${*%%=*} routes the others' subnets into its tun (no unsafe_routes); flatnet status shows them per peer"
 }
+lab__wait_route_in_tun() { # SECONDS HOST PEER SUBNET
+  lab_wait_for --timeout "$1" -- lab_route_in_tun "$2" "$4" ||
+    lab_fail "$2 has no kernel route for $3's $4 into its tun within $1 s: $(lab_exec "$2" ip route)"
+}
 lab__expect_cert_route_to() { # HOST=SUBNET PEER=SUBNET
   local host=${1%%=*} peer=${2%%=*} subnet=${2#*=}
-  lab_wait_for --timeout 5 -- lab_route_in_tun "$host" "$subnet" ||
-    lab_fail "$host has no kernel route for $peer's $subnet into its tun: $(lab_exec "$host" ip route)"
+  lab__wait_route_in_tun 5 "$host" "$peer" "$subnet"
   [ "$(lab_cert_routes "$host" "$peer")" = "$subnet" ] ||
     lab_fail "flatnet status on $host shows routes '$(lab_cert_routes "$host" "$peer")' through $peer, expected $subnet"
 }
@@ -134,8 +137,7 @@ lab_expect_hinted_routes() {
 }
 lab__expect_hinted_route_to() { # HOST=SUBNET PEER=SUBNET
   local host=${1%%=*} peer=${2%%=*} subnet=${2#*=}
-  lab_wait_for --timeout 10 -- lab_route_in_tun "$host" "$subnet" ||
-    lab_fail "$host has no kernel route for $peer's $subnet into its tun after start: $(lab_exec "$host" ip route)"
+  lab__wait_route_in_tun 10 "$host" "$peer" "$subnet"
   lab_hinted_routes "$host" | grep -qx "$subnet via $(lab_overlay "$peer")" ||
     lab_fail "flatnet status on $host does not list $subnet via $peer as hinted: $(lab_hinted_routes "$host")"
   if lab_status "$host" | jq -e '.tunnels | length > 1' >/dev/null; then
