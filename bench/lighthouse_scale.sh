@@ -9,7 +9,8 @@
 # Two namespaces joined by one veth (lab_pair): lh runs the lighthouse, gen runs
 # lighthouse-load (bench/tools/lighthouse_load.cpp), which makes N simulated hosts, each
 # with its own certificate (signed in process by the CA the lighthouse trusts) and its own
-# underlay address:port (one extra address on gen per 20,000 hosts), each doing a real
+# underlay address:port (one extra address on gen per 5,000 hosts, each port shared by
+# the hosts of every address: one socket per 10 hosts at most), each doing a real
 # Noise IX handshake with the lighthouse, then reporting itself every 10 s (Nebula's
 # lighthouse.interval) while the hosts together send Q HostQuerys a second (default 1000)
 # for S seconds (default 30) about random other hosts.
@@ -66,9 +67,10 @@ load=${FLATNET_BIN%/src/app}/bench/tools/lighthouse-load
 
 lab_init lhscale
 lab_pair lh gen
-# One underlay address per 20,000 hosts (lighthouse-load's --ports-per-address): one
-# address has fewer than 64k ports.
-per_address=20000
+# One underlay address per 5,000 hosts: lighthouse-load opens one socket per port, shared
+# by the hosts of all addresses, so 50,000 hosts take 5,000 descriptors (RLIMIT_NOFILE's
+# hard limit may be 20,000 where CAP_SYS_RESOURCE is dropped) and 5,000 ports.
+per_address=5000
 from=""
 for ((k = 0; k < (max_hosts + per_address - 1) / per_address; k++)); do
   address=198.51.100.$((10 + k))
@@ -109,7 +111,7 @@ for impl in $impls; do
     taskset -a -p -c "$lh_cpu" "$pid" >/dev/null || lab_fail "taskset could not pin $impl (pid $pid)"
     lab_spawn gen "$label" taskset -c "$gen_cpu" "$load" run --lighthouse "$(lab_ip lh):4242" \
       --ca-crt "$LAB_DIR/pki/ca.crt" --ca-key "$LAB_DIR/pki/ca.key" --hosts "$n" --from "$from" \
-      --ports-per-address "$per_address" --time "$seconds" --query-rate "$query_rate"
+      --time "$seconds" --query-rate "$query_rate"
     out="$LAB_DIR/$label.out"
     # Certificates take some 0.1 ms each, handshakes at most the generator's --setup-limit.
     wait_phase "$out" setup $((60 + n / 1000)) "$label"

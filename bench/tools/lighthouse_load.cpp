@@ -10,12 +10,12 @@
 //   lighthouse-load run --lighthouse ADDR:PORT --ca-crt FILE --ca-key FILE --hosts N
 //       --from ADDR[,ADDR...] [--time S] [--interval S] [--query-rate Q]
 //       [--handshake-window W] [--handshake-tries N] [--handshake-retry-ms MS]
-//       [--setup-limit S] [--reply-timeout-ms MS] [--port-base P] [--ports-per-address K]
+//       [--setup-limit S] [--reply-timeout-ms MS] [--port-base P]
 //       [--cipher aes|chachapoly] [--seed N] [--setup-only]
-//       The hosts' certificates are signed in process by that CA; host i binds to
-//       --from[i / K] port P + i % K (defaults P 20000, K 20000: one address per 20,000
-//       hosts, every address already on an interface here). --setup-only stops after the
-//       certificates and sockets (to check N fits the machine).
+//       The hosts' certificates are signed in process by that CA; host i is at --from[i % A]
+//       port P + i / A (A addresses, each on an interface here; P default 20000), one
+//       socket per port carrying the hosts of every address (host_sockets.h).
+//       --setup-only stops after the certificates and sockets (to check N fits the machine).
 // Exit: 0 when the run completed, 1 when setup failed or no handshake succeeded, 2 on bad
 // usage (the message names the flag).
 #include <cstdio>
@@ -41,7 +41,7 @@ constexpr const char* kTool = "lighthouse-load";
                "           --from ADDR[,ADDR...] [--time S] [--interval S] [--query-rate Q]\n"
                "           [--handshake-window W] [--handshake-tries N] [--handshake-retry-ms MS]\n"
                "           [--setup-limit S] [--reply-timeout-ms MS] [--port-base P]\n"
-               "           [--ports-per-address K] [--cipher aes|chachapoly] [--seed N] [--setup-only]\n",
+               "           [--cipher aes|chachapoly] [--seed N] [--setup-only]\n",
                kTool, kTool);
   std::exit(2);
 }
@@ -130,8 +130,6 @@ LoadOptions ParseRun(int argc, char** argv) {
       o.reply_timeout_s = double(number(1, 60'000)) / 1000;
     } else if (arg == "--port-base") {
       o.port_base = uint16_t(number(1, 65535));
-    } else if (arg == "--ports-per-address") {
-      o.ports_per_address = size_t(number(1, 65535));
     } else if (arg == "--seed") {
       o.seed = number(0, UINT64_MAX >> 1);
     } else if (arg == "--cipher") {
@@ -150,13 +148,10 @@ LoadOptions ParseRun(int argc, char** argv) {
   if (o.ca_crt.empty() || o.ca_key.empty()) Fail(kTool, "run: --ca-crt and --ca-key are required");
   if (o.hosts == 0) Fail(kTool, "run: --hosts N is required");
   if (o.from.empty()) Fail(kTool, "run: --from ADDR[,ADDR...] is required");
-  if (o.port_base + o.ports_per_address - 1 > 65535)
-    Fail(kTool, "--port-base %u with --ports-per-address %zu runs past port 65535", o.port_base,
-         o.ports_per_address);
-  if (o.hosts > o.from.size() * o.ports_per_address)
-    Fail(kTool, "--hosts %zu needs %zu --from addresses at %zu ports each; %zu given", o.hosts,
-         (o.hosts + o.ports_per_address - 1) / o.ports_per_address, o.ports_per_address,
-         o.from.size());
+  size_t ports = (o.hosts + o.from.size() - 1) / o.from.size();
+  if (o.port_base + ports - 1 > 65535)
+    Fail(kTool, "--hosts %zu over %zu --from addresses need %zu ports from --port-base %u: past 65535",
+         o.hosts, o.from.size(), ports, o.port_base);
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <unordered_map>
 #include <utility>
@@ -18,7 +19,7 @@
 #include "latency_summary.h"
 #include "load_messages.h"
 #include "load_pki.h"
-#include "net/udp_batch.h"
+#include "host_sockets.h"
 #include "simulated_host.h"
 
 namespace flatnet::bench {
@@ -60,16 +61,6 @@ double StatusMib(const char* key) {
   return 0;
 }
 
-// Enough descriptors for one socket per host and a few more.
-bool RaiseFdLimit(size_t needed) {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
-  if (lim.rlim_cur >= needed) return true;
-  lim.rlim_cur = needed;
-  if (lim.rlim_max < needed) lim.rlim_max = needed;  // root may raise the hard limit
-  return setrlimit(RLIMIT_NOFILE, &lim) == 0;
-}
-
 // What the run keeps per host beside its SimulatedHost.
 struct HostClock {
   int64_t handshake_started = 0;  // first stage 1 of this attempt
@@ -104,42 +95,37 @@ class Run {
   }
 
  private:
+  // Sockets first: a descriptor limit fails at once, before the certificates' seconds.
   bool Setup() {
     int64_t t0 = Now();
+    auto sockets = HostSockets::Open(o_.from, o_.port_base, o_.hosts);
+    if (!sockets.ok()) return Error(sockets.status().message());
+    sockets_ = std::make_unique<HostSockets>(std::move(*sockets));
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0) return Error("epoll_create1 failed");
+    for (size_t s = 0; s < sockets_->socket_count(); ++s) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u32 = uint32_t(s);
+      if (epoll_ctl(epoll_, EPOLL_CTL_ADD, sockets_->fd(s), &ev) != 0)
+        return Error("epoll_ctl for socket " + std::to_string(s) + " failed");
+    }
+    int64_t t1 = Now();
     auto ca = LoadTeamCa(o_.ca_crt, o_.ca_key);
     if (!ca.ok()) return Error(ca.status().message());
     auto identities = MakeHosts(*ca, o_.hosts);
     if (!identities.ok()) return Error(identities.status().message());
     identities_ = std::move(*identities);
     vpn_base_ = ca->network.addr().v4() + 2;
-    int64_t t1 = Now();
-    if (!RaiseFdLimit(o_.hosts + 64))
-      return Error("cannot raise RLIMIT_NOFILE to " + std::to_string(o_.hosts + 64) +
-                   " (run as root, or fewer --hosts)");
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_ < 0) return Error("epoll_create1 failed");
     hosts_.reserve(o_.hosts);
     clocks_.resize(o_.hosts);
-    for (size_t i = 0; i < o_.hosts; ++i) {
-      const IpAddr& address = o_.from[i / o_.ports_per_address];
-      net::UdpSocketOptions so;
-      so.host = address.ToString();
-      so.port = uint16_t(o_.port_base + i % o_.ports_per_address);
-      so.non_blocking = true;
-      so.gso = false;
-      auto socket = net::UdpSocket::Open(so);
-      if (!socket.ok()) return Error("host " + std::to_string(i) + ": " + socket.status().message());
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u32 = uint32_t(i);
-      if (epoll_ctl(epoll_, EPOLL_CTL_ADD, socket->fd(), &ev) != 0)
-        return Error("epoll_ctl for host " + std::to_string(i) + " failed");
-      hosts_.emplace_back(std::move(*socket), net::UdpAddr(address, so.port), uint32_t(i + 1));
-    }
+    for (size_t i = 0; i < o_.hosts; ++i)
+      hosts_.emplace_back(sockets_->AddressOf(uint32_t(i)), uint32_t(i + 1));
     int64_t t2 = Now();
-    std::printf("%s: setup hosts=%zu certs_s=%.2f sockets_s=%.2f addresses=%zu rss_mib=%.1f\n", kTool,
-                o_.hosts, Seconds(t1 - t0), Seconds(t2 - t1),
-                (o_.hosts + o_.ports_per_address - 1) / o_.ports_per_address, StatusMib("VmRSS:"));
+    std::printf("%s: setup hosts=%zu certs_s=%.2f sockets_s=%.2f addresses=%zu sockets=%zu "
+                "rss_mib=%.1f\n",
+                kTool, o_.hosts, Seconds(t2 - t1), Seconds(t1 - t0), o_.from.size(),
+                sockets_->socket_count(), StatusMib("VmRSS:"));
     return true;
   }
 
@@ -206,10 +192,10 @@ class Run {
         "queries=%" PRIu64 " replies=%zu missing=%" PRIu64 " wrong=%" PRIu64 " late=%" PRIu64
         " p50_ms=%.3f p99_ms=%.3f max_ms=%.3f updates=%" PRIu64 " acks=%" PRIu64
         " punches=%" PRIu64 " tests_answered=%" PRIu64 " closed=%" PRIu64 " undecryptable=%" PRIu64
-        " other=%" PRIu64 " send_errors=%" PRIu64 " gen_hs_cpu_pct=%.0f gen_cpu_pct=%.0f loop_max_ms=%.1f gen_hwm_mib=%.1f\n",
+        " other=%" PRIu64 " foreign=%" PRIu64 " send_errors=%" PRIu64 " gen_hs_cpu_pct=%.0f gen_cpu_pct=%.0f loop_max_ms=%.1f gen_hwm_mib=%.1f\n",
         kTool, o_.hosts, up_count_, handshake_failed_, Seconds(handshake_wall_), queries_,
         query_latency_.count(), missing_, wrong_, late_, q.p50_ms, q.p99_ms, q.max_ms, updates_,
-        acks_, punches_, tests_answered_, closed_, undecryptable_, other_, send_errors_,
+        acks_, punches_, tests_answered_, closed_, undecryptable_, other_, sockets_ ? sockets_->foreign() : 0, send_errors_,
         pct(handshake_cpu_, handshake_wall_), pct(measure_cpu_, measure_wall_),
         double(loop_max_) / 1e6, StatusMib("VmHWM:"));
     if (measure_wall_ > 0 && pct(measure_cpu_, measure_wall_) > 80)
@@ -232,13 +218,8 @@ class Run {
     return now;
   }
 
-  void Drain(uint32_t h, int64_t now) {
-    SimulatedHost& host = hosts_[h];
-    while (true) {
-      auto got = host.socket().RecvBatch(batch_);
-      if (!got.ok() || *got <= 0) return;
-      for (int i = 0; i < *got; ++i) Handle(h, batch_.packet(size_t(i)), now);
-    }
+  void Drain(uint32_t socket, int64_t now) {
+    sockets_->Receive(socket, [&](uint32_t h, ByteSpan datagram) { Handle(h, datagram, now); });
   }
 
   void Handle(uint32_t h, ByteSpan datagram, int64_t now) {
@@ -370,7 +351,7 @@ class Run {
     HostClock& c = clocks_[h];
     c.last_stage1 = now;
     ++c.tries;
-    if (!hosts_[h].socket().SendTo(o_.lighthouse, hosts_[h].stage1()).ok()) ++send_errors_;
+    if (!sockets_->Send(h, o_.lighthouse, hosts_[h].stage1()).ok()) ++send_errors_;
   }
 
   void TunnelUp(uint32_t h, int64_t now) {
@@ -433,7 +414,7 @@ class Run {
     SimulatedHost& host = hosts_[h];
     out_.resize(plain.size() + wire::kHeaderSize + noise::TunnelCipher::kTagSize);
     size_t n = host.Seal(type, subtype, plain, out_.data());
-    if (n == 0 || !host.socket().SendTo(o_.lighthouse, ByteSpan(out_.data(), n)).ok()) ++send_errors_;
+    if (n == 0 || !sockets_->Send(h, o_.lighthouse, ByteSpan(out_.data(), n)).ok()) ++send_errors_;
   }
 
   const LoadOptions& o_;
@@ -443,7 +424,7 @@ class Run {
   std::vector<SimulatedHost> hosts_;
   std::vector<HostClock> clocks_;
   uint32_t vpn_base_ = 0;  // host 0's overlay address
-  net::RecvBatchBuffers batch_{16, 2048};
+  std::unique_ptr<HostSockets> sockets_;
   Bytes plain_, out_;
 
   std::deque<uint32_t> to_handshake_;

@@ -2,9 +2,9 @@
 //
 // Phases, each announced by one stdout line "lighthouse-load: PHASE key=value ..." that
 // bench/lighthouse_scale.sh waits for (it samples the lighthouse's CPU between them):
-//   setup      N host certificates signed in process (load_pki.h), N sockets opened, one per
-//              host, host i on from[i / ports_per_address] port port_base + i %
-//              ports_per_address (RLIMIT_NOFILE raised to fit); times and our RSS
+//   setup      N host certificates signed in process (load_pki.h), the hosts' sockets opened
+//              (host_sockets.h: host i at from[i % A] port port_base + i / A, one socket
+//              per port); times and our RSS
 //   handshakes every host's Noise IX handshake with the lighthouse, at most
 //              handshake_window in flight at once (so the rate is what the lighthouse
 //              sustains, not a flood), each retried every handshake_retry_s with the same
@@ -46,7 +46,6 @@ struct LoadOptions {
   size_t hosts = 0;
   std::vector<IpAddr> from;  // IPv4 addresses of this namespace the hosts bind to
   uint16_t port_base = 20000;
-  size_t ports_per_address = 20000;
   double seconds = 30;  // measuring; 0 ends after the handshakes
   int interval_s = 10;  // lighthouse.interval: Nebula's default
   double query_rate = 1000;

@@ -3,8 +3,8 @@
 // certificate), then lighthouse messages sealed under the tunnel's keys (wire and noise).
 //
 // Contract:
-//  - Each host owns its UDP socket (net::UdpSocket, non-blocking, bound to its own
-//    address:port), so the lighthouse sees every host at a distinct underlay address.
+//  - Each host has its own underlay address:port (host_sockets.h carries its datagrams),
+//    so the lighthouse sees every host as a distinct peer.
 //  - StartHandshake makes the stage 1 once; a retry resends the same bytes (as Nebula does:
 //    the responder answers a repeat with its cached stage 2). A stage 2 is accepted only
 //    when it carries our index and completes the Noise handshake; then the tunnel is up
@@ -26,7 +26,6 @@
 #include "crypto/aead.h"
 #include "load_pki.h"
 #include "net/udp_addr.h"
-#include "net/udp_socket.h"
 #include "noise/handshake_state.h"
 #include "noise/tunnel_cipher.h"
 #include "wire/header.h"
@@ -35,10 +34,8 @@ namespace flatnet::bench {
 
 class SimulatedHost {
  public:
-  SimulatedHost(net::UdpSocket socket, net::UdpAddr local, uint32_t index)
-      : socket_(std::move(socket)), local_(local), index_(index) {}
+  SimulatedHost(net::UdpAddr local, uint32_t index) : local_(local), index_(index) {}
 
-  net::UdpSocket& socket() { return socket_; }
   const net::UdpAddr& local() const { return local_; }
   uint32_t index() const { return index_; }  // our index, what the lighthouse's packets name
   bool up() const { return cipher_ != nullptr; }
@@ -63,7 +60,6 @@ class SimulatedHost {
   size_t Seal(wire::MessageType type, wire::MessageSubType subtype, ByteSpan plain, uint8_t* out);
 
  private:
-  net::UdpSocket socket_;
   net::UdpAddr local_;
   uint32_t index_;
   std::unique_ptr<noise::HandshakeState> handshake_;
