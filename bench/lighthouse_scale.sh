@@ -3,8 +3,8 @@
 # the same two namespaces and with the same load generator.
 #
 #   bench/lighthouse_scale.sh [--hosts "1000 10000 50000"] [--impls "flatnet nebula-1.11.1"]
-#                             [--time S] [--query-rate Q] [--lighthouse-cpu C]
-#                             [--generator-cpu C] [--keep-logs]
+#                             [--time S] [--query-rate Q] [--handshake-limit S]
+#                             [--lighthouse-cpu C] [--generator-cpu C] [--keep-logs]
 #
 # Two namespaces joined by one veth (lab_pair): lh runs the lighthouse, gen runs
 # lighthouse-load (bench/tools/lighthouse_load.cpp), which makes N simulated hosts, each
@@ -19,8 +19,9 @@
 # pinned with taskset to core C (default 1, all its threads); the generator is pinned to
 # the other core (default 0).
 # For each implementation and N it prints: handshakes completed (of N) and the time they
-# took, the lighthouse's CPU seconds during them; query reply latency p50/p99/max and the
-# replies missing (no reply within 2 s); the lighthouse's CPU % of one core while
+# took (at most S s, --handshake-limit, default 300), the lighthouse's CPU seconds during
+# them; query reply latency p50/p99/max and the replies missing (no reply within 2 s); the
+# share of updates the lighthouse acknowledged; the lighthouse's CPU % of one core while
 # measuring, its VmRSS and VmHWM after the run; the generator's own CPU % (a generator
 # near 100 % is itself the bottleneck, and the figures mean nothing).
 # Needs root, taskset and a build (lighthouse-load in <build>/bench/tools, flatnet in
@@ -30,13 +31,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
 
 hosts_list="1000 10000 50000" impls="flatnet nebula-1.11.1" seconds=30 query_rate=1000
-lh_cpu=1 gen_cpu=0 keep_logs=0
+lh_cpu=1 gen_cpu=0 keep_logs=0 handshake_limit=300
 while [ $# -gt 0 ]; do
   case $1 in
     --hosts) hosts_list=$2; shift 2 ;;
     --impls) impls=$2; shift 2 ;;
     --time) seconds=$2; shift 2 ;;
     --query-rate) query_rate=$2; shift 2 ;;
+    --handshake-limit) handshake_limit=$2; shift 2 ;;
     --lighthouse-cpu) lh_cpu=$2; shift 2 ;;
     --generator-cpu) gen_cpu=$2; shift 2 ;;
     --keep-logs) keep_logs=1; shift ;;
@@ -45,6 +47,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -ge 1 ] && [ "$seconds" -le 600 ] ||
   { echo "lighthouse_scale.sh: --time '$seconds' is not 1..600" >&2; exit 2; }
+[[ $handshake_limit =~ ^[0-9]+$ ]] && [ "$handshake_limit" -ge 1 ] && [ "$handshake_limit" -le 3600 ] ||
+  { echo "lighthouse_scale.sh: --handshake-limit '$handshake_limit' is not 1..3600" >&2; exit 2; }
 [[ $query_rate =~ ^[0-9]+$ ]] ||
   { echo "lighthouse_scale.sh: --query-rate '$query_rate' is not a number" >&2; exit 2; }
 max_hosts=0
@@ -98,7 +102,7 @@ wait_phase() {
   lab_fail "lighthouse-load printed no '$phase' line within $limit s ($out)"
 }
 
-declare -A ok=() hs_s=() hs_cpu=() p50=() p99=() maxl=() missing=() queries=() cpu=() rss=() hwm=() gen=()
+declare -A ok=() acked=() hs_s=() hs_cpu=() p50=() p99=() maxl=() missing=() queries=() cpu=() rss=() hwm=() gen=()
 for impl in $impls; do
   if ! lab_have "$impl"; then
     echo "lighthouse_scale: $impl not found at $(lab_daemon_binary "$impl"); measuring without it" >&2
@@ -111,12 +115,12 @@ for impl in $impls; do
     taskset -a -p -c "$lh_cpu" "$pid" >/dev/null || lab_fail "taskset could not pin $impl (pid $pid)"
     lab_spawn gen "$label" taskset -c "$gen_cpu" "$load" run --lighthouse "$(lab_ip lh):4242" \
       --ca-crt "$LAB_DIR/pki/ca.crt" --ca-key "$LAB_DIR/pki/ca.key" --hosts "$n" --from "$from" \
-      --time "$seconds" --query-rate "$query_rate"
+      --time "$seconds" --query-rate "$query_rate" --setup-limit "$handshake_limit"
     out="$LAB_DIR/$label.out"
-    # Certificates take some 0.1 ms each, handshakes at most the generator's --setup-limit.
+    # Certificates take some 0.4 ms each, handshakes at most the generator's --setup-limit.
     wait_phase "$out" setup $((60 + n / 1000)) "$label"
     ticks0=$(lab_cpu_ticks "$pid")
-    wait_phase "$out" handshakes 330 "$label"
+    wait_phase "$out" handshakes $((handshake_limit + 30)) "$label"
     hs_cpu[$key]=$(awk -v t="$(($(lab_cpu_ticks "$pid") - ticks0))" -v hz="$ticks_per_s" 'BEGIN {printf "%.1f", t / hz}')
     wait_phase "$out" measuring 5 "$label"
     ticks1=$(lab_cpu_ticks "$pid") t1=$(lab_now_ms)
@@ -134,6 +138,8 @@ for impl in $impls; do
     p50[$key]=$(field "$out" result p50_ms) p99[$key]=$(field "$out" result p99_ms)
     maxl[$key]=$(field "$out" result max_ms) missing[$key]=$(field "$out" result missing)
     queries[$key]=$(field "$out" result queries) gen[$key]=$(field "$out" result gen_cpu_pct)
+    acked[$key]=$(awk -v a="$(field "$out" result acks)" -v u="$(field "$out" result updates)" \
+      'BEGIN {printf "%.0f", (u > 0 ? 100 * a / u : 0)}')
     lab_stop "$label"
     lab_stop_daemon lh
     echo "lighthouse_scale: $impl N=$n: ${ok[$key]} handshakes in ${hs_s[$key]} s, p99 ${p99[$key]} ms, CPU ${cpu[$key]} %" >&2
@@ -143,14 +149,14 @@ done
 echo
 echo "Lighthouse scale: N hosts against one lighthouse on core $lh_cpu (generator on core $gen_cpu),"
 echo "updates every 10 s per host, $query_rate queries/s in all for $seconds s; $(nproc) cores"
-printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %8s %8s %6s\n' impl hosts "handshakes" "hs s" \
-  "hs CPU" "p50 ms" "p99 ms" "max ms" "missing" "CPU %" "RSS MiB" "HWM MiB" "gen %"
+printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %7s %8s %8s %6s\n' impl hosts "handshakes" "hs s" \
+  "hs CPU" "p50 ms" "p99 ms" "max ms" "missing" "acked %" "CPU %" "RSS MiB" "HWM MiB" "gen %"
 for impl in $impls; do
   for n in $hosts_list; do
     key="$impl/$n"
     [ -n "${ok[$key]:-}" ] || continue
-    printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %8s %8s %6s\n' "$impl" "$n" "${ok[$key]}/$n" \
+    printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %7s %8s %8s %6s\n' "$impl" "$n" "${ok[$key]}/$n" \
       "${hs_s[$key]}" "${hs_cpu[$key]}" "${p50[$key]}" "${p99[$key]}" "${maxl[$key]}" \
-      "${missing[$key]}/${queries[$key]}" "${cpu[$key]}" "${rss[$key]}" "${hwm[$key]}" "${gen[$key]}"
+      "${missing[$key]}/${queries[$key]}" "${acked[$key]}" "${cpu[$key]}" "${rss[$key]}" "${hwm[$key]}" "${gen[$key]}"
   done
 done

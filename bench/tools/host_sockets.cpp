@@ -50,8 +50,8 @@ Result<HostSockets> HostSockets::Open(const std::vector<IpAddr>& addresses, uint
     return Status::Error(std::to_string(hosts) + " hosts over " + std::to_string(addresses.size()) +
                          " addresses need " + std::to_string(count) +
                          " sockets, and RLIMIT_NOFILE allows " + std::to_string(limit) +
-                         ": give at least " + std::to_string((hosts + per_socket - 1) / per_socket) +
-                         " addresses");
+                         ": give at least " +
+                         std::to_string((hosts + per_socket - 1) / per_socket) + " addresses");
   }
   out.sockets_.reserve(count);
   for (size_t s = 0; s < count; ++s) {
@@ -109,7 +109,8 @@ int HostSockets::ReceiveBatch(size_t socket) {
     messages_[i].msg_hdr.msg_control = controls_[i].bytes;
     messages_[i].msg_hdr.msg_controllen = sizeof(controls_[i].bytes);
   }
-  int n = recvmmsg(sockets_[socket].fd(), messages_.data(), unsigned(kBatch), MSG_DONTWAIT, nullptr);
+  int n =
+      recvmmsg(sockets_[socket].fd(), messages_.data(), unsigned(kBatch), MSG_DONTWAIT, nullptr);
   return n < 0 ? 0 : n;
 }
 

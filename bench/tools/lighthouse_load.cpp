@@ -51,9 +51,11 @@ std::vector<IpAddr> ParseAddresses(const std::string& text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string one = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string one =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     auto addr = flatnet::ParseIpAddr(one);
-    if (!addr.ok() || !addr->is_v4()) Fail(kTool, "--from: '%s' is not an IPv4 address", one.c_str());
+    if (!addr.ok() || !addr->is_v4())
+      Fail(kTool, "--from: '%s' is not an IPv4 address", one.c_str());
     out.push_back(*addr);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -101,8 +103,8 @@ LoadOptions ParseRun(int argc, char** argv) {
     };
     if (arg == "--lighthouse") {
       sockaddr_in to = lab::ParseEndpoint(kTool, "--lighthouse", v);
-      o.lighthouse = *flatnet::net::UdpAddr::FromSockaddr(reinterpret_cast<const sockaddr*>(&to),
-                                                           sizeof(to));
+      o.lighthouse =
+          *flatnet::net::UdpAddr::FromSockaddr(reinterpret_cast<const sockaddr*>(&to), sizeof(to));
       have_lighthouse = true;
     } else if (arg == "--ca-crt") {
       o.ca_crt = v;
@@ -150,7 +152,8 @@ LoadOptions ParseRun(int argc, char** argv) {
   if (o.from.empty()) Fail(kTool, "run: --from ADDR[,ADDR...] is required");
   size_t ports = (o.hosts + o.from.size() - 1) / o.from.size();
   if (o.port_base + ports - 1 > 65535)
-    Fail(kTool, "--hosts %zu over %zu --from addresses need %zu ports from --port-base %u: past 65535",
+    Fail(kTool,
+         "--hosts %zu over %zu --from addresses need %zu ports from --port-base %u: past 65535",
          o.hosts, o.from.size(), ports, o.port_base);
   return o;
 }

@@ -56,7 +56,8 @@ Result<cert::Certificate> SignHost(const TeamCa& ca, const std::string& name, ui
 
 Status WriteTeamPki(const std::string& dir, const IpPrefix& network) {
   if (!network.is_v4() || network.bits() > 30)
-    return Status::Error("--network " + network.ToString() + ": needs an IPv4 network of /30 or wider");
+    return Status::Error("--network " + network.ToString() +
+                         ": needs an IPv4 network of /30 or wider");
   TeamCa ca;
   ca.network = network.Masked();
   crypto::Ed25519KeyPair pair = crypto::Ed25519Generate();
@@ -78,17 +79,18 @@ Status WriteTeamPki(const std::string& dir, const IpPrefix& network) {
   if (!lighthouse.ok()) return lighthouse.status();
   std::string stem = dir + "/";
   if (Status s = WriteFile(stem + "ca.crt", ca.certificate.MarshalToPem(), 0644); !s.ok()) return s;
-  if (Status s = WriteFile(stem + "ca.key",
-                           cert::FormatPrivateKeyPem(cert::Curve::kCurve25519, true, ca.private_key),
-                           0600);
+  if (Status s = WriteFile(
+          stem + "ca.key",
+          cert::FormatPrivateKeyPem(cert::Curve::kCurve25519, true, ca.private_key), 0600);
       !s.ok())
     return s;
   if (Status s = WriteFile(stem + "lighthouse.crt", lighthouse->MarshalToPem(), 0644); !s.ok())
     return s;
-  return WriteFile(stem + "lighthouse.key",
-                   cert::FormatPrivateKeyPem(cert::Curve::kCurve25519, false,
-                                             ByteSpan(keys.private_key.data(), keys.private_key.size())),
-                   0600);
+  return WriteFile(
+      stem + "lighthouse.key",
+      cert::FormatPrivateKeyPem(cert::Curve::kCurve25519, false,
+                                ByteSpan(keys.private_key.data(), keys.private_key.size())),
+      0600);
 }
 
 Result<TeamCa> LoadTeamCa(const std::string& crt_path, const std::string& key_path) {

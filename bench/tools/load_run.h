@@ -9,7 +9,8 @@
 //              handshake_window in flight at once (so the rate is what the lighthouse
 //              sustains, not a flood), each retried every handshake_retry_s with the same
 //              stage 1, given up after handshake_tries; the phase ends when every host is up
-//              or failed, or after setup_limit_s. Each host sends its first
+//              or failed (its tries ran out), or after setup_limit_s (the hosts still
+//              waiting or in flight are "unfinished"). Each host sends its first
 //              HostUpdateNotification when its tunnel comes up, then every interval_s
 //   measuring  for `seconds`: updates go on, and HostQuerys at query_rate per second in
 //              all, each from a random host that is up about a random other host that is
