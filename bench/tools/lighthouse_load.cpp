@@ -11,7 +11,7 @@
 //       --from ADDR[,ADDR...] [--time S] [--interval S] [--query-rate Q]
 //       [--handshake-window W] [--handshake-tries N] [--handshake-retry-ms MS]
 //       [--setup-limit S] [--reply-timeout-ms MS] [--port-base P]
-//       [--cipher aes|chachapoly] [--seed N] [--setup-only]
+//       [--seed N] [--setup-only]
 //       The hosts' certificates are signed in process by that CA; host i is at --from[i % A]
 //       port P + i / A (A addresses, each on an interface here; P default 20000), one
 //       socket per port carrying the hosts of every address (host_sockets.h).
@@ -41,7 +41,7 @@ constexpr const char* kTool = "lighthouse-load";
                "           --from ADDR[,ADDR...] [--time S] [--interval S] [--query-rate Q]\n"
                "           [--handshake-window W] [--handshake-tries N] [--handshake-retry-ms MS]\n"
                "           [--setup-limit S] [--reply-timeout-ms MS] [--port-base P]\n"
-               "           [--cipher aes|chachapoly] [--seed N] [--setup-only]\n",
+               "           [--seed N] [--setup-only]\n",
                kTool, kTool);
   std::exit(2);
 }
@@ -134,14 +134,6 @@ LoadOptions ParseRun(int argc, char** argv) {
       o.port_base = uint16_t(number(1, 65535));
     } else if (arg == "--seed") {
       o.seed = number(0, UINT64_MAX >> 1);
-    } else if (arg == "--cipher") {
-      if (v == "aes") {
-        o.cipher = flatnet::crypto::CipherKind::kAes256Gcm;
-      } else if (v == "chachapoly") {
-        o.cipher = flatnet::crypto::CipherKind::kChaCha20Poly1305;
-      } else {
-        Fail(kTool, "--cipher: '%s' is neither aes nor chachapoly", v.c_str());
-      }
     } else {
       Fail(kTool, "run: unknown flag %s", arg.c_str());
     }

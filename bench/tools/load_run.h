@@ -55,7 +55,7 @@ struct LoadOptions {
   int handshake_tries = 5;
   double setup_limit_s = 300;
   double reply_timeout_s = 2;
-  crypto::CipherKind cipher = crypto::CipherKind::kAes256Gcm;
+  crypto::CipherKind cipher = crypto::CipherKind::kAes256Gcm;  // Nebula's default, `cipher: aes`
   bool setup_only = false;
   uint64_t seed = 1;
 };
