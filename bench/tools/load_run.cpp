@@ -27,8 +27,8 @@ namespace {
 
 constexpr const char* kTool = "lighthouse-load";
 constexpr int64_t kSecond = 1'000'000'000;
-// A lighthouse that never acknowledges updates (before 1.10) is taken to know a host this
-// long after its first update.
+// A lighthouse that never acknowledges updates (before 1.10) is taken to know a host from
+// its first update sent at least this long after the first (with interval_s >= 2: the second).
 constexpr int64_t kAnnounceWithoutAck = 2 * kSecond;
 
 int64_t Now() {

@@ -14,9 +14,9 @@
 //              HostUpdateNotification when its tunnel comes up, then every interval_s
 //   measuring  for `seconds`: updates go on, and HostQuerys at query_rate per second in
 //              all, each from a random host that is up about a random other host that is
-//              known to the lighthouse (its update was acknowledged, or sent 2 s ago to a
-//              lighthouse that does not acknowledge). A query's latency runs from its send
-//              to its HostQueryReply's arrival (the time epoll_wait returned with it); a
+//              known to the lighthouse (its update was acknowledged; with a lighthouse
+//              that does not acknowledge, from its second update on). A query's latency runs from
+//              its send to its HostQueryReply's arrival (the time epoll_wait returned with it); a
 //              query unanswered after reply_timeout_s is missing. Then reply_timeout_s more
 //              for the stragglers, still sending updates
 //   result     one line with everything: handshakes, query latency p50/p99/max, missing,
