@@ -28,13 +28,30 @@ void DropRelaysVia(HostMap::Snapshot& map, const IpAddr& via) {
   }
 }
 
-// Forgets the address keys that lead to `tunnel`; an address another listed tunnel also
-// claims goes back to that one.
+// A tunnel joins or leaves by_primary: its addresses' claim counts.
+void Claim(HostMap::Snapshot& map, const Tunnel& tunnel) {
+  for (const IpAddr& address : tunnel.vpn_addrs()) ++map.claims[address];
+}
+void Unclaim(HostMap::Snapshot& map, const Tunnel& tunnel) {
+  for (const IpAddr& address : tunnel.vpn_addrs()) {
+    auto it = map.claims.find(address);
+    if (it == map.claims.end()) continue;
+    if (it->second <= 1) {
+      map.claims.erase(address);
+    } else {
+      --map.claims[address];
+    }
+  }
+}
+
+// Forgets the address keys that lead to `tunnel` (no longer in by_primary, unclaimed); an
+// address another listed tunnel also claims goes back to that one.
 void DropAddressKeys(HostMap::Snapshot& map, const Tunnel& tunnel) {
   for (const IpAddr& address : tunnel.vpn_addrs()) {
     auto it = map.by_vpn_ip.find(address);
     if (it == map.by_vpn_ip.end() || it->second.get() != &tunnel) continue;
     map.by_vpn_ip.erase(address);
+    if (map.claims.count(address) == 0) continue;  // nobody else holds it: no search
     for (const auto& [primary, other] : map.by_primary) {
       if (other.get() != &tunnel && other->HasVpnAddr(address)) {
         map.by_vpn_ip[address] = other;
@@ -54,12 +71,14 @@ std::shared_ptr<Tunnel> HostMap::Add(std::shared_ptr<Tunnel> tunnel, bool keep_r
     if (replaced != tunnel) {
       if (!keep_replaced_index) next->by_local_index.erase(replaced->local_index());
       next->by_primary.erase(tunnel->vpn_ip());
+      Unclaim(*next, *replaced);
       DropAddressKeys(*next, *replaced);
       // Legs over the replaced tunnel were agreed with that session of the peer; a relay
       // that restarted knows none of them, and would drop what we kept sending through them.
       DropRelaysVia(*next, tunnel->vpn_ip());
     }
   }
+  if (replaced != tunnel) Claim(*next, *tunnel);
   next->by_primary[tunnel->vpn_ip()] = tunnel;
   for (const IpAddr& address : tunnel->vpn_addrs()) next->by_vpn_ip[address] = tunnel;
   next->by_local_index[tunnel->local_index()] = tunnel;
@@ -79,6 +98,7 @@ void HostMap::Remove(const Tunnel& tunnel) {
   if (auto it = next->by_primary.find(tunnel.vpn_ip());
       it != next->by_primary.end() && it->second.get() == &tunnel) {
     next->by_primary.erase(tunnel.vpn_ip());
+    Unclaim(*next, tunnel);
     DropAddressKeys(*next, tunnel);
     primary = true;
   }

@@ -37,6 +37,9 @@ class HostMap {
     ShardedMap<IpAddr, std::shared_ptr<Tunnel>> by_vpn_ip;
     // Each peer's primary address (Tunnel::vpn_ip()) -> its tunnel: one entry per peer.
     ShardedMap<IpAddr, std::shared_ptr<Tunnel>> by_primary;
+    // How many tunnels of by_primary hold each address: when one goes, only an address
+    // that others also claim needs a search for the tunnel it goes back to.
+    ShardedMap<IpAddr, uint32_t> claims;
     ShardedMap<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
     // Relay legs by our index, and by (via, peer): see relay.h.
     ShardedMap<uint32_t, Relay> relays_by_index;

@@ -280,7 +280,8 @@ void Node::PurgeDue(int64_t now_ns) {
 }
 
 void Node::HousekeepingDue(int64_t now_ns) {
-  CloseInvalidTunnels(*this, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
+  // pki.disconnect_invalid (invalid_certs.h): what time changes; a reload checks everything.
+  CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kExpiriesOnly);
   ApplyStaticHostChanges(*static_hosts_, *addresses_, logger_);
   HandshakeMissingGateways(now_ns);
   PublishKnownHosts();
