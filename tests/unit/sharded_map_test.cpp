@@ -99,7 +99,9 @@ TEST(ShardedMap, ACopyAndItsOriginalChangeIndependently) {
 // of keys it has, which a reader checks against what it counts.
 TEST(ShardedMap, ReadersOfAPublishedCopyDoNotSeeChangesToLaterCopies) {
   using Counted = ShardedMap<uint32_t, uint32_t>;
-  auto published = std::make_shared<const Counted>();
+  auto first = std::make_shared<Counted>();
+  (*first)[0] = 0;  // the header exists before anything is published
+  std::shared_ptr<const Counted> published = first;
   std::mutex mutex;
   std::atomic<bool> done{false};
   std::atomic<int> mismatches{0}, reads{0};
@@ -126,7 +128,8 @@ TEST(ShardedMap, ReadersOfAPublishedCopyDoNotSeeChangesToLaterCopies) {
     auto next = std::make_shared<Counted>(*current);
     (*next)[round] = round;
     if (round % 3 == 0) next->erase(round - 1);
-    (*next)[0] = static_cast<uint32_t>(next->size() - 1);
+    const auto others = static_cast<uint32_t>(next->size() - 1);  // key 0 is already there
+    (*next)[0] = others;
     std::lock_guard lock(mutex);
     published = std::move(next);
   }
