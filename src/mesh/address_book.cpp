@@ -18,17 +18,21 @@ bool AddressBook::Allowed(const IpAddr& vpn_ip, const net::UdpAddr& address) con
 }
 
 void AddressBook::SetStatic(const IpAddr& vpn_ip, std::vector<net::UdpAddr> addresses) {
-  static_[vpn_ip] = std::move(addresses);
+  auto [entry, added] = static_.try_emplace(vpn_ip);
+  entry->second = std::move(addresses);
+  if (added) ++known_changes_;
 }
 
 size_t AddressBook::SetReported(const IpAddr& vpn_ip, const IpAddr& owner,
                                 const std::vector<net::UdpAddr>& addresses) {
   std::vector<net::UdpAddr>& kept = reported_[vpn_ip][owner];
+  const bool had_any = !kept.empty();
   kept.clear();
   for (const net::UdpAddr& address : addresses) {
     if (kept.size() >= kMaxCandidates) break;
     if (Allowed(vpn_ip, address)) kept.push_back(address);
   }
+  if (had_any != !kept.empty()) ++known_changes_;
   return kept.size();
 }
 

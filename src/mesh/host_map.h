@@ -12,7 +12,9 @@
 // new immutable Snapshot and bumps a version number. Workers hold a SnapshotReader, which
 // checks the version once per batch (one atomic load) and takes the new snapshot only when
 // it changed, so the per-packet lookup takes no lock and never sees a half-made change.
-// A removed Tunnel stays alive until the last snapshot holding it is dropped.
+// A removed Tunnel stays alive until the last snapshot holding it is dropped. The tables are
+// ShardedMaps, so a change copies the shards it touches, not every table: with 50,000
+// tunnels (a lighthouse) a handshake stays cheap.
 #pragma once
 
 #include <atomic>
@@ -22,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/sharded_map.h"
 #include "mesh/relay.h"
 #include "mesh/tunnel.h"
 
@@ -31,12 +34,15 @@ class HostMap {
  public:
   struct Snapshot {
     // Every overlay address of every peer -> its tunnel.
-    std::unordered_map<IpAddr, std::shared_ptr<Tunnel>> by_vpn_ip;
+    ShardedMap<IpAddr, std::shared_ptr<Tunnel>> by_vpn_ip;
     // Each peer's primary address (Tunnel::vpn_ip()) -> its tunnel: one entry per peer.
-    std::unordered_map<IpAddr, std::shared_ptr<Tunnel>> by_primary;
-    std::unordered_map<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
+    ShardedMap<IpAddr, std::shared_ptr<Tunnel>> by_primary;
+    // How many tunnels of by_primary hold each address: when one goes, only an address
+    // that others also claim needs a search for the tunnel it goes back to.
+    ShardedMap<IpAddr, uint32_t> claims;
+    ShardedMap<uint32_t, std::shared_ptr<Tunnel>> by_local_index;
     // Relay legs by our index, and by (via, peer): see relay.h.
-    std::unordered_map<uint32_t, Relay> relays_by_index;
+    ShardedMap<uint32_t, Relay> relays_by_index;
     struct RouteKey {
       IpAddr via, peer;
       bool operator==(const RouteKey&) const = default;
@@ -46,7 +52,7 @@ class HostMap {
         return key.via.Hash() * 31 ^ key.peer.Hash();
       }
     };
-    std::unordered_map<RouteKey, uint32_t, RouteKeyHash> relay_index_by_route;
+    ShardedMap<RouteKey, uint32_t, RouteKeyHash> relay_index_by_route;
 
     const Relay* FindRelay(uint32_t local_index) const {
       auto it = relays_by_index.find(local_index);

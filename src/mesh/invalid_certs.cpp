@@ -21,15 +21,20 @@ PeerCertificateCheck CheckPeerCertificate(const cert::Certificate& peer, const c
   return {};
 }
 
-int CloseInvalidTunnels(Node& node, int64_t unix_now) {
+int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope) {
   using Verdict = PeerCertificateCheck::Verdict;
   const bool disconnect_invalid = node.config().pki.disconnect_invalid;
+  const cert::CaPool& pool = node.credentials().ca_pool;
+  // A certificate never outlives its CA (the handshake refuses one that does), so the peer's
+  // own expiry catches its CA's; an expired CA in the pool still gets every tunnel the full
+  // check, in case a tunnel got in some other way.
+  const bool check_all = scope == CertCheckScope::kEverything || !pool.ExpiredCas(unix_now).empty();
   auto snapshot = node.host_map().Current();
   std::vector<std::pair<std::shared_ptr<Tunnel>, PeerCertificateCheck>> closing;
   // By index: candidates too, whose peer could otherwise still promote them.
   for (const auto& [index, tunnel] : snapshot->by_local_index) {
-    PeerCertificateCheck check =
-        CheckPeerCertificate(tunnel->peer_cert(), node.credentials().ca_pool, unix_now);
+    if (!check_all && !tunnel->peer_cert().Expired(unix_now)) continue;
+    PeerCertificateCheck check = CheckPeerCertificate(tunnel->peer_cert(), pool, unix_now);
     if (check.verdict == Verdict::kBlocklisted ||
         (check.verdict == Verdict::kInvalid && disconnect_invalid)) {
       closing.emplace_back(tunnel, std::move(check));

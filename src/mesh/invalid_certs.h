@@ -10,8 +10,12 @@
 // stays out until it has a valid one.
 //
 // Contract: CheckPeerCertificate is a pure function of the certificate, the pool and the
-// unix time. CloseInvalidTunnels runs on the control thread (from Liveness::Tick, about once
-// a second) and looks at every tunnel of the host map, unproven candidates included.
+// unix time. CloseInvalidTunnels runs on the control thread and looks at every tunnel of the
+// host map, unproven candidates included: after a reload (a new pool or block list) every
+// check; from the housekeeping timer, once a second, only what time alone can change (a
+// peer certificate or a CA of the pool expiring), so a lighthouse with 50,000 tunnels does
+// not look each issuer up every second. Between reloads the pool and block list do not
+// change, and every tunnel passed the full check when it was made.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +37,13 @@ struct PeerCertificateCheck {
 PeerCertificateCheck CheckPeerCertificate(const cert::Certificate& peer, const cert::CaPool& pool,
                                           int64_t unix_now);
 
+enum class CertCheckScope {
+  kEverything,   // after a reload: block list, issuer, expiries
+  kExpiriesOnly  // the periodic pass: the full check only where an expiry has passed
+};
+
 // Closes (and tells the peer about) every tunnel whose certificate is blocklisted, or invalid
 // while pki.disconnect_invalid is true. Returns how many it closed.
-int CloseInvalidTunnels(Node& node, int64_t unix_now);
+int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope);
 
 }  // namespace flatnet::mesh

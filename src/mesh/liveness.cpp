@@ -73,9 +73,12 @@ void Liveness::Check(int64_t now_ns) {
       continue;
     }
     if (state.next_check_ns == 0) {
-      // Watch a tunnel once we send on it; what came in before that says nothing.
+      // Watch a tunnel once we send on it. What came in before this tick says nothing; what
+      // came in this tick does, as in Nebula (whose in flag stays set until the check): an
+      // answer to the peer's message (a lighthouse's ack of an update) is the peer alive,
+      // not a reason to probe it every time.
       if (take_out()) {
-        take_in();
+        state.seen_in = in;
         state.next_check_ns = now_ns + settings.alive_interval_ns;
       }
       continue;

@@ -282,7 +282,8 @@ void Node::PurgeDue(int64_t now_ns) {
 }
 
 void Node::HousekeepingDue(int64_t now_ns) {
-  CloseInvalidTunnels(*this, std::time(nullptr));  // pki.disconnect_invalid, invalid_certs.h
+  // pki.disconnect_invalid (invalid_certs.h): what time changes; a reload checks everything.
+  CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kExpiriesOnly);
   ApplyStaticHostChanges(*static_hosts_, *addresses_, logger_);
   HandshakeMissingGateways(now_ns);
   PublishKnownHosts();
@@ -290,6 +291,13 @@ void Node::HousekeepingDue(int64_t now_ns) {
 }
 
 void Node::PublishKnownHosts() {
+  const uint64_t changes = addresses_->known_changes();
+  const size_t names_count = pinger_->names().size();
+  if (changes == published_known_.known_changes && names_count == published_known_.names &&
+      ++published_known_.skipped < 10) {
+    return;
+  }
+  published_known_ = {changes, names_count, 0};
   std::unordered_map<IpAddr, std::string> names;
   for (const auto& [name, vpn_ip] : pinger_->names()) names[vpn_ip] = name;
   std::vector<IpAddr> known = addresses_->Known();

@@ -245,6 +245,8 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void HousekeepingDue(int64_t now_ns);
   // The hosts the address book knows, with the names the pinger remembers, into
   // known_hosts_ for Report (which runs on other threads). From the housekeeping timer.
+  // Skipped while neither the address book's known set nor the names changed, except every
+  // tenth call (a name that changed in place): a pass costs O(hosts log hosts).
   void PublishKnownHosts();
   // ECMP: an unsafe route in use (a tunnel to one of its gateways) gets handshakes to the
   // gateways it has no tunnel to, so flows that fell back return to their own gateway once
@@ -282,6 +284,11 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // Every known host (PublishKnownHosts), tunnel or not: Report lists those without one.
   std::atomic<std::shared_ptr<const std::vector<std::pair<IpAddr, NodeStatus::KnownHostStatus>>>>
       known_hosts_;
+  struct {
+    uint64_t known_changes = ~uint64_t(0);
+    size_t names = 0;
+    int skipped = 0;
+  } published_known_;  // what PublishKnownHosts last published from (control thread)
   // tun.routes_from_certs (cert_routes.h): read by the inside path, rebuilt by the control
   // thread, which alone touches the fields after it.
   std::unique_ptr<CertRoutes> cert_routes_;

@@ -368,7 +368,7 @@ void Node::InstallReload(ReloadPlan& plan) {
   firewall_->SetConntrackTimeouts(plan.timeouts);
   logger_.Configure(plan.logging);
   // Peers the new CA pool or blocklist refuses go now, not at the next housekeeping tick.
-  const int closed = CloseInvalidTunnels(*this, std::time(nullptr));
+  const int closed = CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kEverything);
   std::string changed, restart;
   for (const std::string& key : plan.changed) changed += (changed.empty() ? "" : ",") + key;
   for (const std::string& key : plan.restart_needed) restart += (restart.empty() ? "" : ",") + key;

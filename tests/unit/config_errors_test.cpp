@@ -3,16 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "config_test_support.h"
 
 namespace flatnet::config {
 namespace {
 
-// Four lines, so the first line of each case's text is line 5.
-constexpr const char* kPki =
-    "pki:\n"
-    "  ca: /etc/nebula/ca.crt\n"
-    "  cert: /etc/nebula/host.crt\n"
-    "  key: /etc/nebula/host.key\n";
+using config_test::kPki;
 
 struct BadCase {
   const char* name;

@@ -8,32 +8,17 @@
 #include <fstream>
 
 #include "config/config.h"
+#include "config_test_support.h"
 
 namespace flatnet::config {
 namespace {
 
+using config_test::kPki;
+using config_test::MustLoad;
+
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-std::string DataPath(const std::string& name) {
-  const char* dir = std::getenv("FLATNET_TEST_DATA");
-  return std::string(dir ? dir : "tests/unit/data") + "/config/" + name;
-}
-
-constexpr const char* kPki =
-    "pki:\n"
-    "  ca: /etc/nebula/ca.crt\n"
-    "  cert: /etc/nebula/host.crt\n"
-    "  key: /etc/nebula/host.key\n";
-
-// A config with the required pki section and nothing else but `rest`.
-Config MustLoad(const std::string& rest, std::vector<Warning>* warnings = nullptr) {
-  std::vector<Warning> ignored;
-  auto config = LoadConfigFromString(kPki + rest, "config.yml", warnings ? warnings : &ignored);
-  EXPECT_TRUE(config.ok()) << config.status().message();
-  return config.ok() ? std::move(config.value()) : Config{};
-}
 
 std::vector<std::string> Texts(const std::vector<Warning>& warnings) {
   std::vector<std::string> out;
@@ -50,7 +35,7 @@ bool HasWarning(const std::vector<Warning>& warnings, const std::string& text) {
 
 TEST(ConfigLoad, NebulasExampleConfigLoadsCleanly) {
   std::vector<Warning> warnings;
-  auto loaded = LoadConfig(DataPath("nebula_example.yml"), &warnings);
+  auto loaded = LoadConfig(config_test::ConfigDataPath("nebula_example.yml"), &warnings);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_TRUE(warnings.empty()) << ::testing::PrintToString(Texts(warnings));
   const Config& config = *loaded;
@@ -201,7 +186,7 @@ TEST(ConfigLoad, ReadPemReadsTheFileAndBlamesTheKeyWhenItCannot) {
 
 TEST(ConfigLoad, DirectoryFilesMergeLikeNebula) {
   std::vector<Warning> warnings;
-  auto loaded = LoadConfig(DataPath("dir"), &warnings);
+  auto loaded = LoadConfig(config_test::ConfigDataPath("dir"), &warnings);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_TRUE(warnings.empty()) << ::testing::PrintToString(Texts(warnings));
   EXPECT_EQ(loaded->pki.key.value, "/etc/nebula/host.key");  // only in the first file

@@ -3,15 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "config_test_support.h"
 
 namespace flatnet::config {
 namespace {
 
-constexpr const char* kPki =
-    "pki:\n"
-    "  ca: /etc/nebula/ca.crt\n"
-    "  cert: /etc/nebula/host.crt\n"
-    "  key: /etc/nebula/host.key\n";
+using config_test::kPki;
 
 Result<Config> Load(const std::string& yaml, std::vector<Warning>* warnings = nullptr) {
   return LoadConfigFromString(std::string(kPki) + yaml, "config.yml", warnings);

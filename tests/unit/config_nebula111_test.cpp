@@ -8,25 +8,17 @@
 #include <fstream>
 
 #include "config/config.h"
+#include "config_test_support.h"
 
 namespace flatnet::config {
 namespace {
 
+using config_test::kPki;
+using config_test::MustLoad;
+
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-// Four lines, so the first line of `rest` is line 5.
-constexpr const char* kPki =
-    "pki:\n"
-    "  ca: /etc/nebula/ca.crt\n"
-    "  cert: /etc/nebula/host.crt\n"
-    "  key: /etc/nebula/host.key\n";
-
-std::string DataPath(const std::string& name) {
-  const char* dir = std::getenv("FLATNET_TEST_DATA");
-  return std::string(dir ? dir : "tests/unit/data") + "/config/" + name;
-}
 
 // The warnings as text, less the one every test config here gets (no lighthouse.hosts).
 std::vector<std::string> Texts(const std::vector<Warning>& warnings) {
@@ -38,13 +30,6 @@ std::vector<std::string> Texts(const std::vector<Warning>& warnings) {
   return out;
 }
 
-Config MustLoad(const std::string& rest, std::vector<Warning>* warnings = nullptr) {
-  std::vector<Warning> ignored;
-  auto config = LoadConfigFromString(kPki + rest, "config.yml", warnings ? warnings : &ignored);
-  EXPECT_TRUE(config.ok()) << config.status().message();
-  return config.ok() ? std::move(config.value()) : Config{};
-}
-
 std::string ErrorOf(const std::string& rest) {
   auto config = LoadConfigFromString(kPki + rest, "config.yml", nullptr);
   EXPECT_FALSE(config.ok()) << "accepted: " << rest;
@@ -53,7 +38,7 @@ std::string ErrorOf(const std::string& rest) {
 
 TEST(ConfigNebula111, ExampleConfigOf1111LoadsWithoutWarnings) {
   std::vector<Warning> warnings;
-  auto loaded = LoadConfig(DataPath("nebula_1.11.1_example.yml"), &warnings);
+  auto loaded = LoadConfig(config_test::ConfigDataPath("nebula_1.11.1_example.yml"), &warnings);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_TRUE(warnings.empty()) << ::testing::PrintToString(Texts(warnings));
   EXPECT_EQ(loaded->firewall.inbound_action, FirewallAction::kDrop);

@@ -58,6 +58,8 @@ struct Pair {
   }
 };
 
+constexpr CertCheckScope kPeriodic = CertCheckScope::kExpiriesOnly;  // the housekeeping pass
+
 }  // namespace
 
 TEST(MeshInvalidCerts, AnExpiredPeerCertificateClosesItsTunnelAndThePeerIsTold) {
@@ -67,11 +69,11 @@ TEST(MeshInvalidCerts, AnExpiredPeerCertificateClosesItsTunnelAndThePeerIsTold) 
   ASSERT_TRUE(pair.ATunnelToB());
   pair.a->Take();
 
-  EXPECT_EQ(CloseInvalidTunnels(*pair.a->node, now + 30), 0);  // still valid: kept
+  EXPECT_EQ(CloseInvalidTunnels(*pair.a->node, now + 30, kPeriodic), 0);  // still valid: kept
   EXPECT_TRUE(pair.ATunnelToB());
   EXPECT_EQ(pair.ClosesSentToB(), 0);
 
-  EXPECT_EQ(CloseInvalidTunnels(*pair.a->node, now + 61), 1);
+  EXPECT_EQ(CloseInvalidTunnels(*pair.a->node, now + 61, kPeriodic), 1);
   EXPECT_FALSE(pair.ATunnelToB());
   EXPECT_EQ(pair.ClosesSentToB(), 1);
   EXPECT_NE(pair.a->log->find("Remote certificate is no longer valid, tearing down the tunnel"),
@@ -87,7 +89,7 @@ TEST(MeshInvalidCerts, WithDisconnectInvalidFalseAnExpiredCertificateKeepsItsTun
   ASSERT_FALSE(pair.a->node->config().pki.disconnect_invalid);
   ASSERT_TRUE(pair.ATunnelToB());
   pair.a->Take();
-  EXPECT_EQ(CloseInvalidTunnels(*pair.a->node, now + 3600), 0);
+  EXPECT_EQ(CloseInvalidTunnels(*pair.a->node, now + 3600, CertCheckScope::kEverything), 0);
   EXPECT_TRUE(pair.ATunnelToB());
   EXPECT_EQ(pair.ClosesSentToB(), 0);
 }
