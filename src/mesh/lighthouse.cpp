@@ -232,24 +232,17 @@ bool Lighthouse::HandleRouteHints(Tunnel& from, int type, ByteSpan payload, int6
     return true;
   }
   if (!am_lighthouse_) return true;  // a query for a member: Nebula's members ignore it too
-  std::vector<RouteHintHost> hosts;
-  auto snapshot = deps_.host_map.Current();
-  // A member that stopped cleanly closed its tunnel; one that crashed left it here, and we
-  // send it nothing that would make liveness notice. Its updates stop, though: a host not
-  // heard from for three of our intervals (30 s at least) is not hinted.
-  const int64_t stale_ns = std::max<int64_t>(30, 3 * int64_t(interval_seconds_)) * 1'000'000'000;
-  for (const auto& [vpn_ip, tunnel] : snapshot->by_primary) {
-    if (tunnel.get() == &from) continue;
-    const cert::Certificate& peer = tunnel->peer_cert();
-    if (peer.unsafe_networks.empty()) continue;
-    const int64_t heard = tunnel->last_heard_ns();  // 0: not checked yet, a new tunnel
-    if (heard != 0 && now_ns - heard > stale_ns) continue;
-    hosts.push_back({vpn_ip, peer.unsafe_networks});
+  if (!hint_directory_.MayAnswer(from.vpn_ip(), now_ns)) {
+    Counters::Add(deps_.counters.route_hints_queries_refused);
+    return true;
   }
-  std::sort(hosts.begin(), hosts.end(),
-            [](const RouteHintHost& a, const RouteHintHost& b) { return a.vpn_ip < b.vpn_ip; });
+  // A host not heard from for three of our intervals (30 s at least) is not hinted.
+  const int64_t stale_ns = std::max<int64_t>(30, 3 * int64_t(interval_seconds_)) * 1'000'000'000;
+  const std::vector<RouteHintHost>& hosts =
+      hint_directory_.Hosts(*deps_.host_map.Current(), now_ns, stale_ns);
   size_t left_out = 0;
-  for (const Bytes& part : EncodeRouteHintsReply(message->query, hosts, &left_out)) {
+  for (const Bytes& part :
+       EncodeRouteHintsReply(message->query, hosts, &left_out, /*leave_out=*/from.vpn_ip())) {
     CountLighthouseMessage(deps_.counters, Direction::kSent, int(kRouteHintsReplyType));
     deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
                             AsSpan(part));

@@ -30,7 +30,9 @@
 // query with every other host it holds a tunnel with whose certificate carries unsafe
 // networks (its primary address and those networks), in bounded parts, on the asker's tunnel;
 // a host it has not heard from for three of its lighthouse.interval (30 s at least) is left
-// out (it crashed: a clean stop closes its tunnels). A Nebula lighthouse ignores the query (its type is none of Nebula's); a malformed route
+// out (it crashed: a clean stop closes its tunnels). Its list is at most a second old, and
+// an asker gets at most one answer a second (route_hints_directory.h; more are dropped and
+// counted, route_hints_queries_refused). A Nebula lighthouse ignores the query (its type is none of Nebula's); a malformed route
 // hints message, or a reply from a host that is not our lighthouse, is dropped and counted
 // (rx_dropped_route_hints).
 // Messages are accepted only from where they belong: replies and punch notifications from
@@ -58,6 +60,7 @@
 #include "mesh/address_book.h"
 #include "mesh/control_ports.h"
 #include "mesh/counters.h"
+#include "mesh/route_hints_directory.h"
 #include "net/udp_addr.h"
 
 namespace nebula {
@@ -155,6 +158,7 @@ class Lighthouse : public PeerQuery {
   uint64_t update_generation_ = 0, punch_generation_ = 0;
   SelfReplyObserver self_reply_;
   RouteHints* route_hints_ = nullptr;
+  RouteHintsDirectory hint_directory_;  // what we answer route hints queries with
   bool ask_route_hints_ = false;  // tun.routes_from_certs, as last reloaded
 };
 

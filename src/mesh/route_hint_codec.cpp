@@ -46,13 +46,19 @@ Bytes EncodeRouteHintsQuery(uint32_t query) {
 }
 
 std::vector<Bytes> EncodeRouteHintsReply(uint32_t query, const std::vector<RouteHintHost>& hosts,
-                                         size_t* left_out) {
+                                         size_t* left_out, const IpAddr& leave_out) {
   // Fill parts greedily; Parts is patched in once the count is known (a fixed-width varint
   // change of at most a byte or two, which the size margin below allows for).
   constexpr size_t kMargin = 16;
   std::vector<flatnet::RouteHintsMeta> parts(1, Skeleton(kRouteHintsReplyType, query));
   size_t skipped = 0;
+  bool full = false;  // kMaxRouteHintsParts parts are full: the rest are only counted
   for (const RouteHintHost& host : hosts) {
+    if (leave_out.valid() && host.vpn_ip == leave_out) continue;
+    if (full) {
+      ++skipped;
+      continue;
+    }
     flatnet::RouteHintHost encoded;
     FillHost(&encoded, host);
     flatnet::RouteHintsMeta* last = &parts.back();
@@ -61,6 +67,7 @@ std::vector<Bytes> EncodeRouteHintsReply(uint32_t query, const std::vector<Route
     last->mutable_hints()->mutable_hosts()->RemoveLast();
     if (parts.size() >= kMaxRouteHintsParts || last->hints().hosts_size() == 0) {
       ++skipped;  // no room left, or a host that could not fit in a message of its own
+      full = full || parts.size() >= kMaxRouteHintsParts;
       continue;
     }
     parts.push_back(Skeleton(kRouteHintsReplyType, query));

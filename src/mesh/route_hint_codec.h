@@ -51,9 +51,11 @@ struct RouteHintsMessage {
 Bytes EncodeRouteHintsQuery(uint32_t query);
 // The reply's parts, at least one (an empty reply says "no hosts"). `left_out`, when given,
 // gets how many hosts did not fit in kMaxRouteHintsParts parts (their excess networks past
-// kMaxRouteHintNetworksPerHost are dropped too and not counted there).
+// kMaxRouteHintNetworksPerHost are dropped too and not counted there). A host whose address
+// is `leave_out` (the asker itself) is not listed and not counted.
 std::vector<Bytes> EncodeRouteHintsReply(uint32_t query, const std::vector<RouteHintHost>& hosts,
-                                         size_t* left_out = nullptr);
+                                         size_t* left_out = nullptr,
+                                         const IpAddr& leave_out = IpAddr());
 Result<RouteHintsMessage> DecodeRouteHints(ByteSpan bytes);
 
 }  // namespace flatnet::mesh

@@ -442,3 +442,28 @@ TEST(Lighthouse, AHostNotHeardFromForThreeIntervalsIsNotHinted) {
   ASSERT_TRUE(reply.ok());
   EXPECT_TRUE(reply->hosts.empty());
 }
+
+TEST(Lighthouse, AnAskerIsAnsweredAtMostOnceASecondFromAListAtMostASecondOld) {
+  LighthouseUnderTest t(kAsLighthouse);
+  Tunnel& asker = t.Peer("10.9.0.2", "203.0.113.2:4242", 2);
+  t.host.host_map.Add(MakeTunnel(Ip("10.9.0.3"), 3, Addr("203.0.113.3:4242"), cert::Version::kV1,
+                                 {}, {}, {Net("10.100.3.0/24")}));
+  const Bytes query = EncodeRouteHintsQuery(1);
+  constexpr int64_t kS = 1'000'000'000;
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 10 * kS);
+  ASSERT_EQ(t.host.send.on_tunnel.size(), 1u);
+  // A second query within the second is dropped and counted, not answered.
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 10 * kS + kS / 2);
+  EXPECT_EQ(t.host.send.on_tunnel.size(), 1u);
+  EXPECT_EQ(t.host.counters.route_hints_queries_refused.load(), 1u);
+
+  // A host that arrives is listed once the list is a second old.
+  t.host.host_map.Add(MakeTunnel(Ip("10.9.0.4"), 4, Addr("203.0.113.4:4242"), cert::Version::kV1,
+                                 {}, {}, {Net("10.100.4.0/24")}));
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 11 * kS);
+  ASSERT_EQ(t.host.send.on_tunnel.size(), 2u);
+  auto reply = DecodedHints(t.host.send.on_tunnel.back().payload);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->hosts, (std::vector<RouteHintHost>{{Ip("10.9.0.3"), {Net("10.100.3.0/24")}},
+                                                      {Ip("10.9.0.4"), {Net("10.100.4.0/24")}}}));
+}

@@ -59,6 +59,18 @@ TEST(RouteHintCodec, AReplyCarriesHostsAndTheirNetworksOfBothFamilies) {
   EXPECT_EQ(reply->hosts, hosts);
 }
 
+TEST(RouteHintCodec, TheAskerIsLeftOutOfItsOwnReplyAndNotCounted) {
+  std::vector<RouteHintHost> hosts = {{Ip("192.168.100.2"), {Net("10.100.2.0/24")}},
+                                      {Ip("192.168.100.3"), {Net("10.100.3.0/24")}}};
+  size_t left_out = 99;
+  std::vector<Bytes> parts = EncodeRouteHintsReply(4, hosts, &left_out, Ip("192.168.100.2"));
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(left_out, 0u);
+  auto reply = Decode(parts[0]);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->hosts, std::vector<RouteHintHost>(hosts.begin() + 1, hosts.end()));
+}
+
 TEST(RouteHintCodec, AnEmptyReplyIsOnePartWithNoHosts) {
   std::vector<Bytes> parts = EncodeRouteHintsReply(3, {});
   ASSERT_EQ(parts.size(), 1u);
