@@ -89,6 +89,18 @@ class ShardedMap {
   }
   size_t count(const K& key) const { return find(key) == end() ? 0 : 1; }
 
+  // A pass over the entries in shards [first, last) only, for work that a caller spreads
+  // over several turns (Liveness visits one slice of the tunnels every 100 ms, so no turn
+  // stalls the control thread for a whole pass over 50,000). Every entry lives in exactly
+  // one shard, so slices that cover [0, shard_count()) visit each entry once.
+  static constexpr size_t shard_count() { return kShards; }
+  template <class Visit>
+  void ForEachInShards(size_t first, size_t last, Visit&& visit) const {
+    for (size_t i = first; i < last && i < kShards; ++i)
+      if (shards_[i])
+        for (const value_type& entry : *shards_[i]) visit(entry);
+  }
+
   // The value under key, default-made if absent.
   V& operator[](const K& key) {
     Shard& shard = Owned(ShardOf(key));

@@ -15,14 +15,15 @@
 //   candidate expiry    a peer's first unproven candidate tunnel    HandshakeManager::
 //   (per peer)          is kept; again for the next oldest          ExpireCandidates: candidates
 //                                                                   older than 30 s go
-//   tunnel check        Liveness::Start, then every second          Liveness::Check: test probes
-//                                                                   for silent tunnels, dead and
+//   tunnel check        Liveness::Start, then every 100 ms, one     Liveness: test probes for
+//                       tenth of the tunnels each time              silent tunnels, dead and
 //                                                                   inactive ones closed
 //   conntrack purge     Node start, then every second               Firewall::PurgeExpired
-//   housekeeping        Node start, then every second               Node::HousekeepingDue: tunnels
-//                                                                   with invalid peer certs closed
-//                                                                   (invalid_certs.h), static host
-//                                                                   names' new addresses applied
+//   expiry check        Node start, then every 100 ms, one tenth    Node::ExpiryCheckDue: tunnels
+//                       of the tunnels each time                    with expired peer certs closed
+//                                                                   (invalid_certs.h)
+//   housekeeping        Node start, then every second               Node::HousekeepingDue: static
+//                                                                   host names' new addresses applied
 //                                                                   (static_hosts.h), handshakes
 //                                                                   to ECMP gateways without one
 //   lighthouse update   Lighthouse::Start (at once), then every     Lighthouse::UpdateDue:

@@ -32,11 +32,12 @@ namespace flatnet::mesh {
 
 class HostMap {
  public:
+  using TunnelTable = ShardedMap<IpAddr, std::shared_ptr<Tunnel>>;
   struct Snapshot {
     // Every overlay address of every peer -> its tunnel.
-    ShardedMap<IpAddr, std::shared_ptr<Tunnel>> by_vpn_ip;
+    TunnelTable by_vpn_ip;
     // Each peer's primary address (Tunnel::vpn_ip()) -> its tunnel: one entry per peer.
-    ShardedMap<IpAddr, std::shared_ptr<Tunnel>> by_primary;
+    TunnelTable by_primary;
     // How many tunnels of by_primary hold each address: when one goes, only an address
     // that others also claim needs a search for the tunnel it goes back to.
     ShardedMap<IpAddr, uint32_t> claims;

@@ -21,7 +21,8 @@ PeerCertificateCheck CheckPeerCertificate(const cert::Certificate& peer, const c
   return {};
 }
 
-int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope) {
+int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope, size_t first_shard,
+                        size_t last_shard) {
   using Verdict = PeerCertificateCheck::Verdict;
   const bool disconnect_invalid = node.config().pki.disconnect_invalid;
   const cert::CaPool& pool = node.credentials().ca_pool;
@@ -32,14 +33,15 @@ int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope) {
   auto snapshot = node.host_map().Current();
   std::vector<std::pair<std::shared_ptr<Tunnel>, PeerCertificateCheck>> closing;
   // By index: candidates too, whose peer could otherwise still promote them.
-  for (const auto& [index, tunnel] : snapshot->by_local_index) {
-    if (!check_all && !tunnel->peer_cert().Expired(unix_now)) continue;
+  snapshot->by_local_index.ForEachInShards(first_shard, last_shard, [&](const auto& entry) {
+    const std::shared_ptr<Tunnel>& tunnel = entry.second;
+    if (!check_all && !tunnel->peer_cert().Expired(unix_now)) return;
     PeerCertificateCheck check = CheckPeerCertificate(tunnel->peer_cert(), pool, unix_now);
     if (check.verdict == Verdict::kBlocklisted ||
         (check.verdict == Verdict::kInvalid && disconnect_invalid)) {
       closing.emplace_back(tunnel, std::move(check));
     }
-  }
+  });
   for (auto& [tunnel, check] : closing) {
     node.logger().Info(check.verdict == Verdict::kBlocklisted
                            ? "Remote certificate is blocked, tearing down the tunnel"

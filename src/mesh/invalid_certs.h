@@ -12,12 +12,13 @@
 // Contract: CheckPeerCertificate is a pure function of the certificate, the pool and the
 // unix time. CloseInvalidTunnels runs on the control thread and looks at every tunnel of the
 // host map, unproven candidates included: after a reload (a new pool or block list) every
-// check; from the housekeeping timer, once a second, only what time alone can change (a
+// check; from the housekeeping timer, once a second (in slices), only what time alone can change (a
 // peer certificate or a CA of the pool expiring), so a lighthouse with 50,000 tunnels does
 // not look each issuer up every second. Between reloads the pool and block list do not
 // change, and every tunnel passed the full check when it was made.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -43,7 +44,11 @@ enum class CertCheckScope {
 };
 
 // Closes (and tells the peer about) every tunnel whose certificate is blocklisted, or invalid
-// while pki.disconnect_invalid is true. Returns how many it closed.
-int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope);
+// while pki.disconnect_invalid is true. Returns how many it closed. With a shard range, only
+// the tunnels in the host map's shards [first_shard, last_shard) are looked at: the
+// periodic pass takes one slice every 100 ms (Node), so it never stalls the control thread
+// for a pass over every tunnel at once.
+int CloseInvalidTunnels(Node& node, int64_t unix_now, CertCheckScope scope,
+                        size_t first_shard = 0, size_t last_shard = SIZE_MAX);
 
 }  // namespace flatnet::mesh

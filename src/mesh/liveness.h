@@ -11,9 +11,12 @@
 // gets one such probe at its first check, and every check notes on the tunnel whether the
 // peer was heard from (Tunnel::last_heard_ns), for `flatnet status`.
 //
-// Contract: Check runs on the control thread once a second (the tunnel check timer,
-// control_timers.h, which Start arms) and reads the per-tunnel traffic flags the workers
-// set (Tunnel::MarkIn/MarkOut).
+// Contract: every tunnel is checked once a second on the control thread (the tunnel check
+// timer, control_timers.h, which Start arms), which reads the per-tunnel traffic flags the
+// workers set (Tunnel::MarkIn/MarkOut). The timer checks one of kSlices slices of the host
+// map's shards every 1/kSlices s, so a lighthouse with 50,000 tunnels never stalls its
+// control thread for a whole pass (which held its query replies up by some 10 ms a second);
+// Check does one whole pass at once (tests, and nothing else).
 //
 // tunnels.drop_inactive (Nebula 1.10+, off by default): a tunnel that carried nothing
 // either way for tunnels.inactivity_timeout (10m) is closed, the peer told with a
@@ -26,6 +29,7 @@
 // closed by the housekeeping timer, control_timers.h.)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -53,12 +57,16 @@ class Liveness {
     Pinger& pinger;  // sends the test messages, measuring round trips (pinger.h)
   };
   explicit Liveness(Deps deps) : deps_(std::move(deps)) {}
-  // Arms the tunnel check timer, first due a second from now.
+  // Arms the tunnel check timer: the first slice is due 1/kSlices s from now.
   void Start(int64_t now_ns);
   // One pass over every tunnel: test probes, dead and inactive tunnels closed.
   void Check(int64_t now_ns);
+  static constexpr int kSlices = 10;
 
  private:
+  void ArmSlice(int64_t now_ns, int slice);
+  // The pass over the tunnels in the host map's shards [first_shard, last_shard).
+  void CheckShards(int64_t now_ns, size_t first_shard, size_t last_shard);
   const Deps deps_;
 };
 

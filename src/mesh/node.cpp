@@ -263,6 +263,7 @@ void Node::RunControl() {
   liveness_->Start(now);
   timers_.At(now + 1'000'000'000, [this](int64_t due) { PurgeDue(due); });
   timers_.At(now + 1'000'000'000, [this](int64_t due) { HousekeepingDue(due); });
+  timers_.At(now + 100'000'000, [this](int64_t due) { ExpiryCheckDue(due, 0); });
   // One loop: the next event from the workers, or the next due timer, whichever is first.
   while (!stopping_.load()) {
     std::optional<int64_t> due = timers_.NextDue();
@@ -281,9 +282,18 @@ void Node::PurgeDue(int64_t now_ns) {
   timers_.At(now_ns + 1'000'000'000, [this](int64_t now) { PurgeDue(now); });
 }
 
+void Node::ExpiryCheckDue(int64_t now_ns, int slice) {
+  // pki.disconnect_invalid (invalid_certs.h): what time changes, one slice of the host map's
+  // shards every 100 ms, each tunnel once a second; a reload checks everything at once.
+  constexpr size_t kShards = HostMap::TunnelTable::shard_count();
+  constexpr int kSlices = 10;
+  CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kExpiriesOnly,
+                      kShards * slice / kSlices, kShards * (slice + 1) / kSlices);
+  timers_.At(now_ns + 1'000'000'000 / kSlices,
+             [this, slice](int64_t now) { ExpiryCheckDue(now, (slice + 1) % kSlices); });
+}
+
 void Node::HousekeepingDue(int64_t now_ns) {
-  // pki.disconnect_invalid (invalid_certs.h): what time changes; a reload checks everything.
-  CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kExpiriesOnly);
   ApplyStaticHostChanges(*static_hosts_, *addresses_, logger_);
   HandshakeMissingGateways(now_ns);
   PublishKnownHosts();

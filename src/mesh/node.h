@@ -243,6 +243,9 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   void PurgeDue(int64_t now_ns);
   // The housekeeping timer's expiry (control_timers.h), re-armed for a second later.
   void HousekeepingDue(int64_t now_ns);
+  // The certificate expiry pass over one of ten slices of the tunnels, re-armed for the
+  // next slice 100 ms later.
+  void ExpiryCheckDue(int64_t now_ns, int slice);
   // The hosts the address book knows, with the names the pinger remembers, into
   // known_hosts_ for Report (which runs on other threads). From the housekeeping timer.
   // Skipped while neither the address book's known set nor the names changed, except every

@@ -171,6 +171,7 @@ class Tunnel {
     int64_t last_used_ns = 0;  // last Liveness tick that saw traffic either way (0: none yet)
     bool seen_in = false;      // traffic flags Liveness took from the workers, not yet judged
     bool seen_out = false;
+    bool in_tick_before = false;  // the in flag Liveness took at its previous tick
     int recv_errors = 0;
     bool rtt_probed = false;  // Liveness sent the new tunnel's first round-trip probe
     Bytes stage1_packet;  // the initiator's stage 1 we answered, to spot resends

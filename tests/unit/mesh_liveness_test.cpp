@@ -1,7 +1,7 @@
 // Liveness, Nebula's connection manager: which tunnels get a test message and which are
 // declared dead. A lighthouse answers each host's update at once, so a peer heard from in
 // the tick we answered it is alive; a tunnel we send on without hearing back is tested, and
-// removed when the test goes unanswered.
+// removed when the test goes unanswered. What came in the tick before we answered counts too.
 #include "mesh/liveness.h"
 
 #include <gtest/gtest.h>
@@ -84,19 +84,37 @@ TEST(MeshLiveness, ATunnelWeSendOnWithoutHearingBackIsTestedThenRemoved) {
   t.liveness->Check(now);
   t.TestsSent();
   t.tunnel->TakeOut();
-  // What came in long before we send says nothing about the peer now.
+  // What came in two ticks before we send says nothing about the peer now.
   t.tunnel->MarkIn();
   t.liveness->Check(now + 1 * kSecond);
+  t.liveness->Check(now + 2 * kSecond);
   t.tunnel->MarkOut();
-  t.liveness->Check(now + 2 * kSecond);  // watched from here: alive_interval is 5 s
-  for (int second = 3; second < 7; ++second) t.liveness->Check(now + second * kSecond);
+  t.liveness->Check(now + 3 * kSecond);  // watched from here: alive_interval is 5 s
+  for (int second = 4; second < 8; ++second) t.liveness->Check(now + second * kSecond);
   EXPECT_EQ(t.TestsSent(), 0);
-  t.liveness->Check(now + 7 * kSecond);
+  t.liveness->Check(now + 8 * kSecond);
   EXPECT_EQ(t.TestsSent(), 1);
   EXPECT_TRUE(t.TunnelListed());
   // No answer within pending_deletion_interval (10 s): dead, removed.
-  for (int second = 8; second < 17; ++second) t.liveness->Check(now + second * kSecond);
+  for (int second = 9; second < 18; ++second) t.liveness->Check(now + second * kSecond);
   EXPECT_TRUE(t.TunnelListed());
-  t.liveness->Check(now + 17 * kSecond);
+  t.liveness->Check(now + 18 * kSecond);
   EXPECT_FALSE(t.TunnelListed());
+}
+
+TEST(MeshLiveness, AnUpdateAnsweredTheTickAfterItArrivedStillShowsThePeerAlive) {
+  LivenessUnderTest t;
+  ASSERT_TRUE(t.a && t.tunnel);
+  int64_t now = Node::NowNs();
+  t.liveness->Check(now);
+  EXPECT_EQ(t.TestsSent(), 1);
+  t.tunnel->TakeOut();
+  // A busy lighthouse: each update arrives before a tick, its ack leaves after it.
+  for (int second = 1; second <= 100; ++second) {
+    if (second % 10 == 0) t.tunnel->MarkIn();
+    if (second % 10 == 1 && second > 1) t.tunnel->MarkOut();
+    t.liveness->Check(now + second * kSecond);
+  }
+  EXPECT_EQ(t.TestsSent(), 0);
+  EXPECT_TRUE(t.TunnelListed());
 }
