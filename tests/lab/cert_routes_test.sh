@@ -32,7 +32,9 @@
 #   drops the packets (tx_dropped_no_route) instead of sending them to d1;
 # - a host leaving (c1 stopped) takes its route out of the others' kernel tables and their
 #   logs say so; the rest of the mesh keeps working; c1 back with a certificate without
-#   its subnet gets no route either (a certificate change withdraws).
+#   its subnet gets no route either (a certificate change withdraws);
+# - (2) a host crashing (c2 killed, telling nobody) loses its route too, once its tunnel is
+#   found dead and the lighthouse stops hinting a host it no longer hears from.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
@@ -137,4 +139,17 @@ done
 echo "ok - with the tunnels up, every route is proven by a certificate (no hinted routes left)"
 lab_stop_and_expect_withdrawn b2 10.101.2.0/24 a2 c2
 lab_ping ca2 "$(lab_ip cc2)" 2 || lab_fail "ca2 lost cc2 when b2 left"
+# c2 crashes (SIGKILL: it tells nobody). ca2 keeps pinging cc2, so a2 finds its tunnel to c2
+# dead (liveness: 5 s, then 10 s unanswered); the lighthouse stops hinting c2 once it has
+# not heard from it for 30 s (three intervals, 30 s at least); then a2 routes 10.101.3.0/24
+# nowhere, and its status shows it neither proven nor hinted.
+lab_stop_daemon c2 --kill
+lab_spawn ca2 crash-ping timeout 90 ping -i 0.5 -W 1 "$(lab_ip cc2)"
+lab_wait_for --timeout 80 -- lab_no_route_in_tun a2 10.101.3.0/24 ||
+  lab_fail "a2 still routes 10.101.3.0/24 into its tun 80 s after c2 crashed"
+lab_stop crash-ping
+if lab_status a2 | jq -e '[.tunnels[].certRoutes[], .hintedRoutes[].network] | index("10.101.3.0/24")' >/dev/null; then
+  lab_fail "flatnet status on a2 still shows a route for 10.101.3.0/24 after c2 crashed"
+fi
+echo "ok - c2 crashed: a2's route for its 10.101.3.0/24 went once the tunnel died and the lighthouse stopped hinting it"
 echo "cert_routes_test PASSED"
