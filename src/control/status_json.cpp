@@ -137,6 +137,12 @@ std::string StatusToJson(const mesh::NodeStatus& s) {
     out += "{\"vpnIp\":" + JsonQuote(h.vpn_ip) + ",\"certName\":" + JsonQuote(h.cert_name) +
            ",\"source\":" + (h.in_static_map ? "\"static_host_map\"" : "\"lighthouse\"") + "}";
   }
+  out += "],\"hintedRoutes\":[";
+  for (size_t i = 0; i < s.hinted_routes.size(); ++i) {
+    out += (i ? "," : "");
+    out += "{\"network\":" + JsonQuote(s.hinted_routes[i].network) +
+           ",\"via\":" + JsonQuote(s.hinted_routes[i].via) + "}";
+  }
   out += "],\"drops\":{";
   bool first = true;
   for (const auto& [name, value] : s.counters) {

@@ -22,6 +22,9 @@
 //    "hostsWithoutTunnel": [{"vpnIp", "certName" ("" unless it had a tunnel since we
 //                 started), "source" ("static_host_map"|"lighthouse")}...]: hosts we know
 //                 of (an address to try) but have no tunnel to now, in address order,
+//    "hintedRoutes": [{"network", "via"}...]: routes a lighthouse hinted through a host we
+//                 have no tunnel with yet (mesh/route_hints.h), unproven until its
+//                 certificate shows them (then they are its tunnel's "certRoutes"),
 //    "drops": {every drop counter that is not zero},
 //    "counters": {"rx_packets": 12, ...}}           every counter (mesh/counters.h)
 //

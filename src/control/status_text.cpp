@@ -156,6 +156,13 @@ std::string StatusToText(const mesh::NodeStatus& s) {
     details.push_back(Expiry(t.cert_expires_unix, s.now_unix_ns));
     out += Wrap(details, "    ");
   }
+  if (!s.hinted_routes.empty()) {
+    // Not proven yet: no tunnel to the host shows its certificate (the routes above are).
+    std::vector<std::string> hinted;
+    for (const auto& h : s.hinted_routes) hinted.push_back(h.network + " via " + h.via);
+    hinted.front() = "hinted by a lighthouse (unproven): " + hinted.front();
+    out += "\n" + Wrap(hinted, "  ");
+  }
   bool any_drop = false;
   for (const auto& [name, value] : s.counters) {
     if (value == 0 || !IsDropCounter(name)) continue;

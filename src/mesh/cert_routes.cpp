@@ -67,7 +67,7 @@ CertRouteBuild BuildCertRoutes(const std::vector<CertRouteClaim>& claims,
         if (peer->gateway == held->gateway) winner = peer;
     }
     if (!winner) winner = *std::min_element(peers.begin(), peers.end(), Earlier);
-    out.routes.push_back({network, winner->gateway, winner->name});
+    out.routes.push_back({network, winner->gateway, winner->name, winner->hinted});
     for (const CertRouteClaim* peer : peers) {
       if (peer == winner) continue;
       out.refused.push_back({network,
@@ -83,6 +83,11 @@ CertRouteBuild BuildCertRoutes(const std::vector<CertRouteClaim>& claims,
       out.routes.begin(), out.routes.end(),
       [](const CertRoute& a, const CertRoute& b) { return a.network.bits() > b.network.bits(); });
   return out;
+}
+
+bool CarriesNetworkOf(const cert::Certificate& cert, const IpAddr& destination) {
+  return std::any_of(cert.unsafe_networks.begin(), cert.unsafe_networks.end(),
+                     [&](const IpPrefix& network) { return network.Contains(destination); });
 }
 
 std::vector<CertRouteClaim> ClaimsOf(const HostMap::Snapshot& tunnels) {
@@ -102,11 +107,16 @@ std::string CertRoutes::WithdrawalReason(const CertRoute& route, const CertRoute
                                          const std::vector<CertRouteClaim>& claims) {
   auto claim = std::find_if(claims.begin(), claims.end(),
                             [&](const CertRouteClaim& c) { return c.gateway == route.gateway; });
-  if (claim == claims.end()) return "the peer has no tunnel any more";
+  if (claim == claims.end())
+    return route.hinted ? "no lighthouse lists it any more" : "the peer has no tunnel any more";
   for (const RefusedCertRoute& refused : next.refused)
     if (refused.gateway == route.gateway && refused.network == route.network)
       return RefusalText(refused.reason);
-  return "the peer's certificate no longer carries it";
+  if (claim->hinted != route.hinted)
+    return route.hinted ? "the peer's certificate does not carry it"
+                        : "the peer has no tunnel any more";
+  return route.hinted ? "no lighthouse lists it any more"
+                      : "the peer's certificate no longer carries it";
 }
 
 void CertRoutes::Update(const std::vector<CertRouteClaim>& claims, const CertRouteLimits& limits,
@@ -133,18 +143,34 @@ void CertRoutes::Update(const std::vector<CertRouteClaim>& claims, const CertRou
   refusals_logged_ = std::move(refusals);
 
   if (next.routes == *before) return;
-  auto in = [](const CertRouteTable& table, const CertRoute& route) {
-    return std::find(table.begin(), table.end(), route) != table.end();
+  auto find = [](const CertRouteTable& table, const CertRoute& route) {
+    return std::find_if(table.begin(), table.end(), [&](const CertRoute& r) {
+      return r.network == route.network && r.gateway == route.gateway;
+    });
   };
   auto has_network = [](const CertRouteTable& table, const IpPrefix& network) {
     return std::any_of(table.begin(), table.end(),
                        [&](const CertRoute& r) { return r.network == network; });
   };
+  auto source = [](const CertRoute& route) {
+    return route.hinted ? "a lighthouse hint" : "a certificate";
+  };
   // The workers route by the new table from their next packet; then the kernel follows.
   table_.store(std::make_shared<const CertRouteTable>(next.routes));
   for (const CertRoute& route : *before) {
-    if (in(next.routes, route)) continue;
-    logger_.Info("Removing route from a certificate",
+    auto kept = find(next.routes, route);
+    if (kept != next.routes.end()) {
+      // The same gateway, proven now (its tunnel came up), or hinted again (its tunnel went,
+      // a lighthouse still lists it): the kernel route stays.
+      if (kept->hinted != route.hinted)
+        logger_.Info(kept->hinted ? "Route from a certificate kept as a lighthouse hint"
+                                  : "Route from a lighthouse hint proven by the certificate",
+                     {{"network", route.network.ToString()},
+                      {"via", route.gateway.ToString()},
+                      {"certName", kept->hinted ? route.name : kept->name}});
+      continue;
+    }
+    logger_.Info(std::string("Removing route from ") + source(route),
                  {{"network", route.network.ToString()},
                   {"via", route.gateway.ToString()},
                   {"certName", route.name},
@@ -157,10 +183,11 @@ void CertRoutes::Update(const std::vector<CertRouteClaim>& claims, const CertRou
                     {{"network", route.network.ToString()}, {"error", removed.message()}});
   }
   for (const CertRoute& route : next.routes) {
-    if (in(*before, route)) continue;
-    logger_.Info("Adding route from a certificate", {{"network", route.network.ToString()},
-                                                     {"via", route.gateway.ToString()},
-                                                     {"certName", route.name}});
+    if (find(*before, route) != before->end()) continue;
+    logger_.Info(std::string("Adding route from ") + source(route),
+                 {{"network", route.network.ToString()},
+                  {"via", route.gateway.ToString()},
+                  {"certName", route.name}});
     // Another gateway for a network already installed: the kernel route (through our
     // TUN device) stays as it is.
     if (has_network(*before, route.network) || !kernel) continue;
@@ -173,10 +200,13 @@ void CertRoutes::Update(const std::vector<CertRouteClaim>& claims, const CertRou
   }
 }
 
-IpAddr CertRoutes::GatewayFor(const IpAddr& destination) const {
+IpAddr CertRoutes::GatewayFor(const IpAddr& destination, bool* hinted) const {
   const std::shared_ptr<const CertRouteTable> table = table_.load();
-  for (const CertRoute& route : *table)
-    if (route.network.Contains(destination)) return route.gateway;
+  for (const CertRoute& route : *table) {
+    if (!route.network.Contains(destination)) continue;
+    if (hinted) *hinted = route.hinted;
+    return route.gateway;
+  }
   return IpAddr();
 }
 

@@ -18,7 +18,11 @@
 //     one peer, a /24 of another) are both routed: the longest prefix wins per packet.
 //   The table holds each network once, masked, longest prefix first, then in address order.
 // - A host therefore never attracts traffic for a network its certificate does not carry:
-//   nothing but a certificate puts a route here.
+//   nothing but a certificate puts a proven route here. Hinted claims (route_hints.h: what a
+//   lighthouse says a host's verified certificate carries, for a host we have no tunnel
+//   with yet) obey the same rules and make hinted routes: the packets they attract start a
+//   handshake with the host and are sent only once its certificate proves the network
+//   (Node::RouteFor, Node::SendQueuedPacket); then its proven claim takes the route over.
 // - CertRoutes holds the table in force as an immutable snapshot that workers read through
 //   one atomic pointer (GatewayFor, any thread). Update (control thread only) builds the next
 //   table, publishes it, then has the KernelRouteSink delete the kernel routes of withdrawn
@@ -48,13 +52,15 @@ struct CertRouteClaim {
   IpAddr gateway;                  // the peer's primary overlay address
   std::string name;                // its certificate's name
   std::vector<IpPrefix> networks;  // its certificate's unsafe networks
-  int64_t since_unix_ns = 0;       // when its tunnel came up
+  int64_t since_unix_ns = 0;       // when its tunnel came up (hinted: first hinted)
+  bool hinted = false;             // a lighthouse's word, not yet a certificate's (name "")
 };
 
 struct CertRoute {
   IpPrefix network;  // masked
   IpAddr gateway;
   std::string name;
+  bool hinted = false;  // from a lighthouse's hint; the gateway's certificate is not known yet
   bool operator==(const CertRoute&) const = default;
 };
 using CertRouteTable = std::vector<CertRoute>;  // longest prefix first
@@ -85,6 +91,9 @@ struct CertRouteBuild {
 CertRouteBuild BuildCertRoutes(const std::vector<CertRouteClaim>& claims,
                                const CertRouteTable& in_force, const CertRouteLimits& limits);
 
+// Whether one of the certificate's unsafe networks holds `destination`.
+bool CarriesNetworkOf(const cert::Certificate& cert, const IpAddr& destination);
+
 // The claims of every peer with a tunnel (its primary tunnel; candidates do not count) whose
 // certificate carries unsafe networks.
 std::vector<CertRouteClaim> ClaimsOf(const HostMap::Snapshot& tunnels);
@@ -108,8 +117,8 @@ class CertRoutes {
               KernelRouteSink* kernel);
 
   // Any thread: the gateway of the longest route holding `destination`, or the invalid
-  // address.
-  IpAddr GatewayFor(const IpAddr& destination) const;
+  // address; `hinted`, when given, says whether that route is only hinted.
+  IpAddr GatewayFor(const IpAddr& destination, bool* hinted = nullptr) const;
   std::shared_ptr<const CertRouteTable> Current() const { return table_.load(); }
   // Control thread: the networks whose kernel route this added and has not deleted.
   const std::set<IpPrefix>& installed() const { return installed_; }

@@ -59,6 +59,12 @@ namespace flatnet::mesh {
   X(relay_refused)              /* relay legs or relays past their bounds, refused */              \
   X(relay_forwarded)            /* relayed messages we passed on as a relay */              \
   X(tx_sent_after_handshake) /* packets held for a handshake, sent once it completed */         \
+  /* Route hints (route_hints.h, tun.routes_from_certs). */                                      \
+  X(rx_dropped_route_hints)  /* malformed route hints, or a reply from no lighthouse of ours */  \
+  X(tx_dropped_unproven_hint) /* to a hinted network its gateway's certificate did not carry */  \
+  X(route_hints_refuted)     /* hinted networks a gateway's certificate turned out to lack */   \
+  X(route_hints_left_out)    /* lighthouse: hosts past a reply's bound, not hinted */           \
+  X(route_hints_queries_refused) /* lighthouse: a query within a second of the asker's last */   \
   /* The firewall's refusals by reason (rx_/tx_dropped_firewall are their sums). */              \
   X(firewall_in_remote_addr)  /* the source is not an address of the peer's certificate */     \
   X(firewall_in_local_addr)   /* the destination is not an address of ours */                  \

@@ -98,9 +98,11 @@ void Worker::ConsumeInsidePacket(SnapshotReader& tunnels, ByteSpan ip_packet, in
     return;
   }
   // Our network, or a network behind one of its hosts (tun.unsafe_routes).
-  const IpAddr peer = node_.RouteFor(packet, *tunnels);
+  bool unproven = false;
+  const IpAddr peer = node_.RouteFor(packet, *tunnels, &unproven);
   if (!peer.valid()) {
-    Counters::Add(inside_counters_.tx_dropped_no_route);
+    Counters::Add(unproven ? inside_counters_.tx_dropped_unproven_hint
+                           : inside_counters_.tx_dropped_no_route);
     RejectInside(ip_packet);
     return;
   }

@@ -2,6 +2,7 @@
 
 #include <ifaddrs.h>
 #include <algorithm>
+#include <chrono>
 #include <net/if.h>
 
 #include "mesh/host_credentials.h"
@@ -9,6 +10,8 @@
 #include "mesh/lighthouse_addresses.h"
 #include "mesh/metric_counts.h"
 #include "mesh/peer_remotes.h"
+#include "mesh/route_hint_codec.h"
+#include "mesh/route_hints.h"
 #include "mesh/tunnel.h"
 #include "net/resolve.h"
 #include "wire/messages.h"
@@ -56,13 +59,15 @@ void Lighthouse::Adopt(const config::Config& config) {
   interval_seconds_ = config.lighthouse.interval_seconds;
   punchy_ = config.punchy;
   relays_ = config.relay.relays;
+  ask_route_hints_ = !am_lighthouse_ && config.tun.routes_from_certs;
 }
 
 void Lighthouse::Reload(const config::Config& next, int64_t now_ns) {
   const bool update_changed = lighthouses_ != (am_lighthouse_ ? std::vector<IpAddr>()
                                                               : next.lighthouse.hosts) ||
                               interval_seconds_ != next.lighthouse.interval_seconds ||
-                              relays_ != next.relay.relays;
+                              relays_ != next.relay.relays ||
+                              ask_route_hints_ != (!am_lighthouse_ && next.tun.routes_from_certs);
   const bool punch_changed = punchy_.punch != next.punchy.punch;
   Adopt(next);
   // A timer armed before stays armed but finds its generation outdated and does nothing.
@@ -103,6 +108,7 @@ void Lighthouse::Start(int64_t now_ns) {
 
 void Lighthouse::UpdateDue(int64_t now_ns) {
   SendUpdate();
+  SendRouteHintsQuery(now_ns);
   ArmUpdate(now_ns + int64_t(interval_seconds_) * 1'000'000'000);
 }
 
@@ -185,6 +191,66 @@ void Lighthouse::SendUpdate() {
   }
 }
 
+void Lighthouse::SendRouteHintsQuery(int64_t now_ns) {
+  if (!route_hints_) return;
+  // Three intervals without a complete answer: that lighthouse's hints are stale (with the
+  // key off, every answer is forgotten at once).
+  const int64_t max_age_ns = int64_t(interval_seconds_) * 3'000'000'000;
+  route_hints_->Expire(now_ns, max_age_ns,
+                       ask_route_hints_ ? lighthouses_ : std::vector<IpAddr>());
+  if (!ask_route_hints_) return;
+  for (const IpAddr& lighthouse : lighthouses_) {
+    const Bytes payload = EncodeRouteHintsQuery(route_hints_->NextQuery(lighthouse));
+    CountLighthouseMessage(deps_.counters, Direction::kSent, int(kRouteHintsQueryType));
+    deps_.send.SendToVpn(lighthouse, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                         AsSpan(payload));
+  }
+}
+
+bool Lighthouse::HandleRouteHints(Tunnel& from, int type, ByteSpan payload, int64_t now_ns) {
+  if (type != int(kRouteHintsQueryType) && type != int(kRouteHintsReplyType)) return false;
+  auto message = DecodeRouteHints(payload);
+  if (!message.ok()) {
+    Counters::Add(deps_.counters.rx_dropped_route_hints);
+    deps_.logger.Debug("Dropping malformed route hints", {{"vpnIp", from.vpn_ip().ToString()},
+                                                          {"error", message.status().message()}});
+    return true;
+  }
+  if (message->is_reply) {
+    if (!route_hints_ || !ask_route_hints_) return true;  // not asked: nothing to do
+    // Kept under the address lighthouse.hosts names it by (that NextQuery numbered).
+    auto named = std::find_if(from.vpn_addrs().begin(), from.vpn_addrs().end(),
+                              [this](const IpAddr& a) { return IsLighthouse(a); });
+    if (named == from.vpn_addrs().end()) {
+      Counters::Add(deps_.counters.rx_dropped_route_hints);
+      return true;
+    }
+    const int64_t now_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    route_hints_->Accept(*named, *message, now_ns, now_unix_ns);
+    return true;
+  }
+  if (!am_lighthouse_) return true;  // a query for a member: Nebula's members ignore it too
+  if (!hint_directory_.MayAnswer(from.vpn_ip(), now_ns)) {
+    Counters::Add(deps_.counters.route_hints_queries_refused);
+    return true;
+  }
+  // A host not heard from for three of our intervals (30 s at least) is not hinted.
+  const int64_t stale_ns = std::max<int64_t>(30, 3 * int64_t(interval_seconds_)) * 1'000'000'000;
+  const std::vector<RouteHintHost>& hosts =
+      hint_directory_.Hosts(*deps_.host_map.Current(), now_ns, stale_ns);
+  size_t left_out = 0;
+  for (const Bytes& part :
+       EncodeRouteHintsReply(message->query, hosts, &left_out, /*leave_out=*/from.vpn_ip())) {
+    CountLighthouseMessage(deps_.counters, Direction::kSent, int(kRouteHintsReplyType));
+    deps_.send.SendOnTunnel(from, wire::MessageType::kLightHouse, wire::MessageSubType::kNone,
+                            AsSpan(part));
+  }
+  if (left_out) Counters::Add(deps_.counters.route_hints_left_out, left_out);
+  return true;
+}
+
 void Lighthouse::Query(const IpAddr& vpn_ip) {
   if (am_lighthouse_ || IsLighthouse(vpn_ip)) return;
   // v1 fields hold only IPv4: a lighthouse our tunnel speaks v1 with is not asked about an
@@ -228,6 +294,7 @@ void Lighthouse::HandleMessage(Tunnel& from, ByteSpan payload, int64_t now_ns) {
     return;
   }
   CountLighthouseMessage(deps_.counters, Direction::kReceived, meta->type());
+  if (HandleRouteHints(from, int(meta->type()), payload, now_ns)) return;
   switch (meta->type()) {
     case NebulaMeta::HostQuery:
       HandleQuery(from, *meta);

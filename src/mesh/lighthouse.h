@@ -23,6 +23,18 @@
 // version our certificate had in that tunnel (pki.initiating_version before there is one);
 // a reply uses the query's; a punch notification the target's certificate's; a lighthouse
 // answers every update with a HostUpdateNotificationAck in the update's generation.
+// Route hints (flatnet's own, route_hint_codec.h): a member with tun.routes_from_certs and a
+// RouteHints (SetRouteHints) sends each lighthouse a route hints query with each update, and
+// gives the replies of its lighthouses to the RouteHints (route_hints.h), which forgets the
+// answer of a lighthouse that gave none complete for three intervals. A lighthouse answers a
+// query with every other host it holds a tunnel with whose certificate carries unsafe
+// networks (its primary address and those networks), in bounded parts, on the asker's tunnel;
+// a host it has not heard from for three of its lighthouse.interval (30 s at least) is left
+// out (it crashed: a clean stop closes its tunnels). Its list is at most a second old, and
+// an asker gets at most one answer a second (route_hints_directory.h; more are dropped and
+// counted, route_hints_queries_refused). A Nebula lighthouse ignores the query (its type is none of Nebula's); a malformed route
+// hints message, or a reply from a host that is not our lighthouse, is dropped and counted
+// (rx_dropped_route_hints).
 // Messages are accepted only from where they belong: replies and punch notifications from
 // configured lighthouses, updates about a host only from that host.
 // Overlay addresses are IPv4 or IPv6 and a host may have several: a lighthouse keeps what a
@@ -48,6 +60,7 @@
 #include "mesh/address_book.h"
 #include "mesh/control_ports.h"
 #include "mesh/counters.h"
+#include "mesh/route_hints_directory.h"
 #include "net/udp_addr.h"
 
 namespace nebula {
@@ -58,6 +71,7 @@ namespace flatnet::mesh {
 
 class HostMap;
 struct HostCredentials;
+class RouteHints;
 class Tunnel;
 
 class Lighthouse : public PeerQuery {
@@ -106,9 +120,14 @@ class Lighthouse : public PeerQuery {
       std::function<void(const Tunnel& from, const std::vector<net::UdpAddr>& seen)>;
   void SetSelfReplyObserver(SelfReplyObserver observer) { self_reply_ = std::move(observer); }
   const config::PunchyConfig& punchy() const { return punchy_; }
+  // Route hints go here (and are asked for only) when set and tun.routes_from_certs is on.
+  void SetRouteHints(RouteHints* hints) { route_hints_ = hints; }
 
  private:
   void SendUpdate();
+  void SendRouteHintsQuery(int64_t now_ns);
+  // Our own message types (route_hint_codec.h): false when `type` is none of them.
+  bool HandleRouteHints(Tunnel& from, int type, ByteSpan payload, int64_t now_ns);
   // Expiries of the lighthouse update and punch keepalive timers; each re-arms itself.
   void UpdateDue(int64_t now_ns);
   void PunchKeepaliveDue(int64_t now_ns);
@@ -138,6 +157,9 @@ class Lighthouse : public PeerQuery {
   std::vector<IpAddr> relays_;  // relay.relays, announced in our updates
   uint64_t update_generation_ = 0, punch_generation_ = 0;
   SelfReplyObserver self_reply_;
+  RouteHints* route_hints_ = nullptr;
+  RouteHintsDirectory hint_directory_;  // what we answer route hints queries with
+  bool ask_route_hints_ = false;  // tun.routes_from_certs, as last reloaded
 };
 
 }  // namespace flatnet::mesh

@@ -135,6 +135,7 @@ Status Node::Prepare() {
         std::make_unique<SystemRoutes>(logger_, credentials_.networks);
   }
   cert_routes_ = std::make_unique<CertRoutes>(logger_);
+  route_hints_ = std::make_unique<RouteHints>();
   routes_from_certs_ = config_.tun.routes_from_certs;
   // The managers, each given what it needs; the lighthouse and the relay manager reach the
   // handshake manager, made after them, through this Node's HandshakeStarter.
@@ -149,6 +150,7 @@ Status Node::Prepare() {
       *this, *lighthouse_, *relays_, timers_});
   pinger_ = std::make_unique<Pinger>(Pinger::Deps{credentials_, host_map_, *this, *this, timers_});
   netchecker_ = std::make_unique<Netchecker>(Netchecker::Deps{host_map_, *lighthouse_, timers_});
+  lighthouse_->SetRouteHints(route_hints_.get());
   lighthouse_->SetSelfReplyObserver(
       [this](const Tunnel& from, const std::vector<net::UdpAddr>& seen) {
         netchecker_->Answered(from, seen, NowNs());
@@ -396,7 +398,8 @@ void Node::HandleControlEvent(ControlEvent& event, int64_t now_ns) {
   }
 }
 
-IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const {
+IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels,
+                      bool* unproven) const {
   const IpAddr& destination = packet.remote_ip;
   if (InOurNetwork(destination)) return destination;
   const std::shared_ptr<const UnsafeRouteTable> routes = unsafe_routes_.load();
@@ -414,7 +417,29 @@ IpAddr Node::RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& t
       return learned->gateways.PickLive(packet, tunnels);
   }
   if (configured) return configured->gateways.PickLive(packet, tunnels);
-  return cert_routes_->GatewayFor(destination);  // empty without tun.routes_from_certs
+  bool hinted = false;
+  const IpAddr gateway = cert_routes_->GatewayFor(destination, &hinted);  // empty without the key
+  // A hinted route's gateway with a tunnel: its certificate decides (the control thread
+  // refutes the hint at its next turn; until then nothing goes out on the hint's word).
+  if (hinted) {
+    Tunnel* tunnel = tunnels.FindByVpnIp(gateway);
+    if (tunnel && !CarriesNetworkOf(tunnel->peer_cert(), destination)) {
+      if (unproven) *unproven = true;
+      return IpAddr();
+    }
+  }
+  return gateway;
+}
+
+bool Node::PeerMayReceive(const Tunnel& tunnel, const IpAddr& destination) const {
+  if (InOurNetwork(destination) || CarriesNetworkOf(tunnel.peer_cert(), destination)) return true;
+  for (const UnsafeRouteEntry& route : *unsafe_routes_.load())
+    if (route.network.Contains(destination)) return true;
+  if (system_routes_) {
+    std::shared_ptr<const void> hold;
+    if (system_routes_->Find(destination, &hold)) return true;
+  }
+  return false;
 }
 
 void Node::RefreshCertRoutes() {
@@ -423,14 +448,30 @@ void Node::RefreshCertRoutes() {
   std::shared_ptr<const SystemRoutes::Table> system;
   if (system_routes_) system = system_routes_->Current();
   if (!cert_routes_dirty_ && version == cert_routes_host_map_version_ &&
-      system == cert_routes_system_table_)
+      system == cert_routes_system_table_ && route_hints_->version() == cert_routes_hints_version_)
     return;
   cert_routes_dirty_ = false;
   cert_routes_host_map_version_ = version;
   cert_routes_system_table_ = system;
+  cert_routes_hints_version_ = route_hints_->version();
 
   std::vector<CertRouteClaim> claims;  // none once the key is off: every route goes
-  if (routes_from_certs_) claims = ClaimsOf(*host_map_.Current());
+  if (routes_from_certs_) {
+    auto tunnels = host_map_.Current();
+    claims = ClaimsOf(*tunnels);
+    // The lighthouses' hints, for hosts without a tunnel; a tunnel's certificate that lacks a
+    // hinted network refutes it for good (while the lighthouses keep listing it).
+    RouteHints::SyncResult hints = route_hints_->Sync(
+        *tunnels, [this](const IpAddr& ip) { return credentials_.IsOurAddress(ip); });
+    for (const RefutedHint& refuted : hints.refuted) {
+      Counters::Add(control_counters_.route_hints_refuted);
+      logger_.Warn("Dropping a lighthouse's route hint: the host's certificate does not carry it",
+                   {{"network", refuted.network.ToString()},
+                    {"vpnIp", refuted.gateway.ToString()},
+                    {"certName", refuted.cert_name}});
+    }
+    claims.insert(claims.end(), hints.claims.begin(), hints.claims.end());
+  }
   CertRouteLimits limits;
   for (const IpPrefix& network : credentials_.networks) limits.own.push_back(network.Masked());
   for (const IpPrefix& network : credentials_.certificate->unsafe_networks)
@@ -545,6 +586,14 @@ void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSub
 }
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
+  // Held for a handshake a hinted route started: it goes only where the certificate we now
+  // hold allows (a lighthouse's word is not enough).
+  firewall::Packet parsed;
+  if (firewall::ParsePacket(ip_packet, /*incoming=*/false, &parsed) == firewall::Verdict::kAllow &&
+      !PeerMayReceive(tunnel, parsed.remote_ip)) {
+    Counters::Add(control_counters_.tx_dropped_unproven_hint);
+    return;
+  }
   firewall::Verdict verdict =
       firewall_->Check(ip_packet, /*incoming=*/false, tunnel.identity(), NowNs());
   if (verdict != firewall::Verdict::kAllow) {
@@ -661,7 +710,7 @@ NodeStatus Node::Report() const {
     for (const IpPrefix& network : peer.networks) t.networks.push_back(network.ToString());
     t.groups = peer.groups;
     for (const CertRoute& route : *cert_routes)
-      if (route.gateway == vpn_ip) t.cert_routes.push_back(route.network.ToString());
+      if (route.gateway == vpn_ip && !route.hinted) t.cert_routes.push_back(route.network.ToString());
     if (tunnel->via_relay().valid()) {
       t.relayed = true;
       t.relay_vpn_ip = tunnel->via_relay().ToString();
@@ -674,6 +723,9 @@ NodeStatus Node::Report() const {
     t.cert_expires_unix = peer.not_after;
     status.tunnels.push_back(std::move(t));
   }
+  for (const CertRoute& route : *cert_routes)
+    if (route.hinted)
+      status.hinted_routes.push_back({route.network.ToString(), route.gateway.ToString()});
   if (auto known = known_hosts_.load()) {
     for (const auto& [vpn_ip, host] : *known)
       if (!snapshot->FindByVpnIp(vpn_ip)) status.hosts_without_tunnel.push_back(host);

@@ -34,6 +34,7 @@
 #include "firewall/local_drops.h"
 #include "mesh/address_book.h"
 #include "mesh/cert_routes.h"
+#include "mesh/route_hints.h"
 #include "mesh/control_ports.h"
 #include "mesh/control_queue.h"
 #include "mesh/control_timers.h"
@@ -110,6 +111,13 @@ struct NodeStatus {
   std::vector<LighthouseStatus> lighthouses;
   std::vector<TunnelStatus> tunnels;
   std::vector<KnownHostStatus> hosts_without_tunnel;  // in address order
+  // Routes from a lighthouse's hint (route_hints.h) to a host we have no tunnel with yet:
+  // its certificate, once a handshake shows it, proves them (then they are its tunnel's
+  // cert_routes) or refutes them. Longest prefix first.
+  struct HintedRouteStatus {
+    std::string network, via;
+  };
+  std::vector<HintedRouteStatus> hinted_routes;
   std::vector<std::pair<std::string, uint64_t>> counters;
   size_t pending_handshakes = 0;
   int64_t now_unix_ns = 0;  // when the snapshot was taken (our clock), for ages and expiry
@@ -173,13 +181,22 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // (with several gateways, the flow's choice, or one with a tunnel while that has none:
   // GatewaySet::PickLive); failing both, (with tun.routes_from_certs) the peer whose
   // certificate carries the destination's network (cert_routes.h); else the invalid address.
-  IpAddr RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels) const;
+  // A route only hinted (route_hints.h) whose gateway has a tunnel whose certificate does
+  // not carry the destination gives the invalid address too, and sets `unproven`.
+  IpAddr RouteFor(const firewall::Packet& packet, const HostMap::Snapshot& tunnels,
+                  bool* unproven = nullptr) const;
+  // Whether a packet for `destination` may go to `tunnel`'s peer: an address of our
+  // networks, or one a configured or learned route covers, or one the peer's certificate
+  // carries (what a hinted route's packets, held for the handshake, must pass).
+  bool PeerMayReceive(const Tunnel& tunnel, const IpAddr& destination) const;
   // tun.routes_from_certs: rebuilds the routes from certificates (and their kernel routes)
   // when the tunnels, the routes learned from the kernel or (after a reload) the key or
   // tun.unsafe_routes changed. The control thread calls it after every event and timer; a
   // test of a never started Node calls it itself.
   void RefreshCertRoutes();
   const CertRoutes& cert_routes() const { return *cert_routes_; }
+  // What the lighthouses hint (the lighthouse fills it; control thread, and tests).
+  RouteHints& route_hints() { return *route_hints_; }
   // The other gateways of every ECMP route `gateway` serves (configured or learned): the
   // control thread starts handshakes to them when `gateway` has no tunnel, as Nebula does.
   std::vector<IpAddr> OtherGateways(const IpAddr& gateway) const;
@@ -278,6 +295,8 @@ class Node final : public ControlSender, public TunnelEvents, public HandshakeSt
   // tun.routes_from_certs (cert_routes.h): read by the inside path, rebuilt by the control
   // thread, which alone touches the fields after it.
   std::unique_ptr<CertRoutes> cert_routes_;
+  std::unique_ptr<RouteHints> route_hints_;  // what the lighthouses hint (the lighthouse fills it)
+  uint64_t cert_routes_hints_version_ = ~uint64_t(0);  // the hints they were built from
   bool routes_from_certs_ = false;  // the key as last applied
   bool cert_routes_dirty_ = false;  // a reload changed what they are built from
   uint64_t cert_routes_host_map_version_ = ~uint64_t(0);  // the tunnels they were built from

@@ -260,6 +260,16 @@ def main():
     add("wire_messages", "control_request", b"\1" + control)
     add("wire_messages", "ping", b"\2" + ping)
     add("wire_messages", "handshake", b"\3" + handshake)
+    # Route hints (flatnet's own lighthouse messages, mesh/route_hint_codec.h): a query and a
+    # reply naming 192.168.100.3 with 10.100.3.0/24 and fd00:3::/64.
+    hints_query = field_varint(1, 100) + field_bytes(2, b"") + field_bytes(100, field_varint(1, 7))
+    hint_host = field_bytes(1, bytes([192, 168, 100, 3])) + \
+        field_bytes(2, field_bytes(1, bytes([10, 100, 3, 0])) + field_varint(2, 24)) + \
+        field_bytes(2, field_bytes(1, bytes([0xfd, 0, 0, 3]) + bytes(12)) + field_varint(2, 64))
+    hints_reply = field_varint(1, 101) + field_bytes(2, b"") + field_bytes(
+        100, field_varint(1, 7) + field_varint(3, 1) + field_bytes(4, hint_host))
+    add("wire_messages", "route_hints_query", b"\4" + hints_query)
+    add("wire_messages", "route_hints_reply", b"\4" + hints_reply)
 
     # datagram_fuzz seals everything after the header itself: seeds carry the plaintext.
     tcp_syn = ipv4(6, tcp(b"", flags=0x02))

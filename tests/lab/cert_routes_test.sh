@@ -12,20 +12,29 @@
 #     certificates); d1 (flatnet) with container cd1 10.100.5.2 that its config admits but
 #     its certificate does not carry.
 #   round 2, version-2 certificates (flatnet-cert -version 2 -unsafe-networks): a2, b2, c2
-#     (flatnet) with containers on 10.101.{1,2,3}.0/24.
+#     (flatnet) with containers on 10.101.{1,2,3}.0/24, as after every host rebooted: no
+#     overlay pings at all, the containers talk first.
 #
-# Routes appear once a tunnel to the peer is up (lighthouses never see certificates), so
-# each round first pings between the hosts' overlay addresses. Checks, each an "ok" line:
+# A route is proven once a tunnel to the peer is up and its certificate carries the
+# network; before, the lighthouse's route hints (it holds a tunnel, and so a verified
+# certificate, with every member) route it. Round 1 first pings between the hosts' overlay
+# addresses; round 2 does not. Checks, each an "ok" line:
 # - every host's kernel routes each peer's subnet into its tun, and never its own;
 # - every container pings every other and a 2 MB TCP transfer between each ordered pair
 #   arrives with a matching sha256 (round 1 includes nebula's container both ways);
+# - (2) right after the daemons start, with no tunnel between the members, each routes the
+#   others' subnets on the lighthouse's hint (kernel table; status: hintedRoutes, not
+#   certRoutes), and the containers reach each other (ping, TCP with sha256) with nothing
+#   else done first; then the tunnels' certificates prove the routes (certRoutes);
 # - nebula's host itself (its overlay address) reaches the flatnet containers and they it;
 # - d1, whose certificate lacks 10.100.5.0/24, attracts nothing: no host routes it, a
 #   container cannot reach cd1, and with a kernel route forced into a1's tun flatnet still
 #   drops the packets (tx_dropped_no_route) instead of sending them to d1;
 # - a host leaving (c1 stopped) takes its route out of the others' kernel tables and their
 #   logs say so; the rest of the mesh keeps working; c1 back with a certificate without
-#   its subnet gets no route either (a certificate change withdraws).
+#   its subnet gets no route either (a certificate change withdraws);
+# - (2) a host crashing (c2 killed, telling nobody) loses its route too, once its tunnel is
+#   found dead and the lighthouse stops hinting a host it no longer hears from.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/netlab.sh"
@@ -120,9 +129,27 @@ lab_container c2 cc2 10.101.3.1/24
   lab_fail "a2's certificate is not a v2 one carrying unsafeNetworks 10.101.1.0/24: $("$FLATNET_BIN/flatnet-cert" print -json -path "$LAB_DIR/pki/a2.crt")"
 lab_start_daemon lh2 flatnet
 for h in a2 b2 c2; do lab_start_daemon "$h" flatnet; done
-lab_meet a2 b2 c2
-lab_expect_cert_routes a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
+# No overlay ping: the first packets are the containers'.
+lab_expect_hinted_routes a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
 container_mesh ca2 cb2 cc2
+lab_expect_cert_routes a2=10.101.1.0/24 b2=10.101.2.0/24 c2=10.101.3.0/24
+for h in a2 b2 c2; do
+  [ -z "$(lab_hinted_routes "$h")" ] || lab_fail "$h still lists hinted routes with every tunnel up: $(lab_hinted_routes "$h")"
+done
+echo "ok - with the tunnels up, every route is proven by a certificate (no hinted routes left)"
 lab_stop_and_expect_withdrawn b2 10.101.2.0/24 a2 c2
 lab_ping ca2 "$(lab_ip cc2)" 2 || lab_fail "ca2 lost cc2 when b2 left"
+# c2 crashes (SIGKILL: it tells nobody). ca2 keeps pinging cc2, so a2 finds its tunnel to c2
+# dead (liveness: 5 s, then 10 s unanswered); the lighthouse stops hinting c2 once it has
+# not heard from it for 30 s (three intervals, 30 s at least); then a2 routes 10.101.3.0/24
+# nowhere, and its status shows it neither proven nor hinted.
+lab_stop_daemon c2 --kill
+lab_spawn ca2 crash-ping timeout 90 ping -i 0.5 -W 1 "$(lab_ip cc2)"
+lab_wait_for --timeout 80 -- lab_no_route_in_tun a2 10.101.3.0/24 ||
+  lab_fail "a2 still routes 10.101.3.0/24 into its tun 80 s after c2 crashed"
+lab_stop crash-ping
+if lab_status a2 | jq -e '[.tunnels[].certRoutes[], .hintedRoutes[].network] | index("10.101.3.0/24")' >/dev/null; then
+  lab_fail "flatnet status on a2 still shows a route for 10.101.3.0/24 after c2 crashed"
+fi
+echo "ok - c2 crashed: a2's route for its 10.101.3.0/24 went once the tunnel died and the lighthouse stopped hinting it"
 echo "cert_routes_test PASSED"

@@ -21,9 +21,10 @@
 # Checks, each an "ok" line; both rounds unless marked:
 # - each ADD gives its container an address in its host's certificate subnet, the two of a
 #   host distinct;
-# - once overlay pings made the tunnels (routes need a tunnel: lighthouses never see
-#   certificates), every host's kernel routes each peer's subnet into its tun, never its
-#   own, and `flatnet status` lists it in that peer's certRoutes;
+# - once overlay pings made the tunnels (which prove the routes the lighthouse's hints made
+#   before: cert_routes_test checks those without pings), every host's kernel routes each
+#   peer's subnet into its tun, never its own, and `flatnet status` lists it in that peer's
+#   certRoutes;
 # - every container pings every other, on its own host and on the two others; 1 MB over TCP
 #   from a container to one on each other host (a ring a -> b -> c -> a) arrives with a
 #   matching sha256, the first counted through a's tunnel to b;

@@ -285,3 +285,28 @@ TEST(StatusJson, KeepsTheOldFieldsAndAddsPathsRoundTripsAndExpiry) {
   EXPECT_NE(json.find("\"drops\":{\"rx_dropped_replay\":3,\"relay_refused\":2}"), std::string::npos)
       << json;
 }
+
+// Routes a lighthouse hinted (mesh/route_hints.h) are listed apart from the proven ones.
+TEST(StatusText, HintedRoutesAreShownApartFromProvenOnes) {
+  mesh::NodeStatus s = MeshStatus();
+  s.hinted_routes = {{"10.100.5.0/24", "192.168.100.5"}, {"10.100.6.0/24", "192.168.100.6"}};
+  const std::string text = StatusToText(s);
+  EXPECT_NE(text.find("\n  hinted by a lighthouse (unproven): 10.100.5.0/24 via 192.168.100.5,"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("10.100.6.0/24 via 192.168.100.6"), std::string::npos) << text;
+  for (const std::string& line : Lines(text)) EXPECT_LE(line.size(), 79u) << line;
+  // The proven ones stay on their peer's detail line only.
+  EXPECT_EQ(text.find("routes 10.100.5.0/24"), std::string::npos) << text;
+  EXPECT_EQ(StatusToText(MeshStatus()).find("hinted"), std::string::npos);
+}
+
+TEST(StatusJson, HintedRoutesAreAListOfTheirOwn) {
+  mesh::NodeStatus s = MeshStatus();
+  EXPECT_NE(StatusToJson(s).find("\"hintedRoutes\":[]"), std::string::npos);
+  s.hinted_routes = {{"10.100.5.0/24", "192.168.100.5"}};
+  const std::string json = StatusToJson(s);
+  EXPECT_NE(json.find("\"hintedRoutes\":[{\"network\":\"10.100.5.0/24\",\"via\":\"192.168.100.5\"}]"),
+            std::string::npos)
+      << json;
+}

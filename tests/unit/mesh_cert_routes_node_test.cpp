@@ -105,3 +105,44 @@ TEST(MeshCertRoutesNode, AConfiguredUnsafeRouteWinsAndAReloadTurnsTheKeyOff) {
 }
 
 }  // namespace
+
+// Route hints (mesh/route_hints.h): a lighthouse's word routes a network before any tunnel;
+// the tunnel's certificate then proves or refutes it, and nothing goes out on a refuted hint.
+TEST(MeshCertRoutesNode, AHintRoutesBeforeTheTunnelAndTheCertificateThenDecides) {
+  Pair pair(kOn);
+  ASSERT_TRUE(pair.a && pair.b);
+  RouteHints& hints = pair.a->node->route_hints();
+  const IpAddr lighthouse = Ip("10.9.0.50");
+  RouteHintsMessage reply;
+  reply.is_reply = true;
+  reply.query = hints.NextQuery(lighthouse);
+  // b's certificate carries 10.100.2.0/24, not 10.100.9.0/24.
+  reply.hosts = {{Ip("10.9.0.2"), {*ParseIpPrefix("10.100.2.0/24"), *ParseIpPrefix("10.100.9.0/24")}}};
+  ASSERT_TRUE(hints.Accept(lighthouse, reply, 0, 1));
+  EXPECT_EQ(pair.ARoute("10.100.2.9"), Ip("10.9.0.2"));  // no tunnel yet: the hint routes
+  EXPECT_EQ(pair.ARoute("10.100.9.9"), Ip("10.9.0.2"));
+  bool hinted = false;
+  pair.a->node->cert_routes().GatewayFor(Ip("10.100.9.9"), &hinted);
+  EXPECT_TRUE(hinted);
+
+  ASSERT_TRUE(pair.Connect());
+  // Before the control thread's next turn: the certificate is known, so the unproven
+  // network has no route and its packets are refused as such.
+  bool unproven = false;
+  auto tunnels = pair.a->node->host_map().Current();
+  EXPECT_FALSE(pair.a->node->RouteFor(To("10.100.9.9"), *tunnels, &unproven).valid());
+  EXPECT_TRUE(unproven);
+  Tunnel* b = tunnels->FindByVpnIp(Ip("10.9.0.2"));
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(pair.a->node->PeerMayReceive(*b, Ip("10.100.2.9")));
+  EXPECT_FALSE(pair.a->node->PeerMayReceive(*b, Ip("10.100.9.9")));
+  EXPECT_TRUE(pair.a->node->PeerMayReceive(*b, Ip("10.9.0.2")));
+
+  // Then: 10.100.2.0/24 is b's by its certificate, 10.100.9.0/24 is refuted and withdrawn.
+  EXPECT_EQ(pair.ARoute("10.100.2.9"), Ip("10.9.0.2"));
+  pair.a->node->cert_routes().GatewayFor(Ip("10.100.2.9"), &hinted);
+  EXPECT_FALSE(hinted);
+  EXPECT_FALSE(pair.ARoute("10.100.9.9").valid());
+  EXPECT_EQ(pair.a->node->control_counters().route_hints_refuted.load(), 1u);
+  EXPECT_NE(pair.a->log->find("Dropping a lighthouse's route hint"), std::string::npos);
+}

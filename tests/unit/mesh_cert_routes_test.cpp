@@ -276,3 +276,52 @@ TEST(MeshCertRoutes, ClaimsComeFromThePrimaryTunnelsCertificates) {
 
 }  // namespace
 }  // namespace flatnet::mesh
+
+namespace flatnet::mesh {
+namespace {
+
+CertRouteClaim Hinted(const char* gateway, std::vector<const char*> networks, int64_t since = 0) {
+  CertRouteClaim claim = Claim(gateway, std::move(networks), since);
+  claim.name.clear();
+  claim.hinted = true;
+  return claim;
+}
+
+TEST(MeshCertRoutes, HintedClaimsObeyTheSameRefusalsAndRouteAsHinted) {
+  CertRouteBuild build = BuildCertRoutes(
+      {Hinted("192.168.100.2", {"10.100.2.0/24", "10.100.1.0/25", "10.50.0.0/16"}),
+       Claim("192.168.100.3", {"10.100.3.0/24"}, 5), Hinted("192.168.100.4", {"10.100.3.0/24"}, 9)},
+      {}, Limits({"10.50.0.0/16"}));
+  ASSERT_EQ(build.routes.size(), 2u);
+  EXPECT_EQ(build.routes[0], (CertRoute{Net("10.100.2.0/24"), Ip("192.168.100.2"), "", true}));
+  EXPECT_EQ(build.routes[1],
+            (CertRoute{Net("10.100.3.0/24"), Ip("192.168.100.3"), "host-192.168.100.3", false}));
+  std::vector<CertRouteRefusal> reasons;
+  for (const RefusedCertRoute& r : build.refused) reasons.push_back(r.reason);
+  EXPECT_EQ(reasons, (std::vector<CertRouteRefusal>{CertRouteRefusal::kOwnNetwork,
+                                                    CertRouteRefusal::kConfiguredRoute,
+                                                    CertRouteRefusal::kClaimedByOther}));
+}
+
+TEST(MeshCertRoutes, AHintProvenByTheCertificateKeepsItsKernelRoute) {
+  CertRoutes routes(Quiet());
+  FakeKernel kernel;
+  routes.Update({Hinted("192.168.100.2", {"10.100.2.0/24"})}, Limits(), &kernel);
+  bool hinted = false;
+  EXPECT_EQ(routes.GatewayFor(Ip("10.100.2.9"), &hinted), Ip("192.168.100.2"));
+  EXPECT_TRUE(hinted);
+  // The tunnel came up and the certificate carries it: the same route, proven.
+  routes.Update({Claim("192.168.100.2", {"10.100.2.0/24"})}, Limits(), &kernel);
+  EXPECT_EQ(routes.GatewayFor(Ip("10.100.2.9"), &hinted), Ip("192.168.100.2"));
+  EXPECT_FALSE(hinted);
+  // The tunnel went, the lighthouse still lists it: hinted again, still in the kernel.
+  routes.Update({Hinted("192.168.100.2", {"10.100.2.0/24"})}, Limits(), &kernel);
+  EXPECT_EQ(kernel.calls, (std::vector<std::string>{"add 10.100.2.0/24"}));
+  // No lighthouse lists it any more: withdrawn.
+  routes.Update({}, Limits(), &kernel);
+  EXPECT_EQ(kernel.calls, (std::vector<std::string>{"add 10.100.2.0/24", "remove 10.100.2.0/24"}));
+  EXPECT_FALSE(routes.GatewayFor(Ip("10.100.2.9")).valid());
+}
+
+}  // namespace
+}  // namespace flatnet::mesh

@@ -6,6 +6,8 @@
 #include "mesh/lighthouse.h"
 #include "mesh/lighthouse_addresses.h"
 #include "mesh/netchecker.h"
+#include "mesh/route_hint_codec.h"
+#include "mesh/route_hints.h"
 #include "mesh_manager_fakes.h"
 #include "wire/messages.h"
 #include "wire/versioned_fields.h"
@@ -328,4 +330,140 @@ TEST(Netchecker, NothingToCheckWithoutLighthousesOrOnALighthouse) {
                              : "no lighthouses configured (lighthouse.hosts)");
     EXPECT_TRUE(t.host.send.to_vpn.empty());
   }
+}
+
+// Route hints (mesh/route_hint_codec.h): a lighthouse answers with the unsafe networks of
+// the certificates of the hosts it has tunnels with; a member asks with each update and
+// takes the answers of its lighthouses only.
+namespace {
+
+IpPrefix Net(const char* text) { return *ParseIpPrefix(text); }
+const char* kAsHintingMember =
+    "static_host_map:\n  \"10.9.0.100\": [\"198.51.100.100:4242\"]\n"
+    "lighthouse:\n  hosts: [\"10.9.0.100\"]\n"
+    "tun:\n  routes_from_certs: true\n";
+
+Result<RouteHintsMessage> DecodedHints(const Bytes& payload) {
+  return DecodeRouteHints(ByteSpan(payload.data(), payload.size()));
+}
+
+void ReceiveBytes(LighthouseUnderTest& t, Tunnel& from, const Bytes& bytes) {
+  t.lighthouse.HandleMessage(from, ByteSpan(bytes.data(), bytes.size()), 0);
+}
+
+}  // namespace
+
+TEST(Lighthouse, ARouteHintsQueryIsAnsweredWithTheOtherHostsCertificateNetworks) {
+  LighthouseUnderTest t(kAsLighthouse);
+  auto asker_tunnel = MakeTunnel(Ip("10.9.0.2"), 2, Addr("203.0.113.2:4242"), cert::Version::kV1,
+                                 {}, {}, {Net("10.100.2.0/24")});
+  t.host.host_map.Add(asker_tunnel);
+  Tunnel& asker = *asker_tunnel;
+  t.host.host_map.Add(MakeTunnel(Ip("10.9.0.3"), 3, Addr("203.0.113.3:4242"), cert::Version::kV2,
+                                 {}, {}, {Net("10.100.3.0/24"), Net("fd00:3::/64")}));
+  t.Peer("10.9.0.4", "203.0.113.4:4242", 4);  // no unsafe networks: nothing to hint
+  ReceiveBytes(t, asker, EncodeRouteHintsQuery(77));
+  ASSERT_EQ(t.host.send.on_tunnel.size(), 1u);
+  EXPECT_EQ(t.host.send.on_tunnel[0].vpn_ip, Ip("10.9.0.2"));
+  auto reply = DecodedHints(t.host.send.on_tunnel[0].payload);
+  ASSERT_TRUE(reply.ok()) << reply.status().message();
+  EXPECT_TRUE(reply->is_reply);
+  EXPECT_EQ(reply->query, 77u);
+  EXPECT_EQ(reply->hosts, (std::vector<RouteHintHost>{
+                              {Ip("10.9.0.3"), {Net("10.100.3.0/24"), Net("fd00:3::/64")}}}));
+  EXPECT_EQ(t.host.counters.rx_lighthouse_other.load(), 1u);  // not one of Nebula's types
+}
+
+TEST(Lighthouse, AMemberAsksForRouteHintsWithEachUpdateAndTakesItsLighthousesAnswers) {
+  LighthouseUnderTest t(kAsHintingMember);
+  RouteHints hints;
+  t.lighthouse.SetRouteHints(&hints);
+  Tunnel& lighthouse = t.Peer("10.9.0.100", "198.51.100.100:4242", 100);
+  t.lighthouse.Start(0);
+  t.host.timers.RunDue(0);
+  // The update, then the query.
+  ASSERT_EQ(t.host.send.to_vpn.size(), 2u);
+  auto query = DecodedHints(t.host.send.to_vpn[1].payload);
+  ASSERT_TRUE(query.ok());
+  EXPECT_FALSE(query->is_reply);
+  EXPECT_EQ(t.host.send.to_vpn[1].vpn_ip, Ip("10.9.0.100"));
+
+  // A host that is not our lighthouse is not heard; a malformed reply is dropped; both counted.
+  Tunnel& stranger = t.Peer("10.9.0.5", "203.0.113.5:4242", 5);
+  const std::vector<Bytes> reply =
+      EncodeRouteHintsReply(query->query, {{Ip("10.9.0.3"), {Net("10.100.3.0/24")}}});
+  ReceiveBytes(t, stranger, reply[0]);
+  Bytes malformed = reply[0];
+  malformed.back() ^= 0x7f;  // the last network's prefix length, now past 32
+  ReceiveBytes(t, lighthouse, malformed);
+  EXPECT_EQ(t.host.counters.rx_dropped_route_hints.load(), 2u);
+  HostMap none;
+  auto never_ours = [](const IpAddr&) { return false; };
+  EXPECT_TRUE(hints.Sync(*none.Current(), never_ours).claims.empty());
+
+  ReceiveBytes(t, lighthouse, reply[0]);
+  auto claims = hints.Sync(*none.Current(), never_ours).claims;
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].gateway, Ip("10.9.0.3"));
+  EXPECT_TRUE(claims[0].hinted);
+
+  // Asked again at the next update (lighthouse.interval: 10 s).
+  t.host.send.Clear();
+  t.host.timers.RunDue(10'000 * kMs);
+  ASSERT_EQ(t.host.send.to_vpn.size(), 2u);
+  EXPECT_TRUE(DecodedHints(t.host.send.to_vpn[1].payload).ok());
+}
+
+TEST(Lighthouse, WithoutRoutesFromCertsAMemberAsksNothing) {
+  LighthouseUnderTest t(kAsMember);
+  RouteHints hints;
+  t.lighthouse.SetRouteHints(&hints);
+  t.Peer("10.9.0.100", "198.51.100.100:4242", 100);
+  t.lighthouse.Start(0);
+  t.host.timers.RunDue(0);
+  ASSERT_EQ(t.host.send.to_vpn.size(), 1u);  // the update alone
+  EXPECT_FALSE(DecodedHints(t.host.send.to_vpn[0].payload).ok());
+}
+
+TEST(Lighthouse, AHostNotHeardFromForThreeIntervalsIsNotHinted) {
+  LighthouseUnderTest t(kAsLighthouse);  // lighthouse.interval 10 s: 30 s
+  Tunnel& asker = t.Peer("10.9.0.2", "203.0.113.2:4242", 2);
+  auto quiet = MakeTunnel(Ip("10.9.0.3"), 3, Addr("203.0.113.3:4242"), cert::Version::kV1, {}, {},
+                          {Net("10.100.3.0/24")});
+  t.host.host_map.Add(quiet);
+  quiet->set_last_heard_ns(100 * 1'000'000'000LL);
+  const Bytes query = EncodeRouteHintsQuery(1);
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 130 * 1'000'000'000LL);
+  auto reply = DecodedHints(t.host.send.on_tunnel.back().payload);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->hosts.size(), 1u);  // 30 s: still listed
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 131 * 1'000'000'000LL);
+  reply = DecodedHints(t.host.send.on_tunnel.back().payload);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_TRUE(reply->hosts.empty());
+}
+
+TEST(Lighthouse, AnAskerIsAnsweredAtMostOnceASecondFromAListAtMostASecondOld) {
+  LighthouseUnderTest t(kAsLighthouse);
+  Tunnel& asker = t.Peer("10.9.0.2", "203.0.113.2:4242", 2);
+  t.host.host_map.Add(MakeTunnel(Ip("10.9.0.3"), 3, Addr("203.0.113.3:4242"), cert::Version::kV1,
+                                 {}, {}, {Net("10.100.3.0/24")}));
+  const Bytes query = EncodeRouteHintsQuery(1);
+  constexpr int64_t kS = 1'000'000'000;
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 10 * kS);
+  ASSERT_EQ(t.host.send.on_tunnel.size(), 1u);
+  // A second query within the second is dropped and counted, not answered.
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 10 * kS + kS / 2);
+  EXPECT_EQ(t.host.send.on_tunnel.size(), 1u);
+  EXPECT_EQ(t.host.counters.route_hints_queries_refused.load(), 1u);
+
+  // A host that arrives is listed once the list is a second old.
+  t.host.host_map.Add(MakeTunnel(Ip("10.9.0.4"), 4, Addr("203.0.113.4:4242"), cert::Version::kV1,
+                                 {}, {}, {Net("10.100.4.0/24")}));
+  t.lighthouse.HandleMessage(asker, ByteSpan(query.data(), query.size()), 11 * kS);
+  ASSERT_EQ(t.host.send.on_tunnel.size(), 2u);
+  auto reply = DecodedHints(t.host.send.on_tunnel.back().payload);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->hosts, (std::vector<RouteHintHost>{{Ip("10.9.0.3"), {Net("10.100.3.0/24")}},
+                                                      {Ip("10.9.0.4"), {Net("10.100.4.0/24")}}}));
 }

@@ -188,12 +188,13 @@ struct ManagerHost {
 
 // A tunnel to `vpn_ip` at `remote` with fresh keys, as a finished handshake leaves it; the
 // peer's certificate has `version` and, besides vpn_ip, the addresses `more` (its other
-// networks, as /32 or /128).
+// networks, as /32 or /128), and carries the unsafe networks `unsafe`.
 inline std::shared_ptr<Tunnel> MakeTunnel(const IpAddr& vpn_ip, uint32_t local_index,
                                           const net::UdpAddr& remote,
                                           cert::Version version = cert::Version::kV1,
                                           IpAddr via_relay = {},
-                                          const std::vector<IpAddr>& more = {}) {
+                                          const std::vector<IpAddr>& more = {},
+                                          const std::vector<IpPrefix>& unsafe = {}) {
   noise::SessionKeys keys{crypto::CipherKind::kAes256Gcm, {}, {}};
   crypto::RandomBytes(keys.send);
   crypto::RandomBytes(keys.receive);
@@ -203,6 +204,7 @@ inline std::shared_ptr<Tunnel> MakeTunnel(const IpAddr& vpn_ip, uint32_t local_i
   cert->networks.push_back(IpPrefix::From(vpn_ip, vpn_ip.bit_length()));
   for (const IpAddr& address : more)
     cert->networks.push_back(IpPrefix::From(address, address.bit_length()));
+  cert->unsafe_networks = unsafe;
   return std::make_shared<Tunnel>(vpn_ip, local_index, local_index + 1000, keys, cert,
                                   firewall::PeerIdentity{}, remote, 1, /*initiator=*/true,
                                   via_relay);

@@ -13,7 +13,11 @@
 #                                    LAB_CERT_VERSION=2). Configs: LIGHTHOUSE a lighthouse;
 #                                    each HOST punching, with tun.routes_from_certs and a
 #                                    firewall letting SUBNET in and out (--local-cidr,
-#                                    --local-cidr-out); none has tun.unsafe_routes
+#                                    --local-cidr-out); none has tun.unsafe_routes. Members
+#                                    send their lighthouse update (and route hints query)
+#                                    every LAB_LH_INTERVAL seconds (lighthouse.interval, 2 by
+#                                    default here), which bounds how long hints take to
+#                                    come and go
 #   lab_expect_no_unsafe_routes HOST...   no HOST's config has tun.unsafe_routes
 #   lab_route_in_tun HOST CIDR       true when HOST's kernel routes CIDR into HOST's tun
 #   lab_no_route_in_tun HOST CIDR    its negation (a lab_wait_for condition)
@@ -23,7 +27,15 @@
 #   lab_each_pair FN ITEM...         FN X Y for every ordered pair of two different ITEMs
 #   lab_meet HOST...                 each pair of HOSTs pings over the overlay within 20 s
 #                                    (across their NATs), which makes their tunnels: routes
-#                                    from certificates appear only once a tunnel is up
+#                                    proven by certificates appear once a tunnel is up
+#   lab_hinted_routes HOST           the networks HOST's `flatnet status` routes on a
+#                                    lighthouse's hint alone ("NETWORK via VPNIP" lines)
+#   lab_expect_hinted_routes HOST=SUBNET...
+#                                    with no tunnel between the HOSTs yet, within 10 s each
+#                                    routes every other's SUBNET into its tun on the
+#                                    lighthouse's hint, and its status lists it in
+#                                    hintedRoutes via that host's overlay address and in no
+#                                    tunnel's certRoutes
 #   lab_expect_cert_routes HOST=SUBNET...
 #                                    no HOST routes its own SUBNET into its tun, and within
 #                                    5 s each routes every other's there, which its status
@@ -32,7 +44,10 @@
 #   lab_stop_and_expect_withdrawn GONE SUBNET HOST...
 #                                    stops GONE's daemon; within 10 s no HOST routes SUBNET
 #                                    into its tun, its log says it removed the route, and its
-#                                    status lists SUBNET for no tunnel
+#                                    status lists SUBNET for no tunnel and in no hint. GONE
+#                                    tells its peers and the lighthouse it is going; the
+#                                    lighthouse stops listing it at once, so the hint goes
+#                                    at the members' next query (within LAB_LH_INTERVAL)
 #   lab_expect_unattracted SUBNET ADDR FROM HOST...
 #                                    SUBNET is offered by a host whose certificate lacks it:
 #                                    no HOST routes it into its tun, FROM (a node behind the
@@ -53,7 +68,7 @@ lab_cert_routes_mesh() {
     host=${spec%%=*} subnet=${spec#*=} i=$((i + 1))
     lab_cert "$host" "$net.$i/24" --ca "$ca" "$subnet_flag" "$subnet"
     lab_config "$host" --ca "$ca" --lighthouse "$lighthouse" --punchy --routes-from-certs \
-      --local-cidr "$subnet" --local-cidr-out "$subnet"
+      --local-cidr "$subnet" --local-cidr-out "$subnet" --lighthouse-interval "${LAB_LH_INTERVAL:-2}"
   done
 }
 
@@ -101,12 +116,36 @@ lab_expect_cert_routes() {
   lab_each_pair lab__expect_cert_route_to "$@"
   echo "ok - each of ${*%%=*} routes the others' subnets into its tun (no unsafe_routes); flatnet status shows them per peer"
 }
+lab__wait_route_in_tun() { # SECONDS HOST PEER SUBNET
+  lab_wait_for --timeout "$1" -- lab_route_in_tun "$2" "$4" ||
+    lab_fail "$2 has no kernel route for $3's $4 into its tun within $1 s: $(lab_exec "$2" ip route)"
+}
 lab__expect_cert_route_to() { # HOST=SUBNET PEER=SUBNET
   local host=${1%%=*} peer=${2%%=*} subnet=${2#*=}
-  lab_wait_for --timeout 5 -- lab_route_in_tun "$host" "$subnet" ||
-    lab_fail "$host has no kernel route for $peer's $subnet into its tun: $(lab_exec "$host" ip route)"
+  lab__wait_route_in_tun 5 "$host" "$peer" "$subnet"
   [ "$(lab_cert_routes "$host" "$peer")" = "$subnet" ] ||
     lab_fail "flatnet status on $host shows routes '$(lab_cert_routes "$host" "$peer")' through $peer, expected $subnet"
+}
+
+lab_hinted_routes() {
+  lab_status "$1" | jq -r '.hintedRoutes[] | "\(.network) via \(.via)"'
+}
+
+lab_expect_hinted_routes() {
+  lab_each_pair lab__expect_hinted_route_to "$@"
+  echo "ok - with no tunnel between ${*%%=*} yet, each routes the others' subnets into its tun on the lighthouse's hint; flatnet status shows them as hinted"
+}
+lab__expect_hinted_route_to() { # HOST=SUBNET PEER=SUBNET
+  local host=${1%%=*} peer=${2%%=*} subnet=${2#*=}
+  lab__wait_route_in_tun 10 "$host" "$peer" "$subnet"
+  lab_hinted_routes "$host" | grep -qx "$subnet via $(lab_overlay "$peer")" ||
+    lab_fail "flatnet status on $host does not list $subnet via $peer as hinted: $(lab_hinted_routes "$host")"
+  if lab_status "$host" | jq -e '.tunnels | length > 1' >/dev/null; then
+    lab_fail "$host has tunnels to members already (the round must start without): $(lab_status "$host" | jq -c '[.tunnels[].certName]')"
+  fi
+  if lab_status "$host" | jq -e --arg net "$subnet" '[.tunnels[].certRoutes[]] | index($net)' >/dev/null; then
+    lab_fail "flatnet status on $host shows $subnet as proven by a certificate before any tunnel to $peer"
+  fi
 }
 
 lab_ping_mesh() {
@@ -125,9 +164,9 @@ lab_stop_and_expect_withdrawn() {
   for host in "$@"; do
     lab_wait_for --timeout 10 -- lab_no_route_in_tun "$host" "$subnet" ||
       lab_fail "$host still routes $subnet into its tun after $gone stopped"
-    grep -q "Removing route from a certificate.*network=$subnet" "$(lab_log_of "$host")" ||
+    grep -Eq "Removing route from a (certificate|lighthouse hint).*network=$subnet" "$(lab_log_of "$host")" ||
       lab_fail "$host's log does not say it removed the route for $subnet"
-    if lab_status "$host" | jq -e --arg net "$subnet" '[.tunnels[].certRoutes[]] | index($net)' >/dev/null; then
+    if lab_status "$host" | jq -e --arg net "$subnet" '[.tunnels[].certRoutes[], .hintedRoutes[].network] | index($net)' >/dev/null; then
       lab_fail "flatnet status on $host still shows a route for $subnet"
     fi
   done

@@ -16,6 +16,10 @@
 #     tunnel's remote at the peer's router's public address, not the lighthouse's;
 #  3. the lighthouse is stopped: pings keep coming back both ways for 5 s, and a new TCP
 #     connection between the members works (an HTTP GET to a web service on b).
+# Flatnet members run with tun.routes_from_certs, so they ask the lighthouse for route hints
+# (flatnet's own lighthouse message, mesh/route_hint_codec.h) with every update: before
+# check 3, a flatnet member must have sent such queries and a Nebula lighthouse must have
+# logged no error about a lighthouse message (it ignores the unknown type).
 # The lighthouse is no relay, so nothing between a and b could pass through it anyway;
 # check 3 is what a user would try.
 set -euo pipefail
@@ -48,8 +52,13 @@ lab_host_behind a --upstream internet --nat masq
 lab_host_behind b --upstream internet --nat masq
 lab_pki lh=192.168.100.1/24 a=192.168.100.2/24 b=192.168.100.3/24
 lab_config lh --am-lighthouse
-lab_config a --lighthouse lh --punchy
-lab_config b --lighthouse lh --punchy
+# flatnet members ask for route hints every 2 s (lighthouse.interval), so that several
+# queries reach the lighthouse during the scenario.
+member_flags() { [ "$1" != flatnet ] || echo "--routes-from-certs --lighthouse-interval 2"; }
+# shellcheck disable=SC2046 # the flags are words
+lab_config a --lighthouse lh --punchy $(member_flags "$impl_a")
+# shellcheck disable=SC2046
+lab_config b --lighthouse lh --punchy $(member_flags "$impl_b")
 lab_start_daemon lh "$lh_impl"
 lab_start_daemon a "$impl_a"
 lab_start_daemon b "$impl_b"
@@ -63,6 +72,21 @@ nat_expect_meet a b
 nat_expect_direct a b "$b_public"
 nat_expect_direct b a "$a_public"
 echo "ok 3 - the tunnel is direct: a<->b between $a_public and $b_public, not via the lighthouse $(lab_ip lh)"
+
+# ---- Route hints queries: a Nebula lighthouse ignores them -----------------------------
+for m in a b; do
+  impl=$impl_a
+  [ "$m" = a ] || impl=$impl_b
+  [ "$impl" = flatnet ] || continue
+  queries=$("$FLATNET_BIN/flatnet" status -json -socket "$LAB_DIR/$m.sock" | jq '.counters.tx_lighthouse_other')
+  [ "$queries" -ge 1 ] || lab_fail "flatnet member $m sent no route hints query (tx_lighthouse_other $queries)"
+done
+if [ "$lh_impl" != flatnet ]; then
+  if grep -E "Failed to unmarshal lighthouse packet|Invalid lighthouse update|panic" "$(lab_log_of lh)"; then
+    lab_fail "the $lh_impl lighthouse logged errors about the flatnet members' route hints queries"
+  fi
+fi
+echo "ok - route hints queries from the flatnet members; the $lh_impl lighthouse logged no error about them"
 
 # ---- 3. Without the lighthouse --------------------------------------------------------
 nat_expect_without_lighthouse lh a b
