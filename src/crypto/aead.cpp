@@ -15,10 +15,12 @@ const EVP_CIPHER* CipherFor(CipherKind kind) {
 }
 }  // namespace
 
-Aead::Aead(CipherKind kind, const AeadKey& key) : kind_(kind) {
+Aead::Aead(CipherKind kind, const AeadKey& key, AeadUse use) : kind_(kind) {
   for (auto* slot : {&seal_ctx_, &open_ctx_}) {
+    const bool encrypt = slot == &seal_ctx_;
+    if ((encrypt && use == AeadUse::kOpenOnly) || (!encrypt && use == AeadUse::kSealOnly))
+      continue;
     EVP_CIPHER_CTX* evp = EVP_CIPHER_CTX_new();
-    bool encrypt = slot == &seal_ctx_;
     if (!evp || EVP_CipherInit_ex(evp, CipherFor(kind), nullptr, nullptr, nullptr, encrypt) != 1 ||
         EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_AEAD_SET_IVLEN, kAeadNonceSize, nullptr) != 1 ||
         EVP_CipherInit_ex(evp, nullptr, nullptr, key.data(), nullptr, encrypt) != 1) {
@@ -27,6 +29,7 @@ Aead::Aead(CipherKind kind, const AeadKey& key) : kind_(kind) {
     }
     *slot = new Ctx{evp};
   }
+  valid_ = (use == AeadUse::kOpenOnly || seal_ctx_) && (use == AeadUse::kSealOnly || open_ctx_);
 }
 
 Aead::~Aead() {

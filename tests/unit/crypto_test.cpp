@@ -102,6 +102,26 @@ TEST(Aead, ChaCha20Poly1305Rfc8439) {
   EXPECT_EQ(std::string(buf.begin(), buf.begin() + m), text);
 }
 
+TEST(Aead, AOneDirectionAeadDoesThatDirectionOnlyAndInteroperates) {
+  AeadKey key{};
+  key[3] = 9;
+  AeadNonce nonce{};
+  for (CipherKind kind : {CipherKind::kAes256Gcm, CipherKind::kChaCha20Poly1305}) {
+    Aead sealer(kind, key, AeadUse::kSealOnly), opener(kind, key, AeadUse::kOpenOnly);
+    ASSERT_TRUE(sealer.valid());
+    ASSERT_TRUE(opener.valid());
+    Bytes ad = {1, 2}, buf = {5, 6, 7};
+    buf.resize(3 + 16);
+    ASSERT_EQ(sealer.Seal(nonce, ad, ByteSpan(buf.data(), 3), buf.data()), 19);
+    Bytes copy = buf;
+    EXPECT_EQ(opener.Open(nonce, ad, copy, copy.data()), 3);
+    EXPECT_EQ(copy[0], 5);
+    // The direction it was not made for fails instead of using an unkeyed context.
+    EXPECT_EQ(sealer.Open(nonce, ad, buf, buf.data()), -1);
+    EXPECT_EQ(opener.Seal(nonce, ad, ByteSpan(buf.data(), 3), buf.data()), -1);
+  }
+}
+
 TEST(Aead, AesGcmRoundTripAndTamperDetection) {
   AeadKey key{};
   key[0] = 7;
