@@ -697,6 +697,12 @@ void HandshakeManager::Proven(uint32_t local_index) {
     deps_.tunnels.TunnelEstablished(*tunnel);
   }
   DropCandidates(vpn_ip, tunnel.get());
+  // A message of the initiator opened under this tunnel's keys: it has our stage 2, so no
+  // resend of its stage 1 is coming, and the cached handshake packets (some 800 bytes a
+  // tunnel, 40 MB on a lighthouse with 50,000) can go. A stale duplicate arriving later is a
+  // new handshake, which waits as a candidate behind this proven tunnel.
+  Bytes().swap(tunnel->control().stage1_packet);
+  Bytes().swap(tunnel->control().stage2_packet);
 }
 
 void HandshakeManager::Publish(const std::shared_ptr<Tunnel>& tunnel) {

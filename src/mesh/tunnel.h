@@ -174,6 +174,7 @@ class Tunnel {
     bool in_tick_before = false;  // the in flag Liveness took at its previous tick
     int recv_errors = 0;
     bool rtt_probed = false;  // Liveness sent the new tunnel's first round-trip probe
+    // Until the tunnel is proven (HandshakeManager::Proven drops them):
     Bytes stage1_packet;  // the initiator's stage 1 we answered, to spot resends
     Bytes stage2_packet;  // our cached stage 2 answer, resent on a duplicate stage 1
     // The version of our certificate this tunnel's handshake carried: lighthouse queries and

@@ -201,6 +201,27 @@ TEST(HandshakeManager, AResentStage1GetsTheSameStage2AndNoSecondTunnel) {
   EXPECT_EQ(b.host.counters.handshakes_completed.load(), 1u);
 }
 
+TEST(HandshakeManager, AProvenTunnelDropsItsCachedHandshakeAndALateDuplicateMakesNoTunnel) {
+  Mesh m;
+  Peer a(m.ca, m.a_host, Rest()), b(m.ca, m.b_host, "");
+  a.handshakes->Initiate(Ip("10.9.0.2"), 0);
+  const Bytes stage1 = a.host.send.Handshakes(1)[0].datagram;
+  b.handshakes->HandlePacket(Addr(kAddrA), Span(stage1), 0);
+  Tunnel* live = b.host.host_map.Current()->FindByVpnIp(Ip("10.9.0.1"));
+  ASSERT_NE(live, nullptr);
+  EXPECT_FALSE(live->control().stage2_packet.empty());  // kept for a resend of stage 1
+  ASSERT_TRUE(live->NoteAuthenticated());
+  b.handshakes->Proven(live->local_index());
+  EXPECT_TRUE(live->control().stage1_packet.empty());
+  EXPECT_TRUE(live->control().stage2_packet.empty());
+  // The same stage 1 arriving late: no newer than the proven tunnel, so no second tunnel.
+  b.host.send.Clear();
+  b.handshakes->HandlePacket(Addr(kAddrA), Span(stage1), 2 * kMs);
+  EXPECT_TRUE(b.host.send.Handshakes(2).empty());
+  EXPECT_EQ(b.host.host_map.Current()->by_local_index.size(), 1u);
+  EXPECT_EQ(b.host.host_map.Current()->FindByVpnIp(Ip("10.9.0.1")), live);
+}
+
 TEST(HandshakeManager, ForgedFarFutureStage1DoesNotReplaceAProvenTunnelAndARestartStillWins) {
   Mesh m;
   Peer a(m.ca, m.a_host, Rest()), b(m.ca, m.b_host, "");
