@@ -13,8 +13,9 @@
 //     ... (later fields: accepted and kept, since they are signed) }
 //
 // The whole certificate may not exceed 65,536 bytes. Nebula ignores bytes after the signature
-// and after the outer SEQUENCE; flatnet refuses them, so that one fingerprint (which does not
-// cover them) names one byte string. No real Nebula writes them.
+// and after the outer SEQUENCE, and accepts the default curve written out; flatnet refuses
+// them, so that one fingerprint (which does not cover them) names one byte string. No real
+// Nebula writes them.
 #include <algorithm>
 #include <utility>
 
@@ -235,6 +236,11 @@ Result<Certificate> V2Parse(ByteSpan raw, ByteSpan public_key, Curve curve) {
   if (present) {
     if (e.contents.size() != 1) return BadFormat("curve is not one byte");
     curve_value = e.contents[0];
+    // DER leaves a DEFAULT value out (X.690 11.5); accepting it written out would give one
+    // certificate (one fingerprint) two byte strings, as trailing bytes would.
+    if (curve_value == uint8_t(Curve::kCurve25519)) {
+      return BadFormat("curve 0 (CURVE25519) is written out; DER leaves the default out");
+    }
   }
   if (curve_value > uint8_t(Curve::kP256)) {
     return BadFormat("unknown curve " + std::to_string(curve_value));

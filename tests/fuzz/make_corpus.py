@@ -315,6 +315,12 @@ def main():
     # der_fuzz: any DER; the v2 certificates and a P256 signature are the real ones.
     for name in ["ca_v2", "host_v2", "host_p256_v2"]:
         add("der", name, pem_body(read("cert/v11/%s.crt" % name)))
+    # The curve's default written out (der_fuzz found it parsing and re-marshalling without it).
+    host_v2 = pem_body(read("cert/v11/host_v2.crt"))
+    (_, body), = list(der_elements(host_v2))
+    fields = list(der_elements(body))
+    add("der", "curve_default_written_out",
+        der(0x30, der(*fields[0]) + der(0x81, b"\0") + b"".join(der(t, c) for t, c in fields[1:])))
     add("der", "integers", der(0x30, der(0x02, b"\x00\x80") + der(0x02, b"\xff\x7f") + der(0x85, b"\x65\x4f\x2b\x00")))
 
     add("dns", "a_host1", b"\0" + dns_query("host1.", 1))

@@ -197,6 +197,10 @@ TEST(CertV2BadInput, MissingOrEmptyFields) {
   EXPECT_EQ(ParseError(p), "bad wire format: unknown curve 2");
   p.curve = der::Encode(kCurve, Bytes{1, 0});
   EXPECT_EQ(ParseError(p), "bad wire format: curve is not one byte");
+  // Found by der_fuzz: the default written out parsed, and re-marshalled without it.
+  p.curve = der::Encode(kCurve, Bytes{0});
+  EXPECT_EQ(ParseError(p),
+            "bad wire format: curve 0 (CURVE25519) is written out; DER leaves the default out");
   p = Parts();
   p.groups = der::Encode(kGroups, der::Encode(der::kUtf8String, Bytes{}));
   EXPECT_EQ(ParseError(p), "bad wire format: a group is empty");
