@@ -94,6 +94,14 @@ class ShardedMap {
   // stalls the control thread for a whole pass over 50,000). Every entry lives in exactly
   // one shard, so slices that cover [0, shard_count()) visit each entry once.
   static constexpr size_t shard_count() { return kShards; }
+  // Slice `slice` of `slices` near-equal slices of the shards (0 <= slice < slices): the
+  // slices 0 .. slices-1 together cover [0, shard_count()) once, each shard in one of them.
+  struct ShardRange {
+    size_t first, last;
+  };
+  static constexpr ShardRange SliceOfShards(int slice, int slices) {
+    return {kShards * size_t(slice) / size_t(slices), kShards * size_t(slice + 1) / size_t(slices)};
+  }
   template <class Visit>
   void ForEachInShards(size_t first, size_t last, Visit&& visit) const {
     for (size_t i = first; i < last && i < kShards; ++i)

@@ -20,7 +20,8 @@ void Liveness::Start(int64_t now_ns) { ArmSlice(now_ns, 0); }
 
 void Liveness::ArmSlice(int64_t now_ns, int slice) {
   deps_.timers.At(now_ns + kCheckIntervalNs / kSlices, [this, slice](int64_t now) {
-    CheckShards(now, kShards * slice / kSlices, kShards * (slice + 1) / kSlices);
+    const auto shards = HostMap::TunnelTable::SliceOfShards(slice, kSlices);
+    CheckShards(now, shards.first, shards.last);
     ArmSlice(now, (slice + 1) % kSlices);
   });
 }

@@ -285,10 +285,10 @@ void Node::PurgeDue(int64_t now_ns) {
 void Node::ExpiryCheckDue(int64_t now_ns, int slice) {
   // pki.disconnect_invalid (invalid_certs.h): what time changes, one slice of the host map's
   // shards every 100 ms, each tunnel once a second; a reload checks everything at once.
-  constexpr size_t kShards = HostMap::TunnelTable::shard_count();
   constexpr int kSlices = 10;
-  CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kExpiriesOnly,
-                      kShards * slice / kSlices, kShards * (slice + 1) / kSlices);
+  const auto shards = HostMap::TunnelTable::SliceOfShards(slice, kSlices);
+  CloseInvalidTunnels(*this, std::time(nullptr), CertCheckScope::kExpiriesOnly, shards.first,
+                      shards.last);
   timers_.At(now_ns + 1'000'000'000 / kSlices,
              [this, slice](int64_t now) { ExpiryCheckDue(now, (slice + 1) % kSlices); });
 }
@@ -587,15 +587,15 @@ void Node::SendOnTunnel(Tunnel& tunnel, wire::MessageType type, wire::MessageSub
 
 void Node::SendQueuedPacket(Tunnel& tunnel, ByteSpan ip_packet) {
   // Held for a handshake a hinted route started: it goes only where the certificate we now
-  // hold allows (a lighthouse's word is not enough).
+  // hold allows (a lighthouse's word is not enough), then through the firewall, parsed once.
   firewall::Packet parsed;
-  if (firewall::ParsePacket(ip_packet, /*incoming=*/false, &parsed) == firewall::Verdict::kAllow &&
-      !PeerMayReceive(tunnel, parsed.remote_ip)) {
+  firewall::Verdict verdict = firewall::ParsePacket(ip_packet, /*incoming=*/false, &parsed);
+  if (verdict == firewall::Verdict::kAllow && !PeerMayReceive(tunnel, parsed.remote_ip)) {
     Counters::Add(control_counters_.tx_dropped_unproven_hint);
     return;
   }
-  firewall::Verdict verdict =
-      firewall_->Check(ip_packet, /*incoming=*/false, tunnel.identity(), NowNs());
+  if (verdict == firewall::Verdict::kAllow)
+    verdict = firewall_->CheckParsed(parsed, /*incoming=*/false, tunnel.identity(), NowNs());
   if (verdict != firewall::Verdict::kAllow) {
     CountFirewallRefusal(control_counters_, Direction::kSent, verdict);
     return;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace flatnet {
 namespace {
@@ -68,6 +70,23 @@ TEST(ShardedMap, RandomChangesKeepItEqualToAnUnorderedMap) {
     auto found = map.find(key);
     ASSERT_NE(found, map.end()) << key;
     EXPECT_EQ(found->second, value);
+  }
+}
+
+TEST(ShardedMap, SlicesOfTheShardsVisitEveryEntryOnce) {
+  Map map;
+  for (uint32_t k = 0; k < 5000; ++k) map[k] = std::to_string(k);
+  for (int slices : {1, 3, 10, int(Map::shard_count())}) {
+    std::vector<int> seen(5000, 0);
+    size_t covered = 0;
+    for (int slice = 0; slice < slices; ++slice) {
+      const auto range = Map::SliceOfShards(slice, slices);
+      EXPECT_EQ(range.first, covered) << slices << " slices, slice " << slice;
+      covered = range.last;
+      map.ForEachInShards(range.first, range.last, [&](const auto& entry) { ++seen[entry.first]; });
+    }
+    EXPECT_EQ(covered, Map::shard_count()) << slices << " slices";
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 5000) << slices << " slices";
   }
 }
 
