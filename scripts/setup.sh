@@ -18,6 +18,8 @@ packages=(
   # src/cni: the CNI plugin's JSON (network config on stdin, results on stdout).
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # bench/tools/aead_bench.cpp: libsodium's AEADs measured beside OpenSSL's (benchmark only).
+  libsodium-dev
   # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes; llvm-symbolizer for reports.
   clang libclang-rt-14-dev llvm
   # scripts/lib/instrumented_build.sh: the ASan and TSan trees recompile only what changed.
