@@ -22,6 +22,14 @@
 #                  receiving daemon during the single stream a -> b, per GB b received
 #   RTT under load ping a -> b every 0.2 s during another S-second stream a -> b: avg, max
 #   peak memory    VmHWM of the larger daemon after all of the above
+# Then, for the implementations with relays (flatnet, nebula), on fresh daemons once every
+# direct figure is in: a relay r (also the lighthouse) on a second segment that a and b join
+# too, UDP between a and b dropped on both of their segments, so their tunnel can only go
+# through r:
+#   relayed        one TCP stream a -> b for S seconds through r
+#   relay CPU      CPU seconds of r's daemon during it, per GB b received
+# The hypervisor's steal over the whole run is printed with the table (bench/lib/machine.sh):
+# above a few percent the figures are not comparable.
 # Then a table, one row per figure and one column per implementation (and routines), and
 # per row flatnet's best column against the best other one: ratio > 1 is better for
 # throughput, < 1 for CPU, loss, RTT and memory. --markdown prints the table as Markdown.
@@ -71,11 +79,12 @@ export LAB_NEBULA_LIST=$nebula_list
 source "$here/../tests/lab/lib/netlab.sh"
 source "$here/lib/iperf3.sh"
 source "$here/lib/wireguard.sh"
+source "$here/lib/machine.sh"
 
 lab_init frontier
 lab_on_teardown "rm -f '$nebula_list'"
 lab_pair a b 198.51.100.0/24
-lab_pki a=192.168.100.1/24 b=192.168.100.2/24
+lab_pki a=192.168.100.1/24 b=192.168.100.2/24 r=192.168.100.3/24
 mtu=1300
 
 # ---- Columns: an implementation, with a routines value where it has the key -------------
@@ -92,16 +101,18 @@ for impl in $impls; do
   esac
 done
 
-metrics=(tcp_ab tcp_ba tcp4 udp_rx udp_loss cpu_a cpu_b cpu_both rtt_avg rtt_max rss_idle hwm)
+metrics=(tcp_ab tcp_ba tcp4 tcp_relay udp_rx udp_loss cpu_a cpu_b cpu_both cpu_relay rtt_avg rtt_max rss_idle hwm)
 declare -A label=(
   [tcp_ab]="TCP 1 stream a->b, Mbit/s" [tcp_ba]="TCP 1 stream b->a, Mbit/s"
-  [tcp4]="TCP 4 streams a->b, Mbit/s" [udp_rx]="UDP a->b received, Mbit/s"
+  [tcp4]="TCP 4 streams a->b, Mbit/s" [tcp_relay]="TCP a->b relayed, Mbit/s"
+  [udp_rx]="UDP a->b received, Mbit/s"
   [udp_loss]="UDP a->b lost, %" [cpu_a]="CPU s/GB, sending daemon"
   [cpu_b]="CPU s/GB, receiving daemon" [cpu_both]="CPU s/GB, both daemons"
+  [cpu_relay]="CPU s/GB, relay daemon"
   [rtt_avg]="ping under load avg, ms" [rtt_max]="ping under load max, ms"
   [rss_idle]="idle RSS, MiB" [hwm]="peak RSS (VmHWM), MiB"
 )
-declare -A higher_better=([tcp_ab]=1 [tcp_ba]=1 [tcp4]=1 [udp_rx]=1)
+declare -A higher_better=([tcp_ab]=1 [tcp_ba]=1 [tcp4]=1 [tcp_relay]=1 [udp_rx]=1)
 declare -A value=() measured=()
 note_lines=()
 note() { note_lines+=("$*"); }
@@ -194,7 +205,7 @@ missing_reason() {  # IMPL: why it cannot run here, or nothing
   esac
 }
 
-measure() {  # COL: every figure of that column
+measure() {  # COL: every figure of that column but the relayed ones
   local col=$1 m pid_a pid_b cpu why
   why=$(missing_reason "${col_impl[$col]}")
   if [ -n "$why" ]; then
@@ -255,10 +266,58 @@ measure() {  # COL: every figure of that column
   measured[$col]=1
 }
 
+# ---- Relayed: a and b reach each other only through r ----------------------------------------
+
+relay_ready=0
+relay_lab() {  # r on a segment of its own that a and b join too; no UDP between a and b
+  local seg
+  [ "$relay_ready" = 0 ] || return 0
+  lab_segment relay-wire 192.0.2.0/24
+  lab_host r --on relay-wire
+  lab_attach a relay-wire
+  lab_attach b relay-wire
+  for seg in a-b relay-wire; do
+    lab_exec a iptables -A OUTPUT -p udp -d "$(lab_ip b "$seg")" -j DROP
+    lab_exec b iptables -A OUTPUT -p udp -d "$(lab_ip a "$seg")" -j DROP
+  done
+  relay_ready=1
+}
+
+measure_relayed() {  # COL: the relayed figures of that column
+  local col=$1 impl=${col_impl[$1]} r=${col_routines[$1]} host pid_r ticks_r bytes
+  value[$col/tcp_relay]=n/a value[$col/cpu_relay]=n/a
+  case $impl in
+    wireguard-go | boringtun) note "$col: relayed n/a: WireGuard has no relays"; return 0 ;;
+  esac
+  [ -n "${measured[$col]:-}" ] || return 0  # its direct run did not happen; the note says why
+  lab_log "measuring $col relayed"
+  relay_lab
+  lab_config r --am-lighthouse --am-relay --mtu "$mtu" --routines "$r"
+  for host in a b; do lab_config "$host" --lighthouse r --relay r --mtu "$mtu" --routines "$r"; done
+  [ "$impl" != nebula-master ] || offloads_on r a b
+  for host in r a b; do lab_start_daemon "$host" "$impl"; done
+  if lab_wait_for --timeout 10 -- lab_ping b "$(lab_overlay r)" &&
+    lab_wait_for --timeout 20 -- lab_ping a "$(lab_overlay b)" 2; then
+    pid_r=$(lab_daemon_pid r)
+    ticks_r=$(lab_cpu_ticks "$pid_r")
+    if run_iperf3 "$col" tcp_relay cpu_relay --; then
+      bytes=$(from_json .end.sum_received.bytes)
+      value[$col/tcp_relay]=$(mbits_of)
+      value[$col/cpu_relay]=$(per_gb "$(bench_cpu_seconds $(($(lab_cpu_ticks "$pid_r") - ticks_r)))" "$bytes")
+    fi
+  else
+    note "$col: no relayed tunnel a -> b within 30 s; logs: $(lab_artifact "$(lab_log_of a)") $(lab_artifact "$(lab_log_of r)")"
+  fi
+  for host in a b r; do lab_stop_daemon "$host"; done
+}
+
 # ---- The run -------------------------------------------------------------------------------
 
+bench_steal_begin
 veth=$(bench_iperf3_mbits "$seconds" "$(lab_ip b)")
 for col in "${cols[@]}"; do measure "$col"; done
+for col in "${cols[@]}"; do measure_relayed "$col"; done
+steal_line=$(bench_steal_line)
 
 # ---- The table -----------------------------------------------------------------------------
 
@@ -325,6 +384,8 @@ echo "frontier: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${seconds} s p
 echo "veth (no overlay), one TCP stream: $veth Mbit/s"
 echo "versions: flatnet $("$FLATNET_BIN/flatnet" -version 2>/dev/null | sed -n 's/^Version: *//p') ($(git -C "$here/.." describe --always --dirty 2>/dev/null || echo "?")); $(for i in "${ANCHOR_IMPLS[@]}"; do printf '%s %s; ' "$i" "$(anchor_installed "$i")"; done)"
 echo "ciphers: flatnet and nebula AES-256-GCM (cipher aes); WireGuard ChaCha20-Poly1305 (its only one)"
+echo "relayed: through a third daemon r on a second segment, UDP between a and b dropped"
+echo "$steal_line"
 echo
 print_table
 echo

@@ -23,12 +23,15 @@
 # them; query reply latency p50/p99/max and the replies missing (no reply within 2 s); the
 # share of updates the lighthouse acknowledged; the lighthouse's CPU % of one core while
 # measuring, its VmRSS and VmHWM after the run; the generator's own CPU % (a generator
-# near 100 % is itself the bottleneck, and the figures mean nothing).
+# near 100 % is itself the bottleneck, and the figures mean nothing); the hypervisor's steal
+# during the run, % of all CPU time (bench/lib/machine.sh: above a few percent the run's
+# figures are not comparable).
 # Needs root, taskset and a build (lighthouse-load in <build>/bench/tools, flatnet in
 # FLATNET_BIN). Never part of CTest: figures, not verdicts.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
+source "$here/lib/machine.sh"
 
 hosts_list="1000 10000 50000" impls="flatnet nebula-1.11.1" seconds=30 query_rate=1000
 lh_cpu=1 gen_cpu=0 keep_logs=0 handshake_limit=300
@@ -102,7 +105,7 @@ wait_phase() {
   lab_fail "lighthouse-load printed no '$phase' line within $limit s ($out)"
 }
 
-declare -A ok=() acked=() hs_s=() hs_cpu=() p50=() p99=() maxl=() missing=() queries=() cpu=() rss=() hwm=() gen=()
+declare -A ok=() acked=() hs_s=() hs_cpu=() p50=() p99=() maxl=() missing=() queries=() cpu=() rss=() hwm=() gen=() steal=()
 for impl in $impls; do
   if ! lab_have "$impl"; then
     echo "lighthouse_scale: $impl not found at $(lab_daemon_binary "$impl"); measuring without it" >&2
@@ -110,6 +113,7 @@ for impl in $impls; do
   fi
   for n in $hosts_list; do
     key="$impl/$n" label="load-$impl-$n"
+    bench_steal_begin
     lab_start_daemon lh "$impl"
     pid=$(lab_daemon_pid lh)
     taskset -a -p -c "$lh_cpu" "$pid" >/dev/null || lab_fail "taskset could not pin $impl (pid $pid)"
@@ -142,6 +146,7 @@ for impl in $impls; do
       'BEGIN {printf "%.0f", (u > 0 ? 100 * a / u : 0)}')
     lab_stop "$label"
     lab_stop_daemon lh
+    steal[$key]=$(bench_steal_end)
     echo "lighthouse_scale: $impl N=$n: ${ok[$key]} handshakes in ${hs_s[$key]} s, p99 ${p99[$key]} ms, CPU ${cpu[$key]} %" >&2
   done
 done
@@ -149,14 +154,14 @@ done
 echo
 echo "Lighthouse scale: N hosts against one lighthouse on core $lh_cpu (generator on core $gen_cpu),"
 echo "updates every 10 s per host, $query_rate queries/s in all for $seconds s; $(nproc) cores"
-printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %7s %8s %8s %6s\n' impl hosts "handshakes" "hs s" \
-  "hs CPU" "p50 ms" "p99 ms" "max ms" "missing" "acked %" "CPU %" "RSS MiB" "HWM MiB" "gen %"
+printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %7s %8s %8s %6s %7s\n' impl hosts "handshakes" "hs s" \
+  "hs CPU" "p50 ms" "p99 ms" "max ms" "missing" "acked %" "CPU %" "RSS MiB" "HWM MiB" "gen %" "steal %"
 for impl in $impls; do
   for n in $hosts_list; do
     key="$impl/$n"
     [ -n "${ok[$key]:-}" ] || continue
-    printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %7s %8s %8s %6s\n' "$impl" "$n" "${ok[$key]}/$n" \
+    printf '%-15s %7s %13s %6s %7s %8s %8s %8s %11s %7s %7s %8s %8s %6s %7s\n' "$impl" "$n" "${ok[$key]}/$n" \
       "${hs_s[$key]}" "${hs_cpu[$key]}" "${p50[$key]}" "${p99[$key]}" "${maxl[$key]}" \
-      "${missing[$key]}/${queries[$key]}" "${acked[$key]}" "${cpu[$key]}" "${rss[$key]}" "${hwm[$key]}" "${gen[$key]}"
+      "${missing[$key]}/${queries[$key]}" "${acked[$key]}" "${cpu[$key]}" "${rss[$key]}" "${hwm[$key]}" "${gen[$key]}" "${steal[$key]}"
   done
 done

@@ -14,11 +14,13 @@
 # handshake. Each round also checks that the reply came straight from b's router (the
 # lighthouse is no relay, so it could not have come any other way; the counter proves it).
 # Prints min / median / max per implementation (default 7 rounds) and the ratio of the
-# medians. The goal (issue 13): under 300 ms between flatnet hosts. Never part of CTest.
+# medians, and the hypervisor's steal during the run (bench/lib/machine.sh). The goal (issue
+# 13): under 300 ms between flatnet hosts. Never part of CTest.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lab/lib/netlab.sh"
 source "$here/../tests/lab/scenarios/nat_lib.sh"
+source "$here/lib/machine.sh"
 
 rounds=7 impls="nebula flatnet"
 while [ $# -gt 0 ]; do
@@ -71,6 +73,7 @@ median() {
 }
 
 declare -A medians=()
+bench_steal_begin
 printf '%-10s %s\n' impl "first packet to a direct tunnel (min / median / max)"
 for impl in $impls; do
   if ! lab_have "$impl"; then
@@ -104,4 +107,5 @@ if [ -n "${medians[nebula]:-}" ] && [ -n "${medians[flatnet]:-}" ] && [ "${media
   awk -v f="${medians[flatnet]}" -v n="${medians[nebula]}" \
     'BEGIN { printf "ratio flatnet/nebula (medians): %.2f\n", f / n }'
 fi
+bench_steal_line
 echo "goal: under 300 ms between flatnet hosts with default punchy settings (nebula keeps its 1 s punchy.delay)"

@@ -405,6 +405,14 @@ lab_host() {
   lab__default_route "$name" "$seg"
 }
 
+# lab_attach NODE SEGMENT: a host that exists gets one more interface, on SEGMENT (its next
+# address there; lab_ip NODE SEGMENT prints it). Its routes and first segment stay as they were.
+lab_attach() {
+  [ $# -eq 2 ] || lab_fail "usage: lab_attach NODE SEGMENT"
+  lab__require_node "$1"
+  lab__attach "$1" "$2"
+}
+
 # lab_router NAME --upstream SEG --downstream SEG [--nat masq|symmetric] [--lan CIDR]:
 # a router forwarding between two segments, NATing what leaves through the upstream side.
 #   masq       endpoint-independent mapping (iptables MASQUERADE keeps the source port
