@@ -89,43 +89,54 @@ RoundTrip OpenSslRoundTrip(CipherKind kind, const AeadKey& key) {
   };
 }
 
-RoundTrip SodiumAesRoundTrip(const AeadKey& key) {
-  auto state = std::make_shared<crypto_aead_aes256gcm_state>();
-  crypto_aead_aes256gcm_beforenm(state.get(), key.data());
-  return [state](uint64_t counter, std::vector<uint8_t>& packet, std::vector<uint8_t>& sealed,
-                 std::vector<uint8_t>& opened) {
+// libsodium's detached calls, one signature for both ciphers: (out, tag, in, len, ad, nonce)
+// seals and (out, in, len, tag, ad, nonce) opens, returning 0 when the tag verifies.
+using SodiumSeal = std::function<void(uint8_t*, uint8_t*, const uint8_t*, size_t,
+                                      const uint8_t*, const uint8_t*)>;
+using SodiumOpen = std::function<int(uint8_t*, const uint8_t*, size_t, const uint8_t*,
+                                     const uint8_t*, const uint8_t*)>;
+
+RoundTrip SodiumRoundTrip(SodiumSeal seal, SodiumOpen open) {
+  return [seal, open](uint64_t counter, std::vector<uint8_t>& packet,
+                      std::vector<uint8_t>& sealed, std::vector<uint8_t>& opened) {
     const AeadNonce nonce = NonceFor(counter);
     const size_t body = packet.size() - kHeader;
-    unsigned long long tag_len = 0;
     uint8_t* out = sealed.data() + kHeader;
-    crypto_aead_aes256gcm_encrypt_detached_afternm(out, out + body, &tag_len,
-                                                   packet.data() + kHeader, body, packet.data(),
-                                                   kHeader, nullptr, nonce.data(), state.get());
-    if (crypto_aead_aes256gcm_decrypt_detached_afternm(opened.data() + kHeader, nullptr, out,
-                                                       body, out + body, packet.data(), kHeader,
-                                                       nonce.data(), state.get()) != 0)
+    seal(out, out + body, packet.data() + kHeader, body, packet.data(), nonce.data());
+    if (open(opened.data() + kHeader, out, body, out + body, packet.data(), nonce.data()) != 0)
       return false;
     return std::memcmp(opened.data() + kHeader, packet.data() + kHeader, body) == 0;
   };
 }
 
+RoundTrip SodiumAesRoundTrip(const AeadKey& key) {
+  auto state = std::make_shared<crypto_aead_aes256gcm_state>();
+  crypto_aead_aes256gcm_beforenm(state.get(), key.data());
+  return SodiumRoundTrip(
+      [state](uint8_t* out, uint8_t* tag, const uint8_t* in, size_t len, const uint8_t* ad,
+              const uint8_t* nonce) {
+        crypto_aead_aes256gcm_encrypt_detached_afternm(out, tag, nullptr, in, len, ad, kHeader,
+                                                       nullptr, nonce, state.get());
+      },
+      [state](uint8_t* out, const uint8_t* in, size_t len, const uint8_t* tag, const uint8_t* ad,
+              const uint8_t* nonce) {
+        return crypto_aead_aes256gcm_decrypt_detached_afternm(out, nullptr, in, len, tag, ad,
+                                                              kHeader, nonce, state.get());
+      });
+}
+
 RoundTrip SodiumChaChaRoundTrip(const AeadKey& key) {
-  return [key](uint64_t counter, std::vector<uint8_t>& packet, std::vector<uint8_t>& sealed,
-               std::vector<uint8_t>& opened) {
-    const AeadNonce nonce = NonceFor(counter);
-    const size_t body = packet.size() - kHeader;
-    unsigned long long tag_len = 0;
-    uint8_t* out = sealed.data() + kHeader;
-    crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + body, &tag_len,
-                                                       packet.data() + kHeader, body,
-                                                       packet.data(), kHeader, nullptr,
-                                                       nonce.data(), key.data());
-    if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-            opened.data() + kHeader, nullptr, out, body, out + body, packet.data(), kHeader,
-            nonce.data(), key.data()) != 0)
-      return false;
-    return std::memcmp(opened.data() + kHeader, packet.data() + kHeader, body) == 0;
-  };
+  return SodiumRoundTrip(
+      [key](uint8_t* out, uint8_t* tag, const uint8_t* in, size_t len, const uint8_t* ad,
+            const uint8_t* nonce) {
+        crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, tag, nullptr, in, len, ad,
+                                                           kHeader, nullptr, nonce, key.data());
+      },
+      [key](uint8_t* out, const uint8_t* in, size_t len, const uint8_t* tag, const uint8_t* ad,
+            const uint8_t* nonce) {
+        return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, nullptr, in, len, tag, ad,
+                                                                  kHeader, nonce, key.data());
+      });
 }
 
 int Usage(const char* why) {
